@@ -1,0 +1,9 @@
+import type { Sequelize } from 'sequelize';
+import type { ProductCache } from '../cache/product-cache';
+import type { Logger } from '../logger';
+
+export interface ActivityDeps {
+  db: Sequelize;
+  cache: ProductCache;
+  log: Logger;
+}

@@ -1,0 +1,17 @@
+import type { ActivityDeps } from './deps';
+import { createOrderActivities } from './orders';
+import { createStockActivities } from './stock';
+import { createSweepActivities } from './sweep';
+
+export type { ActivityDeps } from './deps';
+
+/** Every activity the worker registers, built around its dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createStockActivities(deps),
+    ...createOrderActivities(deps),
+    ...createSweepActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,76 @@
+import { sqlTime } from '../db/time';
+import { ApplicationFailure } from '@temporalio/activity';
+import { QueryTypes } from 'sequelize';
+import { orderView } from '../db/views';
+import { cancelPendingOrder, selectOne } from '../db/transitions';
+import { orderRefusal } from '../shared/refusals';
+import type { OrderStatus, OrderView } from '../shared/views';
+import type { ActivityDeps } from './deps';
+
+interface LockedHold {
+  product_id: number;
+  hold_expires_at: Date;
+  released_at: Date | null;
+  used_at: Date | null;
+  order_id: number | null;
+}
+
+export function createOrderActivities({ db, cache, log }: ActivityDeps) {
+  const loadOrder = async (orderId: number): Promise<OrderView> =>
+    orderView((await selectOne<Record<string, unknown>>(db, 'SELECT * FROM orders WHERE id = :orderId', { orderId }))!);
+
+  return {
+    /**
+     * Turns a held hold into a pending order. Retry-safe: if this hold already has its order, that order
+     * is the answer (only the hold's own workflow calls this, one order attempt at a time).
+     */
+    async createOrder(holdId: number): Promise<OrderView> {
+      const now = new Date();
+      const orderId = await db.transaction(async (t) => {
+        const hold = await selectOne<LockedHold>(
+          db,
+          `SELECT h.product_id, h.hold_expires_at, h.released_at, h.used_at, o.id AS order_id
+           FROM holds h LEFT JOIN orders o ON o.hold_id = h.id WHERE h.id = :holdId FOR UPDATE`,
+          { holdId },
+          t,
+        );
+        if (!hold) throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, 'HoldMissing');
+        if (hold.order_id !== null) return Number(hold.order_id);
+        const refusal = orderRefusal(
+          {
+            expiresAtMs: new Date(hold.hold_expires_at).getTime(),
+            released: hold.released_at !== null,
+            used: hold.used_at !== null,
+          },
+          now.getTime(),
+        );
+        if (refusal) throw ApplicationFailure.nonRetryable(`hold ${holdId} cannot be ordered`, refusal);
+        await db.query('UPDATE holds SET used_at = :now, updated_at = :now WHERE id = :holdId', {
+          replacements: { now: sqlTime(now), holdId },
+          transaction: t,
+          type: QueryTypes.UPDATE,
+        });
+        const [insertId] = await db.query(
+          `INSERT INTO orders (hold_id, status, created_at, updated_at) VALUES (:holdId, 'pending', :now, :now)`,
+          { replacements: { holdId, now: sqlTime(now) }, transaction: t, type: QueryTypes.INSERT },
+        );
+        return Number(insertId);
+      });
+      log.info({ hold_id: holdId, order_id: orderId }, 'order created');
+      return loadOrder(orderId);
+    },
+
+    /** Payment never came: cancel the order and give its stock back, unless the webhook settled it first. */
+    async cancelUnpaidOrder(orderId: number, holdId: number, productId: number): Promise<OrderStatus> {
+      const now = new Date();
+      const cancelled = await db.transaction((t) =>
+        cancelPendingOrder(db, t, orderId, holdId, now, 'payment_timeout'),
+      );
+      if (cancelled) {
+        await cache.invalidate([productId]);
+        log.info({ order_id: orderId, hold_id: holdId }, 'unpaid order cancelled, stock returned');
+      }
+      return (await loadOrder(orderId)).status;
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { sqlTime } from '../db/time';
+import { createHash } from 'node:crypto';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { selectOne } from '../db/transitions';
+import { WorkflowClosed } from '../temporal/holds';
+import { ValidationError } from './errors';
+
+export interface StoredAnswer {
+  status: number;
+  body: unknown;
+}
+
+interface KeyRow {
+  request_hash: string;
+  resource_id: number | null;
+  response_status: number | null;
+  response_body: string | null;
+  created_at: Date;
+}
+
+const TTL_MS = 24 * 60 * 60 * 1000;
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export interface IdempotentCall {
+  scope: 'holds' | 'orders';
+  key: string | undefined;
+  params: Record<string, unknown>;
+  /** The resource the call acts on (a new hold id, or the hold being ordered). */
+  resourceId: () => Promise<number>;
+  /** Does the work; `attempt` is stable across retries with one key, so it can name Temporal updates. */
+  run: (resourceId: number, attempt: string) => Promise<StoredAnswer>;
+  /** Waits are bounded: how long a retry may wait for a first attempt that is still answering. */
+  waitMs?: number;
+}
+
+/**
+ * Idempotency-Key: a retry with the same key and body gets the first answer again and does no more work;
+ * concurrent retries attach to the same workflow run and update, so they reserve once.
+ */
+export function createIdempotency(db: Sequelize) {
+  const find = (scope: string, key: string) =>
+    selectOne<KeyRow>(
+      db,
+      'SELECT request_hash, resource_id, response_status, response_body, created_at FROM idempotency_keys WHERE scope = :scope AND idempotency_key = :key',
+      { scope, key },
+    );
+
+  const replay = (row: KeyRow): StoredAnswer => ({ status: row.response_status!, body: JSON.parse(row.response_body!) });
+
+  async function waitForAnswer(scope: string, key: string, deadline: number): Promise<StoredAnswer | null> {
+    for (let delay = 25; Date.now() < deadline; delay = Math.min(delay * 2, 250)) {
+      const row = await find(scope, key);
+      if (row?.response_status) return replay(row);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+    return null;
+  }
+
+  return async function idempotent(call: IdempotentCall): Promise<StoredAnswer & { replayed: boolean }> {
+    const { scope, key } = call;
+    if (key === undefined) {
+      return { ...(await call.run(await call.resourceId(), `once-${Date.now()}-${Math.random()}`)), replayed: false };
+    }
+    if (!KEY_PATTERN.test(key)) {
+      throw new ValidationError({
+        idempotency_key: ['The Idempotency-Key header must be 1 to 255 visible ASCII characters.'],
+      });
+    }
+    const hash = createHash('sha256').update(JSON.stringify(call.params)).digest('hex');
+    let row = await find(scope, key);
+    if (row && Date.now() - new Date(row.created_at).getTime() > TTL_MS) {
+      await db.query('DELETE FROM idempotency_keys WHERE scope = :scope AND idempotency_key = :key AND created_at = :created', {
+        replacements: { scope, key, created: sqlTime(new Date(row.created_at)) },
+      });
+      row = null;
+    }
+    if (!row) {
+      const resourceId = await call.resourceId();
+      await db.query(
+        `INSERT IGNORE INTO idempotency_keys (scope, idempotency_key, request_hash, resource_id, created_at)
+         VALUES (:scope, :key, :hash, :resourceId, :now)`,
+        { replacements: { scope, key, hash, resourceId, now: sqlTime(new Date()) }, type: QueryTypes.INSERT },
+      );
+      row = await find(scope, key);
+    }
+    if (!row) throw new Error('idempotency record vanished');
+    if (row.request_hash !== hash) {
+      throw new ValidationError({ idempotency_key: ['Idempotency-Key reused with different parameters'] });
+    }
+    if (row.response_status) return { ...replay(row), replayed: true };
+
+    let answer: StoredAnswer;
+    try {
+      answer = await call.run(Number(row.resource_id), `key-${hash.slice(0, 16)}`);
+    } catch (err) {
+      if (!(err instanceof WorkflowClosed)) throw err;
+      // The first attempt finished its workflow but has not stored its answer yet.
+      const stored = await waitForAnswer(scope, key, Date.now() + (call.waitMs ?? 5_000));
+      if (!stored) throw err;
+      return { ...stored, replayed: true };
+    }
+    // Only final answers are kept: a 5xx may be retried and must then do the work.
+    if (answer.status < 500) {
+      await db.query(
+        `UPDATE idempotency_keys SET response_status = :status, response_body = :body
+         WHERE scope = :scope AND idempotency_key = :key AND response_status IS NULL`,
+        { replacements: { status: answer.status, body: JSON.stringify(answer.body), scope, key } },
+      );
+      const stored = await find(scope, key);
+      if (stored?.response_status) return { ...replay(stored), replayed: false };
+    }
+    return { ...answer, replayed: false };
+  };
+}
+
+export type Idempotent = ReturnType<typeof createIdempotency>;

@@ -1,0 +1,26 @@
+import { loadConfig } from '../config';
+import { createLogger } from '../logger';
+import { startApi } from './server';
+
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL, 'api');
+  const api = await startApi(config, log);
+  const stop = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    api.close().then(
+      () => process.exit(0),
+      (err: Error) => {
+        log.error({ err: err.message }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`${JSON.stringify({ level: 'fatal', service: 'api', msg: err.message })}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import getRawBody from 'raw-body';
+import { TemporalUnavailable } from '../temporal/holds';
+import type { Logger } from '../logger';
+import type { ApiState } from './context';
+import { HttpError, ValidationError, unavailable } from './errors';
+import { errorBody } from './respond';
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Keeps a client's sane X-Request-Id or makes one; every log line of the request carries it. */
+export function requestContext(log: Logger): Middleware<ApiState> {
+  return async (ctx, next) => {
+    const incoming = ctx.get('X-Request-Id');
+    const requestId = SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.state.log = log.child({ request_id: requestId });
+    ctx.set('X-Request-Id', requestId);
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      ctx.state.log.info(
+        { method: ctx.method, path: ctx.path, status: ctx.status, duration_ms: Math.round(ms * 10) / 10 },
+        'request',
+      );
+    }
+  };
+}
+
+const isDbUnavailable = (err: Error) =>
+  /^Sequelize(Connection\w*|HostNotFound|HostNotReachable|AccessDenied|ConnectionAcquireTimeout|ConnectionRefused|ConnectionTimedOut)Error$/.test(
+    err.name,
+  ) || ['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT'].includes((err as { parent?: { code?: string } }).parent?.code ?? '');
+
+/** The single place where failures become answers; nothing internal ever reaches a body. */
+export function errorMapping(): Middleware<ApiState> {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, 'Route not found');
+    } catch (caught) {
+      let err = caught as Error & { status?: number; headers?: Record<string, string> };
+      if (err instanceof TemporalUnavailable || isDbUnavailable(err)) {
+        ctx.state.log.warn({ err: err.message, kind: err.name }, 'dependency unavailable');
+        err = unavailable();
+      }
+      if (err instanceof ValidationError) {
+        ctx.status = 422;
+        ctx.body = { message: err.message, errors: err.errors };
+        return;
+      }
+      if (err instanceof HttpError) {
+        ctx.status = err.status;
+        ctx.set(err.headers);
+        ctx.body = errorBody(err.message);
+        return;
+      }
+      // Koa/router errors that carry a client status (405 from allowedMethods, 413 from raw-body).
+      if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
+        ctx.status = err.status;
+        if (err.headers) ctx.set(err.headers);
+        ctx.body = errorBody(clientMessage(err.status));
+        return;
+      }
+      ctx.state.log.error({ err: { name: err.name, message: err.message, stack: err.stack } }, 'unhandled error');
+      ctx.status = 500;
+      ctx.body = errorBody('Internal server error');
+    }
+  };
+}
+
+function clientMessage(status: number): string {
+  switch (status) {
+    case 405:
+      return 'Method not allowed';
+    case 413:
+      return 'Payload too large';
+    case 415:
+      return 'Unsupported media type';
+    default:
+      return 'Bad request';
+  }
+}
+
+/** Reads bodies as JSON whatever the Content-Type (the contract: JSON in, always), up to 16 KiB. */
+export function jsonBody(): Middleware<ApiState> {
+  return async (ctx, next) => {
+    ctx.state.rawBody = '';
+    ctx.state.body = {};
+    if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(ctx.method)) {
+      const declared = Number(ctx.get('Content-Length') || 0);
+      if (declared > BODY_LIMIT_BYTES) throw new HttpError(413, 'Payload too large');
+      let raw: string;
+      try {
+        raw = await getRawBody(ctx.req, { limit: BODY_LIMIT_BYTES, encoding: 'utf8' });
+      } catch (err) {
+        const e = err as { type?: string; status?: number };
+        if (e.type === 'entity.too.large') throw new HttpError(413, 'Payload too large');
+        if (e.type === 'encoding.unsupported') throw new HttpError(415, 'Unsupported content encoding');
+        throw new HttpError(400, 'Malformed request body');
+      }
+      ctx.state.rawBody = raw;
+      if (raw.trim() !== '') {
+        try {
+          ctx.state.body = JSON.parse(raw);
+        } catch {
+          throw new HttpError(400, 'Malformed JSON body');
+        }
+      }
+    }
+    await next();
+  };
+}

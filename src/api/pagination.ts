@@ -1,0 +1,33 @@
+import type { Context } from 'koa';
+import { check, ensureValid, rules, toInteger } from './validation';
+
+export interface Page {
+  limit: number;
+  afterId: number;
+}
+
+/** `?limit=` (1–1000, default 100) and `?after_id=`; the bare-array body stays, a Link header points onwards. */
+export function readPage(ctx: Context): Page {
+  const checked = check(ctx.query, {
+    limit: { checks: [rules.integer(), rules.min(1), rules.max(1000)] },
+    after_id: { checks: [rules.integer(), rules.min(0)] },
+  });
+  for (const f of ['limit', 'after_id']) {
+    if (Array.isArray(ctx.query[f])) checked.errors[f] = [`The ${f.replace('_', ' ')} field must be an integer.`];
+  }
+  ensureValid(checked);
+  return {
+    limit: checked.input.limit === undefined ? 100 : toInteger(checked.input.limit)!,
+    afterId: checked.input.after_id === undefined ? 0 : toInteger(checked.input.after_id)!,
+  };
+}
+
+/** Trims the one extra row fetched to learn whether more remain, and sets the Link header. */
+export function sendPage<T extends { id: number }>(ctx: Context, rows: T[], page: Page): void {
+  const items = rows.slice(0, page.limit);
+  if (rows.length > page.limit) {
+    const last = items[items.length - 1].id;
+    ctx.set('Link', `<${ctx.path}?limit=${page.limit}&after_id=${last}>; rel="next"`);
+  }
+  ctx.body = items;
+}

@@ -1,0 +1,71 @@
+import { sqlTime } from '../../db/time';
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { QueryTypes } from 'sequelize';
+import { productView } from '../../db/views';
+import type { ApiDeps, ApiState } from '../context';
+import { HttpError, notFound } from '../errors';
+import { jsonBody } from '../middleware';
+import { success } from '../respond';
+import { secretsEqual } from '../signature';
+import { check, ensureValid, parsePathId, rules, toInteger, toNumber } from '../validation';
+
+const STOCK_MAX = 1_000_000_000;
+
+export function adminRoutes({ db, models, cache, adminToken }: ApiDeps) {
+  const router = new Router<ApiState>();
+
+  const requireAdmin: Middleware<ApiState> = async (ctx, next) => {
+    if (!adminToken) throw new HttpError(403, 'Admin API disabled');
+    const match = /^Bearer\s+(.+)$/i.exec(ctx.get('Authorization'));
+    if (!match || !secretsEqual(match[1].trim(), adminToken)) throw new HttpError(401, 'Unauthorized');
+    await next();
+  };
+
+  router.post('/api/admin/products', requireAdmin, jsonBody(), async (ctx) => {
+    const checked = check(ctx.state.body, {
+      name: { required: true, checks: [rules.string(), rules.maxLength(255)] },
+      total_stock: { required: true, checks: [rules.integer(), rules.min(0), rules.max(STOCK_MAX)] },
+      price: { required: true, checks: [rules.numeric(), rules.min(0), rules.max(99_999_999.99), rules.decimals(2)] },
+      available_stock: { checks: [rules.integer(), rules.min(0), rules.max(STOCK_MAX)] },
+    });
+    const total = toInteger(checked.input.total_stock);
+    const available = checked.input.available_stock === undefined || checked.input.available_stock === null
+      ? total
+      : toInteger(checked.input.available_stock);
+    if (!checked.errors.total_stock && !checked.errors.available_stock && total !== null && available !== null && available > total) {
+      checked.errors.available_stock = [`The available stock field must be less than or equal to ${total}.`];
+    }
+    ensureValid(checked);
+    const product = await models.Product.create({
+      name: (checked.input.name as string).trim(),
+      total_stock: total!,
+      available_stock: available!,
+      price: toNumber(checked.input.price)!.toFixed(2),
+    });
+    ctx.state.log.info({ product_id: product.id }, 'product created');
+    success(ctx, 201, productView(product.get({ plain: true }) as unknown as Record<string, unknown>));
+  });
+
+  router.post('/api/admin/products/:id/restock', requireAdmin, jsonBody(), async (ctx) => {
+    const id = parsePathId(ctx.params.id);
+    if (id === null) throw notFound('Product');
+    const checked = check(ctx.state.body, {
+      quantity: { required: true, checks: [rules.integer(), rules.min(1), rules.max(STOCK_MAX)] },
+    });
+    ensureValid(checked);
+    const quantity = toInteger(checked.input.quantity)!;
+    const [, changed] = await db.query(
+      `UPDATE products SET total_stock = total_stock + :quantity, available_stock = available_stock + :quantity,
+       updated_at = :now WHERE id = :id`,
+      { replacements: { quantity, id, now: sqlTime(new Date()) }, type: QueryTypes.UPDATE },
+    );
+    if (changed !== 1) throw notFound('Product');
+    await cache.invalidate([id]);
+    ctx.state.log.info({ product_id: id, quantity }, 'product restocked');
+    const product = await models.Product.findByPk(id, { raw: true });
+    success(ctx, 200, productView(product as unknown as Record<string, unknown>));
+  });
+
+  return router;
+}

@@ -1,0 +1,47 @@
+import Router from '@koa/router';
+import type { ApiDeps, ApiState } from '../context';
+
+const PROBE_TIMEOUT_MS = 1_500;
+
+export function healthRoutes({ probes = {} }: ApiDeps) {
+  const router = new Router<ApiState>();
+
+  router.get('/api', (ctx) => {
+    ctx.body = { message: 'Welcome to the API', status: 'success', timestamp: new Date().toISOString() };
+  });
+
+  /** The process is alive and serving. */
+  router.get('/health', (ctx) => {
+    ctx.body = { status: 'ok', timestamp: new Date().toISOString() };
+  });
+
+  /** Every dependency answers: MariaDB, Redis and Temporal; 503 names the ones that do not. */
+  router.get('/ready', async (ctx) => {
+    const checks = await Promise.all(
+      Object.entries(probes).map(async ([name, probe]) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS);
+        });
+        try {
+          await Promise.race([probe(), timeout]);
+          return [name, 'ok'] as const;
+        } catch {
+          return [name, 'unavailable'] as const;
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    const down = checks.filter(([, s]) => s !== 'ok').map(([n]) => n);
+    ctx.status = down.length ? 503 : 200;
+    ctx.body = {
+      status: down.length ? 'unavailable' : 'ok',
+      ...(down.length ? { message: `Unavailable: ${down.join(', ')}` } : {}),
+      checks: Object.fromEntries(checks),
+      timestamp: new Date().toISOString(),
+    };
+  });
+
+  return router;
+}

@@ -1,0 +1,53 @@
+import Router from '@koa/router';
+import { settlePayment } from '../../db/payments';
+import type { ApiDeps, ApiState } from '../context';
+import { HttpError, ValidationError } from '../errors';
+import { jsonBody } from '../middleware';
+import { success } from '../respond';
+import { verifySignature } from '../signature';
+import { check, ensureValid, exists, rules, toInteger } from '../validation';
+
+export function paymentRoutes({ db, models, holds, cache, webhookSecret }: ApiDeps) {
+  const router = new Router<ApiState>();
+
+  router.post('/api/payments/webhook', jsonBody(), async (ctx) => {
+    if (webhookSecret && !verifySignature(webhookSecret, ctx.get('X-Signature'), ctx.state.rawBody)) {
+      throw new HttpError(401, 'Invalid signature');
+    }
+    const checked = check(ctx.state.body, {
+      event_id: { required: true, checks: [rules.string(), rules.maxLength(255)] },
+      order_id: { required: true, checks: [rules.integer(), rules.min(1)] },
+      status: { required: true, checks: [rules.in(['paid', 'failed'])] },
+    });
+    await exists(checked, 'order_id', async (id) => (await models.Order.count({ where: { id } })) > 0);
+    ensureValid(checked);
+    const event = {
+      eventId: checked.input.event_id as string,
+      orderId: toInteger(checked.input.order_id)!,
+      status: checked.input.status as 'paid' | 'failed',
+    };
+    const log = ctx.state.log.child({ order_id: event.orderId, event_id: event.eventId });
+
+    const result = await settlePayment(db, event);
+    switch (result.kind) {
+      case 'unknown-order':
+        throw new ValidationError({ order_id: ['The selected order id is invalid.'] });
+      case 'event-reused':
+        throw new HttpError(409, 'Event id has already been used for another order');
+      case 'not-pending':
+        throw new HttpError(400, 'Order is not in pending state');
+      case 'replayed':
+        log.info({ order_status: result.orderStatus }, 'payment webhook replayed');
+        return success(ctx, 200, { order_id: event.orderId, status: result.orderStatus }, 'Webhook already processed');
+    }
+    if (result.stockReturned) await cache.invalidate([result.productId]);
+    log.info({ hold_id: result.holdId, order_status: result.orderStatus, payment_status: event.status }, 'payment processed');
+    // The database has settled it; the signal lets the order's workflow finish now instead of at its timeout.
+    await holds
+      .notifyPayment(event.orderId, { eventId: event.eventId, paymentStatus: event.status, orderStatus: result.orderStatus })
+      .catch((err: Error) => log.warn({ err: err.message }, 'order workflow not signalled; its timeout will reconcile'));
+    success(ctx, 200, { order_id: event.orderId, status: result.orderStatus }, 'Payment processed');
+  });
+
+  return router;
+}

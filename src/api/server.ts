@@ -1,0 +1,66 @@
+import type { Server } from 'node:http';
+import type { Config } from '../config';
+import { createProductCache } from '../cache/product-cache';
+import { createRedis } from '../cache/redis';
+import { defineModels } from '../db/models';
+import { createSequelize } from '../db/sequelize';
+import type { Logger } from '../logger';
+import { connectClient } from '../temporal/connection';
+import { createHoldGateway } from '../temporal/holds';
+import { createApp } from './app';
+
+export interface RunningApi {
+  server: Server;
+  port: number;
+  close: () => Promise<void>;
+}
+
+/** Builds the API's dependencies from configuration and listens; `close` drains and disconnects. */
+export async function startApi(config: Config, log: Logger): Promise<RunningApi> {
+  const db = createSequelize({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, log });
+  const models = defineModels(db);
+  const redis = createRedis(config.REDIS_URL, log);
+  const cache = createProductCache(redis, log);
+  const client = await connectClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+  const holds = createHoldGateway(client, {
+    taskQueue: config.TASK_QUEUE,
+    ttlSeconds: config.HOLD_TTL_SECONDS,
+    paymentTimeoutSeconds: config.PAYMENT_TIMEOUT_SECONDS,
+    callTimeoutMs: config.TEMPORAL_CALL_TIMEOUT_MS,
+  });
+  const app = createApp({
+    db,
+    models,
+    cache,
+    holds,
+    log,
+    webhookSecret: config.WEBHOOK_SECRET,
+    adminToken: config.ADMIN_TOKEN,
+    probes: {
+      mariadb: () => db.query('SELECT 1'),
+      redis: () => redis.ping(),
+      temporal: () => client.workflowService.getSystemInfo({}),
+    },
+  });
+  if (!config.WEBHOOK_SECRET) log.warn('WEBHOOK_SECRET is not set: unsigned payment webhooks are accepted (development only)');
+  if (!config.ADMIN_TOKEN) log.info('ADMIN_TOKEN is not set: the admin API answers 403');
+
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(config.PORT, '0.0.0.0', () => resolve(s));
+  });
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as { port: number }).port;
+  log.info({ port }, 'api listening');
+
+  return {
+    server,
+    port,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await client.connection.close().catch(() => undefined);
+      redis.disconnect();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import type { QueryInterface } from 'sequelize';
+
+export interface Migration {
+  name: string;
+  up: (qi: QueryInterface) => Promise<void>;
+  down: (qi: QueryInterface) => Promise<void>;
+}
+
+const run = async (qi: QueryInterface, statements: string[]) => {
+  for (const sql of statements) await qi.sequelize.query(sql);
+};
+
+/** Versioned schema changes, applied in order by umzug; never edit one that has shipped. */
+export const migrations: Migration[] = [
+  {
+    name: '0001-initial-schema',
+    up: (qi) =>
+      run(qi, [
+        `CREATE TABLE products (
+          id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+          name VARCHAR(255) NOT NULL,
+          total_stock INT UNSIGNED NOT NULL,
+          available_stock INT NOT NULL,
+          price DECIMAL(10,2) NOT NULL,
+          created_at DATETIME(3) NOT NULL,
+          updated_at DATETIME(3) NOT NULL,
+          CONSTRAINT products_available_stock_non_negative CHECK (available_stock >= 0)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+        // Hold ids come from a sequence so the workflow id (hold-<id>) is known before the hold exists.
+        `CREATE SEQUENCE hold_ids START WITH 1 INCREMENT BY 1 CACHE 1000 ENGINE=InnoDB`,
+        `CREATE TABLE holds (
+          id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+          product_id INT UNSIGNED NOT NULL,
+          quantity INT UNSIGNED NOT NULL,
+          hold_expires_at DATETIME(3) NOT NULL,
+          released_at DATETIME(3) NULL,
+          used_at DATETIME(3) NULL,
+          release_reason VARCHAR(32) NULL,
+          created_at DATETIME(3) NOT NULL,
+          updated_at DATETIME(3) NOT NULL,
+          KEY holds_open_by_expiry (released_at, used_at, hold_expires_at),
+          KEY holds_product (product_id),
+          CONSTRAINT holds_product_fk FOREIGN KEY (product_id) REFERENCES products (id)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+        `CREATE TABLE orders (
+          id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+          hold_id BIGINT UNSIGNED NOT NULL,
+          status ENUM('pending','completed','cancelled') NOT NULL DEFAULT 'pending',
+          payment_idempotency_key VARCHAR(255) NULL,
+          created_at DATETIME(3) NOT NULL,
+          updated_at DATETIME(3) NOT NULL,
+          UNIQUE KEY orders_one_per_hold (hold_id),
+          KEY orders_by_status (status, created_at),
+          CONSTRAINT orders_hold_fk FOREIGN KEY (hold_id) REFERENCES holds (id)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+        `CREATE TABLE payment_events (
+          id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+          event_id VARCHAR(255) NOT NULL,
+          order_id BIGINT UNSIGNED NOT NULL,
+          status ENUM('paid','failed') NOT NULL,
+          created_at DATETIME(3) NOT NULL,
+          UNIQUE KEY payment_events_event_id (event_id),
+          KEY payment_events_order (order_id),
+          CONSTRAINT payment_events_order_fk FOREIGN KEY (order_id) REFERENCES orders (id)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+        `CREATE TABLE idempotency_keys (
+          scope VARCHAR(32) NOT NULL,
+          idempotency_key VARCHAR(255) NOT NULL,
+          request_hash CHAR(64) NOT NULL,
+          resource_id BIGINT UNSIGNED NULL,
+          response_status SMALLINT UNSIGNED NULL,
+          response_body MEDIUMTEXT NULL,
+          created_at DATETIME(3) NOT NULL,
+          PRIMARY KEY (scope, idempotency_key),
+          KEY idempotency_keys_created (created_at)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      ]),
+    down: (qi) =>
+      run(qi, [
+        'DROP TABLE idempotency_keys',
+        'DROP TABLE payment_events',
+        'DROP TABLE orders',
+        'DROP TABLE holds',
+        'DROP SEQUENCE hold_ids',
+        'DROP TABLE products',
+      ]),
+  },
+];

@@ -1,0 +1,83 @@
+import { DataTypes, Model, type InferAttributes, type InferCreationAttributes, type CreationOptional, type Sequelize } from 'sequelize';
+
+export class Product extends Model<InferAttributes<Product>, InferCreationAttributes<Product>> {
+  declare id: CreationOptional<number>;
+  declare name: string;
+  declare total_stock: number;
+  declare available_stock: number;
+  declare price: string;
+  declare created_at: CreationOptional<Date>;
+  declare updated_at: CreationOptional<Date>;
+}
+
+export class Hold extends Model<InferAttributes<Hold>, InferCreationAttributes<Hold>> {
+  declare id: number;
+  declare product_id: number;
+  declare quantity: number;
+  declare hold_expires_at: Date;
+  declare released_at: Date | null;
+  declare used_at: Date | null;
+  declare release_reason: string | null;
+  declare created_at: CreationOptional<Date>;
+  declare updated_at: CreationOptional<Date>;
+}
+
+export class Order extends Model<InferAttributes<Order>, InferCreationAttributes<Order>> {
+  declare id: CreationOptional<number>;
+  declare hold_id: number;
+  declare status: 'pending' | 'completed' | 'cancelled';
+  declare payment_idempotency_key: string | null;
+  declare created_at: CreationOptional<Date>;
+  declare updated_at: CreationOptional<Date>;
+}
+
+export interface Models {
+  Product: typeof Product;
+  Hold: typeof Hold;
+  Order: typeof Order;
+}
+
+const timestamps = {
+  created_at: { type: DataTypes.DATE(3), allowNull: false },
+  updated_at: { type: DataTypes.DATE(3), allowNull: false },
+};
+const options = { underscored: true, timestamps: true, createdAt: 'created_at', updatedAt: 'updated_at' } as const;
+
+/** Models serve reads and admin writes; the stock transitions are explicit locked SQL (see activities). */
+export function defineModels(sequelize: Sequelize): Models {
+  Product.init(
+    {
+      id: { type: DataTypes.INTEGER.UNSIGNED, autoIncrement: true, primaryKey: true },
+      name: { type: DataTypes.STRING(255), allowNull: false },
+      total_stock: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false },
+      available_stock: { type: DataTypes.INTEGER, allowNull: false },
+      price: { type: DataTypes.DECIMAL(10, 2), allowNull: false },
+      ...timestamps,
+    },
+    { sequelize, tableName: 'products', ...options },
+  );
+  Hold.init(
+    {
+      id: { type: DataTypes.BIGINT.UNSIGNED, primaryKey: true },
+      product_id: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false },
+      quantity: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false },
+      hold_expires_at: { type: DataTypes.DATE(3), allowNull: false },
+      released_at: { type: DataTypes.DATE(3), allowNull: true },
+      used_at: { type: DataTypes.DATE(3), allowNull: true },
+      release_reason: { type: DataTypes.STRING(32), allowNull: true },
+      ...timestamps,
+    },
+    { sequelize, tableName: 'holds', ...options },
+  );
+  Order.init(
+    {
+      id: { type: DataTypes.BIGINT.UNSIGNED, autoIncrement: true, primaryKey: true },
+      hold_id: { type: DataTypes.BIGINT.UNSIGNED, allowNull: false },
+      status: { type: DataTypes.ENUM('pending', 'completed', 'cancelled'), allowNull: false },
+      payment_idempotency_key: { type: DataTypes.STRING(255), allowNull: true },
+      ...timestamps,
+    },
+    { sequelize, tableName: 'orders', ...options },
+  );
+  return { Product, Hold, Order };
+}

@@ -1,0 +1,36 @@
+import type { HoldView, OrderView, ProductView } from '../shared/views';
+
+type Row = Record<string, unknown>;
+
+const iso = (v: unknown): string => (v instanceof Date ? v : new Date(String(v))).toISOString();
+const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
+
+export const productView = (r: Row): ProductView => ({
+  id: Number(r.id),
+  name: String(r.name),
+  total_stock: Number(r.total_stock),
+  available_stock: Number(r.available_stock),
+  price: Number(r.price),
+  created_at: iso(r.created_at),
+  updated_at: iso(r.updated_at),
+});
+
+export const holdView = (r: Row): HoldView => ({
+  id: Number(r.id),
+  product_id: Number(r.product_id),
+  quantity: Number(r.quantity),
+  hold_expires_at: iso(r.hold_expires_at),
+  released_at: isoOrNull(r.released_at),
+  used_at: isoOrNull(r.used_at),
+  created_at: iso(r.created_at),
+  updated_at: iso(r.updated_at),
+});
+
+export const orderView = (r: Row): OrderView => ({
+  id: Number(r.id),
+  hold_id: Number(r.hold_id),
+  status: r.status as OrderView['status'],
+  payment_idempotency_key: (r.payment_idempotency_key as string | null) ?? null,
+  created_at: iso(r.created_at),
+  updated_at: iso(r.updated_at),
+});

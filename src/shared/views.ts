@@ -1,0 +1,32 @@
+/** The JSON shapes the API returns; shared by activities, workflows and routes. Times are ISO-8601 UTC. */
+export interface ProductView {
+  id: number;
+  name: string;
+  total_stock: number;
+  available_stock: number;
+  price: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface HoldView {
+  id: number;
+  product_id: number;
+  quantity: number;
+  hold_expires_at: string;
+  released_at: string | null;
+  used_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type OrderStatus = 'pending' | 'completed' | 'cancelled';
+
+export interface OrderView {
+  id: number;
+  hold_id: number;
+  status: OrderStatus;
+  payment_idempotency_key: string | null;
+  created_at: string;
+  updated_at: string;
+}

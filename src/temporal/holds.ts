@@ -1,0 +1,116 @@
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { paymentSettledSignal, placeOrderUpdate, releaseHoldUpdate, reserveUpdate } from '../shared/messages';
+import { HoldStatusKey, ProductIdKey } from '../shared/search-attributes';
+import type { HoldWorkflowInput, PaymentSettled } from '../shared/types';
+import type { HoldView, OrderView } from '../shared/views';
+import type { holdWorkflow } from '../workflows/hold';
+
+/** The workflow refused with a business reason (ApplicationFailure type), e.g. InsufficientStock. */
+export class WorkflowRefusal extends Error {
+  constructor(
+    readonly type: string,
+    readonly details: unknown[],
+  ) {
+    super(`refused: ${type}`);
+  }
+}
+/** The workflow has already finished: the database holds the answer. */
+export class WorkflowClosed extends Error {}
+/** Temporal (or a worker) did not answer within the deadline. */
+export class TemporalUnavailable extends Error {}
+
+export interface HoldSettings {
+  taskQueue: string;
+  ttlSeconds: number;
+  paymentTimeoutSeconds: number;
+  callTimeoutMs: number;
+}
+
+export const holdWorkflowId = (holdId: number) => `hold-${holdId}`;
+export const orderWorkflowId = (orderId: number) => `order-${orderId}`;
+
+/** The typed calls the API makes to Temporal; every call is bounded by a deadline. */
+export function createHoldGateway(client: Client, settings: HoldSettings) {
+  const bounded = async <T>(fn: () => Promise<T>, timeoutMs = settings.callTimeoutMs): Promise<T> => {
+    try {
+      return await client.withDeadline(Date.now() + timeoutMs, fn);
+    } catch (err) {
+      throw translate(err);
+    }
+  };
+
+  return {
+    /** Starts the hold's workflow and waits for its reservation, in one round trip (Update-with-Start). */
+    reserve(holdId: number, productId: number, quantity: number): Promise<HoldView> {
+      const input: HoldWorkflowInput = {
+        holdId,
+        productId,
+        quantity,
+        ttlSeconds: settings.ttlSeconds,
+        paymentTimeoutSeconds: settings.paymentTimeoutSeconds,
+      };
+      const start = new WithStartWorkflowOperation<typeof holdWorkflow>('holdWorkflow', {
+        workflowId: holdWorkflowId(holdId),
+        taskQueue: settings.taskQueue,
+        args: [input],
+        // A retried request (same Idempotency-Key, so same hold id) attaches to the first run...
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        // ...and never starts a second one after the first has finished.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: HoldStatusKey, value: 'RESERVING' },
+          { key: ProductIdKey, value: productId },
+        ],
+        staticSummary: `hold ${holdId}: ${quantity} × product ${productId}`,
+      });
+      return bounded(() =>
+        client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation: start, updateId: 'reserve' }),
+      );
+    },
+
+    placeOrder(holdId: number, updateId: string): Promise<OrderView> {
+      return bounded(() =>
+        client.workflow.getHandle(holdWorkflowId(holdId)).executeUpdate(placeOrderUpdate, { updateId }),
+      );
+    },
+
+    release(holdId: number): Promise<HoldView> {
+      return bounded(() => client.workflow.getHandle(holdWorkflowId(holdId)).executeUpdate(releaseHoldUpdate));
+    },
+
+    /** Tells the order's workflow its payment is settled; the database already holds the outcome. */
+    notifyPayment(orderId: number, settled: PaymentSettled): Promise<void> {
+      return bounded(
+        () => client.workflow.getHandle(orderWorkflowId(orderId)).signal(paymentSettledSignal, settled),
+        Math.min(settings.callTimeoutMs, 2_000),
+      );
+    },
+  };
+}
+
+export type HoldGateway = ReturnType<typeof createHoldGateway>;
+
+function translate(err: unknown): Error {
+  if (err instanceof WorkflowUpdateFailedError) {
+    if (err.cause instanceof ApplicationFailure) {
+      return new WorkflowRefusal(err.cause.type ?? 'Unknown', (err.cause.details as unknown[]) ?? []);
+    }
+    return err;
+  }
+  if (err instanceof WorkflowNotFoundError || err instanceof WorkflowExecutionAlreadyStartedError) {
+    return new WorkflowClosed((err as Error).message);
+  }
+  const e = err as { code?: number; name?: string; message?: string };
+  // gRPC NOT_FOUND for an update to a completed workflow.
+  if (e.code === 5 || /workflow execution already completed/i.test(e.message ?? '')) {
+    return new WorkflowClosed(e.message ?? 'closed');
+  }
+  return new TemporalUnavailable(e.message ?? String(err));
+}

@@ -1,0 +1,75 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createProductCache } from '../cache/product-cache';
+import { createRedis } from '../cache/redis';
+import type { Config } from '../config';
+import { createSequelize } from '../db/sequelize';
+import type { Logger } from '../logger';
+import { ensureSweepSchedule } from './schedule';
+
+export interface WorkerHandle {
+  worker: Worker;
+  /** Runs until shutdown; resolves when the worker has drained. */
+  run: () => Promise<void>;
+  shutdown: () => Promise<void>;
+}
+
+export interface WorkerExtras {
+  /** A prebuilt workflow bundle (tests and the container image); otherwise workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Leave the sweep Schedule alone (tests that drive the sweep themselves). */
+  skipSchedule?: boolean;
+}
+
+export async function createFlashSaleWorker(config: Config, log: Logger, extras: WorkerExtras = {}): Promise<WorkerHandle> {
+  const db = createSequelize({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, log });
+  const redis = createRedis(config.REDIS_URL, log);
+  const cache = createProductCache(redis, log);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+
+  if (!extras.skipSchedule) {
+    const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    try {
+      const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+      const outcome = await ensureSweepSchedule(client, {
+        scheduleId: config.SWEEP_SCHEDULE_ID,
+        taskQueue: config.TASK_QUEUE,
+        intervalSeconds: config.SWEEP_INTERVAL_SECONDS,
+        input: {
+          graceSeconds: config.SWEEP_GRACE_SECONDS,
+          paymentTimeoutSeconds: config.PAYMENT_TIMEOUT_SECONDS,
+          batchSize: 500,
+        },
+      });
+      log.info({ schedule_id: config.SWEEP_SCHEDULE_ID, outcome }, 'sweep schedule ready');
+    } finally {
+      await clientConnection.close();
+    }
+  }
+
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TASK_QUEUE,
+    ...(extras.workflowBundle
+      ? { workflowBundle: extras.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities({ db, cache, log }),
+    shutdownGraceTime: '10s',
+  });
+
+  return {
+    worker,
+    run: async () => {
+      try {
+        await worker.run();
+      } finally {
+        await connection.close().catch(() => undefined);
+        redis.disconnect();
+        await db.close();
+      }
+    },
+    shutdown: async () => worker.shutdown(),
+  };
+}

@@ -1,0 +1,3 @@
+export { holdWorkflow } from './hold';
+export { orderWorkflow } from './order';
+export { sweepWorkflow } from './sweep';

@@ -1,0 +1,45 @@
+import { allHandlersFinished, condition, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { orderStatusQuery, paymentSettledSignal } from '../shared/messages';
+import { OrderStatusKey } from '../shared/search-attributes';
+import type { OrderWorkflowInput, OrderWorkflowStatus } from '../shared/types';
+import type { OrderStatus } from '../shared/views';
+
+const { cancelUnpaidOrder } = proxyActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s' },
+});
+
+/**
+ * Waits for the payment webhook (which has already settled the order in the database) or the payment
+ * timeout, whichever comes first; on timeout the order is cancelled and its stock given back.
+ */
+export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWorkflowStatus> {
+  let status: OrderStatus = 'pending';
+  let eventId: string | null = null;
+  const describe = () =>
+    setCurrentDetails(
+      `order ${input.orderId}: ${input.quantity} × product ${input.productId} (hold ${input.holdId}) — ${status}` +
+        (eventId ? `, payment event ${eventId}` : ''),
+    );
+
+  setHandler(paymentSettledSignal, (p) => {
+    // Signals can arrive more than once; only the first settlement counts.
+    if (status !== 'pending') return;
+    status = p.orderStatus;
+    eventId = p.eventId;
+  });
+  setHandler(orderStatusQuery, () => ({ orderId: input.orderId, status, eventId }));
+  describe();
+
+  const deadline = Date.parse(input.createdAt) + input.paymentTimeoutSeconds * 1000;
+  const remaining = deadline - Date.now();
+  const settled = remaining > 0 && (await condition(() => status !== 'pending', remaining));
+  if (!settled && status === 'pending') {
+    status = await cancelUnpaidOrder(input.orderId, input.holdId, input.productId);
+  }
+  upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+  describe();
+  await condition(allHandlersFinished);
+  return { orderId: input.orderId, status, eventId };
+}

@@ -1,0 +1,14 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { SweepInput, SweepResult } from '../shared/types';
+
+const { sweepExpired } = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5 },
+});
+
+/** Run by the Schedule: releases holds and cancels orders whose own timers did not (yet) settle them. */
+export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
+  return sweepExpired(input);
+}
