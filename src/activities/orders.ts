@@ -63,9 +63,7 @@ export function createOrderActivities({ db, cache, log }: ActivityDeps) {
     /** Payment never came: cancel the order and give its stock back, unless the webhook settled it first. */
     async cancelUnpaidOrder(orderId: number, holdId: number, productId: number): Promise<OrderStatus> {
       const now = new Date();
-      const cancelled = await db.transaction((t) =>
-        cancelPendingOrder(db, t, orderId, holdId, now, 'payment_timeout'),
-      );
+      const cancelled = await db.transaction((t) => cancelPendingOrder(db, t, orderId, holdId, now, 'payment_timeout'));
       if (cancelled) {
         await cache.invalidate([productId]);
         log.info({ order_id: orderId, hold_id: holdId }, 'unpaid order cancelled, stock returned');

@@ -61,7 +61,11 @@ export function createStockActivities({ db, cache, log }: ActivityDeps) {
         await db.query(
           `INSERT INTO holds (id, product_id, quantity, hold_expires_at, created_at, updated_at)
            VALUES (:holdId, :productId, :quantity, :expiresAt, :now, :now)`,
-          { replacements: { holdId, productId, quantity, expiresAt: sqlTime(expiresAt), now: sqlTime(now) }, transaction: t, type: QueryTypes.INSERT },
+          {
+            replacements: { holdId, productId, quantity, expiresAt: sqlTime(expiresAt), now: sqlTime(now) },
+            transaction: t,
+            type: QueryTypes.INSERT,
+          },
         );
         return 'reserved' as const;
       });

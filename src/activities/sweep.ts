@@ -17,7 +17,10 @@ export function createSweepActivities({ db, cache, log }: ActivityDeps) {
           `SELECT id, product_id FROM holds
            WHERE released_at IS NULL AND used_at IS NULL AND hold_expires_at < :cutoff
            ORDER BY hold_expires_at LIMIT :batchSize`,
-          { replacements: { cutoff: sqlTime(new Date(now.getTime() - graceSeconds * 1000)), batchSize }, type: QueryTypes.SELECT },
+          {
+            replacements: { cutoff: sqlTime(new Date(now.getTime() - graceSeconds * 1000)), batchSize },
+            type: QueryTypes.SELECT,
+          },
         );
         for (const h of holds) {
           // Same conditional release as the hold's own timer: whichever comes first wins, the other changes nothing.
@@ -31,7 +34,10 @@ export function createSweepActivities({ db, cache, log }: ActivityDeps) {
           `SELECT o.id, o.hold_id, h.product_id FROM orders o JOIN holds h ON h.id = o.hold_id
            WHERE o.status = 'pending' AND o.created_at < :cutoff ORDER BY o.created_at LIMIT :batchSize`,
           {
-            replacements: { cutoff: sqlTime(new Date(now.getTime() - (paymentTimeoutSeconds + graceSeconds) * 1000)), batchSize },
+            replacements: {
+              cutoff: sqlTime(new Date(now.getTime() - (paymentTimeoutSeconds + graceSeconds) * 1000)),
+              batchSize,
+            },
             type: QueryTypes.SELECT,
           },
         );

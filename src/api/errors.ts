@@ -26,5 +26,4 @@ export function summarize(errors: FieldErrors): string {
 }
 
 export const notFound = (what: string) => new HttpError(404, `${what} not found`);
-export const unavailable = () =>
-  new HttpError(503, 'Service temporarily unavailable', { 'Retry-After': '1' });
+export const unavailable = () => new HttpError(503, 'Service temporarily unavailable', { 'Retry-After': '1' });

@@ -45,7 +45,10 @@ export function createIdempotency(db: Sequelize) {
       { scope, key },
     );
 
-  const replay = (row: KeyRow): StoredAnswer => ({ status: row.response_status!, body: JSON.parse(row.response_body!) });
+  const replay = (row: KeyRow): StoredAnswer => ({
+    status: row.response_status!,
+    body: JSON.parse(row.response_body!),
+  });
 
   async function waitForAnswer(scope: string, key: string, deadline: number): Promise<StoredAnswer | null> {
     for (let delay = 25; Date.now() < deadline; delay = Math.min(delay * 2, 250)) {
@@ -69,9 +72,12 @@ export function createIdempotency(db: Sequelize) {
     const hash = createHash('sha256').update(JSON.stringify(call.params)).digest('hex');
     let row = await find(scope, key);
     if (row && Date.now() - new Date(row.created_at).getTime() > TTL_MS) {
-      await db.query('DELETE FROM idempotency_keys WHERE scope = :scope AND idempotency_key = :key AND created_at = :created', {
-        replacements: { scope, key, created: sqlTime(new Date(row.created_at)) },
-      });
+      await db.query(
+        'DELETE FROM idempotency_keys WHERE scope = :scope AND idempotency_key = :key AND created_at = :created',
+        {
+          replacements: { scope, key, created: sqlTime(new Date(row.created_at)) },
+        },
+      );
       row = null;
     }
     if (!row) {

@@ -34,7 +34,10 @@ export function requestContext(log: Logger): Middleware<ApiState> {
 const isDbUnavailable = (err: Error) =>
   /^Sequelize(Connection\w*|HostNotFound|HostNotReachable|AccessDenied|ConnectionAcquireTimeout|ConnectionRefused|ConnectionTimedOut)Error$/.test(
     err.name,
-  ) || ['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT'].includes((err as { parent?: { code?: string } }).parent?.code ?? '');
+  ) ||
+  ['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT'].includes(
+    (err as { parent?: { code?: string } }).parent?.code ?? '',
+  );
 
 /** The single place where failures become answers; nothing internal ever reaches a body. */
 export function errorMapping(): Middleware<ApiState> {

@@ -42,7 +42,8 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
       temporal: () => client.workflowService.getSystemInfo({}),
     },
   });
-  if (!config.WEBHOOK_SECRET) log.warn('WEBHOOK_SECRET is not set: unsigned payment webhooks are accepted (development only)');
+  if (!config.WEBHOOK_SECRET)
+    log.warn('WEBHOOK_SECRET is not set: unsigned payment webhooks are accepted (development only)');
   if (!config.ADMIN_TOKEN) log.info('ADMIN_TOKEN is not set: the admin API answers 403');
 
   const server = await new Promise<Server>((resolve) => {

@@ -11,19 +11,30 @@ export type Check = (value: unknown, field: string) => string | null;
 /** Each rule answers an error message, or null; the first failing rule ends a field's checks. */
 export const rules = {
   integer: (): Check => (v, f) => (toInteger(v) === null ? `The ${label(f)} field must be an integer.` : null),
-  min: (n: number): Check => (v, f) => (Number(v) < n ? `The ${label(f)} field must be at least ${n}.` : null),
-  max: (n: number): Check => (v, f) =>
-    Number(v) > n ? `The ${label(f)} field must not be greater than ${n}.` : null,
+  min:
+    (n: number): Check =>
+    (v, f) =>
+      Number(v) < n ? `The ${label(f)} field must be at least ${n}.` : null,
+  max:
+    (n: number): Check =>
+    (v, f) =>
+      Number(v) > n ? `The ${label(f)} field must not be greater than ${n}.` : null,
   string: (): Check => (v, f) => (typeof v !== 'string' ? `The ${label(f)} field must be a string.` : null),
-  maxLength: (n: number): Check => (v, f) =>
-    [...String(v)].length > n ? `The ${label(f)} field must not be greater than ${n} characters.` : null,
-  in: (allowed: string[]): Check => (v, f) =>
-    typeof v !== 'string' || !allowed.includes(v) ? `The selected ${label(f)} is invalid.` : null,
+  maxLength:
+    (n: number): Check =>
+    (v, f) =>
+      [...String(v)].length > n ? `The ${label(f)} field must not be greater than ${n} characters.` : null,
+  in:
+    (allowed: string[]): Check =>
+    (v, f) =>
+      typeof v !== 'string' || !allowed.includes(v) ? `The selected ${label(f)} is invalid.` : null,
   numeric: (): Check => (v, f) => (toNumber(v) === null ? `The ${label(f)} field must be a number.` : null),
-  decimals: (max: number): Check => (v, f) => {
-    const frac = String(v).split('.')[1] ?? '';
-    return frac.length > max ? `The ${label(f)} field must have 0-${max} decimal places.` : null;
-  },
+  decimals:
+    (max: number): Check =>
+    (v, f) => {
+      const frac = String(v).split('.')[1] ?? '';
+      return frac.length > max ? `The ${label(f)} field must have 0-${max} decimal places.` : null;
+    },
 };
 
 /** A JSON integer, or a string of one, within 32-bit range; anything else is null. */
@@ -63,7 +74,8 @@ export interface Checked {
  * fields are skipped). Pass the result to `exists` checks, then to `ensureValid`.
  */
 export function check(body: unknown, spec: Record<string, FieldSpec>): Checked {
-  const input = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const input =
+    body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
   const errors: FieldErrors = {};
   for (const [field, { required, checks }] of Object.entries(spec)) {
     const value = input[field];

@@ -23,9 +23,16 @@ export interface ProductCache {
 function isProductView(v: unknown, id: number): v is ProductView {
   const p = v as ProductView;
   return (
-    typeof p === 'object' && p !== null && p.id === id && typeof p.name === 'string' &&
-    Number.isInteger(p.total_stock) && Number.isInteger(p.available_stock) && p.available_stock >= 0 &&
-    typeof p.price === 'number' && typeof p.created_at === 'string' && typeof p.updated_at === 'string'
+    typeof p === 'object' &&
+    p !== null &&
+    p.id === id &&
+    typeof p.name === 'string' &&
+    Number.isInteger(p.total_stock) &&
+    Number.isInteger(p.available_stock) &&
+    p.available_stock >= 0 &&
+    typeof p.price === 'number' &&
+    typeof p.created_at === 'string' &&
+    typeof p.updated_at === 'string'
   );
 }
 
@@ -57,7 +64,9 @@ export function createProductCache(redis: Redis, log: Logger): ProductCache {
       if (ids.length === 0) return;
       const tx = redis.multi();
       for (const id of ids) tx.incr(genKey(id)).del(key(id));
-      await tx.exec().catch((err: Error) => log.warn({ err: err.message, product_ids: ids }, 'product cache invalidation failed'));
+      await tx
+        .exec()
+        .catch((err: Error) => log.warn({ err: err.message, product_ids: ids }, 'product cache invalidation failed'));
     },
   };
 }

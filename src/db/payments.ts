@@ -54,7 +54,11 @@ export async function settlePayment(db: Sequelize, e: PaymentEvent): Promise<Set
         await db.query(
           `UPDATE orders SET status = :orderStatus, payment_idempotency_key = :eventId, updated_at = :now
            WHERE id = :orderId AND status = 'pending'`,
-          { replacements: { orderStatus, eventId: e.eventId, now: sqlTime(now), orderId: e.orderId }, transaction: t, type: QueryTypes.UPDATE },
+          {
+            replacements: { orderStatus, eventId: e.eventId, now: sqlTime(now), orderId: e.orderId },
+            transaction: t,
+            type: QueryTypes.UPDATE,
+          },
         );
         const stockReturned =
           orderStatus === 'cancelled' &&

@@ -28,9 +28,7 @@ export async function ensureDatabase(url: string): Promise<void> {
   parsed.pathname = '/';
   const admin = createSequelize({ url: parsed.toString(), poolMax: 1 });
   try {
-    await admin.query(
-      `CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-    );
+    await admin.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   } finally {
     await admin.close();
   }

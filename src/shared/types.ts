@@ -2,14 +2,7 @@ import type { HoldView, OrderStatus, OrderView } from './views';
 
 /** A hold's life inside its workflow; the database row is the authority, this mirrors it for the UI. */
 export type HoldState =
-  | 'RESERVING'
-  | 'REJECTED'
-  | 'HELD'
-  | 'ORDERING'
-  | 'ORDERED'
-  | 'RELEASING'
-  | 'RELEASED'
-  | 'EXPIRED';
+  'RESERVING' | 'REJECTED' | 'HELD' | 'ORDERING' | 'ORDERED' | 'RELEASING' | 'RELEASED' | 'EXPIRED';
 
 export interface HoldWorkflowInput {
   holdId: number;

@@ -22,7 +22,11 @@ export interface WorkerExtras {
   skipSchedule?: boolean;
 }
 
-export async function createFlashSaleWorker(config: Config, log: Logger, extras: WorkerExtras = {}): Promise<WorkerHandle> {
+export async function createFlashSaleWorker(
+  config: Config,
+  log: Logger,
+  extras: WorkerExtras = {},
+): Promise<WorkerHandle> {
   const db = createSequelize({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, log });
   const redis = createRedis(config.REDIS_URL, log);
   const cache = createProductCache(redis, log);

@@ -73,7 +73,7 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldStatus
       } catch (err) {
         // The database refused (expired or released meanwhile): keep waiting for the timer, which settles it.
         enter('HELD');
-        throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+        throw businessFailure(err) ?? err;
       }
       orderId = order.id;
       hold = { ...hold!, used_at: order.created_at, updated_at: order.created_at };
@@ -115,9 +115,7 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldStatus
   try {
     hold = await reserveStock(input);
   } catch (err) {
-    rejection = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure
-      ? err.cause
-      : ApplicationFailure.nonRetryable('reservation failed', 'ReservationFailed');
+    rejection = businessFailure(err) ?? ApplicationFailure.nonRetryable('reservation failed', 'ReservationFailed');
     enter('REJECTED');
     await condition(allHandlersFinished);
     return { state, hold, orderId, rejection: rejection.type ?? null };
@@ -142,6 +140,13 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldStatus
   }
   await condition(allHandlersFinished);
   return { state, hold, orderId, rejection: null };
+}
+
+/** The activity's own refusal, whether it arrives bare (local activity) or wrapped in an ActivityFailure. */
+function businessFailure(err: unknown): ApplicationFailure | null {
+  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause;
+  return null;
 }
 
 async function startOrderWorkflow(input: HoldWorkflowInput, orderId: number, createdAt: string) {

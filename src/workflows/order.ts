@@ -1,4 +1,11 @@
-import { allHandlersFinished, condition, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { orderStatusQuery, paymentSettledSignal } from '../shared/messages';
 import { OrderStatusKey } from '../shared/search-attributes';

@@ -30,10 +30,17 @@ export function adminRoutes({ db, models, cache, adminToken }: ApiDeps) {
       available_stock: { checks: [rules.integer(), rules.min(0), rules.max(STOCK_MAX)] },
     });
     const total = toInteger(checked.input.total_stock);
-    const available = checked.input.available_stock === undefined || checked.input.available_stock === null
-      ? total
-      : toInteger(checked.input.available_stock);
-    if (!checked.errors.total_stock && !checked.errors.available_stock && total !== null && available !== null && available > total) {
+    const available =
+      checked.input.available_stock === undefined || checked.input.available_stock === null
+        ? total
+        : toInteger(checked.input.available_stock);
+    if (
+      !checked.errors.total_stock &&
+      !checked.errors.available_stock &&
+      total !== null &&
+      available !== null &&
+      available > total
+    ) {
       checked.errors.available_stock = [`The available stock field must be less than or equal to ${total}.`];
     }
     ensureValid(checked);

@@ -6,7 +6,7 @@ import { insufficientStockMessage, releaseRefusal, releaseRefusalMessage } from 
 import { FailureType } from '../../shared/types';
 import { WorkflowClosed, WorkflowRefusal } from '../../temporal/holds';
 import type { ApiDeps, ApiState } from '../context';
-import { HttpError, ValidationError, notFound } from '../errors';
+import { HttpError, ValidationError, notFound, unavailable } from '../errors';
 import { createIdempotency, type StoredAnswer } from '../idempotency';
 import { jsonBody } from '../middleware';
 import { readPage, sendPage } from '../pagination';
@@ -45,14 +45,23 @@ export function holdRoutes(deps: ApiDeps) {
           ctx.state.log.info({ hold_id: hold.id, product_id: productId, quantity }, 'hold created');
           return {
             status: 201,
-            body: { status: 'success', timestamp: now(), data: { hold_id: hold.id, hold_expires_at: hold.hold_expires_at } },
+            body: {
+              status: 'success',
+              timestamp: now(),
+              data: { hold_id: hold.id, hold_expires_at: hold.hold_expires_at },
+            },
           };
         } catch (err) {
           if (!(err instanceof WorkflowRefusal)) throw err;
           if (err.type === FailureType.InsufficientStock) {
             const available = Number((err.details[0] as { available?: number })?.available ?? 0);
-            return { status: 400, body: { status: 'error', message: insufficientStockMessage(available), timestamp: now() } };
+            return {
+              status: 400,
+              body: { status: 'error', message: insufficientStockMessage(available), timestamp: now() },
+            };
           }
+          // The reservation could not reach the database within its retry budget.
+          if (err.type === 'ReservationFailed') throw unavailable();
           if (err.type === FailureType.UnknownProduct) {
             throw new ValidationError({ product_id: ['The selected product id is invalid.'] });
           }
@@ -73,7 +82,11 @@ export function holdRoutes(deps: ApiDeps) {
       limit: page.limit + 1,
       raw: true,
     });
-    sendPage(ctx, rows.map((r) => holdView(r as unknown as Record<string, unknown>)), page);
+    sendPage(
+      ctx,
+      rows.map((r) => holdView(r as unknown as Record<string, unknown>)),
+      page,
+    );
   });
 
   const loadHold = async (raw: string | undefined) => {

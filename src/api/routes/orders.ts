@@ -75,7 +75,11 @@ export function orderRoutes({ db, models, holds }: ApiDeps) {
       limit: page.limit + 1,
       raw: true,
     });
-    sendPage(ctx, rows.map((r) => orderView(r as unknown as Record<string, unknown>)), page);
+    sendPage(
+      ctx,
+      rows.map((r) => orderView(r as unknown as Record<string, unknown>)),
+      page,
+    );
   });
 
   router.get('/api/orders/:id', async (ctx) => {

@@ -41,11 +41,20 @@ export function paymentRoutes({ db, models, holds, cache, webhookSecret }: ApiDe
         return success(ctx, 200, { order_id: event.orderId, status: result.orderStatus }, 'Webhook already processed');
     }
     if (result.stockReturned) await cache.invalidate([result.productId]);
-    log.info({ hold_id: result.holdId, order_status: result.orderStatus, payment_status: event.status }, 'payment processed');
+    log.info(
+      { hold_id: result.holdId, order_status: result.orderStatus, payment_status: event.status },
+      'payment processed',
+    );
     // The database has settled it; the signal lets the order's workflow finish now instead of at its timeout.
     await holds
-      .notifyPayment(event.orderId, { eventId: event.eventId, paymentStatus: event.status, orderStatus: result.orderStatus })
-      .catch((err: Error) => log.warn({ err: err.message }, 'order workflow not signalled; its timeout will reconcile'));
+      .notifyPayment(event.orderId, {
+        eventId: event.eventId,
+        paymentStatus: event.status,
+        orderStatus: result.orderStatus,
+      })
+      .catch((err: Error) =>
+        log.warn({ err: err.message }, 'order workflow not signalled; its timeout will reconcile'),
+      );
     success(ctx, 200, { order_id: event.orderId, status: result.orderStatus }, 'Payment processed');
   });
 

