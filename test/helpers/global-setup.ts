@@ -21,7 +21,7 @@ export default async function globalSetup() {
   });
   const dir = path.resolve(__dirname, '../../.run');
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'test-workflow-bundle.js');
+  const file = path.join(dir, `test-workflow-bundle-${process.pid}.js`);
   writeFileSync(file, code);
   process.env.TEST_WORKFLOW_BUNDLE = file;
 }
