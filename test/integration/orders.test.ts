@@ -1,0 +1,122 @@
+import { QueryTypes } from 'sequelize';
+import { availableStock, createProduct, expectConserved } from '../helpers/fixtures';
+import { startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ HOLD_TTL_SECONDS: '2', PAYMENT_TIMEOUT_SECONDS: '3' });
+});
+afterAll(async () => stack.close());
+
+const hold = async (productId: number, quantity: number) => {
+  const res = await stack.http.post('/api/holds', { product_id: productId, quantity });
+  expect(res.status).toBe(201);
+  return res.body.data.hold_id as number;
+};
+
+const orderRow = async (orderId: number) =>
+  (
+    await stack.db.query<{ status: string }>('SELECT status FROM orders WHERE id = ?', {
+      replacements: [orderId],
+      type: QueryTypes.SELECT,
+    })
+  )[0];
+
+describe('orders', () => {
+  test('an order takes the hold; expiry never gives an ordered hold back', async () => {
+    const productId = await createProduct(stack, 10);
+    const holdId = await hold(productId, 4);
+    const res = await stack.http.post('/api/orders', { hold_id: holdId });
+    expect(res.status).toBe(201);
+    expect(res.body.status).toBe('success');
+    expect(res.body.data).toMatchObject({ hold_id: holdId, status: 'pending' });
+    expect(Object.keys(res.body.data).sort()).toEqual(['created_at', 'hold_id', 'id', 'status', 'updated_at']);
+    const h = (await stack.http.get(`/api/holds/${holdId}`)).body;
+    expect(h.used_at).not.toBeNull();
+    // Past the hold's expiry the hold workflow has finished without giving the stock back.
+    await waitFor('hold workflow to finish', async () => {
+      const d = await stack.client.workflow.getHandle(`hold-${holdId}`).describe();
+      return d.status.name === 'COMPLETED';
+    });
+    expect(await availableStock(stack.db, productId)).toBe(6);
+    expect((await stack.http.get(`/api/holds/${holdId}`)).body.released_at).toBeNull();
+    await expectConserved(stack.db, productId, 10);
+  });
+
+  test('10 parallel orders on one hold: exactly one 201', async () => {
+    const productId = await createProduct(stack, 10);
+    const holdId = await hold(productId, 2);
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, () => stack.http.post('/api/orders', { hold_id: holdId })),
+    );
+    expect(replies.filter((r) => r.status === 201)).toHaveLength(1);
+    const refused = replies.filter((r) => r.status === 400);
+    expect(refused).toHaveLength(9);
+    for (const r of refused) {
+      expect(r.body.message).toBe('Cannot create order: Hold is already associated with an order');
+    }
+    const [{ n }] = await stack.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM orders WHERE hold_id = ?', {
+      replacements: [holdId],
+      type: QueryTypes.SELECT,
+    });
+    expect(Number(n)).toBe(1);
+    await expectConserved(stack.db, productId, 10);
+  });
+
+  test('expired and released holds are refused with the contract messages, expired first', async () => {
+    const productId = await createProduct(stack, 10);
+    const released = await hold(productId, 1);
+    expect((await stack.http.post(`/api/holds/${released}/release`)).status).toBe(200);
+    const r1 = await stack.http.post('/api/orders', { hold_id: released });
+    expect(r1.status).toBe(400);
+    expect(r1.body.message).toBe('Cannot create order: Hold has been released');
+
+    const expiring = await hold(productId, 1);
+    await waitFor('hold to expire', async () => (await stack.http.get(`/api/holds/${expiring}`)).body.released_at);
+    const r2 = await stack.http.post('/api/orders', { hold_id: expiring });
+    expect(r2.status).toBe(400);
+    expect(r2.body.message).toBe('Cannot create order: Hold has expired');
+    // The early-released hold is past its expiry too by now: expired is reported first.
+    await waitFor('released hold to pass its expiry', async () => {
+      const h = (await stack.http.get(`/api/holds/${released}`)).body;
+      return Date.now() > Date.parse(h.hold_expires_at);
+    });
+    const r3 = await stack.http.post('/api/orders', { hold_id: released });
+    expect(r3.body.message).toBe('Cannot create order: Hold has expired');
+    await expectConserved(stack.db, productId, 10);
+  });
+
+  test('an ordered hold cannot be released early', async () => {
+    const productId = await createProduct(stack, 10);
+    const holdId = await hold(productId, 3);
+    expect((await stack.http.post('/api/orders', { hold_id: holdId })).status).toBe(201);
+    const res = await stack.http.post(`/api/holds/${holdId}/release`);
+    expect(res.status).toBe(400);
+    expect(res.body.message).toBe('Cannot release: Hold is already associated with an order');
+    expect(await availableStock(stack.db, productId)).toBe(7);
+  });
+
+  test('an unpaid order is cancelled at the payment timeout and its stock returns once', async () => {
+    const productId = await createProduct(stack, 10);
+    const holdId = await hold(productId, 5);
+    const order = (await stack.http.post('/api/orders', { hold_id: holdId })).body.data;
+    expect(await availableStock(stack.db, productId)).toBe(5);
+    await waitFor('payment timeout', async () => (await orderRow(order.id)).status === 'cancelled');
+    expect(await availableStock(stack.db, productId)).toBe(10);
+    const h = (await stack.http.get(`/api/holds/${holdId}`)).body;
+    expect(h.released_at).not.toBeNull();
+    const result = await stack.client.workflow.getHandle(`order-${order.id}`).result();
+    expect(result.status).toBe('cancelled');
+    // A payment arriving afterwards is refused and gives nothing back twice.
+    const late = await stack.http.post('/api/payments/webhook', {
+      event_id: `late-${order.id}`,
+      order_id: order.id,
+      status: 'paid',
+    });
+    expect(late.status).toBe(400);
+    expect(late.body.message).toBe('Order is not in pending state');
+    expect(await availableStock(stack.db, productId)).toBe(10);
+    await expectConserved(stack.db, productId, 10);
+  });
+});

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { availableStock, createProduct, expectConserved } from '../helpers/fixtures';
+import { startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ HOLD_TTL_SECONDS: '30', PAYMENT_TIMEOUT_SECONDS: '60' });
+});
+afterAll(async () => stack.close());
+
+async function pendingOrder(stock = 10, quantity = 4) {
+  const productId = await createProduct(stack, stock);
+  const h = await stack.http.post('/api/holds', { product_id: productId, quantity });
+  const o = await stack.http.post('/api/orders', { hold_id: h.body.data.hold_id });
+  expect(o.status).toBe(201);
+  return { productId, holdId: h.body.data.hold_id as number, orderId: o.body.data.id as number };
+}
+const webhook = (event_id: string, order_id: number, status: string) =>
+  stack.http.post('/api/payments/webhook', { event_id, order_id, status });
+
+describe('payment webhook', () => {
+  test('paid completes the order, keeps the stock sold, and ends the order workflow', async () => {
+    const { productId, orderId } = await pendingOrder();
+    const res = await webhook(`evt-${randomUUID()}`, orderId, 'paid');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      status: 'success',
+      message: 'Payment processed',
+      data: { order_id: orderId, status: 'completed' },
+    });
+    expect((await stack.http.get(`/api/orders/${orderId}`)).body.status).toBe('completed');
+    const result = await stack.client.workflow.getHandle(`order-${orderId}`).result();
+    expect(result).toMatchObject({ status: 'completed' });
+    expect(await availableStock(stack.db, productId)).toBe(6);
+    await expectConserved(stack.db, productId, 10);
+  });
+
+  test('failed cancels the order and returns the stock exactly once', async () => {
+    const { productId, holdId, orderId } = await pendingOrder();
+    const eventId = `evt-${randomUUID()}`;
+    const res = await webhook(eventId, orderId, 'failed');
+    expect(res.body).toMatchObject({ message: 'Payment processed', data: { order_id: orderId, status: 'cancelled' } });
+    expect(await availableStock(stack.db, productId)).toBe(10);
+    expect((await stack.http.get(`/api/holds/${holdId}`)).body.released_at).not.toBeNull();
+    const replay = await webhook(eventId, orderId, 'failed');
+    expect(replay.status).toBe(200);
+    expect(replay.body).toMatchObject({
+      message: 'Webhook already processed',
+      data: { order_id: orderId, status: 'cancelled' },
+    });
+    await waitFor('order workflow to finish', async () => {
+      const d = await stack.client.workflow.getHandle(`order-${orderId}`).describe();
+      return d.status.name === 'COMPLETED';
+    });
+    expect(await availableStock(stack.db, productId)).toBe(10);
+    await expectConserved(stack.db, productId, 10);
+  });
+
+  test('20 parallel identical webhooks: one "Payment processed", the rest replays', async () => {
+    const { productId, orderId } = await pendingOrder();
+    const eventId = `evt-${randomUUID()}`;
+    const replies = await Promise.all(Array.from({ length: 20 }, () => webhook(eventId, orderId, 'failed')));
+    expect(replies.every((r) => r.status === 200)).toBe(true);
+    expect(replies.filter((r) => r.body.message === 'Payment processed')).toHaveLength(1);
+    expect(replies.filter((r) => r.body.message === 'Webhook already processed')).toHaveLength(19);
+    expect(await availableStock(stack.db, productId)).toBe(10);
+    await expectConserved(stack.db, productId, 10);
+  });
+
+  test('paid and failed racing: one wins, the other is refused', async () => {
+    const { productId, orderId } = await pendingOrder();
+    const [a, b] = await Promise.all([
+      webhook(`evt-${randomUUID()}`, orderId, 'paid'),
+      webhook(`evt-${randomUUID()}`, orderId, 'failed'),
+    ]);
+    const statuses = [a.status, b.status].sort();
+    expect(statuses).toEqual([200, 400]);
+    const loser = a.status === 400 ? a : b;
+    const winner = a.status === 200 ? a : b;
+    expect(loser.body.message).toBe('Order is not in pending state');
+    const final = (await stack.http.get(`/api/orders/${orderId}`)).body.status;
+    expect(final).toBe(winner.body.data.status);
+    expect(await availableStock(stack.db, productId)).toBe(final === 'completed' ? 6 : 10);
+    await expectConserved(stack.db, productId, 10);
+  });
+
+  test('an event id reused on another order is a 409 and changes nothing', async () => {
+    const first = await pendingOrder();
+    const second = await pendingOrder();
+    const eventId = `evt-${randomUUID()}`;
+    expect((await webhook(eventId, first.orderId, 'paid')).status).toBe(200);
+    const reused = await webhook(eventId, second.orderId, 'failed');
+    expect(reused.status).toBe(409);
+    expect(reused.body.status).toBe('error');
+    expect(reused.body.message).toBe('Event id has already been used for another order');
+    expect(reused.text).not.toMatch(/SQL|Duplicate|INSERT/i);
+    expect((await stack.http.get(`/api/orders/${second.orderId}`)).body.status).toBe('pending');
+    expect(await availableStock(stack.db, second.productId)).toBe(6);
+  });
+
+  test('a new event on a final order is refused', async () => {
+    const { orderId } = await pendingOrder();
+    await webhook(`evt-${randomUUID()}`, orderId, 'paid');
+    const again = await webhook(`evt-${randomUUID()}`, orderId, 'paid');
+    expect(again.status).toBe(400);
+    expect(again.body.message).toBe('Order is not in pending state');
+  });
+});
