@@ -126,7 +126,11 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldStatus
   const expiresAtMs = Date.parse(hold.hold_expires_at);
   for (;;) {
     const remaining = expiresAtMs - Date.now();
-    const moved = remaining > 0 && (await condition(() => state !== 'HELD', remaining));
+    const moved =
+      remaining > 0 &&
+      (await condition(() => state !== 'HELD', remaining, {
+        summary: `hold ${input.holdId} expires at ${hold.hold_expires_at}`,
+      }));
     if (!moved) {
       // Marked before the activity runs, so a late order is refused by the validator instead of racing it.
       enter('EXPIRED');

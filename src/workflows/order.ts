@@ -41,7 +41,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
 
   const deadline = Date.parse(input.createdAt) + input.paymentTimeoutSeconds * 1000;
   const remaining = deadline - Date.now();
-  const settled = remaining > 0 && (await condition(() => status !== 'pending', remaining));
+  const settled =
+    remaining > 0 &&
+    (await condition(() => status !== 'pending', remaining, {
+      summary: `payment for order ${input.orderId} due by ${new Date(deadline).toISOString()}`,
+    }));
   if (!settled && status === 'pending') {
     status = await cancelUnpaidOrder(input.orderId, input.holdId, input.productId);
   }

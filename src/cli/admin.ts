@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { apiBaseUrl, jsonValue, positiveId, postJson, printReply, required, runCli, UsageError } from './common';
+
+const USAGE = `usage: npm run admin -- <command> [options] [--url <api base url>]
+
+  product:create  --name <name> --stock <total stock> --price <price> [--available <available stock>]
+  product:restock --id <product id> --quantity <units>
+  hold:release    --id <hold id>
+
+product:* commands call the admin API with Authorization: Bearer $ADMIN_TOKEN.
+--url defaults to $API_URL or http://127.0.0.1:8000.
+Exit code: 0 for a 2xx answer, 1 otherwise, 2 for a usage error.
+`;
+
+interface Call {
+  path: string;
+  body: Record<string, unknown>;
+  admin: boolean;
+}
+
+type Options = Partial<Record<'name' | 'stock' | 'price' | 'available' | 'id' | 'quantity', string>>;
+
+function plan(command: string | undefined, o: Options): Call {
+  switch (command) {
+    case 'product:create': {
+      const body: Record<string, unknown> = {
+        name: required('name', o.name),
+        total_stock: jsonValue(required('stock', o.stock)),
+        price: jsonValue(required('price', o.price)),
+      };
+      if (o.available !== undefined) body.available_stock = jsonValue(o.available);
+      return { path: '/api/admin/products', body, admin: true };
+    }
+    case 'product:restock':
+      return {
+        path: `/api/admin/products/${positiveId('id', o.id)}/restock`,
+        body: { quantity: jsonValue(required('quantity', o.quantity)) },
+        admin: true,
+      };
+    case 'hold:release':
+      return { path: `/api/holds/${positiveId('id', o.id)}/release`, body: {}, admin: false };
+    case undefined:
+      throw new UsageError('a command is required');
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      name: { type: 'string' },
+      stock: { type: 'string' },
+      price: { type: 'string' },
+      available: { type: 'string' },
+      id: { type: 'string' },
+      quantity: { type: 'string' },
+      url: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`one command at a time, got: ${positionals.join(' ')}`);
+  const call = plan(positionals[0], values);
+  const headers: Record<string, string> = {};
+  if (call.admin) {
+    if (!env.ADMIN_TOKEN) throw new UsageError('ADMIN_TOKEN is not set (the admin API needs it)');
+    headers.Authorization = `Bearer ${env.ADMIN_TOKEN}`;
+  }
+  const reply = await postJson(apiBaseUrl(values.url, env) + call.path, JSON.stringify(call.body), headers);
+  printReply(reply);
+  return reply.status >= 200 && reply.status < 300 ? 0 : 1;
+}
+
+runCli(USAGE, () => main(process.argv.slice(2), process.env));

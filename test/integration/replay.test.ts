@@ -1,0 +1,35 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+
+const dir = path.resolve(__dirname, '../fixtures/histories');
+
+/**
+ * Recorded histories of every path a hold and an order can take, replayed against today's workflow code:
+ * a change that would break running holds (non-determinism) fails here. After an intended breaking change,
+ * guard it with patched() and record new histories (README: "Changing workflows").
+ */
+describe('workflow replay', () => {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+  test('there are recorded histories for each path', () => {
+    expect(files.sort()).toEqual(
+      expect.arrayContaining([
+        'hold-expired.json',
+        'hold-ordered.json',
+        'hold-rejected.json',
+        'hold-released.json',
+        'order-paid.json',
+        'order-timed-out.json',
+      ]),
+    );
+  });
+
+  test.each(files)('%s replays deterministically', async (file) => {
+    const history = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+    const workflowBundle = { code: readFileSync(process.env.TEST_WORKFLOW_BUNDLE!, 'utf8') };
+    await expect(
+      Worker.runReplayHistory({ workflowBundle, replayName: file }, history, file.replace('.json', '')),
+    ).resolves.toBeUndefined();
+  });
+});
