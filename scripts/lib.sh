@@ -95,3 +95,18 @@ ensure_namespace() { # namespace
       --name "${sa%=*}" --type "${sa#*=}" >/dev/null
   done
 }
+
+# Schemathesis (PyPI), for the schema-driven fuzz test, in its own virtualenv under .run/.
+SCHEMATHESIS_VERSION="4.32.5"
+SCHEMATHESIS_VENV="$RUN_DIR/schemathesis"
+ensure_schemathesis() {
+  local bin="$SCHEMATHESIS_VENV/bin/schemathesis"
+  if [[ ! -x "$bin" ]] || ! "$bin" --version 2>/dev/null | grep -q "version $SCHEMATHESIS_VERSION\$"; then
+    say "Installing schemathesis $SCHEMATHESIS_VERSION into $SCHEMATHESIS_VENV"
+    rm -rf "$SCHEMATHESIS_VENV"
+    python3 -m venv "$SCHEMATHESIS_VENV"
+    "$SCHEMATHESIS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+      "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  export SCHEMATHESIS_BIN="$bin"
+}

@@ -19,6 +19,40 @@ const optionalSecret = z
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v));
 
+/** `*` alone, or a comma list of origins (`https://shop.example.com`, scheme and host, no path); empty: no CORS. */
+const corsOrigins = z
+  .string()
+  .optional()
+  .transform((v) =>
+    v
+      ?.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
+  .superRefine((list, ctx) => {
+    for (const origin of list ?? []) {
+      if (origin === '*' ? list!.length > 1 : !isOrigin(origin)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message:
+            origin === '*'
+              ? '"*" must be the only entry'
+              : `"${origin}" is not an origin like https://shop.example.com`,
+        });
+      }
+    }
+  })
+  .transform((list) => (list?.length ? list : undefined));
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return /^https?:$/.test(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 /** Every setting the service reads, with the defaults used for local development. */
 export const configSchema = z
   .object({
@@ -54,6 +88,49 @@ export const configSchema = z
     WEBHOOK_SECRET: optionalSecret,
     ADMIN_TOKEN: optionalSecret,
     SWEEP_SCHEDULE_ID: z.string().min(1).default('flash-sale-sweep'),
+    // Performance tuning (docs/performance.md measures each one; the defaults are the measured best on 2 cores).
+    /** Workflow tasks one worker runs at once (Temporal's maxConcurrentWorkflowTaskExecutions). */
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: wholeNumber(200, 2, 10_000),
+    /** Most open workflow-task polls (autoscaling poller; new holds arrive on the non-sticky queue). */
+    WORKER_WORKFLOW_TASK_POLLERS: wholeNumber(20, 2, 1_000),
+    /** Workflows kept in the worker's cache; evicted ones are replayed from history when they wake. */
+    WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(1_000, 0, 1_000_000),
+    /** Local activities (the reservation) one worker runs at once. */
+    WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: wholeNumber(200, 1, 10_000),
+    /** Connections of the worker's one-round-trip reservation pool (beside DATABASE_POOL_MAX). */
+    DATABASE_RESERVE_POOL_MAX: wholeNumber(10, 1, 1_000),
+    /** Hold ids taken from the database sequence per round trip (1 = one NEXTVAL per hold). */
+    HOLD_ID_BLOCK_SIZE: wholeNumber(100, 1, 100_000),
+    /** How long a sold-out gate entry may live without being refreshed (seconds; 0 turns the gate off). */
+    SOLD_OUT_GATE_TTL_SECONDS: wholeNumber(30, 0, 86_400),
+    /** Where the worker serves the Temporal SDK's Prometheus metrics; empty turns it off. */
+    WORKER_METRICS_ADDRESS: z
+      .string()
+      .regex(/^$|^[^\s:]+:\d{1,5}$/, 'must be host:port or empty')
+      .default('127.0.0.1:9464'),
+    // Hostile input (src/api/security.ts). Limits count requests per client address and window, across API processes
+    // (in Redis; in memory while Redis is unreachable); 0 turns one limit off.
+    /** `true` or `false`; unset: on, except with NODE_ENV=test (the test suite sends thousands of writes from 127.0.0.1). */
+    RATE_LIMIT_ENABLED: z
+      .enum(['true', 'false'], { errorMap: () => ({ message: 'must be true or false' }) })
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v === 'true')),
+    RATE_LIMIT_WINDOW_SECONDS: wholeNumber(60, 1, 3_600),
+    /** POST /api/holds and POST /api/holds/{id}/release, per address and window. */
+    RATE_LIMIT_HOLDS_PER_WINDOW: wholeNumber(300, 0, 1_000_000),
+    RATE_LIMIT_ORDERS_PER_WINDOW: wholeNumber(300, 0, 1_000_000),
+    /** High: a payment provider sends every order's webhook from a few addresses. */
+    RATE_LIMIT_WEBHOOKS_PER_WINDOW: wholeNumber(6_000, 0, 1_000_000),
+    RATE_LIMIT_ADMIN_PER_WINDOW: wholeNumber(120, 0, 1_000_000),
+    /** Reverse proxies in front of the API whose X-Forwarded-For entries are trusted (`true` = 1); 0: the socket address. */
+    TRUST_PROXY: z
+      .string()
+      .regex(/^(true|false|\d{1,2})$/, 'must be a number of proxies (0-10), true or false')
+      .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v)))
+      .pipe(z.number().max(10, 'must be at most 10'))
+      .optional()
+      .transform((v) => v ?? 0),
+    CORS_ORIGINS: corsOrigins,
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.WEBHOOK_SECRET) {
@@ -69,10 +146,15 @@ export type Config = z.infer<typeof configSchema>;
 
 export class ConfigError extends Error {}
 
+const EMPTY_IS_A_VALUE = new Set(['WORKER_METRICS_ADDRESS']);
+
 /** Parses the environment once; a bad value stops start-up with a message naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // An empty variable (`PORT=` in a compose file) means "not set": the default applies, never 0 or "".
-  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // An empty variable (`PORT=` in a compose file) means "not set": the default applies, never 0 or "";
+  // except where empty is a documented value of its own (it turns the metrics endpoint off).
+  const given = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => v !== undefined && (v !== '' || EMPTY_IS_A_VALUE.has(k))),
+  );
   const result = configSchema.safeParse(given);
   if (!result.success) {
     const byVariable = new Map<string, string[]>();

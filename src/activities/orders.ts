@@ -2,6 +2,7 @@ import { sqlTime } from '../db/time';
 import { ApplicationFailure } from '@temporalio/activity';
 import { QueryTypes } from 'sequelize';
 import { orderView } from '../db/views';
+import { faultPoint } from '../faults';
 import { cancelPendingOrder, selectOne } from '../db/transitions';
 import { orderRefusal } from '../shared/refusals';
 import type { OrderStatus, OrderView } from '../shared/views';
@@ -54,8 +55,10 @@ export function createOrderActivities({ db, cache, log }: ActivityDeps) {
           `INSERT INTO orders (hold_id, status, created_at, updated_at) VALUES (:holdId, 'pending', :now, :now)`,
           { replacements: { holdId, now: sqlTime(now) }, transaction: t, type: QueryTypes.INSERT },
         );
+        await faultPoint('order.beforeCommit');
         return Number(insertId);
       });
+      await faultPoint('order.afterCommit');
       log.info({ hold_id: holdId, order_id: orderId }, 'order created');
       return loadOrder(orderId);
     },
@@ -64,11 +67,11 @@ export function createOrderActivities({ db, cache, log }: ActivityDeps) {
     async cancelUnpaidOrder(orderId: number, holdId: number, productId: number): Promise<OrderStatus> {
       const now = new Date();
       const cancelled = await db.transaction((t) => cancelPendingOrder(db, t, orderId, holdId, now, 'payment_timeout'));
-      if (cancelled) {
-        await cache.invalidate([productId]);
-        log.info({ order_id: orderId, hold_id: holdId }, 'unpaid order cancelled, stock returned');
-      }
-      return (await loadOrder(orderId)).status;
+      const { status } = await loadOrder(orderId);
+      // Also when an earlier attempt committed the cancel and died before its cache update (idempotent).
+      if (status === 'cancelled') await cache.invalidate([productId]);
+      if (cancelled) log.info({ order_id: orderId, hold_id: holdId }, 'unpaid order cancelled, stock returned');
+      return status;
     },
   };
 }

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { ApiDeps, ApiState } from './context';
 import { errorMapping, requestContext } from './middleware';
+import { corsPolicy, rateLimits, securityHeaders } from './security';
 import { adminRoutes } from './routes/admin';
 import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
@@ -16,11 +17,11 @@ export function createApp(deps: ApiDeps): Koa<ApiState> {
   app.proxy = false;
   app.silent = true;
   app.use(requestContext(deps.log));
-  app.use(async (ctx, next) => {
-    ctx.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
-    await next();
-  });
+  if (deps.metrics) app.use(deps.metrics.middleware);
+  app.use(securityHeaders());
+  app.use(corsPolicy(deps.security));
   app.use(errorMapping());
+  app.use(rateLimits(deps));
   const root = new Router<ApiState>();
   for (const router of [
     healthRoutes(deps),

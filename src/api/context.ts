@@ -1,9 +1,12 @@
 import type Router from '@koa/router';
+import type Redis from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type { ProductCache } from '../cache/product-cache';
 import type { Models } from '../db/models';
 import type { Logger } from '../logger';
 import type { HoldGateway } from '../temporal/holds';
+import type { Metrics } from './metrics';
+import type { SecuritySettings } from './security';
 
 export interface ApiDeps {
   db: Sequelize;
@@ -13,8 +16,13 @@ export interface ApiDeps {
   log: Logger;
   webhookSecret?: string;
   adminToken?: string;
+  metrics?: Metrics;
   /** Readiness probes for /ready: each resolves when its dependency answers. */
   probes?: Record<string, () => Promise<unknown>>;
+  /** Rate limits, CORS and proxy trust (src/api/security.ts); absent: no rate limits, no CORS. */
+  security?: SecuritySettings;
+  /** Where rate-limit counters are shared between API processes (in memory without it, or while it is down). */
+  redis?: Redis;
 }
 
 export interface ApiState {

@@ -35,9 +35,23 @@ const isDbUnavailable = (err: Error) =>
   /^Sequelize(Connection\w*|HostNotFound|HostNotReachable|AccessDenied|ConnectionAcquireTimeout|ConnectionRefused|ConnectionTimedOut)Error$/.test(
     err.name,
   ) ||
-  ['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT'].includes(
-    (err as { parent?: { code?: string } }).parent?.code ?? '',
-  );
+  DB_TRANSIENT_CODES.has((err as { parent?: { code?: string } }).parent?.code ?? '') ||
+  DB_TRANSIENT_CODES.has((err as { code?: string }).code ?? '');
+
+/** Driver codes of a connection lost or stalled (or a transaction the server gave up): try again, 503. */
+const DB_TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+]);
 
 /** The single place where failures become answers; nothing internal ever reaches a body. */
 export function errorMapping(): Middleware<ApiState> {
@@ -45,8 +59,17 @@ export function errorMapping(): Middleware<ApiState> {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, 'Route not found');
+      // The router answers OPTIONS with an empty text body; no content is the honest answer.
+      if (ctx.method === 'OPTIONS' && ctx.status === 200 && ctx.body === '') ctx.status = 204;
     } catch (caught) {
       let err = caught as Error & { status?: number; headers?: Record<string, string> };
+      // The router's 405 and 501 (a method it does not know) carry no Allow header: name the route's methods.
+      if (err.status === 405 || (err.status === 501 && err.name === 'NotImplementedError')) {
+        const allowed = routeMethods(ctx);
+        err = allowed.length
+          ? new HttpError(405, 'Method not allowed', { Allow: allowed.join(', ') })
+          : new HttpError(404, 'Route not found');
+      }
       if (err instanceof TemporalUnavailable || isDbUnavailable(err)) {
         ctx.state.log.warn({ err: err.message, kind: err.name }, 'dependency unavailable');
         err = unavailable();
@@ -74,6 +97,13 @@ export function errorMapping(): Middleware<ApiState> {
       ctx.body = errorBody('Internal server error');
     }
   };
+}
+
+/** The methods of the routes that matched the path (HEAD comes with GET). */
+function routeMethods(ctx: object): string[] {
+  const matched = (ctx as { matched?: unknown }).matched;
+  const layers = Array.isArray(matched) ? (matched as { methods?: string[] }[]) : [];
+  return [...new Set(layers.flatMap((l) => l.methods ?? []))];
 }
 
 function clientMessage(status: number): string {

@@ -17,8 +17,9 @@ export function readPage(ctx: Context): Page {
   }
   ensureValid(checked);
   return {
-    limit: checked.input.limit === undefined ? 100 : toInteger(checked.input.limit)!,
-    afterId: checked.input.after_id === undefined ? 0 : toInteger(checked.input.after_id)!,
+    // A blank value counts as absent, like a missing one.
+    limit: toInteger(checked.input.limit) ?? 100,
+    afterId: toInteger(checked.input.after_id) ?? 0,
   };
 }
 

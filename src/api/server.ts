@@ -8,6 +8,8 @@ import type { Logger } from '../logger';
 import { connectClient } from '../temporal/connection';
 import { createHoldGateway } from '../temporal/holds';
 import { createApp } from './app';
+import { createMetrics } from './metrics';
+import { securitySettings } from './security';
 
 export interface RunningApi {
   server: Server;
@@ -36,6 +38,9 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     log,
     webhookSecret: config.WEBHOOK_SECRET,
     adminToken: config.ADMIN_TOKEN,
+    metrics: createMetrics(db),
+    security: securitySettings(config),
+    redis,
     probes: {
       mariadb: () => db.query('SELECT 1'),
       redis: () => redis.ping(),
@@ -45,6 +50,8 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
   if (!config.WEBHOOK_SECRET)
     log.warn('WEBHOOK_SECRET is not set: unsigned payment webhooks are accepted (development only)');
   if (!config.ADMIN_TOKEN) log.info('ADMIN_TOKEN is not set: the admin API answers 403');
+  if (config.CORS_ORIGINS?.includes('*') && config.NODE_ENV === 'production')
+    log.warn('CORS_ORIGINS=* lets any web page call this API from a browser (meant for development)');
 
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.PORT, '0.0.0.0', () => resolve(s));

@@ -5,6 +5,10 @@ import type { ProductView } from '../shared/views';
 const TTL_SECONDS = 60;
 const key = (id: number) => `product:${id}`;
 const genKey = (id: number) => `product:${id}:gen`;
+/** The sold-out gate: the last available_stock a reservation committed (or read under the lock). */
+const gateKey = (id: number) => `product:${id}:gate`;
+/** Bumped by every invalidation (stock may have come back): gate values from an older epoch are refused. */
+const epochKey = (id: number) => `product:${id}:gate-epoch`;
 
 // Writes the entry only if no writer has invalidated since the reader took its generation,
 // so a slow reader can never put back stock older than the last commit.
@@ -13,11 +17,44 @@ local g = redis.call('GET', KEYS[2]) or ''
 if g == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) return 1 end
 return 0`;
 
+// After a reservation (or a refusal) read available_stock under the product's row lock: drops the cached product
+// when the stock moved, and lowers the gate to that figure, but only while no invalidation (stock coming back) has
+// happened since the caller read the epoch. Between stock increases the committed figures only fall, so the gate
+// keeps the lowest one it is given.
+const NOTE_STOCK = `
+if ARGV[4] == '1' then redis.call('INCR', KEYS[2]) redis.call('DEL', KEYS[1]) end
+if ARGV[3] == '0' then return 0 end
+local e = redis.call('GET', KEYS[4]) or '0'
+if e ~= ARGV[1] then return 0 end
+local cur = tonumber(redis.call('GET', KEYS[3]) or '')
+if cur and cur <= tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[3])
+return 1`;
+
+export interface StockGate {
+  /** The last committed available_stock the gate knows, or null (unknown: ask the database). */
+  available: number | null;
+  /** The gate epoch read with it; hand it to `noteStock` after the database has answered. */
+  epoch: string;
+}
+
 export interface ProductCache {
   /** Read-through: the cached product, or the loader's answer (then cached). Redis trouble falls back to the loader. */
   read(id: number, load: () => Promise<ProductView | null>): Promise<ProductView | null>;
-  /** Call after the transaction that changed these products has committed. */
+  /** Call after the transaction that changed these products has committed; it also reopens their sold-out gates. */
   invalidate(ids: number[]): Promise<void>;
+  /** The sold-out gate of a product; null when Redis cannot tell (then the database decides). */
+  readGate(id: number): Promise<StockGate | null>;
+  /**
+   * After a committed reservation (`changed`) or a refusal: `available` is the stock read under the row lock and
+   * `epoch` what `readGate` returned before the database was asked. Never throws.
+   */
+  noteStock(id: number, available: number, epoch: string | undefined, changed: boolean): Promise<void>;
+}
+
+export interface ProductCacheOptions {
+  /** Lifetime of a gate entry without a newer figure; 0 turns the gate off. */
+  gateTtlSeconds?: number;
 }
 
 function isProductView(v: unknown, id: number): v is ProductView {
@@ -36,7 +73,8 @@ function isProductView(v: unknown, id: number): v is ProductView {
   );
 }
 
-export function createProductCache(redis: Redis, log: Logger): ProductCache {
+export function createProductCache(redis: Redis, log: Logger, options: ProductCacheOptions = {}): ProductCache {
+  const gateTtl = options.gateTtlSeconds ?? 30;
   return {
     async read(id, load) {
       let gen: string | null = null;
@@ -63,10 +101,42 @@ export function createProductCache(redis: Redis, log: Logger): ProductCache {
     async invalidate(ids) {
       if (ids.length === 0) return;
       const tx = redis.multi();
-      for (const id of ids) tx.incr(genKey(id)).del(key(id));
+      for (const id of ids) tx.incr(genKey(id)).del(key(id)).incr(epochKey(id)).del(gateKey(id));
       await tx
         .exec()
         .catch((err: Error) => log.warn({ err: err.message, product_ids: ids }, 'product cache invalidation failed'));
+    },
+    async readGate(id) {
+      if (gateTtl === 0) return null;
+      try {
+        const [gate, epoch] = await redis.mget(gateKey(id), epochKey(id));
+        const available = gate === null ? null : Number(gate);
+        return {
+          available: available !== null && Number.isSafeInteger(available) && available >= 0 ? available : null,
+          epoch: epoch ?? '0',
+        };
+      } catch (err) {
+        log.debug({ err: (err as Error).message, product_id: id }, 'sold-out gate read failed');
+        return null;
+      }
+    },
+    async noteStock(id, available, epoch, changed) {
+      const ttl = epoch === undefined ? 0 : gateTtl;
+      if (!changed && ttl === 0) return;
+      await redis
+        .eval(
+          NOTE_STOCK,
+          4,
+          key(id),
+          genKey(id),
+          gateKey(id),
+          epochKey(id),
+          epoch ?? '',
+          available,
+          ttl,
+          changed ? 1 : 0,
+        )
+        .catch((err: Error) => log.warn({ err: err.message, product_id: id }, 'product cache update failed'));
     },
   };
 }

@@ -52,7 +52,11 @@ const options = { underscored: true, timestamps: true, createdAt: 'created_at', 
 
 /** Models serve reads and admin writes; the stock transitions are explicit locked SQL (see activities). */
 export function defineModels(sequelize: Sequelize): Models {
-  Product.init(
+  // Subclasses per connection: init() binds a class to one Sequelize instance, and tests run several.
+  const ProductModel = class extends Product {};
+  const HoldModel = class extends Hold {};
+  const OrderModel = class extends Order {};
+  ProductModel.init(
     {
       id: { type: DataTypes.INTEGER.UNSIGNED, autoIncrement: true, primaryKey: true },
       name: { type: DataTypes.STRING(255), allowNull: false },
@@ -63,7 +67,7 @@ export function defineModels(sequelize: Sequelize): Models {
     },
     { sequelize, tableName: 'products', ...options },
   );
-  Hold.init(
+  HoldModel.init(
     {
       id: { type: DataTypes.BIGINT.UNSIGNED, primaryKey: true },
       product_id: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false },
@@ -76,7 +80,7 @@ export function defineModels(sequelize: Sequelize): Models {
     },
     { sequelize, tableName: 'holds', ...options },
   );
-  Order.init(
+  OrderModel.init(
     {
       id: { type: DataTypes.BIGINT.UNSIGNED, autoIncrement: true, primaryKey: true },
       hold_id: { type: DataTypes.BIGINT.UNSIGNED, allowNull: false },
@@ -86,5 +90,5 @@ export function defineModels(sequelize: Sequelize): Models {
     },
     { sequelize, tableName: 'orders', ...options },
   );
-  return { Product, Hold, Order };
+  return { Product: ProductModel, Hold: HoldModel, Order: OrderModel };
 }

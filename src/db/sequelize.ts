@@ -1,3 +1,4 @@
+import { createPool, type Pool } from 'mysql2/promise';
 import { Sequelize } from 'sequelize';
 import type { Logger } from '../logger';
 
@@ -7,9 +8,40 @@ export interface DbOptions {
   log?: Logger;
 }
 
+/**
+ * A statement that gets no byte back from the server for this long is given up: its connection is destroyed (the
+ * pool replaces it) and the caller gets a connection error, a 503 in the API and a retry in an activity. Without it
+ * a hung server or a black-holed network would hold the request, and its pooled connection, until TCP gives up,
+ * many minutes later. Longer than any lock wait this service's short transactions cause.
+ */
+export const DB_STALL_TIMEOUT_MS = 10_000;
+
+interface DriverConnection {
+  stream?: {
+    setTimeout?: (ms: number) => void;
+    on: (e: 'timeout', fn: () => void) => void;
+    destroy: (e: Error) => void;
+  };
+  _command?: unknown;
+}
+
+/** Arms the stall timeout on a mysql2 connection (Sequelize's or the hot-path pool's). */
+export function guardStalls(connection: DriverConnection, ms = DB_STALL_TIMEOUT_MS): void {
+  const socket = connection.stream;
+  if (!socket?.setTimeout) return;
+  socket.setTimeout(ms);
+  socket.on('timeout', () => {
+    // Idle in the pool, nothing waits on it; with a statement in flight, the server or the network has hung.
+    if (connection._command) {
+      socket.destroy(Object.assign(new Error(`no answer from the database for ${ms} ms`), { code: 'ETIMEDOUT' }));
+    }
+  });
+}
+
 /** One Sequelize instance per process; all times are UTC. */
 export function createSequelize({ url, poolMax, log }: DbOptions): Sequelize {
   return new Sequelize(url.replace(/^mariadb:/, 'mysql:'), {
+    hooks: { afterConnect: (connection) => guardStalls(connection as DriverConnection) },
     dialect: 'mysql',
     timezone: '+00:00',
     logging: log ? (sql) => log.trace({ sql }, 'sql') : false,
@@ -32,4 +64,40 @@ export async function ensureDatabase(url: string): Promise<void> {
   } finally {
     await admin.close();
   }
+}
+
+const hotPools = new WeakMap<Sequelize, Pool>();
+
+/**
+ * A small mysql2 pool beside Sequelize's, for the reservation: it sends its whole locked transaction as one
+ * multi-statement round trip (no ORM, no waiting on the event loop while the product row is locked). Same
+ * server and credentials as `db`; it closes with `db.close()`. Only fixed SQL with `?` placeholders runs on it.
+ */
+export function hotPathPool(db: Sequelize, size = 10): Pool {
+  const existing = hotPools.get(db);
+  if (existing) return existing;
+  const c = db.config;
+  const pool = createPool({
+    host: c.host,
+    port: Number(c.port ?? 3306),
+    user: c.username,
+    password: c.password ?? undefined,
+    database: c.database,
+    connectionLimit: size,
+    maxIdle: size,
+    idleTimeout: 10_000,
+    connectTimeout: 5_000,
+    multipleStatements: true,
+    timezone: 'Z',
+    dateStrings: true,
+  });
+  pool.on('connection', (connection) => guardStalls(connection as unknown as DriverConnection));
+  hotPools.set(db, pool);
+  const close = db.close.bind(db);
+  db.close = async () => {
+    hotPools.delete(db);
+    await pool.end().catch(() => undefined);
+    return close();
+  };
+  return pool;
 }

@@ -1,5 +1,6 @@
 import { sqlTime } from './time';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { faultPoint } from '../faults';
 
 /**
  * Gives a hold's stock back, once: only a row still unreleased changes, and only then does the stock move.
@@ -26,6 +27,7 @@ export async function releaseHoldStock(
      WHERE h.id = :holdId`,
     { replacements: { now: sqlTime(now), holdId }, transaction: t, type: QueryTypes.UPDATE },
   );
+  await faultPoint('release.beforeCommit');
   return true;
 }
 

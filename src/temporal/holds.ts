@@ -31,6 +31,8 @@ export interface HoldSettings {
   ttlSeconds: number;
   paymentTimeoutSeconds: number;
   callTimeoutMs: number;
+  /** Hold ids the API takes from the database sequence per round trip (HOLD_ID_BLOCK_SIZE; default 100). */
+  holdIdBlockSize?: number;
 }
 
 export const holdWorkflowId = (holdId: number) => `hold-${holdId}`;
@@ -47,14 +49,18 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
   };
 
   return {
+    settings,
     /** Starts the hold's workflow and waits for its reservation, in one round trip (Update-with-Start). */
-    reserve(holdId: number, productId: number, quantity: number): Promise<HoldView> {
-      const input: HoldWorkflowInput = {
+    reserve(holdId: number, productId: number, quantity: number, gateEpoch?: string): Promise<HoldView> {
+      // gateEpoch: the sold-out gate's epoch read before this start; the reservation hands it back with the stock
+      // it saw, so the gate never keeps a figure from before stock came back (see cache/product-cache.ts).
+      const input: HoldWorkflowInput & { gateEpoch?: string } = {
         holdId,
         productId,
         quantity,
         ttlSeconds: settings.ttlSeconds,
         paymentTimeoutSeconds: settings.paymentTimeoutSeconds,
+        ...(gateEpoch === undefined ? {} : { gateEpoch }),
       };
       const start = new WithStartWorkflowOperation<typeof holdWorkflow>('holdWorkflow', {
         workflowId: holdWorkflowId(holdId),

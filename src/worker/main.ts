@@ -8,9 +8,28 @@ import { createFlashSaleWorker } from './worker';
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, 'worker');
-  Runtime.install({ logger: temporalLogger(log), shutdownSignals: ['SIGINT', 'SIGTERM'] });
-  const handle = await createFlashSaleWorker(config, log);
-  log.info({ task_queue: config.TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
+  Runtime.install({
+    logger: temporalLogger(log),
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    ...(config.WORKER_METRICS_ADDRESS
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } } }
+      : {}),
+  });
+  // The container image ships a bundle prebuilt at build time; elsewhere workflows are bundled at start.
+  const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
+  const handle = await createFlashSaleWorker(
+    config,
+    log,
+    bundlePath ? { workflowBundle: { codePath: bundlePath } } : {},
+  );
+  log.info(
+    {
+      task_queue: config.TASK_QUEUE,
+      namespace: config.TEMPORAL_NAMESPACE,
+      metrics: config.WORKER_METRICS_ADDRESS || 'off',
+    },
+    'worker running',
+  );
   await handle.run();
   log.info('worker stopped');
 }

@@ -4,7 +4,7 @@ import { createActivities } from '../activities';
 import { createProductCache } from '../cache/product-cache';
 import { createRedis } from '../cache/redis';
 import type { Config } from '../config';
-import { createSequelize } from '../db/sequelize';
+import { createSequelize, hotPathPool } from '../db/sequelize';
 import type { Logger } from '../logger';
 import { ensureSweepSchedule } from './schedule';
 
@@ -29,7 +29,8 @@ export async function createFlashSaleWorker(
 ): Promise<WorkerHandle> {
   const db = createSequelize({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, log });
   const redis = createRedis(config.REDIS_URL, log);
-  const cache = createProductCache(redis, log);
+  const cache = createProductCache(redis, log, { gateTtlSeconds: config.SOLD_OUT_GATE_TTL_SECONDS });
+  hotPathPool(db, config.DATABASE_RESERVE_POOL_MAX);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 
   if (!extras.skipSchedule) {
@@ -61,6 +62,7 @@ export async function createFlashSaleWorker(
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({ db, cache, log }),
     shutdownGraceTime: '10s',
+    ...workerTuning(config),
   });
 
   return {
@@ -75,5 +77,23 @@ export async function createFlashSaleWorker(
       }
     },
     shutdown: async () => worker.shutdown(),
+  };
+}
+
+/**
+ * Throughput settings (docs/performance.md). Every new hold's first workflow task comes from the non-sticky
+ * queue, which by default gets only a fifth of a handful of pollers: an autoscaling poller lets a flash sale's
+ * burst of new workflows in. The cache bound keeps memory flat with 100 000 open holds (a cached hold wakes
+ * without replay; an evicted one replays its short history).
+ */
+export function workerTuning(config: Config): Partial<WorkerOptions> {
+  const slots = config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS;
+  const pollers = Math.min(config.WORKER_WORKFLOW_TASK_POLLERS, slots);
+  return {
+    maxConcurrentWorkflowTaskExecutions: slots,
+    maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
+    maxCachedWorkflows: Math.max(config.WORKER_MAX_CACHED_WORKFLOWS, 0),
+    workflowTaskPollerBehavior: { type: 'autoscaling', minimum: 2, initial: Math.min(5, pollers), maximum: pollers },
+    nonStickyToStickyPollRatio: 1,
   };
 }

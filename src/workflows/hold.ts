@@ -6,6 +6,7 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -32,6 +33,16 @@ const { releaseHold, createOrder } = proxyActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
+
+// Expiry gives the stock back as a local activity: the timer's own workflow task runs it and finishes the
+// workflow, instead of a scheduled activity and a second workflow task (an expiry storm is bound by those tasks).
+// Same unbounded retries as above; the backup sweep covers a worker that dies meanwhile.
+const { releaseHold: releaseHoldLocally } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s' },
+});
+/** Holds started before this change replay their expiry as a scheduled activity. */
+export const LOCAL_EXPIRY_PATCH = 'expiry-release-local-activity';
 
 const FINAL: HoldState[] = ['ORDERED', 'RELEASED', 'EXPIRED', 'REJECTED'];
 
@@ -134,7 +145,9 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldStatus
     if (!moved) {
       // Marked before the activity runs, so a late order is refused by the validator instead of racing it.
       enter('EXPIRED');
-      const result = await releaseHold(input.holdId, 'expired');
+      const result = patched(LOCAL_EXPIRY_PATCH)
+        ? await releaseHoldLocally(input.holdId, 'expired')
+        : await releaseHold(input.holdId, 'expired');
       hold = result.hold;
       log.info('hold expired', { holdId: input.holdId, released: result.released });
       break;

@@ -9,7 +9,7 @@ import { waitFor } from '../helpers/wait';
 let stack: Stack;
 const scheduleId = `test-sweep-${randomUUID()}`;
 beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '1', SWEEP_GRACE_SECONDS: '0' });
+  stack = await startStack({ HOLD_TTL_SECONDS: '2', SWEEP_GRACE_SECONDS: '0' });
 });
 afterAll(async () => {
   await stack.client.schedule
@@ -40,13 +40,12 @@ describe('backup sweep', () => {
 
   test('sweep and hold timers racing on the same expired holds release each exactly once', async () => {
     const productId = await createProduct(stack, 100);
-    const ids: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const res = await stack.http.post('/api/holds', { product_id: productId, quantity: 5 });
-      expect(res.status).toBe(201);
-      ids.push(res.body.data.hold_id);
-    }
-    expect(await availableStock(stack.db, productId)).toBe(0);
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, () => stack.http.post('/api/holds', { product_id: productId, quantity: 5 })),
+    );
+    expect(replies.map((r) => r.status)).toEqual(Array(20).fill(201));
+    const ids: number[] = replies.map((r) => r.body.data.hold_id);
+    await expectConserved(stack.db, productId, 100);
     // With the worker down the timers cannot fire; the holds lapse in the database meanwhile.
     await stack.stopWorker();
     await waitFor('holds to lapse', async () => {

@@ -4,7 +4,7 @@ import type { Middleware } from 'koa';
 import { QueryTypes } from 'sequelize';
 import { productView } from '../../db/views';
 import type { ApiDeps, ApiState } from '../context';
-import { HttpError, notFound } from '../errors';
+import { HttpError, ValidationError, notFound } from '../errors';
 import { jsonBody } from '../middleware';
 import { success } from '../respond';
 import { secretsEqual } from '../signature';
@@ -62,12 +62,18 @@ export function adminRoutes({ db, models, cache, adminToken }: ApiDeps) {
     });
     ensureValid(checked);
     const quantity = toInteger(checked.input.quantity)!;
+    // Stock stays within STOCK_MAX (the columns' range is wider, but an overflow would be a 500).
     const [, changed] = await db.query(
       `UPDATE products SET total_stock = total_stock + :quantity, available_stock = available_stock + :quantity,
-       updated_at = :now WHERE id = :id`,
-      { replacements: { quantity, id, now: sqlTime(new Date()) }, type: QueryTypes.UPDATE },
+       updated_at = :now WHERE id = :id AND total_stock + :quantity <= :max`,
+      { replacements: { quantity, id, max: STOCK_MAX, now: sqlTime(new Date()) }, type: QueryTypes.UPDATE },
     );
-    if (changed !== 1) throw notFound('Product');
+    if (changed !== 1) {
+      const current = await models.Product.findByPk(id, { raw: true });
+      if (!current) throw notFound('Product');
+      const room = Math.max(0, STOCK_MAX - Number(current.total_stock));
+      throw new ValidationError({ quantity: [`The quantity field must not be greater than ${room}.`] });
+    }
     await cache.invalidate([id]);
     ctx.state.log.info({ product_id: id, quantity }, 'product restocked');
     const product = await models.Product.findByPk(id, { raw: true });

@@ -3,7 +3,7 @@ import type { ApiDeps, ApiState } from '../context';
 
 const PROBE_TIMEOUT_MS = 1_500;
 
-export function healthRoutes({ probes = {} }: ApiDeps) {
+export function healthRoutes({ probes = {}, metrics }: ApiDeps) {
   const router = new Router<ApiState>();
 
   router.get('/api', (ctx) => {
@@ -41,6 +41,16 @@ export function healthRoutes({ probes = {} }: ApiDeps) {
       checks: Object.fromEntries(checks),
       timestamp: new Date().toISOString(),
     };
+  });
+
+  /** Prometheus scrape endpoint of this API process. */
+  router.get('/metrics', async (ctx) => {
+    if (!metrics) {
+      ctx.status = 404;
+      return;
+    }
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
   });
 
   return router;

@@ -1,10 +1,11 @@
 import Router from '@koa/router';
 import { Op } from 'sequelize';
-import { nextHoldId } from '../../db/ids';
+import { createHoldIdAllocator } from '../../db/ids';
 import { holdView, productView } from '../../db/views';
 import { insufficientStockMessage, releaseRefusal, releaseRefusalMessage } from '../../shared/refusals';
 import { FailureType } from '../../shared/types';
 import { WorkflowClosed, WorkflowRefusal } from '../../temporal/holds';
+import type { StockGate } from '../../cache/product-cache';
 import type { ApiDeps, ApiState } from '../context';
 import { HttpError, ValidationError, notFound, unavailable } from '../errors';
 import { createIdempotency, type StoredAnswer } from '../idempotency';
@@ -17,12 +18,41 @@ export function holdRoutes(deps: ApiDeps) {
   const { db, models, cache, holds } = deps;
   const router = new Router<ApiState>();
   const idempotent = createIdempotency(db);
+  const nextHoldId = createHoldIdAllocator(db, holds.settings?.holdIdBlockSize ?? 100);
 
-  const productExists = async (id: number) =>
-    (await cache.read(id, async () => {
-      const row = await models.Product.findByPk(id, { raw: true });
-      return row ? productView(row as unknown as Record<string, unknown>) : null;
-    })) !== null;
+  // Products are never deleted (holds reference them), so once seen, an id is known to exist: the hot path skips
+  // the lookup. A stale entry could only send a request on to the reservation, which answers 422 itself.
+  const knownProducts = new Set<number>();
+  const productExists = async (id: number) => {
+    if (knownProducts.has(id)) return true;
+    const found =
+      (await cache.read(id, async () => {
+        const row = await models.Product.findByPk(id, { raw: true });
+        return row ? productView(row as unknown as Record<string, unknown>) : null;
+      })) !== null;
+    if (found && knownProducts.size < 100_000) knownProducts.add(id);
+    return found;
+  };
+
+  /**
+   * The sold-out gate's answer: a refusal when the committed stock is below the quantity asked for. The gate (Redis)
+   * only says when to look; MariaDB says what to answer, with a primary-key read of the committed stock (no lock, no
+   * Temporal), so a wrong or poisoned gate entry can never refuse stock that exists. A gate found wrong is dropped.
+   */
+  const gateRefusal = async (gate: StockGate | null, productId: number, quantity: number) => {
+    if (gate?.available == null || quantity <= gate.available) return null;
+    const row = await models.Product.findByPk(productId, { attributes: ['available_stock'], raw: true });
+    const available = Number(row?.available_stock ?? 0);
+    if (quantity <= available) {
+      await cache.invalidate([productId]);
+      return null;
+    }
+    const refusal: StoredAnswer = {
+      status: 400,
+      body: { status: 'error', message: insufficientStockMessage(available), timestamp: now() },
+    };
+    return refusal;
+  };
 
   router.post('/api/holds', jsonBody(), async (ctx) => {
     const checked = check(ctx.state.body, {
@@ -33,15 +63,28 @@ export function holdRoutes(deps: ApiDeps) {
     ensureValid(checked);
     const productId = toInteger(checked.input.product_id)!;
     const quantity = toInteger(checked.input.quantity)!;
+    const key = ctx.get('Idempotency-Key') || undefined;
+
+    // Sold out: answered without Temporal or a locked transaction (see gateRefusal). A keyed request takes the refusal
+    // through the idempotency record below, so its retries get the same answer.
+    const gate = await cache.readGate(productId);
+    const early = key === undefined ? await gateRefusal(gate, productId, quantity) : null;
+    if (early) {
+      ctx.status = early.status;
+      ctx.body = early.body;
+      return;
+    }
 
     const answer = await idempotent({
       scope: 'holds',
-      key: ctx.get('Idempotency-Key') || undefined,
+      key,
       params: { product_id: productId, quantity },
-      resourceId: () => nextHoldId(db),
+      resourceId: () => nextHoldId(),
       run: async (holdId): Promise<StoredAnswer> => {
+        const refused = await gateRefusal(gate, productId, quantity);
+        if (refused) return refused;
         try {
-          const hold = await holds.reserve(holdId, productId, quantity);
+          const hold = await holds.reserve(holdId, productId, quantity, gate?.epoch);
           ctx.state.log.info({ hold_id: hold.id, product_id: productId, quantity }, 'hold created');
           return {
             status: 201,

@@ -1,0 +1,185 @@
+import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
+import { RESERVE_SQL, reserveParams, runReservation } from '../../src/activities/stock';
+import { sqlTime } from '../../src/db/time';
+import { sleep } from './util';
+
+export function connect(url: string, size = 4, multipleStatements = false): Pool {
+  const u = new URL(url);
+  return createPool({
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password) || undefined,
+    database: u.pathname.slice(1),
+    connectionLimit: size,
+    multipleStatements,
+    timezone: 'Z',
+    dateStrings: true,
+  });
+}
+
+async function rows<T>(db: Pool, sql: string, params: unknown[] = []): Promise<T[]> {
+  const [r] = await db.query<RowDataPacket[]>(sql, params);
+  return r as T[];
+}
+
+/** Empties the bench tables; the hold id sequence keeps counting, so old workflow ids are never reused. */
+export async function resetTables(db: Pool): Promise<void> {
+  const conn = await db.getConnection();
+  try {
+    await conn.query('SET FOREIGN_KEY_CHECKS = 0');
+    for (const t of ['payment_events', 'orders', 'holds', 'idempotency_keys', 'products']) {
+      await conn.query(`TRUNCATE TABLE ${t}`);
+    }
+    await conn.query('SET FOREIGN_KEY_CHECKS = 1');
+  } finally {
+    conn.release();
+  }
+}
+
+export async function createProduct(db: Pool, name: string, stock: number): Promise<number> {
+  const now = sqlTime(new Date());
+  const [res] = await db.query(
+    `INSERT INTO products (name, total_stock, available_stock, price, created_at, updated_at) VALUES (?, ?, ?, 9.99, ?, ?)`,
+    [name, stock, stock, now, now],
+  );
+  return Number((res as { insertId: number }).insertId);
+}
+
+export interface Conservation {
+  product_id: number;
+  stock_put_in: number;
+  available_stock: number;
+  unreleased_quantity: number;
+  holds: number;
+  oversold: number;
+  ok: boolean;
+}
+
+/** available_stock + quantities of unreleased holds must equal the stock put in; oversold = what exceeds it. */
+export async function conservation(db: Pool, productId: number): Promise<Conservation> {
+  // One statement, so one consistent snapshot: two separate reads could straddle a commit.
+  const [p] = await rows<{ total_stock: number; available_stock: number; q: string | null; n: number }>(
+    db,
+    `SELECT p.total_stock, p.available_stock,
+            (SELECT SUM(CASE WHEN h.released_at IS NULL THEN h.quantity ELSE 0 END) FROM holds h WHERE h.product_id = p.id) AS q,
+            (SELECT COUNT(*) FROM holds h WHERE h.product_id = p.id) AS n
+     FROM products p WHERE p.id = ?`,
+    [productId],
+  );
+  const unreleased = Number(p.q ?? 0);
+  const total = Number(p.total_stock);
+  const available = Number(p.available_stock);
+  return {
+    product_id: productId,
+    stock_put_in: total,
+    available_stock: available,
+    unreleased_quantity: unreleased,
+    holds: Number(p.n),
+    oversold: Math.max(0, unreleased - total) + Math.max(0, -available),
+    ok: available + unreleased === total && available >= 0,
+  };
+}
+
+export async function count(db: Pool, sql: string, params: unknown[] = []): Promise<number> {
+  const [r] = await rows<{ n: number }>(db, sql, params);
+  return Number(r?.n ?? 0);
+}
+
+export async function serverVersion(db: Pool): Promise<string> {
+  const [r] = await rows<{ v: string }>(db, 'SELECT VERSION() AS v');
+  return r.v;
+}
+
+export async function globalStatus(db: Pool, names: string[]): Promise<Record<string, number>> {
+  const r = await rows<{ Variable_name: string; Value: string }>(
+    db,
+    `SHOW GLOBAL STATUS WHERE Variable_name IN (${names.map(() => '?').join(',')})`,
+    names,
+  );
+  return Object.fromEntries(r.map((x) => [x.Variable_name, Number(x.Value)]));
+}
+
+export interface HotRowResult {
+  variant: string;
+  connections: number;
+  seconds: number;
+  transactions: number;
+  per_second: number;
+  errors: number;
+}
+
+let syntheticHoldId = 9_000_000_000_000;
+
+/**
+ * The physical limit: the reservation transaction on one hot product row, straight from `connections` clients,
+ * no HTTP, no Temporal. `classic` is the locked transaction statement by statement (5 round trips, 3 of them
+ * with the row locked), `one-trip` the same work as one multi-statement round trip (what the worker sends).
+ */
+export async function hotRow(
+  url: string,
+  productId: number,
+  variant: 'classic' | 'one-trip',
+  connections: number,
+  seconds: number,
+  onTick: (done: number) => void,
+): Promise<HotRowResult> {
+  const db = connect(url, connections, variant === 'one-trip');
+  // Open every connection before the clock starts.
+  await Promise.all(Array.from({ length: connections }, () => db.query('SELECT 1')));
+  let done = 0;
+  let errors = 0;
+  const started = performance.now();
+  const deadline = Date.now() + seconds * 1000;
+  const ticker = setInterval(() => onTick(done), 250);
+  const lane = async () => {
+    const conn = variant === 'classic' ? await db.getConnection() : null;
+    while (Date.now() < deadline) {
+      const holdId = syntheticHoldId++;
+      const now = new Date();
+      const expires = new Date(now.getTime() + 3_600_000);
+      try {
+        if (conn) {
+          await conn.query('START TRANSACTION');
+          const [locked] = await conn.query<RowDataPacket[]>(
+            'SELECT available_stock, (SELECT COUNT(*) FROM holds WHERE id = ?) AS already FROM products WHERE id = ? FOR UPDATE',
+            [holdId, productId],
+          );
+          if (Number(locked[0].available_stock) < 1) throw new Error('hot row ran out of stock');
+          await conn.query('UPDATE products SET available_stock = available_stock - 1, updated_at = ? WHERE id = ?', [
+            sqlTime(now),
+            productId,
+          ]);
+          await conn.query(
+            'INSERT INTO holds (id, product_id, quantity, hold_expires_at, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?)',
+            [holdId, productId, sqlTime(expires), sqlTime(now), sqlTime(now)],
+          );
+          await conn.query('COMMIT');
+        } else {
+          const out = await runReservation(db, reserveParams(holdId, productId, 1, now, expires));
+          if (!out.reserved) throw new Error('hot row ran out of stock');
+        }
+        done++;
+      } catch {
+        errors++;
+        if (conn) await conn.query('ROLLBACK').catch(() => undefined);
+        await sleep(5);
+      }
+    }
+    conn?.release();
+  };
+  await Promise.all(Array.from({ length: connections }, lane));
+  clearInterval(ticker);
+  const elapsed = (performance.now() - started) / 1000;
+  await db.end();
+  return {
+    variant,
+    connections,
+    seconds: Math.round(elapsed * 100) / 100,
+    transactions: done,
+    per_second: Math.round(done / elapsed),
+    errors,
+  };
+}
+
+export { RESERVE_SQL };

@@ -1,0 +1,120 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { sleep } from './util';
+
+const TICKS_PER_SECOND = 100;
+
+/** A port nobody listens on right now (loopback). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resident memory (MiB) and CPU time (seconds, all threads) of a process, from /proc. */
+export function procStats(pid: number): { rssMiB: number; cpuSeconds: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return { rssMiB: rssKb / 1024, cpuSeconds: ticks / TICKS_PER_SECOND };
+  } catch {
+    return null;
+  }
+}
+
+/** The pid listening on a local TCP port (the Temporal dev server, MariaDB, Redis), if `ss` can tell. */
+export function pidListeningOn(port: number): number | null {
+  try {
+    const out = execFileSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' });
+    const m = /pid=(\d+)/.exec(out);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface Proc {
+  name: string;
+  pid: number;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  stop: () => Promise<void>;
+}
+
+/** Starts a child process with its output in a log file; `stop` sends SIGTERM, then SIGKILL after 15 s. */
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+): Proc {
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    name,
+    pid: child.pid!,
+    child,
+    exited,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const killed = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+      if (!killed) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
+/** Waits until a URL answers with any HTTP status, or the process dies, or time runs out. */
+export async function waitForHttp(url: string, proc: Proc, seconds: number): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  let dead = false;
+  void proc.exited.then(() => (dead = true));
+  while (Date.now() < deadline) {
+    if (dead) throw new Error(`${proc.name} exited during start-up (see its log)`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      await res.arrayBuffer();
+      return;
+    } catch {
+      await sleep(200);
+    }
+  }
+  throw new Error(`${proc.name} did not answer at ${url} within ${seconds} s`);
+}
+
+/** CPU seconds used by each process between two snapshots: the per-process profile of a scenario. */
+export class CpuMeter {
+  private start = new Map<string, number>();
+  constructor(private pids: Record<string, number | null>) {
+    for (const [name, pid] of Object.entries(pids)) {
+      const s = pid ? procStats(pid) : null;
+      if (s) this.start.set(name, s.cpuSeconds);
+    }
+  }
+  /** CPU seconds per process since construction. */
+  read(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(this.pids)) {
+      const s = pid ? procStats(pid) : null;
+      const before = this.start.get(name);
+      if (s && before !== undefined) out[name] = Math.round((s.cpuSeconds - before) * 100) / 100;
+    }
+    return out;
+  }
+}

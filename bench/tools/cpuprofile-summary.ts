@@ -1,0 +1,58 @@
+/**
+ * Summarises `node --cpu-prof` profiles (e.g. from `npm run bench -- --profile`): busy share of the thread and the
+ * packages/files and functions that took its time (self time).
+ *
+ *   node --import tsx bench/tools/cpuprofile-summary.ts bench/results/profiles/api/*.cpuprofile
+ */
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function where(url: string, fn: string): string {
+  if (!url) return `(${fn || 'native'})`;
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm >= 0) {
+    const parts = url.slice(nm + 'node_modules/'.length).split('/');
+    return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+  }
+  if (url.startsWith('node:')) return url;
+  const dist = url.indexOf('/dist/');
+  return dist >= 0 ? url.slice(dist + 1) : url.split('/').slice(-2).join('/');
+}
+
+for (const file of process.argv.slice(2)) {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const byPlace = new Map<string, number>();
+  const byFn = new Map<string, number>();
+  let idle = 0;
+  for (const [id, us] of self) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    if (functionName === '(idle)') {
+      idle += us;
+      continue;
+    }
+    const place = where(url, functionName).slice(0, 60);
+    byPlace.set(place, (byPlace.get(place) ?? 0) + us);
+    const name = (functionName || '(anonymous)').slice(0, 60);
+    const fn = `${name} ${place.slice(0, 60)}${lineNumber >= 0 ? `:${lineNumber + 1}` : ''}`;
+    byFn.set(fn, (byFn.get(fn) ?? 0) + us);
+  }
+  const pct = (us: number) => `${((us / total) * 100).toFixed(1).padStart(5)}%`;
+  const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
+  process.stdout.write(`${file}\n  ${(total / 1e6).toFixed(1)} s profiled, busy ${pct(total - idle)}\n  by place:\n`);
+  for (const [k, v] of top(byPlace, 15)) process.stdout.write(`  ${pct(v)} ${k}\n`);
+  process.stdout.write('  by function:\n');
+  for (const [k, v] of top(byFn, 15)) process.stdout.write(`  ${pct(v)} ${k}\n`);
+}

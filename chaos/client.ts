@@ -1,0 +1,210 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import type { Acks } from './checker';
+import { SETTINGS } from './stack';
+import { sleep } from './util';
+
+export interface Answer {
+  status: number;
+  body: any;
+  ms: number;
+  retryAfter: string | null;
+  /** Set when no HTTP answer came (timeout, reset). */
+  error?: string;
+}
+
+/** What the client saw during one scenario: requests, and answers that break the contract under faults. */
+export class Tally {
+  requests = 0;
+  byStatus = new Map<number, number>();
+  violations: string[] = [];
+  /** Slowest answer, and the slowest 503 (the outage answers must come quickly). */
+  slowestMs = 0;
+  slowest503Ms = 0;
+  count(status: number) {
+    this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
+  }
+  summary(): string {
+    return [...this.byStatus]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s || 'none'}×${n}`)
+      .join(' ');
+  }
+}
+
+/** Internal text that must never reach a client: SQL, driver and ORM names, stack frames. */
+const LEAK =
+  /\b(select|insert|update|delete)\b.+\b(from|into|set|where)\b|sequelize|mysql|mariadb|ER_[A-Z_]{3,}|ECONNREFUSED|ETIMEDOUT|\bat [\w.<>]+ \(|\.js:\d+|\bstack\b|\bTemporal\b|grpc|workflow/i;
+
+export const HANG_MS = 15_000;
+
+/**
+ * The harness's HTTP client: every answer is checked against the contract under faults (never a 500, a 503 always
+ * with Retry-After, never internal text in a body, never silence past HANG_MS), and every promise the service
+ * makes (201 hold, 201 order, 200 webhook) is written down for the invariant checker.
+ */
+export class ApiClient {
+  tally = new Tally();
+  /** Idempotency-Key → the hold ids it was ever answered with (must stay one). */
+  private keyHolds = new Map<string, Set<number>>();
+
+  constructor(
+    readonly baseUrl: string,
+    readonly acks: Acks,
+  ) {}
+
+  async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    timeoutMs = HANG_MS,
+  ): Promise<Answer> {
+    const started = Date.now();
+    const raw = body === undefined ? undefined : JSON.stringify(body);
+    this.tally.requests++;
+    let answer: Answer;
+    try {
+      const res = await fetch(this.baseUrl + path, {
+        method,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: raw,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // Kept as text; the contract says JSON always, checked below.
+      }
+      answer = {
+        status: res.status,
+        body: parsed,
+        ms: Date.now() - started,
+        retryAfter: res.headers.get('retry-after'),
+      };
+      if (typeof parsed === 'string' && text !== '') this.violation(`${method} ${path}: non-JSON answer ${res.status}`);
+    } catch (err) {
+      const e = err as Error;
+      answer = {
+        status: 0,
+        body: null,
+        ms: Date.now() - started,
+        retryAfter: null,
+        error: e.name === 'TimeoutError' ? 'timeout' : e.message,
+      };
+    }
+    this.tally.count(answer.status);
+    this.tally.slowestMs = Math.max(this.tally.slowestMs, answer.ms);
+    this.inspect(method, path, answer);
+    return answer;
+  }
+
+  private violation(msg: string) {
+    this.tally.violations.push(msg);
+  }
+
+  private inspect(method: string, path: string, a: Answer) {
+    const route = path.replace(/\d+/g, ':id').replace(/\?.*$/, '');
+    if (a.status === 0) {
+      this.violation(
+        `${method} ${route}: ${a.error === 'timeout' ? `no answer within ${HANG_MS / 1000} s` : `connection failed (${a.error})`}`,
+      );
+      return;
+    }
+    if (a.status === 503) {
+      this.tally.slowest503Ms = Math.max(this.tally.slowest503Ms, a.ms);
+      if (!a.retryAfter) this.violation(`${method} ${route}: 503 without Retry-After`);
+    } else if (a.status >= 500) {
+      this.violation(`${method} ${route}: answered ${a.status}`);
+    }
+    if (a.status >= 400 && a.body && LEAK.test(JSON.stringify(a.body))) {
+      this.violation(
+        `${method} ${route}: internal detail in a ${a.status} body: ${JSON.stringify(a.body).slice(0, 160)}`,
+      );
+    }
+  }
+
+  admin(path: string, body: unknown) {
+    return this.call('POST', path, body, { authorization: `Bearer ${SETTINGS.adminToken}` });
+  }
+
+  async createProduct(stock: number, name = `chaos product ${randomUUID().slice(0, 8)}`): Promise<number> {
+    for (let i = 0; i < 20; i++) {
+      const a = await this.admin('/api/admin/products', { name, total_stock: stock, price: 10 });
+      if (a.status === 201) return Number(a.body.data.id);
+      await sleep(500);
+    }
+    throw new Error('could not create a product (is the API up?)');
+  }
+
+  product(id: number) {
+    return this.call('GET', `/api/products/${id}`);
+  }
+
+  /** POST /api/holds; a 201 is recorded as a promise the database must keep. */
+  async hold(productId: number, quantity: number, key?: string, timeoutMs?: number): Promise<Answer> {
+    const a = await this.call(
+      'POST',
+      '/api/holds',
+      { product_id: productId, quantity },
+      key ? { 'idempotency-key': key } : {},
+      timeoutMs,
+    );
+    if (a.status === 201) {
+      const id = Number(a.body.data.hold_id);
+      this.acks.holds.set(id, { productId, quantity, expiresAt: a.body.data.hold_expires_at });
+      if (key) {
+        const ids = this.keyHolds.get(key) ?? new Set<number>();
+        ids.add(id);
+        this.keyHolds.set(key, ids);
+        if (ids.size > 1) this.violation(`Idempotency-Key ${key} answered with holds ${[...ids].join(', ')}`);
+      }
+    }
+    return a;
+  }
+
+  async order(holdId: number, key?: string): Promise<Answer> {
+    const a = await this.call('POST', '/api/orders', { hold_id: holdId }, key ? { 'idempotency-key': key } : {});
+    if (a.status === 201) {
+      const id = Number(a.body.data.id);
+      const before = this.acks.orders.get(id);
+      if (before && before.holdId !== holdId)
+        this.violation(`order ${id} answered for holds ${before.holdId} and ${holdId}`);
+      this.acks.orders.set(id, { holdId });
+    }
+    return a;
+  }
+
+  release(holdId: number) {
+    return this.call('POST', `/api/holds/${holdId}/release`, {});
+  }
+
+  /** A signed payment webhook; a 200 is recorded with the status it answered. */
+  async webhook(orderId: number, eventId: string, status: 'paid' | 'failed'): Promise<Answer> {
+    const raw = JSON.stringify({ event_id: eventId, order_id: orderId, status });
+    const t = Math.floor(Date.now() / 1000);
+    const sig = createHmac('sha256', SETTINGS.webhookSecret).update(`${t}.${raw}`).digest('hex');
+    const a = await this.call('POST', '/api/payments/webhook', JSON.parse(raw), { 'x-signature': `t=${t},v1=${sig}` });
+    if (a.status === 200) {
+      const expected = status === 'paid' ? 'completed' : 'cancelled';
+      const answered = String(a.body?.data?.status);
+      if (a.body?.message === 'Payment processed' && answered !== expected) {
+        this.violation(`webhook ${eventId}: processed "${status}" but answered ${answered}`);
+      }
+      this.acks.payments.set(eventId, { orderId, sent: status, answered });
+    }
+    return a;
+  }
+
+  /** Retries a call while the service answers 503 (or nothing), as a well-behaved client does. */
+  async retrying(fn: () => Promise<Answer>, attempts = 8, untilMs = 60_000): Promise<Answer> {
+    const deadline = Date.now() + untilMs;
+    let a = await fn();
+    for (let i = 1; i < attempts && (a.status === 503 || a.status === 0) && Date.now() < deadline; i++) {
+      await sleep(a.retryAfter ? Math.min(Number(a.retryAfter) * 1000, 2_000) : 500);
+      a = await fn();
+    }
+    return a;
+  }
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import type { RowDataPacket } from 'mysql2/promise';
+import type { Ctx } from '../scenario';
+import { log, sleep } from '../util';
+
+/** Restarts worker `name` with these fault points armed ('' for none). */
+export async function restartWorker(ctx: Ctx, faults = '', name = 'w1'): Promise<void> {
+  await ctx.stack.stopWorker(name);
+  await ctx.stack.startWorker(name, faults);
+  if (faults) log(`  worker ${name} armed: ${faults}`);
+}
+
+/** Waits until a fault point fires in some worker (after `since`); true when it did. */
+export async function faultFired(ctx: Ctx, point: string, since: number, ms = 30_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (ctx.stack.firedPoints.some((f) => f.point === point && f.at >= since)) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
+/** Waits until worker `name` has exited (e.g. killed by its own fault point). */
+export async function workerExited(ctx: Ctx, name = 'w1', ms = 30_000): Promise<boolean> {
+  const w = ctx.stack.worker(name);
+  if (!w) return true;
+  return Promise.race([w.exited.then(() => true), sleep(ms).then(() => false)]);
+}
+
+export interface Held {
+  key: string;
+  holdId: number;
+  expiresAt: number;
+}
+
+/** `n` holds of `quantity` on a product, each with its own Idempotency-Key, retried through 503s until answered. */
+export async function makeHolds(
+  ctx: Ctx,
+  productId: number,
+  n: number,
+  quantity = 1,
+  untilMs = 60_000,
+): Promise<Held[]> {
+  const out: Held[] = [];
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      const key = randomUUID();
+      const a = await ctx.api.retrying(() => ctx.api.hold(productId, quantity, key), 30, untilMs);
+      if (a.status === 201) {
+        out.push({ key, holdId: Number(a.body.data.hold_id), expiresAt: Date.parse(a.body.data.hold_expires_at) });
+      }
+    }),
+  );
+  return out;
+}
+
+/** Orders for holds, each with its own key, retried through 503s; returns order ids by hold id. */
+export async function makeOrders(ctx: Ctx, holds: Held[], untilMs = 30_000): Promise<Map<number, number>> {
+  const orders = new Map<number, number>();
+  await Promise.all(
+    holds.map(async (h) => {
+      const key = randomUUID();
+      const a = await ctx.api.retrying(() => ctx.api.order(h.holdId, key), 30, untilMs);
+      if (a.status === 201) orders.set(h.holdId, Number(a.body.data.id));
+    }),
+  );
+  return orders;
+}
+
+/** The holds stored for one Idempotency-Key: exactly one whenever the key was answered 201. */
+export async function holdsForKey(ctx: Ctx, key: string): Promise<number> {
+  const rows = await ctx.query<RowDataPacket>(
+    `SELECT COUNT(h.id) AS n FROM idempotency_keys k JOIN holds h ON h.id = k.resource_id
+     WHERE k.scope = 'holds' AND k.idempotency_key = ?`,
+    [key],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Every key answered 201 made exactly one hold, and the product has no hold nobody asked for twice. */
+export async function expectOneHoldPerKey(ctx: Ctx, held: Held[]): Promise<void> {
+  for (const h of held) {
+    const n = await holdsForKey(ctx, h.key);
+    ctx.expect(n === 1, `Idempotency-Key ${h.key}: ${n} holds`);
+  }
+}
+
+export async function holdCount(ctx: Ctx, productId: number): Promise<number> {
+  const rows = await ctx.query<RowDataPacket>('SELECT COUNT(*) AS n FROM holds WHERE product_id = ?', [productId]);
+  return Number(rows[0].n);
+}
+
+/** Answers to these calls, made while something is down: how fast each 503 came and that none hung. */
+export async function probeOutage(
+  ctx: Ctx,
+  calls: (() => Promise<{ status: number; ms: number }>)[],
+  quickMs: number,
+  what: string,
+) {
+  const answers = await Promise.all(calls.map((c) => c()));
+  const slow = answers.filter((a) => a.status === 503 && a.ms > quickMs);
+  const statuses = answers.map((a) => `${a.status}/${a.ms}ms`).join(' ');
+  ctx.note(`${what}: ${statuses}`);
+  ctx.expect(slow.length === 0, `${what}: ${slow.length} 503 answers slower than ${quickMs} ms`);
+  return answers;
+}
+
+/** Waits until none of the product's holds is still held (all released or ordered); true when quiet. */
+export async function holdsSettled(ctx: Ctx, productId: number, ms = 40_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const rows = await ctx.query<RowDataPacket>(
+      'SELECT COUNT(*) AS n FROM holds WHERE product_id = ? AND released_at IS NULL AND used_at IS NULL',
+      [productId],
+    );
+    if (Number(rows[0].n) === 0) return true;
+    await sleep(500);
+  }
+  return false;
+}

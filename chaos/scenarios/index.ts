@@ -1,0 +1,43 @@
+import type { Scenario } from '../scenario';
+import { baseline } from './baseline';
+import { expiryRace, webhookRaces } from './flows';
+import { nemesisSoak } from './soak';
+import { mariadbDown, mariadbHang, poisonedCache, redisOutage } from './stores';
+import { sweepMissedTick, temporalRestart, webhookTemporalDown } from './temporal';
+import {
+  releaseKillAfterCommit,
+  releaseKillBeforeCommit,
+  reserveKillAfterCommit,
+  reserveKillBeforeCommit,
+  timersWorkerDown,
+  workerSigstop,
+  workerSigterm,
+} from './worker';
+
+export interface ScenarioOptions {
+  soakSeconds: number;
+}
+
+/** Every scenario, in the order `npm run chaos` runs them. */
+export function scenarios(opts: ScenarioOptions): Scenario[] {
+  return [
+    baseline,
+    reserveKillBeforeCommit,
+    reserveKillAfterCommit,
+    releaseKillBeforeCommit,
+    releaseKillAfterCommit,
+    timersWorkerDown,
+    workerSigstop,
+    workerSigterm,
+    temporalRestart,
+    sweepMissedTick,
+    webhookTemporalDown,
+    mariadbDown,
+    mariadbHang,
+    redisOutage,
+    poisonedCache,
+    webhookRaces,
+    expiryRace,
+    nemesisSoak(opts.soakSeconds),
+  ];
+}

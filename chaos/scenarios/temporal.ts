@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import type { RowDataPacket } from 'mysql2/promise';
+import { Load } from '../load';
+import { Ctx, type Scenario } from '../scenario';
+import { SETTINGS } from '../stack';
+import { log, sleep } from '../util';
+import { holdsForKey, makeHolds, makeOrders, probeOutage } from './helpers';
+
+/** How fast an answer must come while Temporal is down: a 503 quickly, never a hang. */
+export const OUTAGE_QUICK_MS = 3_000;
+
+async function killTemporal(ctx: Ctx, what: string): Promise<void> {
+  await ctx.stack.killTemporal();
+  ctx.fault(`Temporal dev server SIGKILLed ${what}`);
+}
+
+async function restartTemporal(ctx: Ctx): Promise<void> {
+  const t = Date.now();
+  await ctx.stack.startTemporal();
+  log(`  Temporal back after restart in ${Date.now() - t} ms`);
+  await ctx.stack.superviseWorkers();
+}
+
+export const temporalRestart: Scenario = {
+  name: 'temporal-restart',
+  title:
+    'Temporal dev server SIGKILLed and restarted mid-hold under load: quick 503s meanwhile, holds resume, a retried key makes one hold',
+  async run(ctx) {
+    const [p, k] = await ctx.createProducts(2, 200);
+    const ready = await makeHolds(ctx, k, 3, 1);
+    const orders = await makeOrders(ctx, ready.slice(0, 1));
+    const load = new Load(ctx.api, () => [p], { users: 4 });
+    ctx.startSampling();
+    load.start();
+    await sleep(4_000);
+    await killTemporal(ctx, 'under load, holds and an order open');
+    const key = randomUUID();
+    const orderId = [...orders.values()][0];
+    const answers = await probeOutage(
+      ctx,
+      [
+        () => ctx.api.hold(k, 1, key),
+        () => ctx.api.order(ready[1].holdId, randomUUID()),
+        () => ctx.api.release(ready[2].holdId),
+        () => ctx.api.call('GET', `/api/holds/${ready[0].holdId}`),
+        () => ctx.api.product(k),
+        () => ctx.api.webhook(orderId, `evt_${randomUUID()}`, 'paid'),
+      ],
+      OUTAGE_QUICK_MS,
+      'Temporal down: POST hold, POST order, POST release, GET hold, GET product, webhook',
+    );
+    ctx.expect(answers[0].status === 503, `POST /api/holds with Temporal down answered ${answers[0].status}`);
+    ctx.expect(
+      answers[1].status === 503 || answers[1].status === 400,
+      `POST /api/orders with Temporal down answered ${answers[1].status}`,
+    );
+    ctx.expect(answers[3].status === 200 && answers[4].status === 200, 'reads failed with Temporal down');
+    ctx.expect(answers[5].status === 200, `webhook with Temporal down answered ${answers[5].status}`);
+    // A client retrying during the outage keeps getting quick 503s.
+    for (let i = 0; i < 3; i++) {
+      await sleep(1_000);
+      const a = await ctx.api.hold(k, 1, key);
+      ctx.expect(a.status === 503 && a.ms <= OUTAGE_QUICK_MS, `retry during the outage: ${a.status} in ${a.ms} ms`);
+    }
+    await restartTemporal(ctx);
+    const retried = await ctx.api.retrying(() => ctx.api.hold(k, 1, key), 30, 60_000);
+    ctx.expect(retried.status === 201, `the retried POST after the restart answered ${retried.status}`);
+    ctx.expect(
+      (await holdsForKey(ctx, key)) === 1,
+      `Idempotency-Key retried across the outage: ${await holdsForKey(ctx, key)} holds`,
+    );
+    await sleep(4_000);
+    await load.stop();
+    await ctx.stopSampling();
+    await ctx.settle();
+    await ctx.agreement();
+  },
+};
+
+export const sweepMissedTick: Scenario = {
+  name: 'sweep-missed-tick',
+  title: 'A sweep tick falls while Temporal is down: it runs once after the restart and releases what only it can',
+  async run(ctx) {
+    const [s] = await ctx.createProducts(1, 50);
+    // Keep this product out of the workflow agreement: its workflows are terminated on purpose.
+    ctx.products = ctx.products.filter((id) => id !== s);
+    const client = await Ctx.temporalClient(ctx.stack);
+    const interval = SETTINGS.sweepIntervalSeconds * 1000;
+    const scheduleId = 'flash-sale-chaos-sweep';
+    // Start just after a tick: the holds become sweepable (expiry + grace) before the next one, which we miss.
+    const nextTick = Math.ceil(Date.now() / interval) * interval;
+    await sleep(nextTick - Date.now() + 300);
+    const held = await makeHolds(ctx, s, 3, 2);
+    ctx.expect(held.length === 3, `${held.length}/3 holds answered 201`);
+    for (const h of held)
+      await client.workflow.getHandle(`hold-${h.holdId}`).terminate('chaos: only the sweep may release this hold');
+    ctx.fault('3 hold workflows terminated: their timers will never release them');
+    const missedTick = nextTick + interval;
+    ctx.expect(Date.now() < missedTick - 3_000, 'set-up took too long to kill Temporal before the tick');
+    ctx.startSampling();
+    await killTemporal(ctx, `before the sweep tick at ${new Date(missedTick).toISOString()}`);
+    await sleep(missedTick + 2_000 - Date.now());
+    const restartAt = Date.now();
+    await restartTemporal(ctx);
+
+    // The missed tick runs now, not at the next one, and once.
+    const deadline = missedTick + interval - 500;
+    let released = 0;
+    while (Date.now() < deadline && released < 3) {
+      await sleep(250);
+      const rows = await ctx.query<RowDataPacket>(
+        "SELECT COUNT(*) AS n FROM holds WHERE product_id = ? AND release_reason = 'sweep'",
+        [s],
+      );
+      released = Number(rows[0].n);
+    }
+    ctx.expect(released === 3, `${released}/3 holds released by the catch-up sweep before the next regular tick`);
+    const d = await client.schedule.getHandle(scheduleId).describe();
+    const actions = d.info.recentActions.filter((a) => a.scheduledAt.getTime() >= missedTick - 1_000);
+    const forMissed = actions.filter((a) => Math.abs(a.scheduledAt.getTime() - missedTick) < 1_000);
+    ctx.note(
+      `schedule actions since the missed tick: ${actions.map((a) => `${a.scheduledAt.toISOString().slice(11, 19)}→${a.takenAt.toISOString().slice(11, 19)}`).join(', ')}; missed catch-up window ${d.info.numActionsMissedCatchupWindow}`,
+    );
+    ctx.expect(forMissed.length === 1, `the missed tick ran ${forMissed.length} times`);
+    ctx.expect(
+      forMissed.length === 0 || forMissed[0].takenAt.getTime() >= restartAt,
+      'the missed tick claims to have run while Temporal was down',
+    );
+    await ctx.stopSampling();
+    await ctx.settle();
+  },
+};
+
+export const webhookTemporalDown: Scenario = {
+  name: 'webhook-temporal-down',
+  title:
+    'Payment webhooks (and duplicates) while Temporal is down, replayed after the restart: each applied exactly once',
+  async run(ctx) {
+    const [w] = await ctx.createProducts(1, 50);
+    const held = await makeHolds(ctx, w, 4, 1);
+    const orders = [...(await makeOrders(ctx, held)).values()];
+    ctx.expect(orders.length === 4, `${orders.length}/4 orders answered 201`);
+    ctx.startSampling();
+    await killTemporal(ctx, 'with 4 pending orders');
+    const e = orders.map(() => `evt_${randomUUID()}`);
+    const first = await probeOutage(
+      ctx,
+      [
+        () => ctx.api.webhook(orders[0], e[0], 'paid'),
+        () => ctx.api.webhook(orders[1], e[1], 'failed'),
+        () => ctx.api.webhook(orders[2], e[2], 'paid'),
+        () => ctx.api.webhook(orders[2], e[2], 'paid'),
+      ],
+      OUTAGE_QUICK_MS,
+      'webhooks with Temporal down (the last two are one event, twice at once)',
+    );
+    ctx.expect(
+      first.every((a) => a.status === 200),
+      `webhooks with Temporal down: ${first.map((a) => a.status).join(', ')}`,
+    );
+    const processed = first.filter((a: any) => a.body?.message === 'Payment processed').length;
+    ctx.expect(processed === 3, `${processed} webhooks processed for 3 distinct events`);
+    const replay = async () => [
+      await ctx.api.webhook(orders[0], e[0], 'paid'),
+      await ctx.api.webhook(orders[1], e[1], 'failed'),
+      await ctx.api.webhook(orders[2], e[2], 'paid'),
+    ];
+    for (const a of await replay())
+      ctx.expect(
+        a.body?.message === 'Webhook already processed',
+        `replay during the outage: ${a.status} ${a.body?.message}`,
+      );
+    await sleep(3_000);
+    await restartTemporal(ctx);
+    for (const a of await replay())
+      ctx.expect(
+        a.body?.message === 'Webhook already processed',
+        `replay after the restart: ${a.status} ${a.body?.message}`,
+      );
+    const rows = await ctx.query<RowDataPacket>(
+      `SELECT order_id, COUNT(*) AS n FROM payment_events WHERE order_id IN (${orders.join(',')}) GROUP BY order_id`,
+    );
+    ctx.expect(
+      rows.length === 3 && rows.every((r) => Number(r.n) === 1),
+      `payment events per order: ${JSON.stringify(rows)}`,
+    );
+    await ctx.stopSampling();
+    await ctx.settle();
+    await ctx.agreement();
+  },
+};

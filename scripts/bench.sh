@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# npm run bench [-- --quick | --only holds,soldout | --holds N ...]: builds, prepares a dedicated database and
+# Temporal namespace, then bench/run.ts starts its own API, worker and plain baseline and measures issue 5's scenarios.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+export BENCH_DATABASE_URL="${BENCH_DATABASE_URL:-mysql://root@127.0.0.1:3306/flash_sale_bench}"
+export BENCH_REDIS_URL="${BENCH_REDIS_URL:-redis://127.0.0.1:6379/14}"
+export BENCH_TEMPORAL_NAMESPACE="${BENCH_TEMPORAL_NAMESPACE:-flash-sale-bench}"
+export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
+
+ensure_node_modules
+ensure_temporal_cli
+DATABASE_URL="$BENCH_DATABASE_URL" REDIS_URL="$BENCH_REDIS_URL" check_services
+say "Building"
+npm run --silent build
+ensure_temporal_server "" "${TEMPORAL_UI_PORT:-8233}"
+ensure_namespace "$BENCH_TEMPORAL_NAMESPACE"
+cleanup() { [[ -n "${STARTED_TEMPORAL_PID:-}" ]] && kill -TERM "$STARTED_TEMPORAL_PID" 2>/dev/null; true; }
+trap cleanup EXIT
+
+say "Migrating the bench database"
+DATABASE_URL="$BENCH_DATABASE_URL" LOG_LEVEL=warn node dist/db/cli.js migrate
+
+say "Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (other work on this machine skews the figures)"
+node --import tsx bench/run.ts "$@"

@@ -1,0 +1,85 @@
+import type { Middleware } from 'koa';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import type { ApiState } from './context';
+
+/**
+ * Prometheus metrics of one API process. Request figures are counted here; stock and hold figures are read
+ * from MariaDB at scrape time, so every replica reports the same authoritative numbers.
+ */
+export function createMetrics(db: Sequelize) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'flash_sale_api_' });
+
+  const requests = new Histogram({
+    name: 'flash_sale_http_request_duration_seconds',
+    help: 'HTTP requests by route pattern, method and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: 'flash_sale_api_events_total',
+    help: 'Outcomes answered by this API process: hold_created, sold_out, order_created, payment_processed, payment_replayed, hold_released',
+    labelNames: ['event'],
+    registers: [registry],
+  });
+
+  new Gauge({
+    name: 'flash_sale_product_available_stock',
+    help: 'available_stock per product (first 1000 products), read from MariaDB at scrape time',
+    labelNames: ['product_id'],
+    registers: [registry],
+    async collect() {
+      const rows = await db.query<{ id: number; available_stock: number }>(
+        'SELECT id, available_stock FROM products ORDER BY id LIMIT 1000',
+        { type: QueryTypes.SELECT },
+      );
+      this.reset();
+      for (const r of rows) this.set({ product_id: String(r.id) }, Number(r.available_stock));
+    },
+  });
+  new Gauge({
+    name: 'flash_sale_holds',
+    help: 'Holds by state (held, ordered, expired, released, sweep, payment_failed, payment_timeout), from MariaDB',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const rows = await db.query<{ state: string; n: number }>(
+        `SELECT CASE WHEN released_at IS NOT NULL THEN release_reason
+                     WHEN used_at IS NOT NULL THEN 'ordered' ELSE 'held' END AS state, COUNT(*) AS n
+         FROM holds GROUP BY state`,
+        { type: QueryTypes.SELECT },
+      );
+      this.reset();
+      for (const r of rows) this.set({ state: r.state ?? 'released' }, Number(r.n));
+    },
+  });
+
+  const middleware: Middleware<ApiState> = async (ctx, next) => {
+    const end = requests.startTimer();
+    try {
+      await next();
+    } finally {
+      const route = String((ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched');
+      end({ method: ctx.method, route, status: String(ctx.status) });
+      const event = ctx.method === 'POST' ? outcome(route, ctx.status, ctx.body) : null;
+      if (event) events.inc({ event });
+    }
+  };
+
+  return { registry, middleware };
+}
+
+/** Names the business outcome of a write from its route and answer, so handlers stay free of metrics code. */
+function outcome(route: string, status: number, body: unknown): string | null {
+  if (route === '/api/holds') return status === 201 ? 'hold_created' : status === 400 ? 'sold_out' : null;
+  if (route === '/api/orders') return status === 201 ? 'order_created' : status === 400 ? 'order_refused' : null;
+  if (route === '/api/holds/:id/release') return status === 200 ? 'hold_released' : null;
+  if (route === '/api/payments/webhook' && status === 200) {
+    return (body as { message?: string })?.message === 'Payment processed' ? 'payment_processed' : 'payment_replayed';
+  }
+  return null;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,318 @@
+import { randomUUID } from 'node:crypto';
+import { QueryTypes } from 'sequelize';
+import { Acks, InvariantChecker } from '../../chaos/checker';
+import { sqlTime } from '../../src/db/time';
+import { createProduct } from '../helpers/fixtures';
+import { startStack, testConfig, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
+
+/**
+ * The chaos suite's oracle (chaos/checker.ts) against real data: quiet on what the service really does, and loud on
+ * each way the data can be wrong.
+ */
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ HOLD_TTL_SECONDS: '6', PAYMENT_TIMEOUT_SECONDS: '3', SWEEP_GRACE_SECONDS: '1' });
+});
+afterAll(async () => stack.close());
+
+const url = () => testConfig().DATABASE_URL;
+const checkerFor = (productId: number, acks = new Acks(), gaps = new Map<number, number>()) =>
+  new InvariantChecker({
+    url: url(),
+    productIds: () => [productId],
+    acks,
+    gaps,
+    paymentTimeoutSeconds: Number(stack.config.PAYMENT_TIMEOUT_SECONDS),
+    sweepGraceSeconds: Number(stack.config.SWEEP_GRACE_SECONDS),
+  });
+
+describe('invariant checker on the real service', () => {
+  test('holds, orders, payments, releases and expiries leave no violation, during and once settled', async () => {
+    const productId = await createProduct(stack, 50);
+    const acks = new Acks();
+    const checker = checkerFor(productId, acks);
+    try {
+      const hold = async (quantity: number) => {
+        const res = await stack.http.post('/api/holds', { product_id: productId, quantity });
+        expect(res.status).toBe(201);
+        acks.holds.set(res.body.data.hold_id, { productId, quantity, expiresAt: res.body.data.hold_expires_at });
+        return res.body.data.hold_id as number;
+      };
+      const order = async (holdId: number) => {
+        const res = await stack.http.post('/api/orders', { hold_id: holdId });
+        expect(res.status).toBe(201);
+        acks.orders.set(res.body.data.id, { holdId });
+        return res.body.data.id as number;
+      };
+      const pay = async (orderId: number, status: 'paid' | 'failed') => {
+        const eventId = `evt-${randomUUID()}`;
+        const res = await stack.http.post('/api/payments/webhook', { event_id: eventId, order_id: orderId, status });
+        expect(res.status).toBe(200);
+        acks.payments.set(eventId, { orderId, sent: status, answered: res.body.data.status });
+      };
+
+      const [paid, failed, unpaid, released] = [await hold(3), await hold(2), await hold(4), await hold(1)];
+      await hold(5); // left to expire
+      expect((await checker.check()).violations).toEqual([]);
+      await pay(await order(paid), 'paid');
+      await pay(await order(failed), 'failed');
+      await order(unpaid); // cancelled by the payment timeout
+      expect((await stack.http.post(`/api/holds/${released}/release`)).status).toBe(200);
+      expect((await checker.check()).violations).toEqual([]);
+
+      await waitFor('every hold and order to settle', async () => {
+        const r = await checker.check();
+        return r.openHolds === 0 && r.pendingOrders === 0;
+      });
+      const settled = await checker.check({ graceSeconds: 0 });
+      expect(settled.violations).toEqual([]);
+      expect(settled).toMatchObject({ holds: 5, orders: 3, events: 2 });
+      expect(checker.checks).toBeGreaterThanOrEqual(4);
+    } finally {
+      await checker.close();
+    }
+  });
+});
+
+/** A consistent product written straight to the database: every state a hold and an order can be in. */
+async function fixture() {
+  const db = stack.db;
+  const now = Date.now();
+  const at = (offsetMs: number) => sqlTime(new Date(now + offsetMs));
+  const timeout = Number(stack.config.PAYMENT_TIMEOUT_SECONDS) * 1000;
+  const [pid] = await db.query(
+    `INSERT INTO products (name, total_stock, available_stock, price, created_at, updated_at)
+     VALUES ('checker fixture', 100, 89, 1, :now, :now)`,
+    { replacements: { now: at(-60_000) }, type: QueryTypes.INSERT },
+  );
+  const productId = Number(pid);
+  const nextId = async () =>
+    Number((await db.query<{ id: number }>('SELECT NEXTVAL(hold_ids) AS id', { type: QueryTypes.SELECT }))[0].id);
+  const hold = async (q: number, createdMs: number, o: { used?: number; released?: number; reason?: string } = {}) => {
+    const id = await nextId();
+    await db.query(
+      `INSERT INTO holds (id, product_id, quantity, hold_expires_at, released_at, used_at, release_reason, created_at, updated_at)
+       VALUES (:id, :productId, :q, :expires, :released, :used, :reason, :created, :created)`,
+      {
+        replacements: {
+          id,
+          productId,
+          q,
+          expires: at(createdMs + 10_000),
+          released: o.released === undefined ? null : at(o.released),
+          used: o.used === undefined ? null : at(o.used),
+          reason: o.reason ?? null,
+          created: at(createdMs),
+        },
+      },
+    );
+    return id;
+  };
+  const order = async (holdId: number, status: string, createdMs: number, key: string | null = null) => {
+    const [id] = await db.query(
+      `INSERT INTO orders (hold_id, status, payment_idempotency_key, created_at, updated_at)
+       VALUES (:holdId, :status, :key, :created, :created)`,
+      { replacements: { holdId, status, key, created: at(createdMs) }, type: QueryTypes.INSERT },
+    );
+    return Number(id);
+  };
+  const event = (eventId: string, orderId: number, status: string) =>
+    db.query(
+      `INSERT INTO payment_events (event_id, order_id, status, created_at) VALUES (:eventId, :orderId, :status, :now)`,
+      { replacements: { eventId, orderId, status, now: at(0) } },
+    );
+
+  // 100 put in: held 2 + ordered (pending) 4 + sold 5 = 11 taken, 89 available.
+  const held = await hold(2, -1_000);
+  const expired = await hold(3, -50_000, { released: -40_000 + 5, reason: 'expired' });
+  const pending = await hold(4, -5_000, { used: -4_000 });
+  const pendingOrder = await order(pending, 'pending', -4_000);
+  const sold = await hold(5, -30_000, { used: -29_000 });
+  const paidEvent = `evt-${randomUUID()}`;
+  const soldOrder = await order(sold, 'completed', -29_000, paidEvent);
+  await event(paidEvent, soldOrder, 'paid');
+  const failed = await hold(1, -30_000, { used: -29_000, released: -28_000, reason: 'payment_failed' });
+  const failedOrder = await order(failed, 'cancelled', -29_000, `evt-${randomUUID()}`);
+  await event(`evt-${randomUUID()}`, failedOrder, 'failed');
+  const timedOut = await hold(1, -30_000, {
+    used: -29_000,
+    released: -29_000 + timeout + 100,
+    reason: 'payment_timeout',
+  });
+  const timedOutOrder = await order(timedOut, 'cancelled', -29_000);
+  return {
+    productId,
+    held,
+    expired,
+    pending,
+    pendingOrder,
+    sold,
+    soldOrder,
+    paidEvent,
+    failed,
+    timedOut,
+    timedOutOrder,
+    sql: (q: string, replacements: Record<string, unknown> = {}) => db.query(q, { replacements }),
+  };
+}
+
+describe('invariant checker on broken data', () => {
+  test('a consistent fixture has no violation', async () => {
+    const f = await fixture();
+    const checker = checkerFor(f.productId);
+    try {
+      expect((await checker.check()).violations).toEqual([]);
+    } finally {
+      await checker.close();
+    }
+  });
+
+  const cases: [string, (f: Awaited<ReturnType<typeof fixture>>) => Promise<unknown>, RegExp][] = [
+    [
+      'stock given back twice',
+      (f) => f.sql('UPDATE products SET available_stock = available_stock + 3 WHERE id = :id', { id: f.productId }),
+      /conservation broken: available 92 \+ held 11 != put in 100/,
+    ],
+    [
+      'stock taken twice',
+      (f) => f.sql('UPDATE products SET available_stock = available_stock - 2 WHERE id = :id', { id: f.productId }),
+      /conservation broken/,
+    ],
+    [
+      'released and sold',
+      (f) =>
+        f.sql("UPDATE holds SET released_at = used_at, release_reason = 'payment_failed' WHERE id = :id", {
+          id: f.sold,
+        }),
+      /released and its order \d+ is completed/,
+    ],
+    [
+      'cancelled without stock back',
+      (f) => f.sql('UPDATE holds SET released_at = NULL, release_reason = NULL WHERE id = :id', { id: f.failed }),
+      /cancelled but the stock was not given back/,
+    ],
+    [
+      'paid twice',
+      (f) =>
+        f.sql(
+          `INSERT INTO payment_events (event_id, order_id, status, created_at) VALUES ('${randomUUID()}', :o, 'paid', NOW())`,
+          { o: f.soldOrder },
+        ),
+      /2 payment events/,
+    ],
+    [
+      'completed without payment',
+      (f) => f.sql('DELETE FROM payment_events WHERE order_id = :o', { o: f.soldOrder }),
+      /completed without a paid event/,
+    ],
+    [
+      'ordered after expiry',
+      (f) => f.sql('UPDATE holds SET used_at = hold_expires_at WHERE id = :id', { id: f.pending }),
+      /at\/after expiry/,
+    ],
+    [
+      'expired early',
+      (f) =>
+        f.sql('UPDATE holds SET released_at = hold_expires_at - INTERVAL 1 SECOND WHERE id = :id', { id: f.expired }),
+      /before its expiry/,
+    ],
+    [
+      'cancelled for non-payment early',
+      (f) => f.sql('UPDATE holds SET released_at = used_at WHERE id = :id', { id: f.timedOut }),
+      /before its deadline/,
+    ],
+    [
+      'order without used_at',
+      (f) => f.sql('UPDATE holds SET used_at = NULL WHERE id = :id', { id: f.pending }),
+      /used_at null but order/,
+    ],
+    [
+      'pending order with a payment',
+      (f) =>
+        f.sql(
+          `INSERT INTO payment_events (event_id, order_id, status, created_at) VALUES ('${randomUUID()}', :o, 'paid', NOW())`,
+          { o: f.pendingOrder },
+        ),
+      /pending with payment event/,
+    ],
+    [
+      'wrong release reason',
+      (f) => f.sql("UPDATE holds SET release_reason = 'sweep' WHERE id = :id", { id: f.failed }),
+      /ordered hold released for "sweep"/,
+    ],
+  ];
+  test.each(cases)('%s is reported', async (_name, corrupt, expected) => {
+    const f = await fixture();
+    const checker = checkerFor(f.productId);
+    try {
+      expect((await checker.check()).violations).toEqual([]);
+      await corrupt(f);
+      const { violations } = await checker.check();
+      expect(violations.join('\n')).toMatch(expected);
+    } finally {
+      await checker.close();
+    }
+  });
+
+  test('across snapshots: a release rewritten, a final status undone, a hold vanished', async () => {
+    const f = await fixture();
+    const checker = checkerFor(f.productId);
+    try {
+      expect((await checker.check()).violations).toEqual([]);
+      await f.sql('UPDATE holds SET released_at = released_at + INTERVAL 1 SECOND WHERE id = :id', { id: f.expired });
+      await f.sql("UPDATE orders SET status = 'pending' WHERE id = :id", { id: f.timedOutOrder });
+      await f.sql('DELETE FROM holds WHERE id = :id', { id: f.held });
+      const text = (await checker.check()).violations.join('\n');
+      expect(text).toMatch(new RegExp(`hold ${f.expired}: released_at changed`));
+      expect(text).toMatch(new RegExp(`order ${f.timedOutOrder}: final status cancelled became pending`));
+      expect(text).toMatch(new RegExp(`hold ${f.held}: vanished`));
+    } finally {
+      await checker.close();
+    }
+  });
+
+  test('what clients were told: a 201 hold missing, a webhook answer the data contradicts', async () => {
+    const f = await fixture();
+    const acks = new Acks();
+    acks.holds.set(987_654_321, { productId: f.productId, quantity: 1, expiresAt: new Date().toISOString() });
+    acks.payments.set(f.paidEvent, { orderId: f.soldOrder, sent: 'paid', answered: 'cancelled' });
+    const checker = checkerFor(f.productId, acks);
+    try {
+      const text = (await checker.check()).violations.join('\n');
+      expect(text).toMatch(/hold 987654321: answered 201 but does not exist/);
+      expect(text).toMatch(/answered "cancelled", order \d+ is completed/);
+    } finally {
+      await checker.close();
+    }
+  });
+
+  test('settled: a hold still held past expiry + grace is reported, not before', async () => {
+    const f = await fixture();
+    await f.sql('UPDATE holds SET hold_expires_at = NOW(3) - INTERVAL 60 SECOND WHERE id = :id', { id: f.held });
+    const checker = checkerFor(f.productId);
+    try {
+      const during = await checker.check();
+      expect(during.violations).toEqual([]);
+      expect(during.overdueHolds).toBe(1);
+      const settled = await checker.check({ graceSeconds: 30 });
+      expect(settled.violations.join('\n')).toMatch(new RegExp(`hold ${f.held}: still held \\d+ s past its expiry`));
+    } finally {
+      await checker.close();
+    }
+  });
+
+  test('a creation gap is honoured: the seed shape (200 total, 100 available) conserves with a gap of 100', async () => {
+    const f = await fixture();
+    await f.sql('UPDATE products SET total_stock = total_stock + 100 WHERE id = :id', { id: f.productId });
+    const without = checkerFor(f.productId);
+    const withGap = checkerFor(f.productId, new Acks(), new Map([[f.productId, 100]]));
+    try {
+      expect((await without.check()).violations.join('\n')).toMatch(/conservation broken/);
+      expect((await withGap.check()).violations).toEqual([]);
+    } finally {
+      await without.close();
+      await withGap.close();
+    }
+  });
+});

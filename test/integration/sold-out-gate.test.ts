@@ -1,0 +1,76 @@
+import Redis from 'ioredis';
+import { createProductCache } from '../../src/cache/product-cache';
+import { createLogger } from '../../src/logger';
+import { createProduct, expectConserved } from '../helpers/fixtures';
+import { startStack, type Stack } from '../helpers/stack';
+
+/** The sold-out gate (docs/performance.md): refusals from Redis, reopened by every stock return. */
+let stack: Stack;
+let redis: Redis;
+beforeAll(async () => {
+  stack = await startStack({ HOLD_TTL_SECONDS: '60' });
+  redis = new Redis(stack.config.REDIS_URL, { maxRetriesPerRequest: 1 });
+});
+afterAll(async () => {
+  redis.disconnect();
+  await stack.close();
+});
+
+const hold = (productId: number, quantity: number) =>
+  stack.http.post('/api/holds', { product_id: productId, quantity });
+
+describe('sold-out gate', () => {
+  test('once sold out, refusals need neither Temporal nor a worker, and name the units left', async () => {
+    const productId = await createProduct(stack, 7);
+    expect((await hold(productId, 5)).status).toBe(201);
+    await stack.stopWorker();
+    try {
+      // No worker: anything that reached Temporal would wait for the call deadline; the gate answers at once.
+      const started = Date.now();
+      const refused = await hold(productId, 3);
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toBe('Insufficient stock available. Only 2 units remaining.');
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      await stack.startWorker();
+    }
+    // Asking for what is left still goes to the database, which grants it.
+    expect((await hold(productId, 2)).status).toBe(201);
+    const last = await hold(productId, 1);
+    expect(last.body.message).toBe('Insufficient stock available. Only 0 units remaining.');
+    await expectConserved(stack.db, productId, 7);
+  });
+
+  test('stock coming back reopens the gate at once', async () => {
+    const productId = await createProduct(stack, 4);
+    const first = await hold(productId, 4);
+    expect(first.status).toBe(201);
+    expect((await hold(productId, 1)).status).toBe(400);
+    const released = await stack.http.post(`/api/holds/${first.body.data.hold_id}/release`);
+    expect(released.status).toBe(200);
+    // Right after the release's answer: no stale "sold out".
+    const again = await hold(productId, 4);
+    expect(again.status).toBe(201);
+    await expectConserved(stack.db, productId, 4);
+  });
+
+  test('a figure from before an invalidation is never written back (epoch guard)', async () => {
+    const cache = createProductCache(redis, createLogger('silent', 'test'), { gateTtlSeconds: 30 });
+    const id = 900_000_000 + Math.floor(Math.random() * 1_000_000);
+    const before = await cache.readGate(id);
+    expect(before).toEqual({ available: null, epoch: '0' });
+    // Stock comes back (and is invalidated) while a reservation that read the old epoch is in flight.
+    await cache.invalidate([id]);
+    await cache.noteStock(id, 0, before!.epoch, true);
+    expect((await cache.readGate(id))!.available).toBeNull();
+    // With the current epoch the figure is kept, and only lowered afterwards.
+    const now = await cache.readGate(id);
+    await cache.noteStock(id, 5, now!.epoch, false);
+    await cache.noteStock(id, 7, now!.epoch, false);
+    expect((await cache.readGate(id))!.available).toBe(5);
+    await cache.noteStock(id, 3, now!.epoch, true);
+    expect((await cache.readGate(id))!.available).toBe(3);
+    await cache.invalidate([id]);
+    expect((await cache.readGate(id))!.available).toBeNull();
+  });
+});

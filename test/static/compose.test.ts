@@ -1,0 +1,277 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { configSchema, loadConfig } from '../../src/config';
+import { searchAttributeDefinitions } from '../../src/shared/search-attributes';
+
+/**
+ * The container files agree with the code: compose passes only settings src/config.ts knows, with values it
+ * accepts; services wait on what they use; the image is multi-stage, production-only and non-root; Temporal gets
+ * the dynamic config and search attributes the workflows need. No services are started.
+ */
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string | string[];
+  entrypoint?: string | string[];
+  environment?: Record<string, string | number | boolean | null> | string[];
+  ports?: (string | { target: number; published?: string | number; host_ip?: string })[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test?: string | string[]; disable?: boolean };
+  restart?: string;
+  volumes?: (string | { source?: string; target: string })[];
+}
+
+const root = path.resolve(__dirname, '../..');
+const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+
+const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+};
+const services = compose.services;
+const readme = read('README.md');
+const dockerfile = read('Dockerfile');
+const configShape = configSchema.innerType().shape;
+const configKeys = Object.keys(configShape);
+
+/** Compose variable substitution with an empty shell environment: `$$` is a literal `$`, `${X:-d}` gives d. */
+function interpolate(value: string): string {
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (m, name, op, arg) => {
+      if (m === '$$') return '$';
+      if (op === ':?' || op === '?') throw new Error(`\${${name}} is required (${arg}): compose would refuse to start`);
+      return op === ':-' || op === '-' ? arg : '';
+    },
+  );
+}
+
+function environment(service: Service): Record<string, string> {
+  const env = service.environment ?? {};
+  const pairs: [string, string][] = Array.isArray(env)
+    ? env.map((e) => [e.split('=')[0], e.includes('=') ? e.slice(e.indexOf('=') + 1) : ''])
+    : Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]);
+  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(v)]));
+}
+
+const asList = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : v.split(/\s+/));
+const commandOf = (s: Service) => asList(s.command).map(interpolate);
+
+function publishedPorts(service: Service) {
+  return (service.ports ?? []).map((p) => {
+    if (typeof p !== 'string') return { host: String(p.published ?? ''), container: String(p.target) };
+    const parts = interpolate(p).split(':');
+    return { host: parts.at(-2) ?? '', container: parts.at(-1)!.replace(/\/\w+$/, '') };
+  });
+}
+
+function dependencies(service: Service): Record<string, string> {
+  const d = service.depends_on ?? {};
+  if (Array.isArray(d)) return Object.fromEntries(d.map((name) => [name, 'service_started']));
+  return Object.fromEntries(Object.entries(d).map(([name, v]) => [name, v?.condition ?? 'service_started']));
+}
+
+/** Services that run this project's image (built from the Dockerfile). */
+const appServices = Object.entries(services).filter(([, s]) => s.build !== undefined);
+/** Third-party images configured through their own variables, not the service's. */
+const isThirdParty = (s: Service) => /^(mariadb|redis)(:|$)/.test(s.image ?? '');
+
+/** Dockerfile stages: each FROM line with the instructions under it (line continuations joined). */
+const stages = dockerfile
+  .replace(/\\\n/g, ' ')
+  .split('\n')
+  .filter((l) => l.trim() && !l.trim().startsWith('#'))
+  .reduce<{ from: string; lines: string[] }[]>((acc, line) => {
+    if (/^FROM\s/i.test(line)) acc.push({ from: line, lines: [] });
+    else acc.at(-1)?.lines.push(line);
+    return acc;
+  }, []);
+const runtime = stages.at(-1)!;
+
+describe('docker-compose.yml', () => {
+  it('has the services the README describes', () => {
+    expect(Object.keys(services)).toEqual(
+      expect.arrayContaining(['mariadb', 'redis', 'temporal', 'temporal-setup', 'migrate', 'api', 'worker']),
+    );
+    expect(appServices.map(([name]) => name).sort()).toEqual(['api', 'migrate', 'worker']);
+  });
+
+  it('passes only variables that src/config.ts defines', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (isThirdParty(service)) continue;
+      for (const key of Object.keys(environment(service))) {
+        expect(`${name}: ${key}`).toBe(`${name}: ${configKeys.includes(key) ? key : '(not in configSchema)'}`);
+      }
+    }
+  });
+
+  it('gives the app services a configuration the schema accepts', () => {
+    for (const [name, service] of appServices) {
+      const env = environment(service);
+      for (const key of ['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TASK_QUEUE', 'PORT']) {
+        expect(`${name}: ${key}=${env[key] ?? '(missing)'}`).not.toMatch(/\(missing\)$/);
+      }
+      // Exactly what the process does at start-up, on the values compose substitutes when nothing is overridden.
+      let outcome = 'ok';
+      try {
+        const config = loadConfig(env);
+        expect(config.NODE_ENV).toBe('production');
+        expect(config.WEBHOOK_SECRET).toBeDefined();
+      } catch (err) {
+        outcome = (err as Error).message;
+      }
+      expect(`${name}: ${outcome}`).toBe(`${name}: ok`);
+    }
+    // The worker's metrics must be reachable from the compose network, not bound to the container's loopback.
+    expect(environment(services.worker).WORKER_METRICS_ADDRESS).toMatch(/^0\.0\.0\.0:\d+$/);
+  });
+
+  it('points the app services at hosts that are compose services, with the database credentials MariaDB creates', () => {
+    const mariadb = environment(services.mariadb);
+    for (const [, service] of appServices) {
+      const env = environment(service);
+      const db = new URL(env.DATABASE_URL);
+      expect(services[db.hostname]?.image).toMatch(/^mariadb:/);
+      expect(decodeURIComponent(db.username)).toBe(mariadb.MARIADB_USER);
+      expect(decodeURIComponent(db.password)).toBe(mariadb.MARIADB_PASSWORD);
+      expect(db.pathname).toBe(`/${mariadb.MARIADB_DATABASE}`);
+      expect(services[new URL(env.REDIS_URL).hostname]?.image).toMatch(/^redis:/);
+      expect(services[env.TEMPORAL_ADDRESS.split(':')[0]]).toBeDefined();
+    }
+    const setup = environment(services['temporal-setup']);
+    const api = environment(services.api);
+    expect(setup.TEMPORAL_ADDRESS).toBe(api.TEMPORAL_ADDRESS);
+    expect(setup.TEMPORAL_NAMESPACE).toBe(api.TEMPORAL_NAMESPACE);
+  });
+
+  it('runs the commands package.json and scripts/start.sh run', () => {
+    const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
+    expect(commandOf(services.api).join(' ')).toBe(scripts.api);
+    expect(commandOf(services.worker).join(' ')).toBe(scripts.worker);
+    expect(commandOf(services.migrate).join(' ')).toBe('node dist/db/cli.js setup');
+    expect(read('scripts/start.sh')).toContain('node dist/db/cli.js setup');
+    for (const [, service] of appServices) {
+      const entry = commandOf(service)[1];
+      expect(existsSync(path.join(root, entry.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts')))).toBe(true);
+    }
+  });
+
+  it('publishes the API on 8000 and the Temporal Web UI on 8233, as the README says', () => {
+    const apiPort = environment(services.api).PORT;
+    expect(publishedPorts(services.api)).toContainEqual({ host: '8000', container: apiPort });
+    expect(readme).toContain('http://127.0.0.1:8000');
+    expect(publishedPorts(services.temporal)).toContainEqual({ host: '8233', container: '8233' });
+    expect(commandOf(services.temporal)).toContain('--ui-port=8233');
+    expect(readme).toContain('http://127.0.0.1:8233');
+    // Other services reach the frontend, so it must not listen on loopback only.
+    expect(commandOf(services.temporal)).toContain('--ip=0.0.0.0');
+  });
+
+  it('only depends on services that exist, with conditions they can meet', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const [target, condition] of Object.entries(dependencies(service))) {
+        expect(`${name} -> ${target}: ${services[target] ? 'exists' : 'missing'}`).toBe(`${name} -> ${target}: exists`);
+        expect(['service_started', 'service_healthy', 'service_completed_successfully']).toContain(condition);
+        const t = services[target];
+        if (condition === 'service_healthy') {
+          // Its own healthcheck, or the image's HEALTHCHECK (the Dockerfile's) that it does not disable.
+          const hasCheck = t.healthcheck?.test !== undefined || (t.build !== undefined && !t.healthcheck?.disable);
+          expect(`${target} has a healthcheck: ${hasCheck}`).toBe(`${target} has a healthcheck: true`);
+        }
+        if (condition === 'service_completed_successfully') expect(t.restart).toBe('no');
+      }
+    }
+  });
+
+  it('starts the API and the worker only after the database set-up, Redis and Temporal are ready', () => {
+    for (const name of ['api', 'worker']) {
+      expect(dependencies(services[name])).toEqual({
+        migrate: 'service_completed_successfully',
+        redis: 'service_healthy',
+        'temporal-setup': 'service_completed_successfully',
+      });
+    }
+    expect(dependencies(services.migrate)).toEqual({ mariadb: 'service_healthy' });
+    expect(dependencies(services['temporal-setup'])).toEqual({ temporal: 'service_healthy' });
+  });
+
+  it('keeps MariaDB and Temporal state in named volumes, and checks MariaDB and Redis health', () => {
+    const named = (s: Service) =>
+      (s.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[0] : (v.source ?? '')));
+    expect(named(services.mariadb)).toContain('mariadb-data');
+    expect(named(services.temporal)).toContain('temporal-data');
+    expect(Object.keys(compose.volumes ?? {})).toEqual(expect.arrayContaining(['mariadb-data', 'temporal-data']));
+    expect(services.mariadb.healthcheck?.test).toBeDefined();
+    expect(services.redis.healthcheck?.test).toBeDefined();
+    expect(services.temporal.healthcheck?.test).toBeDefined();
+    // The worker and the one-shot run the API's image without a listener: its HTTP healthcheck is turned off.
+    expect(services.worker.healthcheck?.disable).toBe(true);
+    expect(services.migrate.healthcheck?.disable).toBe(true);
+  });
+
+  it('configures Temporal for Update-with-Start and registers every search attribute the workflows use', () => {
+    const command = commandOf(services.temporal);
+    expect(command.slice(0, 2)).toEqual(['server', 'start-dev']);
+    expect(command).toContain('--dynamic-config-value=frontend.enableExecuteMultiOperation=true');
+    expect(command.some((a) => a.startsWith('--db-filename='))).toBe(true);
+    const setupScript = commandOf(services['temporal-setup']).join(' ');
+    const libSh = read('scripts/lib.sh');
+    expect(Object.keys(searchAttributeDefinitions).sort()).toEqual([
+      'HoldExpiresAt',
+      'HoldStatus',
+      'OrderStatus',
+      'ProductId',
+    ]);
+    for (const [name, type] of Object.entries(searchAttributeDefinitions)) {
+      expect(command).toContain(`--search-attribute=${name}=${type}`);
+      expect(setupScript).toContain(`${name}=${type}`);
+      expect(libSh).toContain(`${name}=${type}`);
+    }
+    expect(setupScript).toContain('temporal operator search-attribute create');
+  });
+});
+
+describe('Dockerfile', () => {
+  it('is multi-stage on node:20-bookworm-slim', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) expect(stage.from).toMatch(/^FROM\s+node:20-bookworm-slim\s+AS\s+\w+/i);
+  });
+
+  it('compiles and prebuilds the workflow bundle in the build stage', () => {
+    const build = stages.find((s) => / AS build$/i.test(s.from.trim()))!;
+    const runs = build.lines.filter((l) => /^RUN\s/i.test(l)).join('\n');
+    expect(runs).toMatch(/npm ci\b/);
+    expect(runs).toContain('npm run build');
+    expect(runs).toContain('node dist/cli/bundle-workflows.js dist/workflow-bundle.js');
+    expect(existsSync(path.join(root, 'src/cli/bundle-workflows.ts'))).toBe(true);
+  });
+
+  it('installs production dependencies only in the runtime stage and copies the compiled output', () => {
+    const lines = runtime.lines.join('\n');
+    expect(lines).toMatch(/npm ci\b[^\n]*--omit=dev/);
+    expect(lines).toMatch(/COPY --from=build \/app\/dist/);
+    expect(lines).toMatch(/WORKFLOW_BUNDLE_PATH=\/app\/dist\/workflow-bundle\.js/);
+    expect(lines).not.toMatch(/COPY\s+(\.|src)\s/);
+  });
+
+  it('runs as a non-root user', () => {
+    const users = runtime.lines.filter((l) => /^USER\s/i.test(l)).map((l) => l.split(/\s+/)[1]);
+    expect(users.length).toBeGreaterThan(0);
+    expect(users.at(-1)).not.toMatch(/^(root|0)(:.*)?$/);
+  });
+
+  it('checks the API at /health and starts the API by default', () => {
+    const healthcheck = runtime.lines.find((l) => /^HEALTHCHECK\s/i.test(l));
+    expect(healthcheck).toContain('/health');
+    expect(runtime.lines.find((l) => /^CMD\s/i.test(l))).toBe('CMD ["node", "dist/api/main.js"]');
+  });
+
+  it('keeps secrets, dependencies and build output out of the build context', () => {
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
+    expect(ignored).toEqual(expect.arrayContaining(['.git', 'node_modules', 'dist', '.run', '.env']));
+  });
+});

@@ -1,0 +1,125 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+/** A clean environment: only what each test passes, so the developer's shell never leaks in. */
+const load = (env: Record<string, string> = {}) => loadConfig(env);
+
+const failure = (env: Record<string, string>): string => {
+  try {
+    load(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error(`configuration ${JSON.stringify(env)} was accepted`);
+};
+
+describe('config', () => {
+  test('defaults are the contract’s', () => {
+    const c = load();
+    expect(c).toMatchObject({
+      NODE_ENV: 'development',
+      HOLD_TTL_SECONDS: 120,
+      PAYMENT_TIMEOUT_SECONDS: 900,
+      SWEEP_INTERVAL_SECONDS: 60,
+      PORT: 8000,
+      TEMPORAL_ADDRESS: '127.0.0.1:7233',
+      TEMPORAL_NAMESPACE: 'default',
+    });
+    expect(c.DATABASE_URL).toMatch(/^(mysql|mariadb):\/\//);
+    expect(c.REDIS_URL).toMatch(/^redis:\/\//);
+    expect(c.TASK_QUEUE).toBeTruthy();
+    expect(c.WEBHOOK_SECRET).toBeUndefined();
+    expect(c.ADMIN_TOKEN).toBeUndefined();
+  });
+
+  test('values are read as numbers and strings', () => {
+    const c = load({
+      HOLD_TTL_SECONDS: '5',
+      PAYMENT_TIMEOUT_SECONDS: '30',
+      SWEEP_INTERVAL_SECONDS: '7',
+      PORT: '0',
+      DATABASE_URL: 'mariadb://u:p@db:3306/x',
+      REDIS_URL: 'rediss://cache:6380/1',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      TEMPORAL_NAMESPACE: 'ns',
+      TASK_QUEUE: 'q',
+      WEBHOOK_SECRET: 'whsec',
+      ADMIN_TOKEN: 'adm',
+    });
+    expect(c).toMatchObject({
+      HOLD_TTL_SECONDS: 5,
+      PAYMENT_TIMEOUT_SECONDS: 30,
+      SWEEP_INTERVAL_SECONDS: 7,
+      PORT: 0,
+      DATABASE_URL: 'mariadb://u:p@db:3306/x',
+      REDIS_URL: 'rediss://cache:6380/1',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      TEMPORAL_NAMESPACE: 'ns',
+      TASK_QUEUE: 'q',
+      WEBHOOK_SECRET: 'whsec',
+      ADMIN_TOKEN: 'adm',
+    });
+  });
+
+  test.each([
+    ['HOLD_TTL_SECONDS', '0'],
+    ['HOLD_TTL_SECONDS', '-5'],
+    ['HOLD_TTL_SECONDS', 'abc'],
+    ['HOLD_TTL_SECONDS', '1.5'],
+    ['HOLD_TTL_SECONDS', '1e3'],
+    ['PAYMENT_TIMEOUT_SECONDS', '0x10'],
+    ['SWEEP_INTERVAL_SECONDS', ' '],
+    ['PORT', '65536'],
+    ['PORT', 'http'],
+    ['DATABASE_URL', 'postgres://localhost/db'],
+    ['DATABASE_URL', 'not a url'],
+    ['REDIS_URL', 'http://localhost:6379'],
+    ['TEMPORAL_ADDRESS', 'localhost'],
+    ['TEMPORAL_ADDRESS', 'localhost:99999'],
+    ['NODE_ENV', 'staging'],
+    ['LOG_LEVEL', 'loud'],
+  ])('a bad %s (%j) stops start-up naming the variable', (name, value) => {
+    const message = failure({ [name]: value });
+    expect(message).toMatch(/^Invalid configuration/);
+    expect(message).toContain(`${name}:`);
+    // Only the bad variable is named.
+    const named = [...message.matchAll(/^\s+([A-Z_]+):/gm)].map((m) => m[1]);
+    expect(named).toEqual([name]);
+  });
+
+  test('several bad values are all named', () => {
+    const message = failure({ PORT: 'x', HOLD_TTL_SECONDS: '0' });
+    expect(message).toContain('PORT:');
+    expect(message).toContain('HOLD_TTL_SECONDS:');
+  });
+
+  test('an empty variable means "not set": the default applies (PORT= never means a random port)', () => {
+    const c = load({ PORT: '', HOLD_TTL_SECONDS: '', WEBHOOK_SECRET: '', ADMIN_TOKEN: '' });
+    expect(c.PORT).toBe(8000);
+    expect(c.HOLD_TTL_SECONDS).toBe(120);
+    expect(c.WEBHOOK_SECRET).toBeUndefined();
+    expect(c.ADMIN_TOKEN).toBeUndefined();
+  });
+
+  test('WORKER_METRICS_ADDRESS: empty turns the metrics endpoint off, unset is the default', () => {
+    expect(load({ WORKER_METRICS_ADDRESS: '' }).WORKER_METRICS_ADDRESS).toBe('');
+    expect(load().WORKER_METRICS_ADDRESS).toBe('127.0.0.1:9464');
+    expect(failure({ WORKER_METRICS_ADDRESS: 'nowhere' })).toContain('WORKER_METRICS_ADDRESS:');
+  });
+
+  test('production refuses to start without WEBHOOK_SECRET', () => {
+    const message = failure({ NODE_ENV: 'production' });
+    expect(message).toContain('WEBHOOK_SECRET:');
+    expect(failure({ NODE_ENV: 'production', WEBHOOK_SECRET: '' })).toContain('WEBHOOK_SECRET:');
+    expect(load({ NODE_ENV: 'production', WEBHOOK_SECRET: 's3cret' }).WEBHOOK_SECRET).toBe('s3cret');
+  });
+
+  test('development and test run without a webhook secret', () => {
+    expect(load({ NODE_ENV: 'development' }).WEBHOOK_SECRET).toBeUndefined();
+    expect(load({ NODE_ENV: 'test' }).WEBHOOK_SECRET).toBeUndefined();
+  });
+
+  test('unknown variables are ignored', () => {
+    expect(() => load({ SOMETHING_ELSE: 'x', PATH: '/bin' })).not.toThrow();
+  });
+});
