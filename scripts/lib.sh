@@ -110,3 +110,15 @@ ensure_schemathesis() {
   fi
   export SCHEMATHESIS_BIN="$bin"
 }
+
+# Debian's Chromium drives the Temporal Web UI check (playwright-core cannot download its own browser here).
+ensure_chromium() {
+  if [[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]]; then export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"; return 0; fi
+  say "Installing Debian's chromium for the Web UI check"
+  if [[ $(id -u) -eq 0 ]]; then
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+  else
+    sudo apt-get update -q >/dev/null && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+  fi
+  export CHROMIUM_PATH=/usr/bin/chromium
+}

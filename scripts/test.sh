@@ -13,6 +13,7 @@ export TEMPORAL_NAMESPACE="${TEST_TEMPORAL_NAMESPACE:-flash-sale-test}"
 ensure_node_modules
 ensure_temporal_cli
 ensure_schemathesis
+ensure_chromium
 check_services
 ensure_temporal_server "" "${TEMPORAL_TEST_UI_PORT:-8233}"
 ensure_namespace "$TEMPORAL_NAMESPACE"
