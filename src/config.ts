@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -85,6 +86,13 @@ export const configSchema = z
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TASK_QUEUE: z.string().min(1).default('flash-sale'),
     TEMPORAL_CALL_TIMEOUT_MS: positiveInt(10_000),
+    /** mTLS to a real cluster: client certificate and key (PEM paths), optional CA and server name. */
+    TEMPORAL_TLS_CERT_PATH: optionalSecret.refine((p) => !p || existsSync(p), 'file not found'),
+    TEMPORAL_TLS_KEY_PATH: optionalSecret.refine((p) => !p || existsSync(p), 'file not found'),
+    TEMPORAL_TLS_CA_PATH: optionalSecret.refine((p) => !p || existsSync(p), 'file not found'),
+    TEMPORAL_TLS_SERVER_NAME: optionalSecret,
+    /** Temporal Cloud API key (implies TLS). */
+    TEMPORAL_API_KEY: optionalSecret,
     WEBHOOK_SECRET: optionalSecret,
     ADMIN_TOKEN: optionalSecret,
     SWEEP_SCHEDULE_ID: z.string().min(1).default('flash-sale-sweep'),
@@ -133,6 +141,13 @@ export const configSchema = z
     CORS_ORIGINS: corsOrigins,
   })
   .superRefine((c, ctx) => {
+    if (!c.TEMPORAL_TLS_CERT_PATH !== !c.TEMPORAL_TLS_KEY_PATH) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [c.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'],
+        message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
+      });
+    }
     if (c.NODE_ENV === 'production' && !c.WEBHOOK_SECRET) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,

@@ -6,6 +6,7 @@ import { defineModels } from '../db/models';
 import { createSequelize } from '../db/sequelize';
 import type { Logger } from '../logger';
 import { connectClient } from '../temporal/connection';
+import { temporalConnectionSettings } from '../temporal/options';
 import { createHoldGateway } from '../temporal/holds';
 import { createApp } from './app';
 import { createMetrics } from './metrics';
@@ -23,7 +24,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
   const models = defineModels(db);
   const redis = createRedis(config.REDIS_URL, log);
   const cache = createProductCache(redis, log);
-  const client = await connectClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+  const client = await connectClient({ ...temporalConnectionSettings(config), namespace: config.TEMPORAL_NAMESPACE });
   const holds = createHoldGateway(client, {
     taskQueue: config.TASK_QUEUE,
     ttlSeconds: config.HOLD_TTL_SECONDS,

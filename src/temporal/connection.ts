@@ -1,7 +1,8 @@
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 
-export interface TemporalOptions {
-  address: string;
+import type { TemporalConnectionSettings } from './options';
+
+export interface TemporalOptions extends TemporalConnectionSettings {
   namespace: string;
 }
 
@@ -10,9 +11,9 @@ export interface TemporalOptions {
  * An unreachable server fails a call after a few quick retries (about half a second) rather than the SDK's
  * default ten with backoff, which would hold every request for the whole call deadline before its 503.
  */
-export async function connectClient({ address, namespace }: TemporalOptions): Promise<Client> {
+export async function connectClient({ namespace, ...settings }: TemporalOptions): Promise<Client> {
   const connection = Connection.lazy({
-    address,
+    ...settings,
     connectTimeout: 5_000,
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 4 }))],
   });

@@ -6,6 +6,7 @@ import { createRedis } from '../cache/redis';
 import type { Config } from '../config';
 import { createSequelize, hotPathPool } from '../db/sequelize';
 import type { Logger } from '../logger';
+import { temporalConnectionSettings } from '../temporal/options';
 import { ensureSweepSchedule } from './schedule';
 
 export interface WorkerHandle {
@@ -31,10 +32,10 @@ export async function createFlashSaleWorker(
   const redis = createRedis(config.REDIS_URL, log);
   const cache = createProductCache(redis, log, { gateTtlSeconds: config.SOLD_OUT_GATE_TTL_SECONDS });
   hotPathPool(db, config.DATABASE_RESERVE_POOL_MAX);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionSettings(config));
 
   if (!extras.skipSchedule) {
-    const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    const clientConnection = await Connection.connect(temporalConnectionSettings(config));
     try {
       const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
       const outcome = await ensureSweepSchedule(client, {
