@@ -27,12 +27,12 @@ export function createMetrics(db: Sequelize) {
 
   new Gauge({
     name: 'flash_sale_product_available_stock',
-    help: 'available_stock per product (first 1000 products), read from MariaDB at scrape time',
+    help: 'available_stock per product (the 1000 most recently changed), read from MariaDB at scrape time',
     labelNames: ['product_id'],
     registers: [registry],
     async collect() {
       const rows = await db.query<{ id: number; available_stock: number }>(
-        'SELECT id, available_stock FROM products ORDER BY id LIMIT 1000',
+        'SELECT id, available_stock FROM products ORDER BY updated_at DESC LIMIT 1000',
         { type: QueryTypes.SELECT },
       );
       this.reset();
