@@ -71,7 +71,7 @@ ensure_temporal_server() { # db-file ui-port
   wait_for_port "$host" "$port" 60 "Temporal" || { cat "$RUN_DIR/temporal.log" >&2; return 1; }
   # The frontend port opens before the namespace is ready; wait until it answers.
   local deadline=$((SECONDS + 60))
-  until "$TEMPORAL_BIN" operator namespace describe --address "$address" default >/dev/null 2>&1; do
+  until "$TEMPORAL_BIN" operator namespace describe --address "$address" --namespace default >/dev/null 2>&1; do
     ((SECONDS > deadline)) && { say "Temporal did not become ready"; return 1; }
     sleep 0.5
   done

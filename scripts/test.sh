@@ -15,9 +15,9 @@ ensure_temporal_cli
 ensure_schemathesis
 ensure_chromium
 check_services
-ensure_temporal_server "" "${TEMPORAL_TEST_UI_PORT:-8233}"
-ensure_namespace "$TEMPORAL_NAMESPACE"
 cleanup() { [[ -n "${STARTED_TEMPORAL_PID:-}" ]] && kill -TERM "$STARTED_TEMPORAL_PID" 2>/dev/null; true; }
 trap cleanup EXIT
+ensure_temporal_server "" "${TEMPORAL_TEST_UI_PORT:-8233}"
+ensure_namespace "$TEMPORAL_NAMESPACE"
 
 npx jest --runInBand "$@"
