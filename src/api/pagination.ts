@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { Op, type ModelStatic, type Model } from 'sequelize';
 import { check, ensureValid, rules, toInteger } from './validation';
 
 export interface Page {
@@ -31,4 +32,24 @@ export function sendPage<T extends { id: number }>(ctx: Context, rows: T[], page
     ctx.set('Link', `<${ctx.path}?limit=${page.limit}&after_id=${last}>; rel="next"`);
   }
   ctx.body = items;
+}
+
+/** One page of a table in ascending id order, as the list endpoints answer it. */
+export async function listPage<T extends { id: number }>(
+  ctx: Context,
+  model: ModelStatic<Model>,
+  view: (row: Record<string, unknown>) => T,
+): Promise<void> {
+  const page = readPage(ctx);
+  const rows = await model.findAll({
+    where: { id: { [Op.gt]: page.afterId } },
+    order: [['id', 'ASC']],
+    limit: page.limit + 1,
+    raw: true,
+  });
+  sendPage(
+    ctx,
+    rows.map((r) => view(r as unknown as Record<string, unknown>)),
+    page,
+  );
 }

@@ -1,5 +1,4 @@
 import Router from '@koa/router';
-import { Op } from 'sequelize';
 import { createHoldIdAllocator } from '../../db/ids';
 import { holdView, productView } from '../../db/views';
 import { insufficientStockMessage, releaseRefusal, releaseRefusalMessage } from '../../shared/refusals';
@@ -10,7 +9,7 @@ import type { ApiDeps, ApiState } from '../context';
 import { HttpError, ValidationError, notFound, unavailable } from '../errors';
 import { createIdempotency, type StoredAnswer } from '../idempotency';
 import { jsonBody } from '../middleware';
-import { readPage, sendPage } from '../pagination';
+import { listPage } from '../pagination';
 import { now } from '../respond';
 import { check, ensureValid, exists, parsePathId, rules, toInteger } from '../validation';
 
@@ -117,20 +116,7 @@ export function holdRoutes(deps: ApiDeps) {
     ctx.body = answer.body;
   });
 
-  router.get('/api/holds', async (ctx) => {
-    const page = readPage(ctx);
-    const rows = await models.Hold.findAll({
-      where: { id: { [Op.gt]: page.afterId } },
-      order: [['id', 'ASC']],
-      limit: page.limit + 1,
-      raw: true,
-    });
-    sendPage(
-      ctx,
-      rows.map((r) => holdView(r as unknown as Record<string, unknown>)),
-      page,
-    );
-  });
+  router.get('/api/holds', (ctx) => listPage(ctx, models.Hold, holdView));
 
   const loadHold = async (raw: string | undefined) => {
     const id = parsePathId(raw);

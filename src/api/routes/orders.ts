@@ -1,5 +1,4 @@
 import Router from '@koa/router';
-import { Op } from 'sequelize';
 import { holdView, orderView } from '../../db/views';
 import { orderRefusal, orderRefusalMessage } from '../../shared/refusals';
 import type { HoldView } from '../../shared/views';
@@ -8,7 +7,7 @@ import type { ApiDeps, ApiState } from '../context';
 import { notFound } from '../errors';
 import { createIdempotency, type StoredAnswer } from '../idempotency';
 import { jsonBody } from '../middleware';
-import { readPage, sendPage } from '../pagination';
+import { listPage } from '../pagination';
 import { now } from '../respond';
 import { check, ensureValid, exists, parsePathId, rules, toInteger } from '../validation';
 
@@ -67,20 +66,7 @@ export function orderRoutes({ db, models, holds }: ApiDeps) {
     ctx.body = answer.body;
   });
 
-  router.get('/api/orders', async (ctx) => {
-    const page = readPage(ctx);
-    const rows = await models.Order.findAll({
-      where: { id: { [Op.gt]: page.afterId } },
-      order: [['id', 'ASC']],
-      limit: page.limit + 1,
-      raw: true,
-    });
-    sendPage(
-      ctx,
-      rows.map((r) => orderView(r as unknown as Record<string, unknown>)),
-      page,
-    );
-  });
+  router.get('/api/orders', (ctx) => listPage(ctx, models.Order, orderView));
 
   router.get('/api/orders/:id', async (ctx) => {
     const id = parsePathId(ctx.params.id);
