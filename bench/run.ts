@@ -391,6 +391,7 @@ async function main() {
       path.join(logDir, 'api.log'),
     );
     procs.push(api, worker);
+    serviceStarted = true;
     const base = `http://127.0.0.1:${port}`;
     await waitForHttp(`${base}/api`, api, 60);
     const pids = { api: api.pid, worker: worker.pid };
@@ -1112,11 +1113,14 @@ function busiest(): string[] {
 }
 
 let stopping = false;
+let serviceStarted = false;
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
   progressDone();
   await Promise.all(procs.map((p) => p.stop().catch(() => undefined)));
+  // Interrupted mid-run: the run's workflows and sweep schedule would otherwise stay behind.
+  if (code !== 0 && serviceStarted && !args.has('own-temporal')) terminateLeftovers();
   process.exit(code);
 }
 process.once('SIGINT', () => void shutdown(130));

@@ -1,5 +1,13 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  type WriteStream,
+} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -61,6 +69,38 @@ const portOpen = (port: number) =>
   });
 
 /** A child process of the harness, its output in a log file; `lines` sees every output line. */
+const PID_FILE = path.join(RUN_DIR, 'pids.json');
+
+/** Processes a killed earlier run left behind: ours only (recorded by pid, and still running our command). */
+export function reapLeftovers(): void {
+  let pids: number[] = [];
+  try {
+    pids = JSON.parse(readFileSync(PID_FILE, 'utf8')) as number[];
+  } catch {
+    return;
+  }
+  for (const pid of pids) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.includes(RUN_DIR)) process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  rmSync(PID_FILE, { force: true });
+}
+
+const livePids = new Set<number>();
+function recordPid(pid: number, alive: boolean): void {
+  if (alive) livePids.add(pid);
+  else livePids.delete(pid);
+  try {
+    writeFileSync(PID_FILE, JSON.stringify([...livePids]));
+  } catch {
+    // the run directory is gone: nothing to record
+  }
+}
+
 export class Proc {
   child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -80,9 +120,11 @@ export class Proc {
     this.out = createWriteStream(logFile, { flags: 'a' });
     this.out.write(`\n==== ${new Date().toISOString()} start ${command} ${args.join(' ')}\n`);
     this.child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+    if (this.child.pid) recordPid(this.child.pid, true);
     this.exited = new Promise((resolve) =>
       this.child.once('exit', (code, signal) => {
         this.out.write(`==== ${new Date().toISOString()} exit code=${code} signal=${signal}\n`);
+        if (this.child.pid) recordPid(this.child.pid, false);
         resolve({ code, signal });
       }),
     );
@@ -231,6 +273,7 @@ export class Stack {
   }
 
   async start(): Promise<void> {
+    reapLeftovers();
     rmSync(LOG_DIR, { recursive: true, force: true });
     mkdirSync(LOG_DIR, { recursive: true });
     for (const f of ['temporal.db', 'temporal.db-wal', 'temporal.db-shm'])

@@ -70,7 +70,13 @@ function armedFaultPoint(armed: Map<string, Armed>) {
 
 const noFault = (_name: string): void => undefined;
 
+function fromEnvironment(spec: string | undefined): (name: string) => void | Promise<void> {
+  if (!spec) return noFault;
+  if (process.env.NODE_ENV === 'production') {
+    throw new Error('FAULT_POINTS is set with NODE_ENV=production: fault points are for the chaos suite only');
+  }
+  return armedFaultPoint(parseFaultPoints(spec));
+}
+
 /** A no-op unless FAULT_POINTS names this point (see above). */
-export const faultPoint: (name: string) => void | Promise<void> = process.env.FAULT_POINTS
-  ? armedFaultPoint(parseFaultPoints(process.env.FAULT_POINTS))
-  : noFault;
+export const faultPoint = fromEnvironment(process.env.FAULT_POINTS);

@@ -3,6 +3,7 @@ import { Resvg } from '@resvg/resvg-js';
 interface Row {
   id: string;
   title: string;
+  connections: number;
   system: 'service' | 'plain' | 'mariadb';
   ok_per_second: number;
   p50_ms: number | null;
@@ -28,7 +29,7 @@ function panel(
   unit: string,
   marker?: { v: number; label: string },
 ): { svg: string; height: number } {
-  const labelW = 330;
+  const labelW = 400;
   const barH = 16;
   const gap = 8;
   const plotW = width - labelW - 70;
@@ -74,7 +75,9 @@ function panel(
 
 export function renderSvg(report: Report): string {
   const width = 1100;
-  const rows = report.results.filter((r) => r.ok_per_second > 0);
+  const rows = report.results
+    .filter((r) => r.ok_per_second > 0)
+    .map((r) => ({ ...r, title: r.system === 'mariadb' ? r.title : `${r.title}, ${r.connections} conns` }));
   const thr = panel(
     rows.map((r) => ({ label: r.title, color: COLORS[r.system], values: [{ v: r.ok_per_second, shade: 0.9 }] })),
     20,

@@ -2,7 +2,7 @@ import type { Scenario } from '../scenario';
 import { baseline } from './baseline';
 import { expiryRace, webhookRaces } from './flows';
 import { nemesisSoak } from './soak';
-import { mariadbDown, mariadbHang, poisonedCache, redisOutage } from './stores';
+import { mariadbDown, mariadbHang, mariadbLongOutage, poisonedCache, redisOutage } from './stores';
 import { sweepMissedTick, temporalRestart, webhookTemporalDown } from './temporal';
 import {
   releaseKillAfterCommit,
@@ -34,6 +34,7 @@ export function scenarios(opts: ScenarioOptions): Scenario[] {
     webhookTemporalDown,
     mariadbDown,
     mariadbHang,
+    mariadbLongOutage,
     redisOutage,
     poisonedCache,
     webhookRaces,

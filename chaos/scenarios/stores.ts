@@ -4,7 +4,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { Load } from '../load';
 import type { Ctx, Scenario } from '../scenario';
 import { log, sleep } from '../util';
-import { makeHolds, makeOrders, restartWorker } from './helpers';
+import { holdsForKey, holdsSettled, makeHolds, makeOrders, restartWorker } from './helpers';
 
 /** After a database fault heals, the service takes new holds and orders again within this long. */
 const RECOVERY_MS = 20_000;
@@ -116,7 +116,7 @@ const READ_BUDGET_MS = 1_000;
 export const redisOutage: Scenario = {
   name: 'redis-outage',
   title:
-    'Redis down, then hung: product reads fall back to MariaDB within budget, holds unaffected, the cache refills and is fresh',
+    'Redis down, then hung (a restock inside each): product reads from MariaDB within 1 s, holds unaffected; afterwards reads show the committed stock and the cache refills',
   async run(ctx) {
     const [p] = await ctx.createProducts(1, 300);
     const redis = new Redis(ctx.stack.directRedisUrl, { maxRetriesPerRequest: 1 });
@@ -125,8 +125,8 @@ export const redisOutage: Scenario = {
       for (const mode of ['refuse', 'blackhole'] as const) {
         await ctx.api.product(p); // warm
         ctx.stack.redis.setMode(mode);
-        ctx.fault(`Redis ${mode === 'refuse' ? 'down' : 'hung (black hole)'} for 8 s`);
-        const until = Date.now() + 8_000;
+        ctx.fault(`Redis ${mode === 'refuse' ? 'down' : 'hung (black hole)'} for about 15 s`);
+        const until = Date.now() + 4_000;
         let reads = 0;
         let holds = 0;
         let worst = 0;
@@ -144,18 +144,34 @@ export const redisOutage: Scenario = {
           `slowest product read with Redis ${mode}: ${worst} ms (budget ${READ_BUDGET_MS})`,
         );
         ctx.note(`Redis ${mode}: ${reads} reads (slowest ${worst} ms), ${holds} holds 201`);
+        // Still away: the outage's holds expire (their releases cannot invalidate either), then one last change, a
+        // restock, whose invalidation cannot be delivered now. An entry cached before the outage is now stale.
+        ctx.expect(await holdsSettled(ctx, p, 30_000), `holds made with Redis ${mode} not released`);
+        const restock = await ctx.api.admin(`/api/admin/products/${p}/restock`, { quantity: 7 });
+        ctx.expect(restock.status === 200, `restock with Redis ${mode}: ${restock.status}`);
         ctx.stack.redis.setMode('pass');
-        await sleep(1_500); // the clients reconnect
-        // Fresh: the product read now equals the database (nothing else is changing it after a short wait).
-        await sleep(500);
-        const a = await ctx.api.product(p);
-        const inDb = await availableInDb(ctx, p);
+        await sleep(2_500); // every client's reconnect attempt comes within 2 s
+        // Fresh: a read equals the database (an entry cached before the outage would show older stock) ...
+        let a = await ctx.api.product(p);
+        let inDb = await availableInDb(ctx, p);
         ctx.expect(
           a.body?.available_stock === inDb,
-          `after Redis came back: read ${a.body?.available_stock}, database ${inDb}`,
+          `after Redis came back: read ${a.body?.available_stock}, database ${inDb} (stale cache)`,
         );
-        const cached = await redis.get(`product:${p}`);
-        ctx.expect(cached !== null, 'the cache did not refill after Redis came back');
+        // ... and the cache fills again, with that.
+        let cached: string | null = null;
+        for (let i = 0; i < 40 && cached === null; i++) {
+          await ctx.api.product(p);
+          cached = await redis.get(`product:${p}`);
+          if (cached === null) await sleep(250);
+        }
+        ctx.expect(cached !== null, 'the cache did not refill within 10 s of Redis coming back');
+        a = await ctx.api.product(p);
+        inDb = await availableInDb(ctx, p);
+        ctx.expect(
+          a.body?.available_stock === inDb,
+          `refilled cache: read ${a.body?.available_stock}, database ${inDb}`,
+        );
       }
       await ctx.stopSampling();
       await ctx.settle();
@@ -231,3 +247,44 @@ export const poisonedCache: Scenario = {
     }
   },
 };
+
+export const mariadbLongOutage: Scenario = {
+  name: 'mariadb-long-outage',
+  title:
+    'MariaDB down 35 s (longer than the reservation retry budget) under a keyed POST: 503, and its retry afterwards gets one hold',
+  async run(ctx) {
+    const [p] = await ctx.createProducts(1, 100);
+    ctx.startSampling();
+    // The reservation pauses at its fault point; the database goes away while it is in flight.
+    await restartWorker(ctx, 'reserve.beforeCommit=pause:1500');
+    const key = randomUUID();
+    const since = Date.now();
+    const first = ctx.api.hold(p, 2, key);
+    const fired = await waitForPoint(ctx, 'reserve.beforeCommit', since, 15_000);
+    ctx.expect(fired, 'reserve.beforeCommit never fired');
+    ctx.stack.db.setMode('refuse');
+    ctx.fault('MariaDB down for 35 s with a keyed reservation in flight');
+    const a = await first;
+    ctx.note(`the POST in flight answered ${a.status} after ${a.ms} ms`);
+    await sleep(Math.max(0, since + 35_000 - Date.now()));
+    ctx.stack.db.setMode('pass');
+    await restartWorker(ctx, '');
+    const retried = await ctx.api.retrying(() => ctx.api.hold(p, 2, key), 20, 30_000);
+    ctx.note(`the same key after the outage: ${retried.status} ${JSON.stringify(retried.body).slice(0, 120)}`);
+    ctx.expect(retried.status === 201, `the retried key answered ${retried.status}, not a hold`);
+    const n = await holdsForKey(ctx, key);
+    ctx.expect(n === (retried.status === 201 ? 1 : 0), `the key made ${n} holds`);
+    await ctx.stopSampling();
+    await ctx.settle();
+    await ctx.agreement();
+  },
+};
+
+async function waitForPoint(ctx: Ctx, point: string, since: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (ctx.stack.firedPoints.some((f) => f.point === point && f.at >= since)) return true;
+    await sleep(25);
+  }
+  return false;
+}

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { Load } from '../load';
-import { TTL_MS, type Ctx, type Scenario } from '../scenario';
-import { log, sleep } from '../util';
+import { Ctx, TTL_MS, type Scenario } from '../scenario';
+import { log, sleep, waitFor } from '../util';
 import {
   expectOneHoldPerKey,
   faultFired,
   holdCount,
+  holdsForKey,
   holdsSettled,
   makeHolds,
   makeOrders,
@@ -76,7 +77,8 @@ export const reserveKillBeforeCommit: Scenario = {
 
 export const reserveKillAfterCommit: Scenario = {
   name: 'reserve-kill-after-commit',
-  title: 'Worker SIGKILL right after the reservation COMMIT, before the activity reports; clients retry with their key',
+  title:
+    'Worker SIGKILL right after the reservation COMMIT, clients retrying with their key; then frozen there past the API deadline: 503, and the same key later gets the hold it made',
   async run(ctx) {
     const [p] = await ctx.createProducts(1, 100);
     ctx.startSampling();
@@ -85,6 +87,37 @@ export const reserveKillAfterCommit: Scenario = {
     await expectOneHoldPerKey(ctx, held);
     const stored = await holdCount(ctx, p);
     ctx.expect(stored === 4, `product ${p}: ${stored} holds stored for 4 answered (the retry took stock twice?)`);
+
+    // Frozen right after the commit past the API's call deadline: the client hears 503 while its hold goes on to
+    // live and expire; its retry with the same key, after that hold's workflow has finished, gets the hold it made.
+    await restartWorker(ctx, 'reserve.afterCommit=stop');
+    const key = randomUUID();
+    const since = Date.now();
+    const first = ctx.api.hold(p, 1, key);
+    if (await faultFired(ctx, 'reserve.afterCommit', since, 15_000)) {
+      ctx.fault('worker SIGSTOPped right after a reservation committed, past the API deadline');
+    }
+    const a = await first;
+    ctx.stack.worker('w1')!.signal('SIGCONT');
+    ctx.note(`the POST whose worker froze after the commit answered ${a.status} after ${a.ms} ms`);
+    const [row] = await ctx.query<RowDataPacket>(
+      "SELECT k.resource_id FROM idempotency_keys k WHERE k.scope = 'holds' AND k.idempotency_key = ?",
+      [key],
+    );
+    await waitFor(async () => {
+      const d = await (await Ctx.temporalClient(ctx.stack)).workflow.getHandle(`hold-${row.resource_id}`).describe();
+      return d.status.name !== 'RUNNING';
+    }, TTL_MS + 30_000);
+    const retried = await ctx.api.retrying(() => ctx.api.hold(p, 1, key), 10, 30_000);
+    ctx.note(
+      `its retry after the hold's workflow finished: ${retried.status} ${JSON.stringify(retried.body).slice(0, 100)}`,
+    );
+    ctx.expect(
+      retried.status === 201 && retried.body.data.hold_id === Number(row.resource_id),
+      `the retry after the workflow finished answered ${retried.status}`,
+    );
+    ctx.expect((await holdsForKey(ctx, key)) === 1, 'the retried key does not map to exactly one hold');
+    await restartWorker(ctx, '');
     await ctx.stopSampling();
     await ctx.settle();
     await ctx.agreement();
@@ -204,7 +237,8 @@ export const timersWorkerDown: Scenario = {
 
 export const workerSigstop: Scenario = {
   name: 'worker-sigstop',
-  title: 'Worker SIGSTOPped past the activity timeout (inside a release transaction, then under load), then SIGCONT',
+  title:
+    'Worker SIGSTOPped past the activity timeout (inside a release transaction, row locks held, a second worker taking over; then under load), then SIGCONT',
   async run(ctx) {
     const [p, q] = await ctx.createProducts(2, 100);
     ctx.startSampling();

@@ -73,10 +73,48 @@ function isProductView(v: unknown, id: number): v is ProductView {
   );
 }
 
+/**
+ * After Redis comes back from an outage, reads skip the cache (and the gate) this long: an entry may predate a commit
+ * whose invalidation could not be sent meanwhile, by this process or another, and each process needs a moment to
+ * reconnect (ioredis retries every 2 s at most) and resend its own.
+ */
+const DISTRUST_AFTER_OUTAGE_MS = 5_000;
+
 export function createProductCache(redis: Redis, log: Logger, options: ProductCacheOptions = {}): ProductCache {
   const gateTtl = options.gateTtlSeconds ?? 30;
+  // Invalidations that did not reach Redis: sent again as soon as it answers, so no entry outlives a commit by more
+  // than the outage itself (until then this process reads those products from the database).
+  const unsent = new Set<number>();
+  let wasDown = false;
+  let distrustUntil = 0;
+  const send = async (ids: number[]) => {
+    const tx = redis.multi();
+    for (const id of ids) tx.incr(genKey(id)).del(key(id)).incr(epochKey(id)).del(gateKey(id));
+    const results = await tx.exec();
+    const failed = results?.find(([err]) => err)?.[0];
+    if (failed) throw failed;
+  };
+  const resend = async () => {
+    if (unsent.size === 0) return;
+    const ids = [...unsent];
+    unsent.clear();
+    await send(ids).catch(() => ids.forEach((id) => unsent.add(id)));
+  };
+  const distrusted = (id: number) => unsent.has(id) || Date.now() < distrustUntil;
+  redis.on('close', () => {
+    wasDown = true;
+  });
+  redis.on('ready', () => {
+    if (!wasDown) return;
+    wasDown = false;
+    distrustUntil = Date.now() + DISTRUST_AFTER_OUTAGE_MS;
+    void resend();
+  });
+
   return {
     async read(id, load) {
+      if (unsent.size) await resend();
+      if (distrusted(id)) return load();
       let gen: string | null = null;
       try {
         const [cached, g] = await redis.mget(key(id), genKey(id));
@@ -100,14 +138,18 @@ export function createProductCache(redis: Redis, log: Logger, options: ProductCa
     },
     async invalidate(ids) {
       if (ids.length === 0) return;
-      const tx = redis.multi();
-      for (const id of ids) tx.incr(genKey(id)).del(key(id)).incr(epochKey(id)).del(gateKey(id));
-      await tx
-        .exec()
-        .catch((err: Error) => log.warn({ err: err.message, product_ids: ids }, 'product cache invalidation failed'));
+      const all = [...new Set([...ids, ...unsent])];
+      unsent.clear();
+      await send(all).catch((err: Error) => {
+        all.forEach((id) => unsent.add(id));
+        log.warn(
+          { err: err.message, product_ids: ids },
+          'product cache invalidation failed; resent when Redis is back',
+        );
+      });
     },
     async readGate(id) {
-      if (gateTtl === 0) return null;
+      if (gateTtl === 0 || distrusted(id)) return null;
       try {
         const [gate, epoch] = await redis.mget(gateKey(id), epochKey(id));
         const available = gate === null ? null : Number(gate);
@@ -121,6 +163,7 @@ export function createProductCache(redis: Redis, log: Logger, options: ProductCa
       }
     },
     async noteStock(id, available, epoch, changed) {
+      if (unsent.size) void resend();
       const ttl = epoch === undefined ? 0 : gateTtl;
       if (!changed && ttl === 0) return;
       await redis
@@ -136,7 +179,10 @@ export function createProductCache(redis: Redis, log: Logger, options: ProductCa
           ttl,
           changed ? 1 : 0,
         )
-        .catch((err: Error) => log.warn({ err: err.message, product_id: id }, 'product cache update failed'));
+        .catch((err: Error) => {
+          if (changed) unsent.add(id);
+          log.warn({ err: err.message, product_id: id }, 'product cache update failed');
+        });
     },
   };
 }

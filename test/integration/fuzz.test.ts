@@ -161,7 +161,7 @@ let requests = 0;
 const statuses = new Map<number, number>();
 
 beforeAll(async () => {
-  stack = await startStack({ WEBHOOK_SECRET: '', HOLD_TTL_SECONDS: '5', PAYMENT_TIMEOUT_SECONDS: '10' });
+  stack = await startStack({ WEBHOOK_SECRET: '', HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '120' });
   // Counts what reaches the server, whatever schemathesis reports.
   stack.api.server.on('request', (_req, res) => {
     requests += 1;

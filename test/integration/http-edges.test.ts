@@ -394,7 +394,8 @@ describe('pagination', () => {
         expect([...pageIds].sort((a, b) => a - b)).toEqual(pageIds);
         if (seen.length) expect(pageIds[0]).toBeGreaterThan(seen[seen.length - 1]);
         seen.push(...pageIds);
-        if (pageIds.length === 2) {
+        // A full page is followed by a Link while rows of this test remain (the very last page may be full too).
+        if (pageIds.length === 2 && !ids.every((id) => seen.includes(id))) {
           expect(linkOf(res)).toBe(`</api/${name}?limit=2&after_id=${pageIds[1]}>; rel="next"`);
         }
         path = nextFrom(linkOf(res));

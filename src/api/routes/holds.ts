@@ -33,16 +33,34 @@ export function holdRoutes(deps: ApiDeps) {
     return found;
   };
 
+  // The committed stock behind a gate figure, read at most once a second per product (and again whenever the gate's
+  // epoch moves, i.e. stock came back): a stampede of sold-out requests costs MariaDB one primary-key read a second,
+  // not one per request. Concurrent requests share the read in flight.
+  const CONFIRM_MS = 1_000;
+  const confirmed = new Map<number, { epoch: string; at: number; available: Promise<number> }>();
+  const committedStock = (productId: number, epoch: string): Promise<number> => {
+    const known = confirmed.get(productId);
+    if (known && known.epoch === epoch && Date.now() - known.at < CONFIRM_MS) return known.available;
+    if (confirmed.size >= 10_000) confirmed.clear();
+    const available = models.Product.findByPk(productId, { attributes: ['available_stock'], raw: true }).then(
+      (row) => Number(row?.available_stock ?? 0),
+    );
+    confirmed.set(productId, { epoch, at: Date.now(), available });
+    available.catch(() => confirmed.delete(productId));
+    return available;
+  };
+
   /**
    * The sold-out gate's answer: a refusal when the committed stock is below the quantity asked for. The gate (Redis)
    * only says when to look; MariaDB says what to answer, with a primary-key read of the committed stock (no lock, no
-   * Temporal), so a wrong or poisoned gate entry can never refuse stock that exists. A gate found wrong is dropped.
+   * Temporal; shared for a second, see committedStock), so a wrong or poisoned gate entry can never refuse stock that
+   * exists. A gate found wrong is dropped.
    */
   const gateRefusal = async (gate: StockGate | null, productId: number, quantity: number) => {
     if (gate?.available == null || quantity <= gate.available) return null;
-    const row = await models.Product.findByPk(productId, { attributes: ['available_stock'], raw: true });
-    const available = Number(row?.available_stock ?? 0);
+    const available = await committedStock(productId, gate.epoch);
     if (quantity <= available) {
+      confirmed.delete(productId);
       await cache.invalidate([productId]);
       return null;
     }
