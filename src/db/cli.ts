@@ -9,7 +9,7 @@ async function main(command: string | undefined) {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, 'db');
   await ensureDatabase(config.DATABASE_URL);
-  const db = createSequelize({ url: config.DATABASE_URL, poolMax: 1 });
+  const db = createSequelize({ url: config.DATABASE_URL, poolMax: 1, stallTimeoutMs: 0 });
   try {
     if (command === 'migrate' || command === 'setup') {
       const applied = await migrate(db);

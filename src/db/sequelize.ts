@@ -6,6 +6,8 @@ export interface DbOptions {
   url: string;
   poolMax: number;
   log?: Logger;
+  /** See DB_STALL_TIMEOUT_MS; 0 turns it off (migrations: a DDL statement or the migration lock may take long). */
+  stallTimeoutMs?: number;
 }
 
 /**
@@ -39,9 +41,11 @@ export function guardStalls(connection: DriverConnection, ms = DB_STALL_TIMEOUT_
 }
 
 /** One Sequelize instance per process; all times are UTC. */
-export function createSequelize({ url, poolMax, log }: DbOptions): Sequelize {
+export function createSequelize({ url, poolMax, log, stallTimeoutMs = DB_STALL_TIMEOUT_MS }: DbOptions): Sequelize {
   return new Sequelize(url.replace(/^mariadb:/, 'mysql:'), {
-    hooks: { afterConnect: (connection) => guardStalls(connection as DriverConnection) },
+    hooks: stallTimeoutMs
+      ? { afterConnect: (connection) => guardStalls(connection as DriverConnection, stallTimeoutMs) }
+      : {},
     dialect: 'mysql',
     timezone: '+00:00',
     logging: log ? (sql) => log.trace({ sql }, 'sql') : false,

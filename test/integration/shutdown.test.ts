@@ -46,7 +46,7 @@ describe('graceful shutdown on SIGTERM', () => {
   test('the API stops listening, closes its connections and exits 0', async () => {
     const api = launch('api/main.js', { PORT: '0' });
     const listening = await waitFor('api to listen', () => api.logged('api listening'), 30_000);
-    const port = listening.port as number;
+    const port = listening!.port as number;
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
     api.child.kill('SIGTERM');
     expect(await api.exited).toBe(0);
