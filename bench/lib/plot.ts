@@ -34,7 +34,8 @@ function panel(
   const gap = 8;
   const plotW = width - labelW - 70;
   const all = rows.flatMap((r) => r.values.map((x) => x.v)).filter((v) => v > 0);
-  const lo = 10 ** Math.floor(Math.log10(Math.max(1, Math.min(...all, marker?.v ?? Infinity))));
+  // One decade below the smallest value, so that even the smallest bar has a length.
+  const lo = 10 ** Math.max(0, Math.ceil(Math.log10(Math.max(1, Math.min(...all, marker?.v ?? Infinity)))) - 1);
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...all, marker?.v ?? 0, 10)));
   const sx = (v: number) =>
     x0 + labelW + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plotW;
