@@ -23,9 +23,10 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
   const db = createSequelize({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, log });
   const models = defineModels(db);
   const redis = createRedis(config.REDIS_URL, log);
-  const cache = createProductCache(redis, log);
+  const cache = createProductCache(redis, log, { gateTtlSeconds: config.SOLD_OUT_GATE_TTL_SECONDS });
   const client = await connectClient({ ...temporalConnectionSettings(config), namespace: config.TEMPORAL_NAMESPACE });
   const holds = createHoldGateway(client, {
+    holdIdBlockSize: config.HOLD_ID_BLOCK_SIZE,
     taskQueue: config.TASK_QUEUE,
     ttlSeconds: config.HOLD_TTL_SECONDS,
     paymentTimeoutSeconds: config.PAYMENT_TIMEOUT_SECONDS,
