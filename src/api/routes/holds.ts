@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { createHoldIdAllocator } from '../../db/ids';
-import { holdView, productView } from '../../db/views';
+import { holdView } from '../../db/views';
+import { readProduct } from './products';
 import { insufficientStockMessage, releaseRefusal, releaseRefusalMessage } from '../../shared/refusals';
 import { FailureType } from '../../shared/types';
 import { WorkflowClosed, WorkflowRefusal } from '../../temporal/holds';
@@ -24,11 +25,7 @@ export function holdRoutes(deps: ApiDeps) {
   const knownProducts = new Set<number>();
   const productExists = async (id: number) => {
     if (knownProducts.has(id)) return true;
-    const found =
-      (await cache.read(id, async () => {
-        const row = await models.Product.findByPk(id, { raw: true });
-        return row ? productView(row as unknown as Record<string, unknown>) : null;
-      })) !== null;
+    const found = (await readProduct(deps, id)) !== null;
     if (found && knownProducts.size < 100_000) knownProducts.add(id);
     return found;
   };
