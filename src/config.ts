@@ -96,6 +96,8 @@ export const configSchema = z
     WEBHOOK_SECRET: optionalSecret,
     ADMIN_TOKEN: optionalSecret,
     SWEEP_SCHEDULE_ID: z.string().min(1).default('flash-sale-sweep'),
+    /** The sweep's own task queue (default `<TASK_QUEUE>-sweep`), so it never waits behind a storm of hold timers. */
+    SWEEP_TASK_QUEUE: z.string().min(1).optional(),
     // Performance tuning (docs/performance.md measures each one; the defaults are the measured best on 2 cores).
     /** Workflow tasks one worker runs at once (Temporal's maxConcurrentWorkflowTaskExecutions). */
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: wholeNumber(200, 2, 10_000),
@@ -158,6 +160,9 @@ export const configSchema = z
   });
 
 export type Config = z.infer<typeof configSchema>;
+
+export const sweepTaskQueue = (c: Pick<Config, 'TASK_QUEUE' | 'SWEEP_TASK_QUEUE'>) =>
+  c.SWEEP_TASK_QUEUE ?? `${c.TASK_QUEUE}-sweep`;
 
 export class ConfigError extends Error {}
 

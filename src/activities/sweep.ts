@@ -1,7 +1,7 @@
 import { sqlTime } from '../db/time';
 import { heartbeat } from '@temporalio/activity';
 import { QueryTypes } from 'sequelize';
-import { cancelPendingOrder, releaseHoldStock } from '../db/transitions';
+import { cancelPendingOrder, releaseExpiredHolds } from '../db/transitions';
 import type { SweepInput, SweepResult } from '../shared/types';
 import type { ActivityDeps } from './deps';
 
@@ -13,23 +13,14 @@ export function createSweepActivities({ db, cache, log }: ActivityDeps) {
       const touched = new Set<number>();
       for (;;) {
         const now = new Date();
-        const holds = await db.query<{ id: number; product_id: number }>(
-          `SELECT id, product_id FROM holds
-           WHERE released_at IS NULL AND used_at IS NULL AND hold_expires_at < :cutoff
-           ORDER BY hold_expires_at LIMIT :batchSize`,
-          {
-            replacements: { cutoff: sqlTime(new Date(now.getTime() - graceSeconds * 1000)), batchSize },
-            type: QueryTypes.SELECT,
-          },
-        );
+        // One transaction per batch: a storm of expiries gives its stock back in seconds even while the holds' own
+        // timers are still queued in Temporal (they then find their hold released and change nothing).
+        const holds = await releaseExpiredHolds(db, new Date(now.getTime() - graceSeconds * 1000), now, batchSize);
         for (const h of holds) {
-          // Same conditional release as the hold's own timer: whichever comes first wins, the other changes nothing.
-          if (await db.transaction((t) => releaseHoldStock(db, t, Number(h.id), now, 'sweep', false))) {
-            result.holdsReleased++;
-            touched.add(Number(h.product_id));
-            log.info({ hold_id: Number(h.id), product_id: Number(h.product_id) }, 'sweep released expired hold');
-          }
+          touched.add(h.product_id);
+          log.info({ hold_id: h.id, product_id: h.product_id, quantity: h.quantity }, 'sweep released expired hold');
         }
+        result.holdsReleased += holds.length;
         const orders = await db.query<{ id: number; hold_id: number; product_id: number }>(
           `SELECT o.id, o.hold_id, h.product_id FROM orders o JOIN holds h ON h.id = o.hold_id
            WHERE o.status = 'pending' AND o.created_at < :cutoff ORDER BY o.created_at LIMIT :batchSize`,

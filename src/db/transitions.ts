@@ -21,12 +21,7 @@ export async function releaseHoldStock(
     { replacements: { now: sqlTime(now), reason, holdId }, transaction: t, type: QueryTypes.UPDATE },
   );
   if (changed !== 1) return false;
-  await sequelize.query(
-    `UPDATE products p JOIN holds h ON h.product_id = p.id
-     SET p.available_stock = p.available_stock + h.quantity, p.updated_at = :now
-     WHERE h.id = :holdId`,
-    { replacements: { now: sqlTime(now), holdId }, transaction: t, type: QueryTypes.UPDATE },
-  );
+  await returnStock(sequelize, t, [holdId], now);
   await faultPoint('release.beforeCommit');
   return true;
 }
@@ -57,4 +52,68 @@ export async function selectOne<T extends object>(
 ): Promise<T | null> {
   const rows = await sequelize.query<T>(sql, { replacements, transaction, type: QueryTypes.SELECT });
   return rows[0] ?? null;
+}
+
+/**
+ * Gives the stock of these (just released) holds back to the shards they took it from, summed per shard: shard 0 is
+ * the product row, others are stock_shards rows (recreated if a reshard removed one meanwhile, so no unit is lost).
+ * Rows are locked products first, then shards, the same order as the reservation's fallback and resharding.
+ */
+async function returnStock(sequelize: Sequelize, t: Transaction, holdIds: number[], now: Date): Promise<void> {
+  const replacements = { now: sqlTime(now), holdIds };
+  await sequelize.query(
+    `UPDATE products p JOIN (
+       SELECT product_id, SUM(quantity) AS q FROM holds WHERE id IN (:holdIds) AND stock_shard = 0 GROUP BY product_id
+     ) r ON r.product_id = p.id
+     SET p.available_stock = p.available_stock + r.q, p.updated_at = :now`,
+    { replacements, transaction: t, type: QueryTypes.UPDATE },
+  );
+  await sequelize.query(
+    `INSERT INTO stock_shards (product_id, shard, available, updated_at)
+     SELECT product_id, stock_shard, SUM(quantity), :now FROM holds
+     WHERE id IN (:holdIds) AND stock_shard > 0 GROUP BY product_id, stock_shard ORDER BY product_id, stock_shard
+     ON DUPLICATE KEY UPDATE available = available + VALUES(available), updated_at = VALUES(updated_at)`,
+    { replacements, transaction: t, type: QueryTypes.INSERT },
+  );
+}
+
+export interface ReleasedHold {
+  id: number;
+  product_id: number;
+  quantity: number;
+}
+
+/**
+ * The sweep's bulk release: up to `limit` held holds past `cutoff` released and their stock returned in one
+ * transaction. Candidates are found without locks, then locked by primary key only (no gap locks for new holds'
+ * inserts to wait on) and re-checked under the lock, so a hold ordered or released meanwhile is left alone.
+ */
+export async function releaseExpiredHolds(
+  sequelize: Sequelize,
+  cutoff: Date,
+  now: Date,
+  limit: number,
+): Promise<ReleasedHold[]> {
+  const candidates = await sequelize.query<{ id: number }>(
+    `SELECT id FROM holds WHERE released_at IS NULL AND used_at IS NULL AND hold_expires_at < :cutoff
+     ORDER BY hold_expires_at LIMIT :limit`,
+    { replacements: { cutoff: sqlTime(cutoff), limit }, type: QueryTypes.SELECT },
+  );
+  if (candidates.length === 0) return [];
+  return sequelize.transaction(async (t) => {
+    const locked = await sequelize.query<ReleasedHold>(
+      `SELECT id, product_id, quantity FROM holds
+       WHERE id IN (:ids) AND released_at IS NULL AND used_at IS NULL ORDER BY id FOR UPDATE`,
+      { replacements: { ids: candidates.map((c) => c.id) }, transaction: t, type: QueryTypes.SELECT },
+    );
+    if (locked.length === 0) return [];
+    const holdIds = locked.map((h) => Number(h.id));
+    await sequelize.query(
+      `UPDATE holds SET released_at = :now, release_reason = 'sweep', updated_at = :now WHERE id IN (:holdIds)`,
+      { replacements: { now: sqlTime(now), holdIds }, transaction: t, type: QueryTypes.UPDATE },
+    );
+    await returnStock(sequelize, t, holdIds, now);
+    await faultPoint('release.beforeCommit');
+    return locked.map((h) => ({ id: Number(h.id), product_id: Number(h.product_id), quantity: Number(h.quantity) }));
+  });
 }

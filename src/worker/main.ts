@@ -1,5 +1,5 @@
 import { Runtime } from '@temporalio/worker';
-import { loadConfig } from '../config';
+import { loadConfig, sweepTaskQueue } from '../config';
 import { createLogger } from '../logger';
 import { temporalLogger } from './temporal-logger';
 import { createFlashSaleWorker } from './worker';
@@ -25,6 +25,7 @@ async function main() {
   log.info(
     {
       task_queue: config.TASK_QUEUE,
+      sweep_task_queue: sweepTaskQueue(config),
       namespace: config.TEMPORAL_NAMESPACE,
       metrics: config.WORKER_METRICS_ADDRESS || 'off',
     },

@@ -1,9 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createProductCache } from '../cache/product-cache';
 import { createRedis } from '../cache/redis';
-import type { Config } from '../config';
+import { sweepTaskQueue, type Config } from '../config';
 import { createSequelize, hotPathPool } from '../db/sequelize';
 import type { Logger } from '../logger';
 import { temporalConnectionSettings } from '../temporal/options';
@@ -40,7 +40,7 @@ export async function createFlashSaleWorker(
       const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
       const outcome = await ensureSweepSchedule(client, {
         scheduleId: config.SWEEP_SCHEDULE_ID,
-        taskQueue: config.TASK_QUEUE,
+        taskQueue: sweepTaskQueue(config),
         intervalSeconds: config.SWEEP_INTERVAL_SECONDS,
         input: {
           graceSeconds: config.SWEEP_GRACE_SECONDS,
@@ -54,30 +54,47 @@ export async function createFlashSaleWorker(
     }
   }
 
+  const workflowBundle =
+    extras.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
+  const activities = createActivities({ db, cache, log });
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
-    ...(extras.workflowBundle
-      ? { workflowBundle: extras.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ db, cache, log }),
+    workflowBundle,
+    activities,
     shutdownGraceTime: '10s',
     ...workerTuning(config),
+  });
+  // The sweep polls a queue of its own: during an expiry storm the holds' queue is thousands of timer tasks deep,
+  // and the sweep's bulk release is what gives their stock back quickly.
+  const sweepWorker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: sweepTaskQueue(config),
+    workflowBundle,
+    activities,
+    shutdownGraceTime: '10s',
+    maxConcurrentWorkflowTaskExecutions: 2,
+    maxConcurrentActivityTaskExecutions: 2,
+    maxCachedWorkflows: 10,
   });
 
   return {
     worker,
     run: async () => {
       try {
-        await worker.run();
+        await Promise.all([worker.run(), sweepWorker.run()]);
       } finally {
         await connection.close().catch(() => undefined);
         redis.disconnect();
         await db.close();
       }
     },
-    shutdown: async () => worker.shutdown(),
+    shutdown: async () => {
+      worker.shutdown();
+      sweepWorker.shutdown();
+    },
   };
 }
 

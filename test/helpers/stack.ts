@@ -84,7 +84,7 @@ export async function startStack(
     },
     async stopWorker() {
       if (!stack.worker) return;
-      stack.worker.worker.shutdown();
+      await stack.worker.shutdown();
       await running;
       stack.worker = null;
       running = null;

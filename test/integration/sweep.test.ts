@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { QueryTypes } from 'sequelize';
+import { sweepTaskQueue } from '../../src/config';
 import { ensureSweepSchedule } from '../../src/worker/schedule';
 import { availableStock, createProduct, expectConserved } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/stack';
@@ -22,7 +23,7 @@ afterAll(async () => {
 const ensure = (intervalSeconds: number) =>
   ensureSweepSchedule(stack.client, {
     scheduleId,
-    taskQueue: stack.config.TASK_QUEUE,
+    taskQueue: sweepTaskQueue(stack.config),
     intervalSeconds,
     input: { graceSeconds: 0, paymentTimeoutSeconds: stack.config.PAYMENT_TIMEOUT_SECONDS, batchSize: 7 },
   });

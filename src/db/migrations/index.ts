@@ -85,4 +85,29 @@ export const migrations: Migration[] = [
         'DROP TABLE products',
       ]),
   },
+  {
+    // Optional stock shards for a hot product (docs/scaling.md): shard 0 is the product row's own available_stock,
+    // shards 1..N-1 are rows here; a product's available stock is their sum. A hold records the shard it took from.
+    name: '0002-stock-shards',
+    up: (qi) =>
+      run(qi, [
+        'ALTER TABLE products ADD COLUMN stock_shards SMALLINT UNSIGNED NOT NULL DEFAULT 1',
+        'ALTER TABLE holds ADD COLUMN stock_shard SMALLINT UNSIGNED NOT NULL DEFAULT 0',
+        `CREATE TABLE stock_shards (
+          product_id INT UNSIGNED NOT NULL,
+          shard SMALLINT UNSIGNED NOT NULL,
+          available INT NOT NULL,
+          updated_at DATETIME(3) NOT NULL,
+          PRIMARY KEY (product_id, shard),
+          CONSTRAINT stock_shards_product_fk FOREIGN KEY (product_id) REFERENCES products (id),
+          CONSTRAINT stock_shards_available_non_negative CHECK (available >= 0)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+      ]),
+    down: (qi) =>
+      run(qi, [
+        'DROP TABLE stock_shards',
+        'ALTER TABLE holds DROP COLUMN stock_shard',
+        'ALTER TABLE products DROP COLUMN stock_shards',
+      ]),
+  },
 ];
