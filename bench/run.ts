@@ -29,8 +29,9 @@ const usage = `npm run bench -- [flags]
   --storm N             holds in the expiry storm (default 10000, quick 300)
   --buyers N --units N  realistic sale (default 20000 buyers for 1000 units; quick 2000 for 100)
   --profile             run API and worker under node --cpu-prof (profiles in .run/bench/profiles)
-  --sweep-interval S    the backup sweep's interval for this run (SWEEP_INTERVAL_SECONDS, default 60)
-  --sweep-grace S       its grace past expiry (SWEEP_GRACE_SECONDS, default 30)
+  --shards N            stock shards for the sharded variants of scenarios 1 and 7 (default 8; 1 skips them)
+  --sweep-interval S    the backup sweep's interval for this run (SWEEP_INTERVAL_SECONDS, default 10: a sale's setting)
+  --sweep-grace S       its grace past expiry (SWEEP_GRACE_SECONDS, default 2)
   --out NAME            results in bench/results/NAME.json (default "latest", whose plot is docs/performance.png)
   --own-temporal KIND   a private Temporal dev server for this run: "memory" or "file" (SQLite file), instead of
                         the one at TEMPORAL_ADDRESS (to measure Temporal's own cost without other users)`;
@@ -78,8 +79,9 @@ const WEBHOOK_SECRET = 'bench-webhook-secret';
 const ADMIN_TOKEN = 'bench-admin-token';
 const HOLD_TTL = 3600;
 /** The backup sweep's settings for the run's worker (the service defaults unless given). */
-const SWEEP_INTERVAL = Number(args.get('sweep-interval') ?? 60);
-const SWEEP_GRACE = Number(args.get('sweep-grace') ?? 30);
+const SWEEP_INTERVAL = Number(args.get('sweep-interval') ?? 10);
+const SHARDS = Number(args.get('shards') ?? 8);
+const SWEEP_GRACE = Number(args.get('sweep-grace') ?? 2);
 const SWEEP_SCHEDULE = `flash-sale-bench-sweep-${RUN_ID}`;
 /** The compiled service to measure (another build's dist/ gives a before/after comparison on one machine). */
 const SERVICE_DIST = path.resolve(process.env.BENCH_SERVICE_DIST ?? path.join(ROOT, 'dist'));
@@ -308,6 +310,34 @@ async function main() {
       hotRowLimit = Math.max(hotRowLimit, r.per_second);
     }
     await check(db, 'hot-row', productId);
+    // Issue 7's hot-product shards: the same one-round-trip reservation spread over SHARDS rows of one product.
+    const sharded = await dbx.createProduct(db, `bench: ${SHARDS} stock shards`, 2_000_000_000);
+    await dbx.shardProduct(db, sharded, SHARDS);
+    const seconds = Math.max(2, Math.round(DURATION / 2));
+    say(`Sharded reservation tx (${SHARDS} shards), 16 connections, ${seconds} s`);
+    const cpu = meter();
+    const started = Date.now();
+    const r = await dbx.hotRow(DATABASE_URL, sharded, 'sharded', 16, seconds, (done) =>
+      progress(`  ${done} transactions, ${Math.round(done / ((Date.now() - started) / 1000))}/s`),
+    );
+    progressDone();
+    say(`  ${r.per_second} transactions/s (${round(r.per_second / hotRowLimit, 2)} × one row)`);
+    results.push({
+      id: 'hot-row-sharded',
+      title: `Raw reservation tx on ${SHARDS} stock shards (1 round trip)`,
+      system: 'mariadb',
+      connections: r.connections,
+      seconds: r.seconds,
+      requests: r.transactions + r.errors,
+      ok: r.transactions,
+      ok_per_second: r.per_second,
+      p50_ms: null,
+      p99_ms: null,
+      errors: r.errors,
+      unexpected_status: {},
+      cpu_seconds: cpu.read(),
+    });
+    await check(db, 'hot-row-sharded', sharded);
   }
 
   // ---------- the plain baseline: Koa + Sequelize, same locked reservation, no Temporal ----------
@@ -446,6 +476,27 @@ async function main() {
         acknowledged = c.holds;
         if (connections === 50) holdRate = r.ok_per_second;
       }
+    }
+
+    if (wanted('holds') && SHARDS > 1) {
+      const sharded = await dbx.createProduct(db, `bench: service, ${SHARDS} stock shards`, 1_000_000_000);
+      await dbx.shardProduct(db, sharded, SHARDS);
+      await waitForFirstHold(http, sharded);
+      const before = await dbx.count(db, 'SELECT COUNT(*) AS n FROM holds WHERE product_id = ?', [sharded]);
+      const r = await cannon({
+        id: 'svc-holds-50-sharded',
+        title: `Service: holds while stock lasts, ${SHARDS} stock shards`,
+        system: 'service',
+        url: `${base}/api/holds`,
+        method: 'POST',
+        body: { product_id: sharded, quantity: 1 },
+        connections: 50,
+        seconds: DURATION,
+        okStatus: 201,
+        pids,
+      });
+      const { c, lost } = await check(db, r.id, sharded, before + r.ok);
+      Object.assign(r, { oversold: c.oversold, lost_holds: lost, conservation_ok: c.ok });
     }
 
     if (wanted('soldout')) {
@@ -755,7 +806,7 @@ async function expiryStorm(
   // a low guess only makes the run wait. Holds started after the moment get 1 s (the spread is reported).
   const expected = STORM / Math.min(Math.max(holdRate || 40, 40), 1_000);
   // Room for the open-holds measurement (scenario 6) while these holds are open, before they expire.
-  const expireAt = Date.now() + (expected * 1.25 + 15 + (whileOpen ? DURATION + 20 : 0)) * 1000;
+  const expireAt = Date.now() + (expected * 1.6 + 20 + (whileOpen ? DURATION + 20 : 0)) * 1000;
   const made = await startHolds(
     db,
     client,
@@ -826,6 +877,7 @@ async function expiryStorm(
       all_released: allReleased,
       still_open: open,
       first_expiry_to_last_release_s: releaseSpan === null ? null : round(releaseSpan, 2),
+      last_expiry_to_last_release_s: allReleased ? round((ms(s.last_release) - ms(s.last_expiry)) / 1000, 2) : null,
       max_release_lag_s: round(Number(s.max_lag), 2),
       released_by: releasedBy,
       sweep: { interval_s: SWEEP_INTERVAL, grace_s: SWEEP_GRACE },

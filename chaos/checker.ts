@@ -1,3 +1,4 @@
+import { availableStockSql } from '../src/db/models';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 
 /**
@@ -167,7 +168,7 @@ export class InvariantChecker {
         ];
         nowMs = Number(clock.now);
         [products] = await conn.query<ProductRow[]>(
-          `SELECT id, total_stock, available_stock FROM products ${where('id')}`,
+          `SELECT id, total_stock, ${availableStockSql('products')} AS available_stock FROM products ${where('id')}`,
         );
         [holds] = await conn.query<HoldRow[]>(
           `SELECT id, product_id, quantity, hold_expires_at, released_at, used_at, release_reason, created_at

@@ -1,3 +1,4 @@
+import { availableStockSql } from '../src/db/models';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { Acks, InvariantChecker } from './checker';
@@ -240,7 +241,10 @@ export class Ctx {
     // Quiet now: a product read must show the committed stock (a lost cache invalidation would show older stock).
     for (const id of productIds) {
       const a = await this.api.product(id);
-      const [row] = await this.query<RowDataPacket>('SELECT available_stock FROM products WHERE id = ?', [id]);
+      const [row] = await this.query<RowDataPacket>(
+        `SELECT ${availableStockSql('products')} AS available_stock FROM products WHERE id = ?`,
+        [id],
+      );
       this.expect(
         a.status === 200 && a.body.available_stock === Number(row.available_stock),
         `product ${id}: read ${a.body?.available_stock} available, the database has ${row.available_stock} (stale cache)`,

@@ -1,5 +1,6 @@
 import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
-import { RESERVE_SQL, reserveParams, runReservation } from '../../src/activities/stock';
+import { RESERVE_SQL, createReserver, reserveParams, runReservation } from '../../src/db/reserve';
+import { availableStockSql } from '../../src/db/models';
 import { sqlTime } from '../../src/db/time';
 import { sleep } from './util';
 
@@ -46,6 +47,23 @@ export async function createProduct(db: Pool, name: string, stock: number): Prom
   return Number((res as { insertId: number }).insertId);
 }
 
+/** Splits a fresh product's stock over `shards` stock rows, as PUT /api/admin/products/{id}/stock-shards does. */
+export async function shardProduct(db: Pool, productId: number, shards: number): Promise<void> {
+  const now = sqlTime(new Date());
+  const [[p]] = (await db.query('SELECT available_stock FROM products WHERE id = ?', [productId])) as unknown as [
+    { available_stock: number }[],
+  ];
+  const total = Number(p.available_stock);
+  const rows = Array.from({ length: shards }, (_, i) => [
+    productId,
+    i + 1,
+    Math.floor(total / shards) + (i < total % shards ? 1 : 0),
+    now,
+  ]);
+  await db.query('INSERT INTO stock_shards (product_id, shard, available, updated_at) VALUES ?', [rows]);
+  await db.query('UPDATE products SET available_stock = 0, stock_shards = ? WHERE id = ?', [shards, productId]);
+}
+
 export interface Conservation {
   product_id: number;
   stock_put_in: number;
@@ -61,7 +79,7 @@ export async function conservation(db: Pool, productId: number): Promise<Conserv
   // One statement, so one consistent snapshot: two separate reads could straddle a commit.
   const [p] = await rows<{ total_stock: number; available_stock: number; q: string | null; n: number }>(
     db,
-    `SELECT p.total_stock, p.available_stock,
+    `SELECT p.total_stock, ${availableStockSql('p')} AS available_stock,
             (SELECT SUM(CASE WHEN h.released_at IS NULL THEN h.quantity ELSE 0 END) FROM holds h WHERE h.product_id = p.id) AS q,
             (SELECT COUNT(*) FROM holds h WHERE h.product_id = p.id) AS n
      FROM products p WHERE p.id = ?`,
@@ -119,12 +137,13 @@ let syntheticHoldId = 9_000_000_000_000;
 export async function hotRow(
   url: string,
   productId: number,
-  variant: 'classic' | 'one-trip',
+  variant: 'classic' | 'one-trip' | 'sharded',
   connections: number,
   seconds: number,
   onTick: (done: number) => void,
 ): Promise<HotRowResult> {
-  const db = connect(url, connections, variant === 'one-trip');
+  const db = connect(url, connections, variant !== 'classic');
+  const reserve = createReserver(db);
   // Open every connection before the clock starts.
   await Promise.all(Array.from({ length: connections }, () => db.query('SELECT 1')));
   let done = 0;
@@ -155,6 +174,10 @@ export async function hotRow(
             [holdId, productId, sqlTime(expires), sqlTime(now), sqlTime(now)],
           );
           await conn.query('COMMIT');
+        } else if (variant === 'sharded') {
+          // The worker's own path: one shard row per hold, the others only when that one runs dry.
+          const out = await reserve({ holdId, productId, quantity: 1, now, expiresAt: expires });
+          if (!out.reserved) throw new Error('sharded product ran out of stock');
         } else {
           const out = await runReservation(db, reserveParams(holdId, productId, 1, now, expires));
           if (!out.reserved) throw new Error('hot row ran out of stock');

@@ -1,7 +1,6 @@
-import { sqlTime } from '../db/time';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Pool } from 'mysql2/promise';
 import { hotPathPool } from '../db/sequelize';
+import { createReserver } from '../db/reserve';
 import { holdView } from '../db/views';
 import { releaseHoldStock, selectOne } from '../db/transitions';
 import { faultPoint } from '../faults';
@@ -25,75 +24,12 @@ export interface ReleaseResult {
 
 const SELECT_HOLD = 'SELECT * FROM holds WHERE id = :holdId';
 
-/**
- * The reservation as one round trip: the product row is locked, checked, decremented and the hold inserted, and
- * the transaction commits, all on the server, so the hot row is locked only for the server's own work, never
- * across network and event-loop waits. Session variables are reset first (a missing product leaves them NULL).
- * `already` makes a retry after a commit find its own hold instead of taking the stock twice.
- */
-export const RESERVE_SQL = `SET @fs_avail = NULL, @fs_already = NULL, @fs_ok = 0;
-START TRANSACTION;
-SELECT available_stock INTO @fs_avail FROM products WHERE id = ? FOR UPDATE;
-SELECT COUNT(*) INTO @fs_already FROM holds WHERE id = ?;
-UPDATE products SET available_stock = available_stock - ?, updated_at = ?
-  WHERE id = ? AND @fs_already = 0 AND @fs_avail >= ?;
-SET @fs_ok = ROW_COUNT();
-INSERT INTO holds (id, product_id, quantity, hold_expires_at, created_at, updated_at)
-  SELECT ?, ?, ?, ?, ?, ? FROM DUAL WHERE @fs_ok = 1;
-COMMIT;
-SELECT @fs_avail AS available, @fs_already AS already, @fs_ok AS reserved`;
-
-export const reserveParams = (holdId: number, productId: number, quantity: number, now: Date, expiresAt: Date) => {
-  const at = sqlTime(now);
-  return [
-    productId,
-    holdId,
-    quantity,
-    at,
-    productId,
-    quantity,
-    holdId,
-    productId,
-    quantity,
-    sqlTime(expiresAt),
-    at,
-    at,
-  ];
-};
-
-export interface ReserveOutcome {
-  available: number | null;
-  already: boolean;
-  reserved: boolean;
-}
-
-/** Runs RESERVE_SQL on a multi-statement pool; an error mid-way rolls the transaction back before release. */
-export async function runReservation(pool: Pool, params: unknown[]): Promise<ReserveOutcome> {
-  const conn = await pool.getConnection();
-  let results: unknown[];
-  try {
-    [results] = (await conn.query(RESERVE_SQL, params)) as unknown as [unknown[]];
-    conn.release();
-  } catch (err) {
-    // The batch stopped at the failing statement, possibly inside the transaction: never hand that back.
-    try {
-      await conn.query('ROLLBACK');
-      conn.release();
-    } catch {
-      conn.destroy();
-    }
-    throw err;
-  }
-  const row = (results[results.length - 1] as Record<string, unknown>[])[0];
-  return {
-    available: row.available === null ? null : Number(row.available),
-    already: Number(row.already) > 0,
-    reserved: Number(row.reserved) === 1,
-  };
-}
+export { RESERVE_SQL, reserveParams, runReservation } from '../db/reserve';
 
 export function createStockActivities({ db, cache, log }: ActivityDeps) {
   const pool = hotPathPool(db);
+
+  const reserve = createReserver(pool);
 
   const releaseReason = async (holdId: number) =>
     (await selectOne<{ r: string | null }>(db, 'SELECT release_reason AS r FROM holds WHERE id = :holdId', { holdId }))
@@ -114,7 +50,7 @@ export function createStockActivities({ db, cache, log }: ActivityDeps) {
       const now = new Date();
       const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
       await faultPoint('reserve.beforeCommit');
-      const outcome = await runReservation(pool, reserveParams(holdId, productId, quantity, now, expiresAt));
+      const outcome = await reserve({ holdId, productId, quantity, now, expiresAt });
       await faultPoint('reserve.afterCommit');
       if (outcome.available === null) {
         throw ApplicationFailure.nonRetryable(`product ${productId} does not exist`, FailureType.UnknownProduct);
@@ -125,14 +61,17 @@ export function createStockActivities({ db, cache, log }: ActivityDeps) {
         await cache.invalidate([productId]);
         return loadHold(holdId);
       }
+      // Only a figure for the whole product, read under the locks, may move the sold-out gate; a shard's own count
+      // just drops the cached product.
+      const gate = outcome.exact ? gateEpoch : undefined;
       if (!outcome.reserved) {
         // Read under the lock: the gate may answer later requests for this many units without the database.
-        await cache.noteStock(productId, outcome.available, gateEpoch, false);
+        await cache.noteStock(productId, outcome.available, gate, false);
         throw ApplicationFailure.nonRetryable('insufficient stock', FailureType.InsufficientStock, {
           available: outcome.available,
         });
       }
-      await cache.noteStock(productId, outcome.available - quantity, gateEpoch, true);
+      await cache.noteStock(productId, outcome.available - quantity, gate, true);
       log.info({ hold_id: holdId, product_id: productId, quantity }, 'stock reserved');
       return {
         id: holdId,

@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { availableStockSql } from '../db/models';
 import type { ApiState } from './context';
 
 /**
@@ -32,7 +33,7 @@ export function createMetrics(db: Sequelize) {
     registers: [registry],
     async collect() {
       const rows = await db.query<{ id: number; available_stock: number }>(
-        'SELECT id, available_stock FROM products ORDER BY updated_at DESC LIMIT 1000',
+        `SELECT p.id, ${availableStockSql('p')} AS available_stock FROM products p ORDER BY p.updated_at DESC LIMIT 1000`,
         { type: QueryTypes.SELECT },
       );
       this.reset();

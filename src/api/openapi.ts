@@ -1,3 +1,4 @@
+import { MAX_STOCK_SHARDS } from '../db/shards';
 /**
  * OpenAPI 3.1 description of the HTTP contract, served at GET /api/openapi.json and rendered at GET /docs.
  * It describes what the code answers (src/api/routes, middleware, validation), including the behaviours the
@@ -389,6 +390,30 @@ export const openApiDocument = {
         },
         responses: {
           '200': jsonResponse('Restocked: the product.', envelope(schema('Product'))),
+          ...bodyErrors({}, 'Malformed JSON.'),
+          '401': response('Unauthorized'),
+          '403': response('AdminDisabled'),
+          '404': errorResponse('No such product, or a non-canonical id.', { not_found: 'Product not found' }),
+          '422': response('ValidationFailed'),
+          ...withDependencies,
+        },
+      },
+    },
+    '/api/admin/products/{id}/stock-shards': {
+      put: {
+        tags: ['admin'],
+        operationId: 'reshardProduct',
+        summary: "Split a hot product's stock over shards",
+        description:
+          'Spreads `available_stock` evenly over `shards` rows that holds lock independently (1 puts it back on the product row); a hold takes from one shard and falls back to the others when it runs dry. The sum is unchanged and the product reads as before. See docs/scaling.md.',
+        security: [{ adminToken: [] }],
+        parameters: [parameter('ProductId'), requestId],
+        requestBody: {
+          required: true,
+          content: { [JSON_TYPE]: { schema: schema('StockShardsRequest') } },
+        },
+        responses: {
+          '200': jsonResponse('Resharded: the product.', envelope(schema('Product'))),
           ...bodyErrors({}, 'Malformed JSON.'),
           '401': response('Unauthorized'),
           '403': response('AdminDisabled'),
@@ -855,6 +880,11 @@ export const openApiDocument = {
         type: 'object',
         required: ['quantity'],
         properties: { quantity: integerField('Units added to `total_stock` and `available_stock`.', 1, STOCK_MAX, 50) },
+      },
+      StockShardsRequest: {
+        type: 'object',
+        required: ['shards'],
+        properties: { shards: integerField('Stock rows for this product (1: no sharding).', 1, MAX_STOCK_SHARDS, 8) },
       },
     },
   },

@@ -1,6 +1,7 @@
 import {
   DataTypes,
   Model,
+  literal,
   type InferAttributes,
   type InferCreationAttributes,
   type CreationOptional,
@@ -50,6 +51,10 @@ const timestamps = {
 };
 const options = { underscored: true, timestamps: true, createdAt: 'created_at', updatedAt: 'updated_at' } as const;
 
+/** A product's available stock in SQL: its own row plus its stock shard rows (0 for an unsharded product). */
+export const availableStockSql = (product: string) =>
+  `(${product}.available_stock + (SELECT COALESCE(SUM(s.available), 0) FROM stock_shards s WHERE s.product_id = ${product}.id))`;
+
 /** Models serve reads and admin writes; the stock transitions are explicit locked SQL (see activities). */
 export function defineModels(sequelize: Sequelize): Models {
   // Subclasses per connection: init() binds a class to one Sequelize instance, and tests run several.
@@ -65,7 +70,19 @@ export function defineModels(sequelize: Sequelize): Models {
       price: { type: DataTypes.DECIMAL(10, 2), allowNull: false },
       ...timestamps,
     },
-    { sequelize, tableName: 'products', ...options },
+    {
+      sequelize,
+      tableName: 'products',
+      modelName: 'Product',
+      ...options,
+      // What every read calls available_stock is the product's whole stock: its row plus its shards (docs/scaling.md).
+      defaultScope: {
+        attributes: {
+          exclude: ['available_stock'],
+          include: [[literal(availableStockSql('`Product`')), 'available_stock']],
+        },
+      },
+    },
   );
   HoldModel.init(
     {

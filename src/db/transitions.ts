@@ -55,25 +55,26 @@ export async function selectOne<T extends object>(
 }
 
 /**
- * Gives the stock of these (just released) holds back to the shards they took it from, summed per shard: shard 0 is
- * the product row, others are stock_shards rows (recreated if a reshard removed one meanwhile, so no unit is lost).
- * Rows are locked products first, then shards, the same order as the reservation's fallback and resharding.
+ * Gives the stock of these (just released) holds back where they took it from, summed per row: shard 0 is the product
+ * row, others are stock_shards rows (never deleted, so always there). Shard rows are locked before the product row,
+ * the order of every multi-row stock writer (a shard reservation's insert takes the product row's FK lock last).
  */
 async function returnStock(sequelize: Sequelize, t: Transaction, holdIds: number[], now: Date): Promise<void> {
   const replacements = { now: sqlTime(now), holdIds };
+  await sequelize.query(
+    `UPDATE stock_shards s JOIN (
+       SELECT product_id, stock_shard, SUM(quantity) AS q FROM holds
+       WHERE id IN (:holdIds) AND stock_shard > 0 GROUP BY product_id, stock_shard
+     ) r ON r.product_id = s.product_id AND r.stock_shard = s.shard
+     SET s.available = s.available + r.q, s.updated_at = :now`,
+    { replacements, transaction: t, type: QueryTypes.UPDATE },
+  );
   await sequelize.query(
     `UPDATE products p JOIN (
        SELECT product_id, SUM(quantity) AS q FROM holds WHERE id IN (:holdIds) AND stock_shard = 0 GROUP BY product_id
      ) r ON r.product_id = p.id
      SET p.available_stock = p.available_stock + r.q, p.updated_at = :now`,
     { replacements, transaction: t, type: QueryTypes.UPDATE },
-  );
-  await sequelize.query(
-    `INSERT INTO stock_shards (product_id, shard, available, updated_at)
-     SELECT product_id, stock_shard, SUM(quantity), :now FROM holds
-     WHERE id IN (:holdIds) AND stock_shard > 0 GROUP BY product_id, stock_shard ORDER BY product_id, stock_shard
-     ON DUPLICATE KEY UPDATE available = available + VALUES(available), updated_at = VALUES(updated_at)`,
-    { replacements, transaction: t, type: QueryTypes.INSERT },
   );
 }
 

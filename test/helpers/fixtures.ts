@@ -1,6 +1,10 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Stack } from './stack';
 import { ADMIN_TOKEN } from './stack';
+import { availableStockSql } from '../../src/db/models';
+
+/** A product's whole available stock: its row plus its stock shards. */
+const STOCK = availableStockSql('p');
 
 /** A fresh product through the admin API, so each test owns its stock. */
 export async function createProduct(stack: Stack, stock: number, name = 'Test product'): Promise<number> {
@@ -14,10 +18,13 @@ export async function createProduct(stack: Stack, stock: number, name = 'Test pr
 }
 
 export async function availableStock(db: Sequelize, productId: number): Promise<number> {
-  const [row] = await db.query<{ available_stock: number }>('SELECT available_stock FROM products WHERE id = ?', {
-    replacements: [productId],
-    type: QueryTypes.SELECT,
-  });
+  const [row] = await db.query<{ available_stock: number }>(
+    `SELECT ${STOCK} AS available_stock FROM products p WHERE id = ?`,
+    {
+      replacements: [productId],
+      type: QueryTypes.SELECT,
+    },
+  );
   return Number(row.available_stock);
 }
 
@@ -28,7 +35,7 @@ export async function availableStock(db: Sequelize, productId: number): Promise<
 export async function conservation(db: Sequelize, productId: number) {
   return db.transaction(async (t) => {
     const [p] = await db.query<{ available_stock: number; total_stock: number }>(
-      'SELECT available_stock, total_stock FROM products WHERE id = ?',
+      `SELECT ${STOCK} AS available_stock, total_stock FROM products p WHERE id = ?`,
       { replacements: [productId], type: QueryTypes.SELECT, transaction: t },
     );
     const [h] = await db.query<{ held: number | null }>(

@@ -1,8 +1,7 @@
-import { sqlTime } from '../../db/time';
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { QueryTypes } from 'sequelize';
 import { productView } from '../../db/views';
+import { MAX_STOCK_SHARDS, changeStock } from '../../db/shards';
 import type { ApiDeps, ApiState } from '../context';
 import { HttpError, ValidationError, notFound } from '../errors';
 import { jsonBody } from '../middleware';
@@ -62,20 +61,33 @@ export function adminRoutes({ db, models, cache, adminToken }: ApiDeps) {
     });
     ensureValid(checked);
     const quantity = toInteger(checked.input.quantity)!;
-    // Stock stays within STOCK_MAX (the columns' range is wider, but an overflow would be a 500).
-    const [, changed] = await db.query(
-      `UPDATE products SET total_stock = total_stock + :quantity, available_stock = available_stock + :quantity,
-       updated_at = :now WHERE id = :id AND total_stock + :quantity <= :max`,
-      { replacements: { quantity, id, max: STOCK_MAX, now: sqlTime(new Date()) }, type: QueryTypes.UPDATE },
-    );
-    if (changed !== 1) {
+    // Stock stays within STOCK_MAX (the columns' range is wider, but an overflow would be a 500). A sharded product's
+    // restock is spread over its shards.
+    const outcome = await changeStock(db, id, { add: quantity, maxTotal: STOCK_MAX });
+    if (outcome === 'not_found') throw notFound('Product');
+    if (outcome === 'over_max') {
       const current = await models.Product.findByPk(id, { raw: true });
-      if (!current) throw notFound('Product');
-      const room = Math.max(0, STOCK_MAX - Number(current.total_stock));
+      const room = Math.max(0, STOCK_MAX - Number(current!.total_stock));
       throw new ValidationError({ quantity: [`The quantity field must not be greater than ${room}.`] });
     }
     await cache.invalidate([id]);
     ctx.state.log.info({ product_id: id, quantity }, 'product restocked');
+    const product = await models.Product.findByPk(id, { raw: true });
+    success(ctx, 200, productView(product as unknown as Record<string, unknown>));
+  });
+
+  // A hot product's stock split over N rows that holds lock independently (docs/scaling.md); 1 puts it back on one row.
+  router.put('/api/admin/products/:id/stock-shards', requireAdmin, jsonBody(), async (ctx) => {
+    const id = parsePathId(ctx.params.id);
+    if (id === null) throw notFound('Product');
+    const checked = check(ctx.state.body, {
+      shards: { required: true, checks: [rules.integer(), rules.min(1), rules.max(MAX_STOCK_SHARDS)] },
+    });
+    ensureValid(checked);
+    const shards = toInteger(checked.input.shards)!;
+    if ((await changeStock(db, id, { shards })) === 'not_found') throw notFound('Product');
+    await cache.invalidate([id]);
+    ctx.state.log.info({ product_id: id, stock_shards: shards }, 'product stock resharded');
     const product = await models.Product.findByPk(id, { raw: true });
     success(ctx, 200, productView(product as unknown as Record<string, unknown>));
   });

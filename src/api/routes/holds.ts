@@ -39,7 +39,8 @@ export function holdRoutes(deps: ApiDeps) {
     const known = confirmed.get(productId);
     if (known && known.epoch === epoch && Date.now() - known.at < CONFIRM_MS) return known.available;
     if (confirmed.size >= 10_000) confirmed.clear();
-    const available = models.Product.findByPk(productId, { attributes: ['available_stock'], raw: true }).then((row) =>
+    // The whole product's stock (its row plus any shards: the model's default scope sums them).
+    const available = models.Product.findByPk(productId, { raw: true }).then((row) =>
       Number(row?.available_stock ?? 0),
     );
     confirmed.set(productId, { epoch, at: Date.now(), available });
