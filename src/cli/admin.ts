@@ -5,6 +5,7 @@ const USAGE = `usage: npm run admin -- <command> [options] [--url <api base url>
 
   product:create  --name <name> --stock <total stock> --price <price> [--available <available stock>]
   product:restock --id <product id> --quantity <units>
+  product:shard   --id <product id> --shards <1-64>   (spread a hot product's stock over shard rows)
   hold:release    --id <hold id>
 
 product:* commands call the admin API with Authorization: Bearer $ADMIN_TOKEN.
@@ -16,9 +17,10 @@ interface Call {
   path: string;
   body: Record<string, unknown>;
   admin: boolean;
+  method?: 'PUT';
 }
 
-type Options = Partial<Record<'name' | 'stock' | 'price' | 'available' | 'id' | 'quantity', string>>;
+type Options = Partial<Record<'name' | 'stock' | 'price' | 'available' | 'id' | 'quantity' | 'shards', string>>;
 
 function plan(command: string | undefined, o: Options): Call {
   switch (command) {
@@ -36,6 +38,13 @@ function plan(command: string | undefined, o: Options): Call {
         path: `/api/admin/products/${positiveId('id', o.id)}/restock`,
         body: { quantity: jsonValue(required('quantity', o.quantity)) },
         admin: true,
+      };
+    case 'product:shard':
+      return {
+        path: `/api/admin/products/${positiveId('id', o.id)}/stock-shards`,
+        body: { shards: jsonValue(required('shards', o.shards)) },
+        admin: true,
+        method: 'PUT',
       };
     case 'hold:release':
       return { path: `/api/holds/${positiveId('id', o.id)}/release`, body: {}, admin: false };
@@ -56,6 +65,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       available: { type: 'string' },
       id: { type: 'string' },
       quantity: { type: 'string' },
+      shards: { type: 'string' },
       url: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -73,7 +83,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     if (!env.ADMIN_TOKEN) throw new UsageError('ADMIN_TOKEN is not set (the admin API needs it)');
     headers.Authorization = `Bearer ${env.ADMIN_TOKEN}`;
   }
-  const reply = await postJson(apiBaseUrl(values.url, env) + call.path, JSON.stringify(call.body), headers);
+  const reply = await postJson(
+    apiBaseUrl(values.url, env) + call.path,
+    JSON.stringify(call.body),
+    headers,
+    call.method,
+  );
   printReply(reply);
   return reply.status >= 200 && reply.status < 300 ? 0 : 1;
 }

@@ -42,9 +42,14 @@ export function jsonValue(value: string): string | number {
   return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
 }
 
-export async function postJson(url: string, rawBody: string, headers: Record<string, string> = {}): Promise<Reply> {
+export async function postJson(
+  url: string,
+  rawBody: string,
+  headers: Record<string, string> = {},
+  method: 'POST' | 'PUT' = 'POST',
+): Promise<Reply> {
   const res = await fetch(url, {
-    method: 'POST',
+    method,
     headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
     body: rawBody,
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),

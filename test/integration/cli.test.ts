@@ -215,6 +215,23 @@ describe('npm run admin', () => {
     expect(plain.body.data).toMatchObject({ total_stock: 5, available_stock: 5, price: 1 });
   });
 
+  test('product:shard spreads a product over stock shards and back, the total unchanged', async () => {
+    const id = await createProduct(stack, 9, 'CLI hot product');
+    const sharded = await cli('admin', ['product:shard', '--id', String(id), '--shards', '3'], { ADMIN_TOKEN });
+    expect(sharded).toMatchObject({ code: 0, status: 200 });
+    expect(sharded.body.data).toMatchObject({ id, total_stock: 9, available_stock: 9 });
+    const rows = await stack.db.query<{ available: number }>(
+      'SELECT available FROM stock_shards WHERE product_id = ? ORDER BY shard',
+      { replacements: [id], type: QueryTypes.SELECT },
+    );
+    expect(rows.map((r) => Number(r.available))).toEqual([3, 3, 3]);
+    const bad = await cli('admin', ['product:shard', '--id', String(id), '--shards', '0'], { ADMIN_TOKEN });
+    expect(bad).toMatchObject({ code: 1, status: 422 });
+    const back = await cli('admin', ['product:shard', '--id', String(id), '--shards', '1'], { ADMIN_TOKEN });
+    expect(back.body.data).toMatchObject({ available_stock: 9 });
+    await expectConserved(stack.db, id, 9);
+  });
+
   test('hold:release releases a hold and gives its stock back', async () => {
     const productId = await createProduct(stack, 10, 'CLI release product');
     const hold = await stack.http.post('/api/holds', { product_id: productId, quantity: 6 });
