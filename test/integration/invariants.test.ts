@@ -3,7 +3,7 @@ import { QueryTypes } from 'sequelize';
 import { Acks, InvariantChecker } from '../../chaos/checker';
 import { sqlTime } from '../../src/db/time';
 import { createProduct } from '../helpers/fixtures';
-import { startStack, testConfig, type Stack } from '../helpers/stack';
+import { ADMIN_TOKEN, startStack, testConfig, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -28,54 +28,68 @@ const checkerFor = (productId: number, acks = new Acks(), gaps = new Map<number,
   });
 
 describe('invariant checker on the real service', () => {
-  test('holds, orders, payments, releases and expiries leave no violation, during and once settled', async () => {
-    const productId = await createProduct(stack, 50);
-    const acks = new Acks();
-    const checker = checkerFor(productId, acks);
-    try {
-      const hold = async (quantity: number) => {
-        const res = await stack.http.post('/api/holds', { product_id: productId, quantity });
-        expect(res.status).toBe(201);
-        acks.holds.set(res.body.data.hold_id, { productId, quantity, expiresAt: res.body.data.hold_expires_at });
-        return res.body.data.hold_id as number;
-      };
-      const order = async (holdId: number) => {
-        const res = await stack.http.post('/api/orders', { hold_id: holdId });
-        expect(`${res.status} ${res.text}`).toMatch(/^201 /);
-        acks.orders.set(res.body.data.id, { holdId });
-        return res.body.data.id as number;
-      };
-      const pay = async (orderId: number, status: 'paid' | 'failed') => {
-        const eventId = `evt-${randomUUID()}`;
-        const res = await stack.http.post('/api/payments/webhook', { event_id: eventId, order_id: orderId, status });
+  test.each([1, 4])(
+    'holds, orders, payments, releases and expiries on %i stock row(s) leave no violation',
+    async (shards) => {
+      const productId = await createProduct(stack, 50);
+      if (shards > 1) {
+        const res = await stack.http.put(
+          `/api/admin/products/${productId}/stock-shards`,
+          { shards },
+          {
+            Authorization: `Bearer ${ADMIN_TOKEN}`,
+          },
+        );
         expect(res.status).toBe(200);
-        acks.payments.set(eventId, { orderId, sent: status, answered: res.body.data.status });
-      };
+      }
+      const acks = new Acks();
+      const checker = checkerFor(productId, acks);
+      try {
+        const hold = async (quantity: number) => {
+          const res = await stack.http.post('/api/holds', { product_id: productId, quantity });
+          expect(res.status).toBe(201);
+          acks.holds.set(res.body.data.hold_id, { productId, quantity, expiresAt: res.body.data.hold_expires_at });
+          return res.body.data.hold_id as number;
+        };
+        const order = async (holdId: number) => {
+          const res = await stack.http.post('/api/orders', { hold_id: holdId });
+          expect(`${res.status} ${res.text}`).toMatch(/^201 /);
+          acks.orders.set(res.body.data.id, { holdId });
+          return res.body.data.id as number;
+        };
+        const pay = async (orderId: number, status: 'paid' | 'failed') => {
+          const eventId = `evt-${randomUUID()}`;
+          const res = await stack.http.post('/api/payments/webhook', { event_id: eventId, order_id: orderId, status });
+          expect(res.status).toBe(200);
+          acks.payments.set(eventId, { orderId, sent: status, answered: res.body.data.status });
+        };
 
-      await pay(await order(await hold(3)), 'paid');
-      expect((await checker.check()).violations).toEqual([]);
-      await pay(await order(await hold(2)), 'failed');
-      await order(await hold(4)); // cancelled by the payment timeout
-      expect((await stack.http.post(`/api/holds/${await hold(1)}/release`)).status).toBe(200);
-      await hold(5); // left to expire
-      expect((await checker.check()).violations).toEqual([]);
+        await pay(await order(await hold(3)), 'paid');
+        expect((await checker.check()).violations).toEqual([]);
+        await pay(await order(await hold(2)), 'failed');
+        await order(await hold(4)); // cancelled by the payment timeout
+        expect((await stack.http.post(`/api/holds/${await hold(1)}/release`)).status).toBe(200);
+        await hold(5); // left to expire
+        expect((await checker.check()).violations).toEqual([]);
 
-      await waitFor(
-        'every hold and order to settle',
-        async () => {
-          const r = await checker.check();
-          return r.openHolds === 0 && r.pendingOrders === 0;
-        },
-        45_000,
-      );
-      const settled = await checker.check({ graceSeconds: 0 });
-      expect(settled.violations).toEqual([]);
-      expect(settled).toMatchObject({ holds: 5, orders: 3, events: 2 });
-      expect(checker.checks).toBeGreaterThanOrEqual(4);
-    } finally {
-      await checker.close();
-    }
-  }, 90_000);
+        await waitFor(
+          'every hold and order to settle',
+          async () => {
+            const r = await checker.check();
+            return r.openHolds === 0 && r.pendingOrders === 0;
+          },
+          45_000,
+        );
+        const settled = await checker.check({ graceSeconds: 0 });
+        expect(settled.violations).toEqual([]);
+        expect(settled).toMatchObject({ holds: 5, orders: 3, events: 2 });
+        expect(checker.checks).toBeGreaterThanOrEqual(4);
+      } finally {
+        await checker.close();
+      }
+    },
+    90_000,
+  );
 });
 
 /** A consistent product written straight to the database: every state a hold and an order can be in. */
