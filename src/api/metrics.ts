@@ -2,13 +2,14 @@ import type { Middleware } from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { availableStockSql } from '../db/models';
+import type { Admission } from '../temporal/admission';
 import type { ApiState } from './context';
 
 /**
  * Prometheus metrics of one API process. Request figures are counted here; stock and hold figures are read
  * from MariaDB at scrape time, so every replica reports the same authoritative numbers.
  */
-export function createMetrics(db: Sequelize) {
+export function createMetrics(db: Sequelize, admission: Admission | null = null) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'flash_sale_api_' });
 
@@ -38,6 +39,16 @@ export function createMetrics(db: Sequelize) {
       );
       this.reset();
       for (const r of rows) this.set({ product_id: String(r.id) }, Number(r.available_stock));
+    },
+  });
+  new Gauge({
+    name: 'flash_sale_temporal_calls',
+    help: 'Temporal calls of this API process: in_flight, and queued for a slot (TEMPORAL_MAX_IN_FLIGHT)',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      this.set({ state: 'in_flight' }, admission?.active ?? 0);
+      this.set({ state: 'queued' }, admission?.queued ?? 0);
     },
   });
   new Gauge({

@@ -31,6 +31,8 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     ttlSeconds: config.HOLD_TTL_SECONDS,
     paymentTimeoutSeconds: config.PAYMENT_TIMEOUT_SECONDS,
     callTimeoutMs: config.TEMPORAL_CALL_TIMEOUT_MS,
+    maxInFlight: config.TEMPORAL_MAX_IN_FLIGHT || undefined,
+    queueTimeoutMs: config.TEMPORAL_QUEUE_TIMEOUT_MS,
   });
   const app = createApp({
     db,
@@ -40,7 +42,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     log,
     webhookSecret: config.WEBHOOK_SECRET,
     adminToken: config.ADMIN_TOKEN,
-    metrics: createMetrics(db),
+    metrics: createMetrics(db, holds.admission),
     security: securitySettings(config),
     redis,
     probes: {

@@ -11,6 +11,7 @@ import { HoldStatusKey, ProductIdKey } from '../shared/search-attributes';
 import type { HoldWorkflowInput, PaymentSettled } from '../shared/types';
 import type { HoldView, OrderView } from '../shared/views';
 import type { holdWorkflow } from '../workflows/hold';
+import { Admission, AdmissionTimeout } from './admission';
 
 /** The workflow refused with a business reason (ApplicationFailure type), e.g. InsufficientStock. */
 export class WorkflowRefusal extends Error {
@@ -33,6 +34,10 @@ export interface HoldSettings {
   callTimeoutMs: number;
   /** Hold ids the API takes from the database sequence per round trip (HOLD_ID_BLOCK_SIZE; default 100). */
   holdIdBlockSize?: number;
+  /** Temporal calls in flight from this process (TEMPORAL_MAX_IN_FLIGHT); unset: no bound. */
+  maxInFlight?: number;
+  /** How long a call may wait for a slot before its 503 (TEMPORAL_QUEUE_TIMEOUT_MS). */
+  queueTimeoutMs?: number;
 }
 
 export const holdWorkflowId = (holdId: number) => `hold-${holdId}`;
@@ -40,16 +45,30 @@ export const orderWorkflowId = (orderId: number) => `order-${orderId}`;
 
 /** The typed calls the API makes to Temporal; every call is bounded by a deadline. */
 export function createHoldGateway(client: Client, settings: HoldSettings) {
-  const bounded = async <T>(fn: () => Promise<T>, timeoutMs = settings.callTimeoutMs): Promise<T> => {
+  const admission = settings.maxInFlight
+    ? new Admission(settings.maxInFlight, settings.queueTimeoutMs ?? settings.callTimeoutMs)
+    : null;
+  const deadlined = async <T>(fn: () => Promise<T>, timeoutMs = settings.callTimeoutMs): Promise<T> => {
     try {
       return await client.withDeadline(Date.now() + timeoutMs, fn);
     } catch (err) {
       throw translate(err);
     }
   };
+  // The deadline starts once the call has its slot: waiting for one never eats into the call's own time.
+  const bounded = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (!admission) return deadlined(fn);
+    try {
+      return await admission.run(() => deadlined(fn));
+    } catch (err) {
+      if (err instanceof AdmissionTimeout) throw new TemporalUnavailable(err.message);
+      throw err;
+    }
+  };
 
   return {
     settings,
+    admission,
     /** Starts the hold's workflow and waits for its reservation, in one round trip (Update-with-Start). */
     reserve(holdId: number, productId: number, quantity: number, gateEpoch?: string): Promise<HoldView> {
       // gateEpoch: the sold-out gate's epoch read before this start; the reservation hands it back with the stock
@@ -93,7 +112,8 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
 
     /** Tells the order's workflow its payment is settled; the database already holds the outcome. */
     notifyPayment(orderId: number, settled: PaymentSettled): Promise<void> {
-      return bounded(
+      // Not queued behind holds: the database already has the outcome and a signal is cheap.
+      return deadlined(
         () => client.workflow.getHandle(orderWorkflowId(orderId)).signal(paymentSettledSignal, settled),
         Math.min(settings.callTimeoutMs, 2_000),
       );

@@ -1,0 +1,52 @@
+import { createProduct, expectConserved } from '../helpers/fixtures';
+import { startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
+
+/**
+ * TEMPORAL_MAX_IN_FLIGHT against a real Temporal with no worker polling: a call past the bound waits for a slot,
+ * then answers a clean 503 without starting anything, while the call holding the slot keeps its whole deadline.
+ */
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({
+    TEMPORAL_MAX_IN_FLIGHT: '1',
+    TEMPORAL_QUEUE_TIMEOUT_MS: '300',
+    TEMPORAL_CALL_TIMEOUT_MS: '4000',
+  });
+});
+afterAll(async () => stack.close());
+
+const workflowsOf = async (productId: number) => {
+  const ids: string[] = [];
+  for await (const wf of stack.client.workflow.list({ query: `ProductId = ${productId}` })) ids.push(wf.workflowId);
+  return ids;
+};
+
+describe('bounded Temporal calls per API process', () => {
+  test('past the bound a hold gets a quick 503 with Retry-After and starts no workflow', async () => {
+    const productId = await createProduct(stack, 10);
+    await stack.stopWorker();
+    const first = stack.http.post('/api/holds', { product_id: productId, quantity: 1 });
+    await waitFor('the first call to hold the only slot', async () => {
+      const metrics = (await stack.http.get('/metrics')).text;
+      return metrics.includes('flash_sale_temporal_calls{state="in_flight"} 1');
+    });
+    const startedAt = Date.now();
+    const second = await stack.http.post('/api/holds', { product_id: productId, quantity: 1 });
+    expect(second.status).toBe(503);
+    expect(second.body).toMatchObject({ status: 'error', message: 'Service temporarily unavailable' });
+    expect(second.headers.get('retry-after')).toBe('1');
+    // Refused after its queue wait, long before the 4 s call deadline the first request is still inside.
+    expect(Date.now() - startedAt).toBeLessThan(3_000);
+    const firstAnswer = await first;
+    expect(firstAnswer.status).toBe(503);
+    // Only the first request's workflow exists; the second never reached Temporal.
+    await waitFor('the first hold workflow to be listed', async () => (await workflowsOf(productId)).length === 1);
+    expect(await workflowsOf(productId)).toHaveLength(1);
+    await stack.startWorker();
+    const third = await stack.http.post('/api/holds', { product_id: productId, quantity: 2 });
+    expect(third.status).toBe(201);
+    expect((await workflowsOf(productId)).length).toBeLessThanOrEqual(2);
+    await expectConserved(stack.db, productId, 10);
+  }, 60_000);
+});
