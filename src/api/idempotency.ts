@@ -97,7 +97,9 @@ export function createIdempotency(db: Sequelize) {
 
     let answer: StoredAnswer;
     try {
-      answer = await call.run(Number(row.resource_id), `key-${hash.slice(0, 16)}`);
+      // Stable across retries with this key and body, and distinct between keys: it names the Temporal update.
+      const attempt = `key-${createHash('sha256').update(`${scope}\n${key}\n${hash}`).digest('hex').slice(0, 32)}`;
+      answer = await call.run(Number(row.resource_id), attempt);
     } catch (err) {
       if (!(err instanceof WorkflowClosed)) throw err;
       // The first attempt finished its workflow but has not stored its answer yet.

@@ -106,6 +106,21 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
       );
     },
 
+    /**
+     * The order an earlier placeOrder update with this id created, or null when that update never ran. A retry whose
+     * first attempt timed out after the order was committed finds the hold used: this is how it learns its order.
+     */
+    async orderPlacedBy(holdId: number, updateId: string): Promise<OrderView | null> {
+      try {
+        return await bounded(() =>
+          client.workflow.getHandle(holdWorkflowId(holdId)).getUpdateHandle<OrderView>(updateId).result(),
+        );
+      } catch (err) {
+        if (err instanceof WorkflowClosed || err instanceof WorkflowRefusal) return null;
+        throw err;
+      }
+    },
+
     release(holdId: number): Promise<HoldView> {
       return bounded(() => client.workflow.getHandle(holdWorkflowId(holdId)).executeUpdate(releaseHoldUpdate));
     },

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { availableStock, createProduct, expectConserved } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '30' });
+  stack = await startStack({ HOLD_TTL_SECONDS: '30', TEMPORAL_CALL_TIMEOUT_MS: '3000' });
 });
 afterAll(async () => stack.close());
 
@@ -110,4 +111,36 @@ describe('Idempotency-Key', () => {
     expect(unkeyed.status).toBe(400);
     expect(unkeyed.body.message).toBe('Cannot create order: Hold is already associated with an order');
   });
+
+  test('orders: a keyed retry after a 503 whose order was committed gets that order; another key gets the refusal', async () => {
+    const productId = await createProduct(stack, 10);
+    const holdId = (await stack.http.post('/api/holds', { product_id: productId, quantity: 2 })).body.data.hold_id;
+    const key = randomUUID();
+    // No worker: the order update waits in Temporal past the API's deadline, so the first attempt answers 503...
+    await stack.stopWorker();
+    const first = await stack.http.post('/api/orders', { hold_id: holdId }, { 'Idempotency-Key': key });
+    expect(first.status).toBe(503);
+    // ...and the order is still created once a worker picks the update up.
+    await stack.startWorker();
+    await waitFor('the order of the timed-out attempt', async () => {
+      const [h] = await stack.db.query<{ used_at: Date | null }>('SELECT used_at FROM holds WHERE id = ?', {
+        replacements: [holdId],
+        type: QueryTypes.SELECT,
+      });
+      return h.used_at !== null;
+    });
+    const [order] = await stack.db.query<{ id: number }>('SELECT id FROM orders WHERE hold_id = ?', {
+      replacements: [holdId],
+      type: QueryTypes.SELECT,
+    });
+    const retry = await stack.http.post('/api/orders', { hold_id: holdId }, { 'Idempotency-Key': key });
+    expect(retry.status).toBe(201);
+    expect(retry.body.data).toMatchObject({ id: Number(order.id), hold_id: holdId, status: 'pending' });
+    const again = await stack.http.post('/api/orders', { hold_id: holdId }, { 'Idempotency-Key': key });
+    expect(again.body).toEqual(retry.body);
+    const other = await stack.http.post('/api/orders', { hold_id: holdId }, { 'Idempotency-Key': randomUUID() });
+    expect(other.status).toBe(400);
+    expect(other.body.message).toBe('Cannot create order: Hold is already associated with an order');
+    await expectConserved(stack.db, productId, 10);
+  }, 60_000);
 });

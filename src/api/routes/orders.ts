@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { holdView, orderView } from '../../db/views';
 import { orderRefusal, orderRefusalMessage } from '../../shared/refusals';
-import type { HoldView } from '../../shared/views';
+import type { HoldView, OrderView } from '../../shared/views';
 import { WorkflowClosed, WorkflowRefusal } from '../../temporal/holds';
 import type { ApiDeps, ApiState } from '../context';
 import { notFound } from '../errors';
@@ -24,6 +24,10 @@ export function orderRoutes({ db, models, holds }: ApiDeps) {
     const row = await models.Hold.findByPk(id, { raw: true });
     return row ? holdView(row as unknown as Record<string, unknown>) : null;
   };
+  const created = ({ id, hold_id, status, created_at, updated_at }: OrderView): StoredAnswer => ({
+    status: 201,
+    body: { status: 'success', timestamp: now(), data: { id, hold_id, status, created_at, updated_at } },
+  });
   const refused = (type: string): StoredAnswer => ({
     status: 400,
     body: { status: 'error', message: orderRefusalMessage[type], timestamp: now() },
@@ -43,21 +47,27 @@ export function orderRoutes({ db, models, holds }: ApiDeps) {
       params: { hold_id: holdId },
       resourceId: async () => holdId,
       run: async (_, attempt): Promise<StoredAnswer> => {
-        // The database answers for holds that can no longer change; only a held hold needs its workflow.
+        // The database answers for holds that can no longer change; only a held hold needs its workflow. A used hold
+        // may have been ordered by this very key's earlier attempt (answered 503 after the commit): that order is the
+        // answer, not a refusal.
+        const refusal = async (type: string) =>
+          type === 'HoldUsed' && attempt.startsWith('key-')
+            ? ((await orderedBefore()) ?? refused(type))
+            : refused(type);
+        const orderedBefore = async () => {
+          const order = await holds.orderPlacedBy(holdId, attempt);
+          return order ? created(order) : null;
+        };
         const early = refusalOf((await findHold(holdId))!);
-        if (early) return refused(early);
+        if (early) return refusal(early);
         try {
           const order = await holds.placeOrder(holdId, attempt);
           ctx.state.log.info({ hold_id: holdId, order_id: order.id }, 'order created');
-          const { id, hold_id, status, created_at, updated_at } = order;
-          return {
-            status: 201,
-            body: { status: 'success', timestamp: now(), data: { id, hold_id, status, created_at, updated_at } },
-          };
+          return created(order);
         } catch (err) {
-          if (err instanceof WorkflowRefusal && orderRefusalMessage[err.type]) return refused(err.type);
+          if (err instanceof WorkflowRefusal && orderRefusalMessage[err.type]) return refusal(err.type);
           if (!(err instanceof WorkflowClosed)) throw err;
-          return refused(refusalOf((await findHold(holdId))!) ?? 'HoldUsed');
+          return refusal(refusalOf((await findHold(holdId))!) ?? 'HoldUsed');
         }
       },
     });
