@@ -2,6 +2,8 @@ import type { Scenario } from '../scenario';
 import { baseline } from './baseline';
 import { expiryRace, webhookRaces } from './flows';
 import { nemesisSoak } from './soak';
+import { replicas } from './replicas';
+import { shardedStampede } from './shards';
 import { mariadbDown, mariadbHang, mariadbLongOutage, poisonedCache, redisOutage } from './stores';
 import { sweepMissedTick, temporalRestart, webhookTemporalDown } from './temporal';
 import {
@@ -37,8 +39,10 @@ export function scenarios(opts: ScenarioOptions): Scenario[] {
     mariadbLongOutage,
     redisOutage,
     poisonedCache,
+    shardedStampede,
     webhookRaces,
     expiryRace,
+    replicas,
     nemesisSoak(opts.soakSeconds),
   ];
 }
