@@ -13,7 +13,7 @@ export const shardedStampede: Scenario = {
   title: 'Hot product on stock shards: load, two reshards and a worker SIGKILL mid-sale',
   async run(ctx) {
     const [hot] = await ctx.createProducts(1, 60);
-    const reshard = async (shards: number) => {
+    const reshard = async (shards: number, when = 'under load') => {
       const a = await ctx.api.call(
         'PUT',
         `/api/admin/products/${hot}/stock-shards`,
@@ -22,9 +22,9 @@ export const shardedStampede: Scenario = {
       );
       ctx.expect(a.status === 200, `reshard to ${shards}: answered ${a.status}`);
       ctx.expect(a.status !== 200 || a.body.data.total_stock === 60, `reshard to ${shards} changed total_stock`);
-      ctx.fault(`product ${hot} resharded to ${shards} under load`);
+      ctx.fault(`product ${hot} resharded to ${shards} ${when}`);
     };
-    await reshard(8);
+    await reshard(8, 'before the sale');
     const load = new Load(ctx.api, () => [hot], { users: 8 });
     ctx.startSampling();
     load.start();
