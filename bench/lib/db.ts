@@ -29,7 +29,7 @@ export async function resetTables(db: Pool): Promise<void> {
   const conn = await db.getConnection();
   try {
     await conn.query('SET FOREIGN_KEY_CHECKS = 0');
-    for (const t of ['payment_events', 'orders', 'holds', 'idempotency_keys', 'products']) {
+    for (const t of ['payment_events', 'orders', 'holds', 'idempotency_keys', 'stock_shards', 'products']) {
       await conn.query(`TRUNCATE TABLE ${t}`);
     }
     await conn.query('SET FOREIGN_KEY_CHECKS = 1');
