@@ -13,7 +13,6 @@ interface LockedHold {
   hold_expires_at: Date;
   released_at: Date | null;
   used_at: Date | null;
-  order_id: number | null;
 }
 
 export function createOrderActivities({ db, cache, log }: ActivityDeps) {
@@ -28,15 +27,23 @@ export function createOrderActivities({ db, cache, log }: ActivityDeps) {
     async createOrder(holdId: number): Promise<OrderView> {
       const now = new Date();
       const orderId = await db.transaction(async (t) => {
+        // Only the hold row is locked: a locking read of the missing order row would take a gap lock in the orders
+        // index, and two orders inserting into the same gap would deadlock. Every order of this hold is created under
+        // this row's lock, so a plain read after taking it sees any that exists.
         const hold = await selectOne<LockedHold>(
           db,
-          `SELECT h.product_id, h.hold_expires_at, h.released_at, h.used_at, o.id AS order_id
-           FROM holds h LEFT JOIN orders o ON o.hold_id = h.id WHERE h.id = :holdId FOR UPDATE`,
+          'SELECT product_id, hold_expires_at, released_at, used_at FROM holds WHERE id = :holdId FOR UPDATE',
           { holdId },
           t,
         );
         if (!hold) throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, 'HoldMissing');
-        if (hold.order_id !== null) return Number(hold.order_id);
+        const existing = await selectOne<{ id: number }>(
+          db,
+          'SELECT id FROM orders WHERE hold_id = :holdId',
+          { holdId },
+          t,
+        );
+        if (existing) return Number(existing.id);
         const refusal = orderRefusal(
           {
             expiresAtMs: new Date(hold.hold_expires_at).getTime(),

@@ -1,53 +1,79 @@
 import { sqlTime } from '../db/time';
-import { heartbeat } from '@temporalio/activity';
+import { Context, heartbeat } from '@temporalio/activity';
 import { QueryTypes } from 'sequelize';
 import { cancelPendingOrder, releaseExpiredHolds } from '../db/transitions';
 import type { SweepInput, SweepResult } from '../shared/types';
 import type { ActivityDeps } from './deps';
 
+/** How often a watching sweep looks again, and how long it may keep going past its watch while work remains. */
+const POLL_MS = 1_000;
+const OVERTIME_MS = 5 * 60_000;
+
 /** The backup path: whatever the hold and order timers missed (a worker down, a lost signal) is settled here. */
 export function createSweepActivities({ db, cache, log }: ActivityDeps) {
-  return {
-    async sweepExpired({ graceSeconds, paymentTimeoutSeconds, batchSize }: SweepInput): Promise<SweepResult> {
-      const result: SweepResult = { holdsReleased: 0, ordersCancelled: 0 };
-      const touched = new Set<number>();
-      for (;;) {
-        const now = new Date();
-        // One transaction per batch: a storm of expiries gives its stock back in seconds even while the holds' own
-        // timers are still queued in Temporal (they then find their hold released and change nothing).
-        const holds = await releaseExpiredHolds(db, new Date(now.getTime() - graceSeconds * 1000), now, batchSize);
-        for (const h of holds) {
-          touched.add(h.product_id);
-          log.info({ hold_id: h.id, product_id: h.product_id, quantity: h.quantity }, 'sweep released expired hold');
-        }
-        result.holdsReleased += holds.length;
-        const orders = await db.query<{ id: number; hold_id: number; product_id: number }>(
-          `SELECT o.id, o.hold_id, h.product_id FROM orders o JOIN holds h ON h.id = o.hold_id
-           WHERE o.status = 'pending' AND o.created_at < :cutoff ORDER BY o.created_at LIMIT :batchSize`,
-          {
-            replacements: {
-              cutoff: sqlTime(new Date(now.getTime() - (paymentTimeoutSeconds + graceSeconds) * 1000)),
-              batchSize,
-            },
-            type: QueryTypes.SELECT,
-          },
-        );
-        for (const o of orders) {
-          const cancelled = await db.transaction((t) =>
-            cancelPendingOrder(db, t, Number(o.id), Number(o.hold_id), now, 'sweep_payment_timeout'),
-          );
-          if (cancelled) {
-            result.ordersCancelled++;
-            touched.add(Number(o.product_id));
-            log.info({ order_id: Number(o.id), hold_id: Number(o.hold_id) }, 'sweep cancelled unpaid order');
-          }
-        }
-        heartbeat(result);
-        if (holds.length < batchSize && orders.length < batchSize) break;
+  /** One pass: every batch of expired holds and overdue orders there is now; returns what it settled. */
+  async function sweepOnce({ graceSeconds, paymentTimeoutSeconds, batchSize }: SweepInput): Promise<SweepResult> {
+    const result: SweepResult = { holdsReleased: 0, ordersCancelled: 0 };
+    const touched = new Set<number>();
+    for (;;) {
+      const now = new Date();
+      // One transaction per batch: a storm of expiries gives its stock back in seconds even while the holds' own
+      // timers are still queued in Temporal (they then find their hold released and change nothing).
+      const holds = await releaseExpiredHolds(db, new Date(now.getTime() - graceSeconds * 1000), now, batchSize);
+      for (const h of holds) {
+        touched.add(h.product_id);
+        log.info({ hold_id: h.id, product_id: h.product_id, quantity: h.quantity }, 'sweep released expired hold');
       }
-      await cache.invalidate([...touched]);
-      if (result.holdsReleased || result.ordersCancelled) log.info({ ...result }, 'sweep finished');
-      return result;
+      result.holdsReleased += holds.length;
+      const orders = await db.query<{ id: number; hold_id: number; product_id: number }>(
+        `SELECT o.id, o.hold_id, h.product_id FROM orders o JOIN holds h ON h.id = o.hold_id
+         WHERE o.status = 'pending' AND o.created_at < :cutoff ORDER BY o.created_at LIMIT :batchSize`,
+        {
+          replacements: {
+            cutoff: sqlTime(new Date(now.getTime() - (paymentTimeoutSeconds + graceSeconds) * 1000)),
+            batchSize,
+          },
+          type: QueryTypes.SELECT,
+        },
+      );
+      for (const o of orders) {
+        const cancelled = await db.transaction((t) =>
+          cancelPendingOrder(db, t, Number(o.id), Number(o.hold_id), now, 'sweep_payment_timeout'),
+        );
+        if (cancelled) {
+          result.ordersCancelled++;
+          touched.add(Number(o.product_id));
+          log.info({ order_id: Number(o.id), hold_id: Number(o.hold_id) }, 'sweep cancelled unpaid order');
+        }
+      }
+      heartbeat(result);
+      if (holds.length < batchSize && orders.length < batchSize) break;
+    }
+    await cache.invalidate([...touched]);
+    return result;
+  }
+
+  return {
+    /**
+     * Sweeps once, then (with `watchSeconds`) keeps looking every second until the watch is over and nothing is left.
+     * The Schedule only starts a watcher every interval: during an expiry storm Temporal's own timers, the Schedule's
+     * included, run late, while a watcher already running sees the lapsed holds in MariaDB within a second.
+     * Worker shutdown cancels the wait between passes; a pass in progress finishes first.
+     */
+    async sweepExpired(input: SweepInput): Promise<SweepResult> {
+      const total: SweepResult = { holdsReleased: 0, ordersCancelled: 0 };
+      const watchUntil = Date.now() + (input.watchSeconds ?? 0) * 1000;
+      for (;;) {
+        const pass = await sweepOnce(input);
+        total.holdsReleased += pass.holdsReleased;
+        total.ordersCancelled += pass.ordersCancelled;
+        const found = pass.holdsReleased + pass.ordersCancelled > 0;
+        if (found) log.info({ ...pass }, 'sweep pass settled lapsed holds or orders');
+        if (Date.now() >= watchUntil && (!found || Date.now() >= watchUntil + OVERTIME_MS)) break;
+        if (!found) await Context.current().sleep(POLL_MS);
+      }
+      if (total.holdsReleased || total.ordersCancelled) log.info({ ...total }, 'sweep finished');
+      return total;
     },
   };
 }

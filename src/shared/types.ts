@@ -46,6 +46,8 @@ export interface SweepInput {
   graceSeconds: number;
   paymentTimeoutSeconds: number;
   batchSize: number;
+  /** How long the run keeps looking (every second) after its first pass; absent: one pass. */
+  watchSeconds?: number;
 }
 
 export interface SweepResult {

@@ -46,6 +46,8 @@ export async function createFlashSaleWorker(
           graceSeconds: config.SWEEP_GRACE_SECONDS,
           paymentTimeoutSeconds: config.PAYMENT_TIMEOUT_SECONDS,
           batchSize: 500,
+          // Each run keeps watching until just before the next tick, so a sweeper is nearly always running.
+          watchSeconds: Math.max(config.SWEEP_INTERVAL_SECONDS - 2, 0),
         },
       });
       log.info({ schedule_id: config.SWEEP_SCHEDULE_ID, outcome }, 'sweep schedule ready');
@@ -74,7 +76,8 @@ export async function createFlashSaleWorker(
     taskQueue: sweepTaskQueue(config),
     workflowBundle,
     activities,
-    shutdownGraceTime: '10s',
+    // A watching sweep is cancelled at once on shutdown (between passes); the next run elsewhere picks up.
+    shutdownGraceTime: '1s',
     maxConcurrentWorkflowTaskExecutions: 2,
     maxConcurrentActivityTaskExecutions: 2,
     maxCachedWorkflows: 10,

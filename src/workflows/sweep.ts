@@ -3,7 +3,8 @@ import type { Activities } from '../activities';
 import type { SweepInput, SweepResult } from '../shared/types';
 
 const { sweepExpired } = proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
+  // A run watches for up to its interval, plus overtime while a storm lasts (src/activities/sweep.ts).
+  startToCloseTimeout: '30m',
   heartbeatTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5 },
 });

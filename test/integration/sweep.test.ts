@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { QueryTypes } from 'sequelize';
 import { sweepTaskQueue } from '../../src/config';
+import { sqlTime } from '../../src/db/time';
 import { ensureSweepSchedule } from '../../src/worker/schedule';
 import { availableStock, createProduct, expectConserved } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/stack';
@@ -103,4 +104,52 @@ describe('backup sweep', () => {
     expect(await availableStock(stack.db, productId)).toBe(10);
     await expectConserved(stack.db, productId, 10);
   });
+
+  test('a watching sweep gives back holds that lapse after it started, within seconds, with no timer of theirs', async () => {
+    const productId = await createProduct(stack, 10);
+    // Held holds with no workflow behind them: only the sweep can release them.
+    const expires = new Date(Date.now() + 2_000);
+    const ids: number[] = [];
+    for (const quantity of [2, 3]) {
+      const [{ id }] = await stack.db.query<{ id: number }>('SELECT NEXTVAL(hold_ids) AS id', {
+        type: QueryTypes.SELECT,
+      });
+      ids.push(Number(id));
+      await stack.db.query(
+        `INSERT INTO holds (id, product_id, quantity, hold_expires_at, created_at, updated_at)
+         VALUES (:id, :productId, :quantity, :expires, NOW(3), NOW(3))`,
+        { replacements: { id: Number(id), productId, quantity, expires: sqlTime(expires) } },
+      );
+      await stack.db.query('UPDATE products SET available_stock = available_stock - :quantity WHERE id = :productId', {
+        replacements: { quantity, productId },
+      });
+    }
+    await expectConserved(stack.db, productId, 10);
+    const run = await stack.client.workflow.start('sweepWorkflow', {
+      workflowId: `test-watching-sweep-${randomUUID()}`,
+      taskQueue: sweepTaskQueue(stack.config),
+      args: [{ graceSeconds: 0, paymentTimeoutSeconds: 900, batchSize: 50, watchSeconds: 30 }],
+    });
+    try {
+      const released = await waitFor(
+        'the watcher to release both holds',
+        async () => {
+          const rows = await stack.db.query<{ released_at: Date; release_reason: string }>(
+            'SELECT released_at, release_reason FROM holds WHERE id IN (:ids) AND released_at IS NOT NULL',
+            { replacements: { ids }, type: QueryTypes.SELECT },
+          );
+          return rows.length === 2 ? rows : null;
+        },
+        15_000,
+      );
+      expect(released!.map((r) => r.release_reason)).toEqual(['sweep', 'sweep']);
+      for (const r of released!) expect(new Date(r.released_at).getTime() - expires.getTime()).toBeLessThan(5_000);
+      // Still watching: one pass would have found nothing (the holds had not lapsed) and finished.
+      expect((await run.describe()).status.name).toBe('RUNNING');
+      expect(await availableStock(stack.db, productId)).toBe(10);
+      await expectConserved(stack.db, productId, 10);
+    } finally {
+      await run.terminate('test over');
+    }
+  }, 40_000);
 });
