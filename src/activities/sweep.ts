@@ -5,8 +5,12 @@ import { cancelPendingOrder, releaseExpiredHolds } from '../db/transitions';
 import type { SweepInput, SweepResult } from '../shared/types';
 import type { ActivityDeps } from './deps';
 
-/** How often a watching sweep looks again, and how long it may keep going past its watch while work remains. */
+/**
+ * How often a watching sweep looks again; how far ahead it looks for holds about to lapse before it stops; and how
+ * long it may keep going past its watch while there is (or is about to be) work.
+ */
 const POLL_MS = 1_000;
+const LOOKAHEAD_SECONDS = 30;
 const OVERTIME_MS = 5 * 60_000;
 
 /** The backup path: whatever the hold and order timers missed (a worker down, a lost signal) is settled here. */
@@ -53,11 +57,25 @@ export function createSweepActivities({ db, cache, log }: ActivityDeps) {
     return result;
   }
 
+  // A storm's holds all lapse at one moment, when Temporal's timers (the next Schedule tick's included) run late: a
+  // watcher that sees them coming stays on rather than leave the moment to a tick that may be late.
+  async function lapsingSoon(graceSeconds: number): Promise<boolean> {
+    const rows = await db.query(
+      `SELECT 1 FROM holds WHERE released_at IS NULL AND used_at IS NULL AND hold_expires_at < :horizon LIMIT 1`,
+      {
+        replacements: { horizon: sqlTime(new Date(Date.now() + (graceSeconds + LOOKAHEAD_SECONDS) * 1000)) },
+        type: QueryTypes.SELECT,
+      },
+    );
+    return rows.length > 0;
+  }
+
   return {
     /**
-     * Sweeps once, then (with `watchSeconds`) keeps looking every second until the watch is over and nothing is left.
-     * The Schedule only starts a watcher every interval: during an expiry storm Temporal's own timers, the Schedule's
-     * included, run late, while a watcher already running sees the lapsed holds in MariaDB within a second.
+     * Sweeps once, then (with `watchSeconds`) keeps looking every second until the watch is over and nothing has
+     * lapsed or is about to (at most 5 minutes more). The Schedule only starts a watcher every interval: during an
+     * expiry storm Temporal's own timers, the Schedule's included, run late, while a watcher already running sees the
+     * lapsed holds in MariaDB within a second.
      * Worker shutdown cancels the wait between passes; a pass in progress finishes first.
      */
     async sweepExpired(input: SweepInput): Promise<SweepResult> {
@@ -69,7 +87,8 @@ export function createSweepActivities({ db, cache, log }: ActivityDeps) {
         total.ordersCancelled += pass.ordersCancelled;
         const found = pass.holdsReleased + pass.ordersCancelled > 0;
         if (found) log.info({ ...pass }, 'sweep pass settled lapsed holds or orders');
-        if (Date.now() >= watchUntil && (!found || Date.now() >= watchUntil + OVERTIME_MS)) break;
+        if (!input.watchSeconds || Date.now() >= watchUntil + OVERTIME_MS) break;
+        if (Date.now() >= watchUntil && !found && !(await lapsingSoon(input.graceSeconds))) break;
         if (!found) await Context.current().sleep(POLL_MS);
       }
       if (total.holdsReleased || total.ordersCancelled) log.info({ ...total }, 'sweep finished');

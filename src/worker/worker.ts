@@ -46,8 +46,9 @@ export async function createFlashSaleWorker(
           graceSeconds: config.SWEEP_GRACE_SECONDS,
           paymentTimeoutSeconds: config.PAYMENT_TIMEOUT_SECONDS,
           batchSize: 500,
-          // Each run keeps watching until just before the next tick, so a sweeper is nearly always running.
-          watchSeconds: Math.max(config.SWEEP_INTERVAL_SECONDS - 2, 0),
+          // Each run keeps watching until just before the next tick (at most 10 minutes, inside the activity's
+          // 30-minute timeout), and longer while holds are lapsing: a sweeper is nearly always running.
+          watchSeconds: Math.min(Math.max(config.SWEEP_INTERVAL_SECONDS - 2, 0), 600),
         },
       });
       log.info({ schedule_id: config.SWEEP_SCHEDULE_ID, outcome }, 'sweep schedule ready');
