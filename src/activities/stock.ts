@@ -24,8 +24,6 @@ export interface ReleaseResult {
 
 const SELECT_HOLD = 'SELECT * FROM holds WHERE id = :holdId';
 
-export { RESERVE_SQL, reserveParams, runReservation } from '../db/reserve';
-
 export function createStockActivities({ db, cache, log }: ActivityDeps) {
   const pool = hotPathPool(db);
 

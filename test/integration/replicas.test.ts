@@ -1,13 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { createSequelize } from '../../src/db/sequelize';
 import { expectConserved } from '../helpers/fixtures';
 import { ADMIN_TOKEN } from '../helpers/stack';
+import { compileService, launchService, type LaunchedProcess } from '../helpers/processes';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -16,22 +13,14 @@ import { waitFor } from '../helpers/wait';
  * over to the other API (same Idempotency-Key) loses nothing, nothing is oversold, and every hold's workflow goes
  * on (orders, releases, payments) on the surviving worker through the surviving API.
  */
-const root = path.resolve(__dirname, '../..');
-// Inside the repository, so the compiled processes resolve node_modules; its own build, so a rebuild of dist/ by
-// someone else during the run changes nothing here.
-const outDir = path.join(root, '.run', `replicas-build-${process.pid}`);
+let build: { outDir: string; remove: () => void };
 const STOCK = 40;
 const LANES = 6;
 /** The kill comes once this many holds have been answered 201. */
 const KILL_AFTER = 12;
 
-interface Service {
+interface Service extends LaunchedProcess {
   name: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-  lines: Record<string, unknown>[];
-  stderr: string[];
-  logged: (msg: string) => Record<string, unknown> | undefined;
 }
 
 const services: Service[] = [];
@@ -42,44 +31,24 @@ let connection: Connection;
 let client: Client;
 
 function launch(name: string, entry: string, env: Record<string, string>): Service {
-  const child = spawn(process.execPath, [path.join(outDir, entry)], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      TASK_QUEUE: taskQueue,
-      SWEEP_SCHEDULE_ID: scheduleId,
-      HOLD_TTL_SECONDS: '90',
-      PAYMENT_TIMEOUT_SECONDS: '90',
-      // Longer than the ~10 s a workflow cached on the killed worker waits before another worker takes it over
-      // (its sticky queue's schedule-to-start timeout): the calls answer once, rather than 503 and a retry.
-      TEMPORAL_CALL_TIMEOUT_MS: '30000',
-      ADMIN_TOKEN,
-      WEBHOOK_SECRET: '', // unsigned webhooks (NODE_ENV=test)
-      WORKER_METRICS_ADDRESS: '',
-      WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE!,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const p = launchService(build.outDir, entry, {
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    TASK_QUEUE: taskQueue,
+    SWEEP_SCHEDULE_ID: scheduleId,
+    HOLD_TTL_SECONDS: '90',
+    PAYMENT_TIMEOUT_SECONDS: '90',
+    // Longer than the ~10 s a workflow cached on the killed worker waits before another worker takes it over
+    // (its sticky queue's schedule-to-start timeout): the calls answer once, rather than 503 and a retry.
+    TEMPORAL_CALL_TIMEOUT_MS: '30000',
+    ADMIN_TOKEN,
+    WEBHOOK_SECRET: '', // unsigned webhooks (NODE_ENV=test)
+    WORKER_METRICS_ADDRESS: '',
+    WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE!,
+    ...env,
   });
-  const lines: Record<string, unknown>[] = [];
-  let buffered = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop()!;
-    for (const p of parts) {
-      try {
-        lines.push(JSON.parse(p));
-      } catch {
-        // not a log line
-      }
-    }
-  });
-  const stderr: string[] = [];
-  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const s: Service = { name, child, exited, lines, stderr, logged: (msg) => lines.find((l) => l.msg === msg) };
+  const s: Service = { name, ...p };
   services.push(s);
   return s;
 }
@@ -101,11 +70,7 @@ async function ready(s: Service, msg: string, timeoutMs: number): Promise<Record
 }
 
 beforeAll(async () => {
-  await promisify(execFile)(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir],
-    { cwd: root, timeout: 180_000 },
-  );
+  build = await compileService('replicas');
   db = createSequelize({ url: process.env.DATABASE_URL!, poolMax: 3 });
   connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
   client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
@@ -120,7 +85,7 @@ afterAll(async () => {
     .catch(() => undefined);
   await connection?.close();
   await db?.close();
-  rmSync(outDir, { recursive: true, force: true });
+  build?.remove();
 }, 60_000);
 
 interface Answer {

@@ -1,46 +1,16 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import path from 'node:path';
-import { promisify } from 'node:util';
+import { compileService, launchService } from '../helpers/processes';
 import { waitFor } from '../helpers/wait';
 
-const root = path.resolve(__dirname, '../..');
-// Inside the repository, so the compiled processes resolve node_modules.
-const outDir = path.join(root, '.run', `shutdown-build-${process.pid}`);
-
+let build: { outDir: string; remove: () => void };
 beforeAll(async () => {
-  await promisify(execFile)(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir],
-    { cwd: root, timeout: 180_000 },
-  );
+  build = await compileService('shutdown');
 }, 200_000);
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+afterAll(() => build?.remove());
 
 /** Runs a compiled entry point as its own process and collects its JSON log lines. */
-function launch(entry: string, env: Record<string, string>) {
-  const child: ChildProcess = spawn(process.execPath, [path.join(outDir, entry)], {
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Record<string, unknown>[] = [];
-  let buffered = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop()!;
-    for (const p of parts) {
-      try {
-        lines.push(JSON.parse(p));
-      } catch {
-        // not a log line
-      }
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, exited, logged: (msg: string) => lines.find((l) => l.msg === msg) };
-}
+const launch = (entry: string, env: Record<string, string>) =>
+  launchService(build.outDir, entry, { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env });
 
 describe('graceful shutdown on SIGTERM', () => {
   test('the API stops listening, closes its connections and exits 0', async () => {
