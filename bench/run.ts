@@ -127,14 +127,23 @@ interface CannonSpec {
   method?: 'GET' | 'POST';
   body?: unknown;
   connections: number;
-  seconds: number;
+  /** Default: --duration. */
+  seconds?: number;
   okStatus: number;
   pids: Record<string, number | null>;
 }
 
+/** The url, method and body of a one-unit hold request, for `cannon`. */
+const holdRequest = (base: string, productId: number) => ({
+  url: `${base}/api/holds`,
+  method: 'POST' as const,
+  body: { product_id: productId, quantity: 1 },
+});
+
 /** One autocannon run with a progress bar; non-2xx answers are part of the latency figures. */
 async function cannon(spec: CannonSpec): Promise<ScenarioResult> {
-  say(`${spec.title}: ${spec.connections} connections, ${spec.seconds} s`);
+  const seconds = spec.seconds ?? DURATION;
+  say(`${spec.title}: ${spec.connections} connections, ${seconds} s`);
   const cpu = meter(spec.pids);
   const inst = autocannon({
     url: spec.url,
@@ -142,7 +151,7 @@ async function cannon(spec: CannonSpec): Promise<ScenarioResult> {
     body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
     headers: { 'content-type': 'application/json' },
     connections: spec.connections,
-    duration: spec.seconds,
+    duration: seconds,
     timeout: 30,
   });
   // Without a callback autocannon returns its tracker, which is also a promise of the result.
@@ -362,7 +371,6 @@ async function main() {
       system: 'plain',
       url: `${base}/api/products/${plainProduct}`,
       connections: 50,
-      seconds: DURATION,
       okStatus: 200,
       pids,
     });
@@ -372,11 +380,8 @@ async function main() {
       id: 'plain-holds-50',
       title: 'Plain: holds while stock lasts',
       system: 'plain',
-      url: `${base}/api/holds`,
-      method: 'POST',
-      body: { product_id: plainProduct, quantity: 1 },
+      ...holdRequest(base, plainProduct),
       connections: 50,
-      seconds: DURATION,
       okStatus: 201,
       pids,
     });
@@ -388,11 +393,8 @@ async function main() {
       id: 'plain-soldout-50',
       title: 'Plain: sold-out answers',
       system: 'plain',
-      url: `${base}/api/holds`,
-      method: 'POST',
-      body: { product_id: soldOut, quantity: 1 },
+      ...holdRequest(base, soldOut),
       connections: 50,
-      seconds: DURATION,
       okStatus: 400,
       pids,
     });
@@ -442,7 +444,6 @@ async function main() {
         system: 'service',
         url: `${base}/api/products/${product}`,
         connections: 50,
-        seconds: DURATION,
         okStatus: 200,
         pids,
       });
@@ -456,11 +457,8 @@ async function main() {
           id: `svc-holds-${connections}`,
           title: 'Service: holds while stock lasts',
           system: 'service',
-          url: `${base}/api/holds`,
-          method: 'POST',
-          body: { product_id: product, quantity: 1 },
+          ...holdRequest(base, product),
           connections,
-          seconds: DURATION,
           okStatus: 201,
           pids,
         });
@@ -487,11 +485,8 @@ async function main() {
         id: 'svc-holds-50-sharded',
         title: `Service: holds while stock lasts, ${SHARDS} stock shards`,
         system: 'service',
-        url: `${base}/api/holds`,
-        method: 'POST',
-        body: { product_id: sharded, quantity: 1 },
+        ...holdRequest(base, sharded),
         connections: 50,
-        seconds: DURATION,
         okStatus: 201,
         pids,
       });
@@ -506,11 +501,8 @@ async function main() {
         id: 'svc-soldout-50',
         title: 'Service: sold-out answers',
         system: 'service',
-        url: `${base}/api/holds`,
-        method: 'POST',
-        body: { product_id: soldOut, quantity: 1 },
+        ...holdRequest(base, soldOut),
         connections: 50,
-        seconds: DURATION,
         okStatus: 400,
         pids,
       });
@@ -937,11 +929,8 @@ async function openHolds(db: Pool, client: Client, pids: Record<string, number>,
     id: 'svc-holds-50-open',
     title: `Service: holds while ${openNow} holds are open`,
     system: 'service',
-    url: `${base}/api/holds`,
-    method: 'POST',
-    body: { product_id: product, quantity: 1 },
+    ...holdRequest(base, product),
     connections: 50,
-    seconds: DURATION,
     okStatus: 201,
     pids,
   });
