@@ -5,6 +5,7 @@ import { orderView } from '../db/views';
 import { faultPoint } from '../faults';
 import { cancelPendingOrder, selectOne } from '../db/transitions';
 import { orderRefusal } from '../shared/refusals';
+import { FailureType } from '../shared/types';
 import type { OrderStatus, OrderView } from '../shared/views';
 import type { ActivityDeps } from './deps';
 
@@ -36,7 +37,7 @@ export function createOrderActivities({ db, cache, log }: ActivityDeps) {
           { holdId },
           t,
         );
-        if (!hold) throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, 'HoldMissing');
+        if (!hold) throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, FailureType.HoldMissing);
         const existing = await selectOne<{ id: number }>(
           db,
           'SELECT id FROM orders WHERE hold_id = :holdId',

@@ -4,18 +4,12 @@ import { createReserver } from '../db/reserve';
 import { holdView } from '../db/views';
 import { releaseHoldStock, selectOne } from '../db/transitions';
 import { faultPoint } from '../faults';
-import { FailureType } from '../shared/types';
+import { FailureType, type HoldWorkflowInput } from '../shared/types';
 import type { HoldView } from '../shared/views';
 import type { ActivityDeps } from './deps';
 
-export interface ReserveStockInput {
-  holdId: number;
-  productId: number;
-  quantity: number;
-  ttlSeconds: number;
-  /** The sold-out gate epoch the API read before starting the hold (absent in older histories). */
-  gateEpoch?: string;
-}
+/** The hold workflow hands its own input to the reservation: one type from the API to the SQL. */
+export type ReserveStockInput = HoldWorkflowInput;
 
 export interface ReleaseResult {
   released: boolean;
@@ -35,7 +29,7 @@ export function createStockActivities({ db, cache, log }: ActivityDeps) {
 
   async function loadHold(holdId: number): Promise<HoldView> {
     const row = await selectOne<Record<string, unknown>>(db, SELECT_HOLD, { holdId });
-    if (!row) throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, 'HoldMissing');
+    if (!row) throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, FailureType.HoldMissing);
     return holdView(row);
   }
 
@@ -44,9 +38,11 @@ export function createStockActivities({ db, cache, log }: ActivityDeps) {
      * Takes stock for a new hold under the product's row lock. Safe to retry: the hold id is fixed by the
      * workflow, so a retry after a commit finds its own hold instead of taking the stock twice.
      */
-    async reserveStock({ holdId, productId, quantity, ttlSeconds, gateEpoch }: ReserveStockInput): Promise<HoldView> {
+    async reserveStock(input: ReserveStockInput): Promise<HoldView> {
+      const { holdId, productId, quantity, ttlSeconds, gateEpoch } = input;
       const now = new Date();
-      const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
+      // holdWorkflowV2 brings the expiry the API announced in the search attributes; v1 histories compute it here.
+      const expiresAt = input.expiresAt ? new Date(input.expiresAt) : new Date(now.getTime() + ttlSeconds * 1000);
       await faultPoint('reserve.beforeCommit');
       const outcome = await reserve({ holdId, productId, quantity, now, expiresAt });
       await faultPoint('reserve.afterCommit');

@@ -10,6 +10,14 @@ export interface HoldWorkflowInput {
   quantity: number;
   ttlSeconds: number;
   paymentTimeoutSeconds: number;
+  /**
+   * When the hold ends (ISO), fixed by the API at the request so the workflow starts with its HoldExpiresAt search
+   * attribute already set (no visibility write on the happy path). Absent in holdWorkflow (v1) histories, whose
+   * reservation computed it.
+   */
+  expiresAt?: string;
+  /** The sold-out gate's epoch the API read before the start (see cache/product-cache.ts); absent in older runs. */
+  gateEpoch?: string;
 }
 
 export interface HoldStatus {
@@ -64,5 +72,9 @@ export const FailureType = {
   HoldExpired: 'HoldExpired',
   HoldReleased: 'HoldReleased',
   HoldUsed: 'HoldUsed',
+  /** An order or release reached a hold whose reservation never committed (or was refused). */
+  HoldMissing: 'HoldMissing',
+  /** The reservation failed for a reason that is not the customer's (retries exhausted). */
+  ReservationFailed: 'ReservationFailed',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

@@ -7,10 +7,11 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { paymentSettledSignal, placeOrderUpdate, releaseHoldUpdate, reserveUpdate } from '../shared/messages';
-import { HoldStatusKey, ProductIdKey } from '../shared/search-attributes';
+import { HoldExpiresAtKey, HoldStatusKey, ProductIdKey } from '../shared/search-attributes';
 import type { HoldWorkflowInput, PaymentSettled } from '../shared/types';
 import type { HoldView, OrderView } from '../shared/views';
-import type { holdWorkflow } from '../workflows/hold';
+import { holdWorkflowId, orderWorkflowId } from '../shared/workflow-ids';
+import type { holdWorkflowV2 } from '../workflows/hold';
 import { Admission, AdmissionTimeout } from './admission';
 
 /** The workflow refused with a business reason (ApplicationFailure type), e.g. InsufficientStock. */
@@ -39,9 +40,6 @@ export interface HoldSettings {
   /** How long a call may wait for a slot before its 503 (TEMPORAL_QUEUE_TIMEOUT_MS). */
   queueTimeoutMs?: number;
 }
-
-export const holdWorkflowId = (holdId: number) => `hold-${holdId}`;
-export const orderWorkflowId = (orderId: number) => `order-${orderId}`;
 
 /** The typed calls the API makes to Temporal; every call is bounded by a deadline. */
 export function createHoldGateway(client: Client, settings: HoldSettings) {
@@ -73,15 +71,19 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
     reserve(holdId: number, productId: number, quantity: number, gateEpoch?: string): Promise<HoldView> {
       // gateEpoch: the sold-out gate's epoch read before this start; the reservation hands it back with the stock
       // it saw, so the gate never keeps a figure from before stock came back (see cache/product-cache.ts).
-      const input: HoldWorkflowInput & { gateEpoch?: string } = {
+      // The expiry is fixed here so that every search attribute is given at start: the workflow's happy path then
+      // writes no visibility record of its own.
+      const expiresAt = new Date(Date.now() + settings.ttlSeconds * 1000);
+      const input: HoldWorkflowInput = {
         holdId,
         productId,
         quantity,
         ttlSeconds: settings.ttlSeconds,
         paymentTimeoutSeconds: settings.paymentTimeoutSeconds,
+        expiresAt: expiresAt.toISOString(),
         ...(gateEpoch === undefined ? {} : { gateEpoch }),
       };
-      const start = new WithStartWorkflowOperation<typeof holdWorkflow>('holdWorkflow', {
+      const start = new WithStartWorkflowOperation<typeof holdWorkflowV2>('holdWorkflowV2', {
         workflowId: holdWorkflowId(holdId),
         taskQueue: settings.taskQueue,
         args: [input],
@@ -90,8 +92,9 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
         // ...and never starts a second one after the first has finished.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
-          { key: HoldStatusKey, value: 'RESERVING' },
+          { key: HoldStatusKey, value: 'HELD' },
           { key: ProductIdKey, value: productId },
+          { key: HoldExpiresAtKey, value: expiresAt },
         ],
         staticSummary: `hold ${holdId}: ${quantity} × product ${productId}`,
       });

@@ -6,20 +6,20 @@ import {
   allHandlersFinished,
   condition,
   log,
-  patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   startChild,
   upsertSearchAttributes,
-  setCurrentDetails,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { holdStatusQuery, placeOrderUpdate, releaseHoldUpdate, reserveUpdate } from '../shared/messages';
 import { orderRefusal, releaseRefusal } from '../shared/refusals';
-import { HoldExpiresAtKey, HoldStatusKey, OrderStatusKey, ProductIdKey } from '../shared/search-attributes';
+import { HoldStatusKey, OrderStatusKey, ProductIdKey } from '../shared/search-attributes';
 import { FailureType, type HoldState, type HoldStatus, type HoldWorkflowInput } from '../shared/types';
 import type { HoldView } from '../shared/views';
+import { orderWorkflowId } from '../shared/workflow-ids';
 import { orderWorkflow } from './order';
 
 // The reservation runs as a local activity: it answers the waiting HTTP caller within one workflow task.
@@ -28,25 +28,29 @@ const { reserveStock } = proxyLocalActivities<Activities>({
   scheduleToCloseTimeout: '30s',
   retry: { initialInterval: '50ms', maximumInterval: '1s' },
 });
-// Giving stock back must eventually happen, so it retries without a cap on attempts.
+// A client's release and an order are scheduled activities: each retries without a cap on attempts.
 const { releaseHold, createOrder } = proxyActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
-
-// Expiry gives the stock back as a local activity: the timer's own workflow task runs it and finishes the
-// workflow, instead of a scheduled activity and a second workflow task (an expiry storm is bound by those tasks).
-// Same unbounded retries as above; the backup sweep covers a worker that dies meanwhile.
-const { releaseHold: releaseHoldLocally } = proxyLocalActivities<Activities>({
+// Expiry gives the stock back in the timer's own workflow task (an expiry storm is bound by workflow tasks).
+// The backup sweep covers a worker that dies meanwhile.
+const { releaseHold: releaseExpiredHold } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
-/** Holds started before this change replay their expiry as a scheduled activity. */
-export const LOCAL_EXPIRY_PATCH = 'expiry-release-local-activity';
 
+/** States a hold does not leave; HoldStatus in the Web UI is written only when the hold reaches one. */
 const FINAL: HoldState[] = ['ORDERED', 'RELEASED', 'EXPIRED', 'REJECTED'];
 
-export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldStatus> {
+/**
+ * A hold's life: reserve (answering the API's Update-with-Start), then wait for its expiry, an order or a release.
+ *
+ * The successor of `holdWorkflow` (legacy/hold-v1.ts, kept for holds started before it). The API starts it with
+ * every search attribute already set (HoldStatus=HELD, ProductId, HoldExpiresAt), so the happy path writes no
+ * visibility record of its own: only a final state (ordered, released, expired, refused) is upserted, once.
+ */
+export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStatus> {
   let state: HoldState = 'RESERVING';
   let hold: HoldView | null = null;
   let rejection: ApplicationFailure | null = null;
@@ -57,13 +61,16 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldStatus
     released: state === 'RELEASED' || state === 'RELEASING' || state === 'EXPIRED',
     used: state === 'ORDERED' || state === 'ORDERING',
   });
-  const refuse = (type: string) => ApplicationFailure.create({ type, message: type, nonRetryable: true });
+  const refuse = (type: FailureType) => ApplicationFailure.create({ type, message: type, nonRetryable: true });
   const enter = (next: HoldState) => {
     state = next;
-    upsertSearchAttributes([{ key: HoldStatusKey, value: next }]);
-    const base = `hold ${input.holdId}: ${input.quantity} × product ${input.productId}`;
+    if (FINAL.includes(next)) upsertSearchAttributes([{ key: HoldStatusKey, value: next }]);
     const until = hold ? `, expires ${hold.hold_expires_at}` : '';
-    setCurrentDetails(`${base} — ${next}${until}${orderId ? `, order ${orderId}` : ''}`);
+    const order = orderId ? `, order ${orderId}` : '';
+    setCurrentDetails(`hold ${input.holdId}: ${input.quantity} × product ${input.productId} — ${next}${until}${order}`);
+  };
+  const settledOrAbsent = () => {
+    if (state === 'RESERVING' || state === 'REJECTED') throw refuse(FailureType.HoldMissing);
   };
 
   setHandler(holdStatusQuery, () => ({ state, hold, orderId, rejection: rejection?.type ?? null }));
@@ -94,7 +101,7 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldStatus
     },
     {
       validator: () => {
-        if (state === 'RESERVING' || state === 'REJECTED') throw refuse('HoldMissing');
+        settledOrAbsent();
         const refusal = orderRefusal(facts(), Date.now());
         if (refusal) throw refuse(refusal);
       },
@@ -116,7 +123,7 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldStatus
     },
     {
       validator: () => {
-        if (state === 'RESERVING' || state === 'REJECTED') throw refuse('HoldMissing');
+        settledOrAbsent();
         const refusal = releaseRefusal(facts(), Date.now());
         if (refusal) throw refuse(refusal);
       },
@@ -126,12 +133,12 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldStatus
   try {
     hold = await reserveStock(input);
   } catch (err) {
-    rejection = businessFailure(err) ?? ApplicationFailure.nonRetryable('reservation failed', 'ReservationFailed');
+    rejection =
+      businessFailure(err) ?? ApplicationFailure.nonRetryable('reservation failed', FailureType.ReservationFailed);
     enter('REJECTED');
     await condition(allHandlersFinished);
     return { state, hold, orderId, rejection: rejection.type ?? null };
   }
-  upsertSearchAttributes([{ key: HoldExpiresAtKey, value: new Date(hold.hold_expires_at) }]);
   enter('HELD');
 
   const expiresAtMs = Date.parse(hold.hold_expires_at);
@@ -143,13 +150,9 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldStatus
         summary: `hold ${input.holdId} expires at ${hold.hold_expires_at}`,
       }));
     if (!moved) {
-      // Marked before the activity runs, so a late order is refused by the validator instead of racing it.
+      // Marked before the release runs, so a late order is refused by the validator instead of racing it.
       enter('EXPIRED');
-      const result = patched(LOCAL_EXPIRY_PATCH)
-        ? await releaseHoldLocally(input.holdId, 'expired')
-        : await releaseHold(input.holdId, 'expired');
-      hold = result.hold;
-      log.info('hold expired', { holdId: input.holdId, released: result.released });
+      hold = (await releaseExpiredHold(input.holdId, 'expired')).hold;
       break;
     }
     await condition(() => state !== 'ORDERING' && state !== 'RELEASING');
@@ -169,7 +172,7 @@ function businessFailure(err: unknown): ApplicationFailure | null {
 async function startOrderWorkflow(input: HoldWorkflowInput, orderId: number, createdAt: string) {
   try {
     await startChild(orderWorkflow, {
-      workflowId: `order-${orderId}`,
+      workflowId: orderWorkflowId(orderId),
       args: [
         {
           orderId,

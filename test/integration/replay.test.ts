@@ -6,8 +6,9 @@ const dir = path.resolve(__dirname, '../fixtures/histories');
 
 /**
  * Recorded histories of every path a hold and an order can take, replayed against today's workflow code:
- * a change that would break running holds (non-determinism) fails here. After an intended breaking change,
- * guard it with patched() and record new histories (README: "Changing workflows").
+ * a change that would break running holds (non-determinism) fails here. `hold-*.json` are holdWorkflow (v1)
+ * histories, `hold-v2-*.json` holdWorkflowV2's (test/fixtures/record-histories.ts records them). A breaking change
+ * to a shipped type needs patched() or a new workflow type.
  */
 describe('workflow replay', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -19,6 +20,10 @@ describe('workflow replay', () => {
         'hold-ordered.json',
         'hold-rejected.json',
         'hold-released.json',
+        'hold-v2-expired.json',
+        'hold-v2-ordered.json',
+        'hold-v2-rejected.json',
+        'hold-v2-released.json',
         'order-paid.json',
         'order-timed-out.json',
       ]),

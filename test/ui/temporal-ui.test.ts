@@ -36,7 +36,7 @@ test('the Temporal Web UI finds a held hold by HoldStatus and ProductId, and sho
   const holdId = res.body.data.hold_id;
   const ns = stack.config.TEMPORAL_NAMESPACE;
   // Visibility is eventually consistent: wait until the server's list sees it before asking the UI.
-  const query = `WorkflowType="holdWorkflow" AND HoldStatus="HELD" AND ProductId=${productId}`;
+  const query = `WorkflowType="holdWorkflowV2" AND HoldStatus="HELD" AND ProductId=${productId}`;
   await waitFor('visibility to index the hold', async () => {
     for await (const wf of stack.client.workflow.list({ query })) if (wf.workflowId === `hold-${holdId}`) return true;
     return false;
@@ -49,7 +49,7 @@ test('the Temporal Web UI finds a held hold by HoldStatus and ProductId, and sho
   await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-held-holds.png'), fullPage: true });
 
   await page.getByText(`hold-${holdId}`, { exact: true }).first().click();
-  await page.getByText('holdWorkflow').first().waitFor({ timeout: 30_000 });
+  await page.getByText('holdWorkflowV2').first().waitFor({ timeout: 30_000 });
   await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-hold-detail.png'), fullPage: true });
   await page.close();
 

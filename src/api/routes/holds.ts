@@ -119,7 +119,7 @@ export function holdRoutes(deps: ApiDeps) {
             };
           }
           // The reservation could not reach the database within its retry budget.
-          if (err.type === 'ReservationFailed') throw unavailable();
+          if (err.type === FailureType.ReservationFailed) throw unavailable();
           if (err.type === FailureType.UnknownProduct) {
             throw new ValidationError({ product_id: ['The selected product id is invalid.'] });
           }
