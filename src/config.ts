@@ -54,14 +54,17 @@ function isOrigin(value: string): boolean {
   }
 }
 
+export const HOLD_TTL_DEFAULT_SECONDS = 120;
+export const PAYMENT_TIMEOUT_DEFAULT_SECONDS = 900;
+
 /** Every setting the service reads, with the defaults used for local development. */
 export const configSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     PORT: wholeNumber(8000, 0, 65535),
-    HOLD_TTL_SECONDS: positiveInt(120),
-    PAYMENT_TIMEOUT_SECONDS: positiveInt(900),
+    HOLD_TTL_SECONDS: positiveInt(HOLD_TTL_DEFAULT_SECONDS),
+    PAYMENT_TIMEOUT_SECONDS: positiveInt(PAYMENT_TIMEOUT_DEFAULT_SECONDS),
     SWEEP_INTERVAL_SECONDS: positiveInt(60),
     SWEEP_GRACE_SECONDS: wholeNumber(30, 0),
     DATABASE_URL: z

@@ -25,5 +25,15 @@ export function summarize(errors: FieldErrors): string {
   return `${all[0]} (and ${more} more ${more === 1 ? 'error' : 'errors'})`;
 }
 
+/** The words of the answers every route can give; the OpenAPI document quotes them from here. */
+export const GENERIC_MESSAGES = {
+  internal: 'Internal server error',
+  unavailable: 'Service temporarily unavailable',
+  routeNotFound: 'Route not found',
+  methodNotAllowed: 'Method not allowed',
+  payloadTooLarge: 'Payload too large',
+  malformedJson: 'Malformed JSON body',
+} as const;
+
 export const notFound = (what: string) => new HttpError(404, `${what} not found`);
-export const unavailable = () => new HttpError(503, 'Service temporarily unavailable', { 'Retry-After': '1' });
+export const unavailable = () => new HttpError(503, GENERIC_MESSAGES.unavailable, { 'Retry-After': '1' });

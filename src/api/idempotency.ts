@@ -18,8 +18,11 @@ interface KeyRow {
   created_at: Date;
 }
 
-const TTL_MS = 24 * 60 * 60 * 1000;
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+export const IDEMPOTENCY_TTL_HOURS = 24;
+const TTL_MS = IDEMPOTENCY_TTL_HOURS * 60 * 60 * 1000;
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+const KEY_PATTERN = new RegExp(`^[\\x21-\\x7e]{1,${IDEMPOTENCY_KEY_MAX_LENGTH}}$`);
+export const IDEMPOTENCY_KEY_REUSED = 'Idempotency-Key reused with different parameters';
 
 export interface IdempotentCall {
   scope: 'holds' | 'orders';
@@ -66,7 +69,9 @@ export function createIdempotency(db: Sequelize) {
     }
     if (!KEY_PATTERN.test(key)) {
       throw new ValidationError({
-        idempotency_key: ['The Idempotency-Key header must be 1 to 255 visible ASCII characters.'],
+        idempotency_key: [
+          `The Idempotency-Key header must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII characters.`,
+        ],
       });
     }
     const hash = createHash('sha256').update(JSON.stringify(call.params)).digest('hex');
@@ -91,7 +96,7 @@ export function createIdempotency(db: Sequelize) {
     }
     if (!row) throw new Error('idempotency record vanished');
     if (row.request_hash !== hash) {
-      throw new ValidationError({ idempotency_key: ['Idempotency-Key reused with different parameters'] });
+      throw new ValidationError({ idempotency_key: [IDEMPOTENCY_KEY_REUSED] });
     }
     if (row.response_status) return { ...replay(row), replayed: true };
 

@@ -4,10 +4,10 @@ import getRawBody from 'raw-body';
 import { TemporalUnavailable } from '../temporal/holds';
 import type { Logger } from '../logger';
 import type { ApiState } from './context';
-import { HttpError, ValidationError, unavailable } from './errors';
+import { GENERIC_MESSAGES, HttpError, ValidationError, unavailable } from './errors';
 import { errorBody } from './respond';
 
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 /** Keeps a client's sane X-Request-Id or makes one; every log line of the request carries it. */
@@ -58,7 +58,7 @@ export function errorMapping(): Middleware<ApiState> {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, 'Route not found');
+      if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, GENERIC_MESSAGES.routeNotFound);
       // The router answers OPTIONS with an empty text body; no content is the honest answer.
       if (ctx.method === 'OPTIONS' && ctx.status === 200 && ctx.body === '') ctx.status = 204;
     } catch (caught) {
@@ -67,8 +67,8 @@ export function errorMapping(): Middleware<ApiState> {
       if (err.status === 405 || (err.status === 501 && err.name === 'NotImplementedError')) {
         const allowed = routeMethods(ctx);
         err = allowed.length
-          ? new HttpError(405, 'Method not allowed', { Allow: allowed.join(', ') })
-          : new HttpError(404, 'Route not found');
+          ? new HttpError(405, GENERIC_MESSAGES.methodNotAllowed, { Allow: allowed.join(', ') })
+          : new HttpError(404, GENERIC_MESSAGES.routeNotFound);
       }
       if (err instanceof TemporalUnavailable || isDbUnavailable(err)) {
         ctx.state.log.warn({ err: err.message, kind: err.name }, 'dependency unavailable');
@@ -94,7 +94,7 @@ export function errorMapping(): Middleware<ApiState> {
       }
       ctx.state.log.error({ err: { name: err.name, message: err.message, stack: err.stack } }, 'unhandled error');
       ctx.status = 500;
-      ctx.body = errorBody('Internal server error');
+      ctx.body = errorBody(GENERIC_MESSAGES.internal);
     }
   };
 }
@@ -109,9 +109,9 @@ function routeMethods(ctx: object): string[] {
 function clientMessage(status: number): string {
   switch (status) {
     case 405:
-      return 'Method not allowed';
+      return GENERIC_MESSAGES.methodNotAllowed;
     case 413:
-      return 'Payload too large';
+      return GENERIC_MESSAGES.payloadTooLarge;
     case 415:
       return 'Unsupported media type';
     default:
@@ -126,13 +126,13 @@ export function jsonBody(): Middleware<ApiState> {
     ctx.state.body = {};
     if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(ctx.method)) {
       const declared = Number(ctx.get('Content-Length') || 0);
-      if (declared > BODY_LIMIT_BYTES) throw new HttpError(413, 'Payload too large');
+      if (declared > BODY_LIMIT_BYTES) throw new HttpError(413, GENERIC_MESSAGES.payloadTooLarge);
       let raw: string;
       try {
         raw = await getRawBody(ctx.req, { limit: BODY_LIMIT_BYTES, encoding: 'utf8' });
       } catch (err) {
         const e = err as { type?: string; status?: number };
-        if (e.type === 'entity.too.large') throw new HttpError(413, 'Payload too large');
+        if (e.type === 'entity.too.large') throw new HttpError(413, GENERIC_MESSAGES.payloadTooLarge);
         if (e.type === 'encoding.unsupported') throw new HttpError(415, 'Unsupported content encoding');
         throw new HttpError(400, 'Malformed request body');
       }
@@ -141,7 +141,7 @@ export function jsonBody(): Middleware<ApiState> {
         try {
           ctx.state.body = JSON.parse(raw);
         } catch {
-          throw new HttpError(400, 'Malformed JSON body');
+          throw new HttpError(400, GENERIC_MESSAGES.malformedJson);
         }
       }
     }

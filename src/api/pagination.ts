@@ -7,10 +7,13 @@ export interface Page {
   afterId: number;
 }
 
+export const PAGE_SIZE_MAX = 1000;
+export const PAGE_SIZE_DEFAULT = 100;
+
 /** `?limit=` (1–1000, default 100) and `?after_id=`; the bare-array body stays, a Link header points onwards. */
 export function readPage(ctx: Context): Page {
   const checked = check(ctx.query, {
-    limit: { checks: [rules.integer(), rules.min(1), rules.max(1000)] },
+    limit: { checks: [rules.integer(), rules.min(1), rules.max(PAGE_SIZE_MAX)] },
     after_id: { checks: [rules.integer(), rules.min(0)] },
   });
   for (const f of ['limit', 'after_id']) {
@@ -19,7 +22,7 @@ export function readPage(ctx: Context): Page {
   ensureValid(checked);
   return {
     // A blank value counts as absent, like a missing one.
-    limit: toInteger(checked.input.limit) ?? 100,
+    limit: toInteger(checked.input.limit) ?? PAGE_SIZE_DEFAULT,
     afterId: toInteger(checked.input.after_id) ?? 0,
   };
 }

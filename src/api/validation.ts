@@ -1,12 +1,16 @@
 import { ValidationError, type FieldErrors } from './errors';
 
-const INT_MAX = 2 ** 31 - 1;
-const INT_MIN = -(2 ** 31);
+/** Integer fields are 32-bit signed (the columns' range). */
+export const INT32_MAX = 2 ** 31 - 1;
+const INT32_MIN = -(2 ** 31);
 
 /** Laravel's attribute name: snake_case field names read with spaces. */
 const label = (field: string) => field.replace(/_/g, ' ');
 
 export type Check = (value: unknown, field: string) => string | null;
+
+/** A value that names no allowed choice or no existing row. */
+export const selectedInvalid = (field: string) => `The selected ${label(field)} is invalid.`;
 
 /** Each rule answers an error message, or null; the first failing rule ends a field's checks. */
 export const rules = {
@@ -27,7 +31,7 @@ export const rules = {
   in:
     (allowed: string[]): Check =>
     (v, f) =>
-      typeof v !== 'string' || !allowed.includes(v) ? `The selected ${label(f)} is invalid.` : null,
+      typeof v !== 'string' || !allowed.includes(v) ? selectedInvalid(f) : null,
   numeric: (): Check => (v, f) => (toNumber(v) === null ? `The ${label(f)} field must be a number.` : null),
   decimals:
     (max: number): Check =>
@@ -39,10 +43,10 @@ export const rules = {
 
 /** A JSON integer, or a string of one, within 32-bit range; anything else is null. */
 export function toInteger(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isInteger(v) && v <= INT_MAX && v >= INT_MIN ? v : null;
+  if (typeof v === 'number') return Number.isInteger(v) && v <= INT32_MAX && v >= INT32_MIN ? v : null;
   if (typeof v === 'string' && /^\s*[-+]?\d+\s*$/.test(v)) {
     const n = Number(v.trim());
-    return n <= INT_MAX && n >= INT_MIN ? n : null;
+    return n <= INT32_MAX && n >= INT32_MIN ? n : null;
   }
   return null;
 }
@@ -98,7 +102,7 @@ export function check(body: unknown, spec: Record<string, FieldSpec>): Checked {
 export async function exists(checked: Checked, field: string, lookup: (id: number) => Promise<boolean>) {
   if (checked.errors[field] || checked.input[field] === undefined) return;
   if (!(await lookup(toInteger(checked.input[field])!))) {
-    checked.errors[field] = [`The selected ${label(field)} is invalid.`];
+    checked.errors[field] = [selectedInvalid(field)];
   }
 }
 

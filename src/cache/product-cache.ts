@@ -2,7 +2,8 @@ import type Redis from 'ioredis';
 import type { Logger } from '../logger';
 import type { ProductView } from '../shared/views';
 
-const TTL_SECONDS = 60;
+/** How long a cached product may live; every committed stock change also drops it at once. */
+export const PRODUCT_CACHE_TTL_SECONDS = 60;
 const key = (id: number) => `product:${id}`;
 const genKey = (id: number) => `product:${id}:gen`;
 /** The sold-out gate: the last available_stock a reservation committed (or read under the lock). */
@@ -131,7 +132,7 @@ export function createProductCache(redis: Redis, log: Logger, options: ProductCa
       const product = await load();
       if (product && gen !== null) {
         await redis
-          .eval(FILL_IF_CURRENT, 2, key(id), genKey(id), gen, JSON.stringify(product), TTL_SECONDS)
+          .eval(FILL_IF_CURRENT, 2, key(id), genKey(id), gen, JSON.stringify(product), PRODUCT_CACHE_TTL_SECONDS)
           .catch((err: Error) => log.debug({ err: err.message, product_id: id }, 'product cache fill failed'));
       }
       return product;

@@ -9,23 +9,26 @@ import { success } from '../respond';
 import { secretsEqual } from '../signature';
 import { check, ensureValid, parsePathId, rules, toInteger, toNumber } from '../validation';
 
-const STOCK_MAX = 1_000_000_000;
+export const STOCK_MAX = 1_000_000_000;
+export const PRICE_MAX = 99_999_999.99;
+export const PRODUCT_NAME_MAX_LENGTH = 255;
+export const ADMIN_MESSAGES = { disabled: 'Admin API disabled', unauthorized: 'Unauthorized' } as const;
 
 export function adminRoutes({ db, models, cache, adminToken }: ApiDeps) {
   const router = new Router<ApiState>();
 
   const requireAdmin: Middleware<ApiState> = async (ctx, next) => {
-    if (!adminToken) throw new HttpError(403, 'Admin API disabled');
+    if (!adminToken) throw new HttpError(403, ADMIN_MESSAGES.disabled);
     const match = /^Bearer\s+(.+)$/i.exec(ctx.get('Authorization'));
-    if (!match || !secretsEqual(match[1].trim(), adminToken)) throw new HttpError(401, 'Unauthorized');
+    if (!match || !secretsEqual(match[1].trim(), adminToken)) throw new HttpError(401, ADMIN_MESSAGES.unauthorized);
     await next();
   };
 
   router.post('/api/admin/products', requireAdmin, jsonBody(), async (ctx) => {
     const checked = check(ctx.state.body, {
-      name: { required: true, checks: [rules.string(), rules.maxLength(255)] },
+      name: { required: true, checks: [rules.string(), rules.maxLength(PRODUCT_NAME_MAX_LENGTH)] },
       total_stock: { required: true, checks: [rules.integer(), rules.min(0), rules.max(STOCK_MAX)] },
-      price: { required: true, checks: [rules.numeric(), rules.min(0), rules.max(99_999_999.99), rules.decimals(2)] },
+      price: { required: true, checks: [rules.numeric(), rules.min(0), rules.max(PRICE_MAX), rules.decimals(2)] },
       available_stock: { checks: [rules.integer(), rules.min(0), rules.max(STOCK_MAX)] },
     });
     const total = toInteger(checked.input.total_stock);

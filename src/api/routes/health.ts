@@ -1,13 +1,14 @@
 import Router from '@koa/router';
 import type { ApiDeps, ApiState } from '../context';
 
-const PROBE_TIMEOUT_MS = 1_500;
+export const PROBE_TIMEOUT_MS = 1_500;
+export const WELCOME_MESSAGE = 'Welcome to the API';
 
 export function healthRoutes({ probes = {}, metrics }: ApiDeps) {
   const router = new Router<ApiState>();
 
   router.get('/api', (ctx) => {
-    ctx.body = { message: 'Welcome to the API', status: 'success', timestamp: new Date().toISOString() };
+    ctx.body = { message: WELCOME_MESSAGE, status: 'success', timestamp: new Date().toISOString() };
   });
 
   /** The process is alive and serving. */

@@ -12,7 +12,7 @@ import { createIdempotency, type StoredAnswer } from '../idempotency';
 import { jsonBody } from '../middleware';
 import { listPage } from '../pagination';
 import { now } from '../respond';
-import { check, ensureValid, exists, parsePathId, rules, toInteger } from '../validation';
+import { check, ensureValid, exists, parsePathId, rules, selectedInvalid, toInteger } from '../validation';
 
 export function holdRoutes(deps: ApiDeps) {
   const { db, models, cache, holds } = deps;
@@ -121,7 +121,7 @@ export function holdRoutes(deps: ApiDeps) {
           // The reservation could not reach the database within its retry budget.
           if (err.type === FailureType.ReservationFailed) throw unavailable();
           if (err.type === FailureType.UnknownProduct) {
-            throw new ValidationError({ product_id: ['The selected product id is invalid.'] });
+            throw new ValidationError({ product_id: [selectedInvalid('product_id')] });
           }
           throw err;
         }

@@ -5,17 +5,26 @@ import { HttpError, ValidationError } from '../errors';
 import { jsonBody } from '../middleware';
 import { success } from '../respond';
 import { verifySignature } from '../signature';
-import { check, ensureValid, exists, rules, toInteger } from '../validation';
+import { check, ensureValid, exists, rules, selectedInvalid, toInteger } from '../validation';
+
+export const EVENT_ID_MAX_LENGTH = 255;
+export const PAYMENT_MESSAGES = {
+  invalidSignature: 'Invalid signature',
+  eventReused: 'Event id has already been used for another order',
+  notPending: 'Order is not in pending state',
+  processed: 'Payment processed',
+  replayed: 'Webhook already processed',
+} as const;
 
 export function paymentRoutes({ db, models, holds, cache, webhookSecret }: ApiDeps) {
   const router = new Router<ApiState>();
 
   router.post('/api/payments/webhook', jsonBody(), async (ctx) => {
     if (webhookSecret && !verifySignature(webhookSecret, ctx.get('X-Signature'), ctx.state.rawBody)) {
-      throw new HttpError(401, 'Invalid signature');
+      throw new HttpError(401, PAYMENT_MESSAGES.invalidSignature);
     }
     const checked = check(ctx.state.body, {
-      event_id: { required: true, checks: [rules.string(), rules.maxLength(255)] },
+      event_id: { required: true, checks: [rules.string(), rules.maxLength(EVENT_ID_MAX_LENGTH)] },
       order_id: { required: true, checks: [rules.integer(), rules.min(1)] },
       status: { required: true, checks: [rules.in(['paid', 'failed'])] },
     });
@@ -31,14 +40,14 @@ export function paymentRoutes({ db, models, holds, cache, webhookSecret }: ApiDe
     const result = await settlePayment(db, event);
     switch (result.kind) {
       case 'unknown-order':
-        throw new ValidationError({ order_id: ['The selected order id is invalid.'] });
+        throw new ValidationError({ order_id: [selectedInvalid('order_id')] });
       case 'event-reused':
-        throw new HttpError(409, 'Event id has already been used for another order');
+        throw new HttpError(409, PAYMENT_MESSAGES.eventReused);
       case 'not-pending':
-        throw new HttpError(400, 'Order is not in pending state');
+        throw new HttpError(400, PAYMENT_MESSAGES.notPending);
       case 'replayed':
         log.info({ order_status: result.orderStatus }, 'payment webhook replayed');
-        return success(ctx, 200, { order_id: event.orderId, status: result.orderStatus }, 'Webhook already processed');
+        return success(ctx, 200, { order_id: event.orderId, status: result.orderStatus }, PAYMENT_MESSAGES.replayed);
     }
     if (result.stockReturned) await cache.invalidate([result.productId]);
     log.info(
@@ -55,7 +64,7 @@ export function paymentRoutes({ db, models, holds, cache, webhookSecret }: ApiDe
       .catch((err: Error) =>
         log.warn({ err: err.message }, 'order workflow not signalled; its timeout will reconcile'),
       );
-    success(ctx, 200, { order_id: event.orderId, status: result.orderStatus }, 'Payment processed');
+    success(ctx, 200, { order_id: event.orderId, status: result.orderStatus }, PAYMENT_MESSAGES.processed);
   });
 
   return router;

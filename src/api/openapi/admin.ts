@@ -1,0 +1,144 @@
+import { MAX_STOCK_SHARDS } from '../../db/shards';
+import { ADMIN_MESSAGES, PRICE_MAX, PRODUCT_NAME_MAX_LENGTH, STOCK_MAX } from '../routes/admin';
+import {
+  bodyErrors,
+  envelope,
+  errorResponse,
+  integerField,
+  jsonBodyOf,
+  jsonResponse,
+  notFoundResponse,
+  parameter,
+  requestId,
+  response,
+  schema,
+  withDependencies,
+} from './build';
+
+/** What every admin operation can answer besides its own result. */
+const adminErrors = {
+  ...bodyErrors({}, 'Malformed JSON.'),
+  '401': response('Unauthorized'),
+  '403': response('AdminDisabled'),
+};
+
+/** An admin operation on one product that answers the product. */
+const productChange = (operationId: string, summary: string, description: string, body: string, answer: string) => ({
+  tags: ['admin'],
+  operationId,
+  summary,
+  description,
+  security: [{ adminToken: [] }],
+  parameters: [parameter('ProductId'), requestId],
+  requestBody: jsonBodyOf(body),
+  responses: {
+    '200': jsonResponse(answer, envelope(schema('Product'))),
+    ...adminErrors,
+    '404': notFoundResponse('Product'),
+    '422': response('ValidationFailed'),
+    ...withDependencies,
+  },
+});
+
+export const adminPaths = {
+  '/api/admin/products': {
+    post: {
+      tags: ['admin'],
+      operationId: 'createProduct',
+      summary: 'Create a product',
+      description:
+        '`available_stock` defaults to `total_stock` and may not exceed it. The name is stored trimmed. The token is checked before the body is read.',
+      security: [{ adminToken: [] }],
+      parameters: [requestId],
+      requestBody: jsonBodyOf('CreateProductRequest'),
+      responses: {
+        '201': {
+          ...jsonResponse('Created: the product.', envelope(schema('Product'))),
+          links: {
+            GetProduct: { operationId: 'getProduct', parameters: { id: '$response.body#/data/id' } },
+            RestockProduct: { operationId: 'restockProduct', parameters: { id: '$response.body#/data/id' } },
+            HoldProduct: { operationId: 'createHold', requestBody: { product_id: '$response.body#/data/id' } },
+          },
+        },
+        ...adminErrors,
+        '422': response('ValidationFailed'),
+        ...withDependencies,
+      },
+    },
+  },
+  '/api/admin/products/{id}/restock': {
+    post: productChange(
+      'restockProduct',
+      'Restock a product',
+      `Adds \`quantity\` to both \`total_stock\` and \`available_stock\` in one statement, then invalidates the cached product. \`total_stock\` never exceeds ${STOCK_MAX.toLocaleString('en-US')}: a larger restock answers 422 on \`quantity\` naming the room left.`,
+      'RestockRequest',
+      'Restocked: the product.',
+    ),
+  },
+  '/api/admin/products/{id}/stock-shards': {
+    put: productChange(
+      'reshardProduct',
+      "Split a hot product's stock over shards",
+      'Spreads `available_stock` evenly over `shards` rows that holds lock independently (1 puts it back on the product row); a hold takes from one shard and falls back to the others when it runs dry. The sum is unchanged and the product reads as before. See docs/scaling.md.',
+      'StockShardsRequest',
+      'Resharded: the product.',
+    ),
+  },
+};
+
+export const adminSecuritySchemes = {
+  adminToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description: `\`Authorization: Bearer <ADMIN_TOKEN>\`. A missing or wrong token answers 401 \`${ADMIN_MESSAGES.unauthorized}\`; without a configured \`ADMIN_TOKEN\` the admin API answers 403 \`${ADMIN_MESSAGES.disabled}\`.`,
+  },
+};
+
+export const adminResponses = {
+  Unauthorized: errorResponse('Missing or wrong bearer token.', { unauthorized: ADMIN_MESSAGES.unauthorized }),
+  AdminDisabled: errorResponse('No `ADMIN_TOKEN` is configured.', { disabled: ADMIN_MESSAGES.disabled }),
+};
+
+export const adminSchemas = {
+  CreateProductRequest: {
+    type: 'object',
+    required: ['name', 'total_stock', 'price'],
+    properties: {
+      name: {
+        type: 'string',
+        minLength: 1,
+        maxLength: PRODUCT_NAME_MAX_LENGTH,
+        description: `At most ${PRODUCT_NAME_MAX_LENGTH} characters, not blank; stored trimmed.`,
+        examples: ['Limited Edition Flash Sale Item'],
+      },
+      total_stock: integerField('Units the product starts with.', 0, STOCK_MAX, 200),
+      price: {
+        type: 'number',
+        minimum: 0,
+        maximum: PRICE_MAX,
+        description:
+          'At most two decimals (otherwise 422). A string holding a decimal number is accepted as that number.',
+        examples: [99.99],
+      },
+      available_stock: {
+        ...integerField(
+          'Units available now; defaults to `total_stock` and may not exceed it. `null` counts as absent.',
+          0,
+          STOCK_MAX,
+          100,
+        ),
+        type: ['integer', 'null'],
+      },
+    },
+  },
+  RestockRequest: {
+    type: 'object',
+    required: ['quantity'],
+    properties: { quantity: integerField('Units added to `total_stock` and `available_stock`.', 1, STOCK_MAX, 50) },
+  },
+  StockShardsRequest: {
+    type: 'object',
+    required: ['shards'],
+    properties: { shards: integerField('Stock rows for this product (1: no sharding).', 1, MAX_STOCK_SHARDS, 8) },
+  },
+};

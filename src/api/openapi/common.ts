@@ -1,0 +1,133 @@
+import { GENERIC_MESSAGES, summarize, type FieldErrors } from '../errors';
+import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_TTL_HOURS } from '../idempotency';
+import { SANE_REQUEST_ID } from '../middleware';
+import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from '../pagination';
+import { INT32_MAX, check, rules, selectedInvalid } from '../validation';
+import { BODY_LIMIT } from './intro';
+import { errorResponse, idPath, jsonResponse, schema } from './build';
+
+/** A 422 body exactly as the validator words it. */
+const validationExample = (errors: FieldErrors) => ({ value: { message: summarize(errors), errors } });
+
+/** Parameters, headers, answers and schemas that several resources share. */
+export const commonParameters = {
+  ProductId: idPath('product'),
+  HoldId: idPath('hold'),
+  OrderId: idPath('order'),
+  limit: {
+    name: 'limit',
+    in: 'query',
+    required: false,
+    description: `Page size, 1 to ${PAGE_SIZE_MAX}. Not an integer, out of range or repeated: 422 on \`limit\`.`,
+    schema: { type: 'integer', minimum: 1, maximum: PAGE_SIZE_MAX, default: PAGE_SIZE_DEFAULT },
+  },
+  after_id: {
+    name: 'after_id',
+    in: 'query',
+    required: false,
+    description:
+      'Only rows with a larger id (the last id of the previous page). Not an integer, negative or repeated: 422 on `after_id`.',
+    schema: { type: 'integer', minimum: 0, maximum: INT32_MAX, default: 0 },
+  },
+  'Idempotency-Key': {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    description: `Makes retries safe for ${IDEMPOTENCY_TTL_HOURS} h: the same key with the same parameters replays the first answer (\`Idempotent-Replayed: true\`); with different parameters, 422. 1–${IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII characters, otherwise 422 on \`idempotency_key\`. An empty value counts as absent.`,
+    schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH, pattern: '^[!-~]+$' },
+  },
+  'X-Request-Id': {
+    name: 'X-Request-Id',
+    in: 'header',
+    required: false,
+    description:
+      "The client's request id, echoed back and written to every log line of the request. Kept when it is 1–128 characters of `A-Z a-z 0-9 . _ : -`; otherwise replaced by a UUID.",
+    schema: { type: 'string', maxLength: 128 },
+  },
+};
+
+export const commonHeaders = {
+  'X-Request-Id': {
+    description: "The request id: the client's own when sane, otherwise a UUID made by the service.",
+    required: true,
+    schema: { type: 'string', pattern: SANE_REQUEST_ID.source },
+  },
+  Link: {
+    description: 'Present when more rows remain: `<path?limit=N&after_id=LAST>; rel="next"`.',
+    required: false,
+    schema: { type: 'string', pattern: '^<[^>]+>; rel="next"$' },
+  },
+  'Retry-After': {
+    description: 'Seconds to wait before retrying.',
+    required: true,
+    schema: { type: 'string', pattern: '^[0-9]+$' },
+  },
+  'Idempotent-Replayed': {
+    description: 'Present (`true`) when this answer is the stored answer to an earlier request with the same key.',
+    required: false,
+    schema: { type: 'string', enum: ['true'] },
+  },
+};
+
+export const commonResponses = {
+  PayloadTooLarge: errorResponse(`The body is larger than ${BODY_LIMIT}.`, {
+    too_large: GENERIC_MESSAGES.payloadTooLarge,
+  }),
+  ValidationFailed: jsonResponse('Validation failed.', schema('ValidationErrors'), {
+    examples: {
+      required: validationExample(
+        check(
+          { quantity: 0 },
+          { product_id: { required: true, checks: [] }, quantity: { required: true, checks: [rules.min(1)] } },
+        ).errors,
+      ),
+      unknown: validationExample({ product_id: [selectedInvalid('product_id')] }),
+      idempotency: validationExample({ idempotency_key: [IDEMPOTENCY_KEY_REUSED] }),
+    },
+  }),
+  InternalError: errorResponse('An unexpected failure; the details are in the log under the request id.', {
+    internal: GENERIC_MESSAGES.internal,
+  }),
+  Unavailable: errorResponse(
+    'MariaDB, Redis or Temporal did not answer in time; nothing was changed that a retry would repeat.',
+    { unavailable: GENERIC_MESSAGES.unavailable },
+    ['Retry-After'],
+  ),
+};
+
+export const commonSchemas = {
+  Timestamp: {
+    type: 'string',
+    format: 'date-time',
+    description: 'UTC, ISO-8601 with milliseconds.',
+    examples: ['2026-11-24T10:02:00.000Z'],
+  },
+  Id: { type: 'integer', minimum: 1 },
+  Error: {
+    type: 'object',
+    required: ['status', 'message', 'timestamp'],
+    additionalProperties: false,
+    properties: {
+      status: { const: 'error' },
+      message: { type: 'string', minLength: 1 },
+      timestamp: schema('Timestamp'),
+    },
+  },
+  ValidationErrors: {
+    type: 'object',
+    required: ['message', 'errors'],
+    additionalProperties: false,
+    properties: {
+      message: {
+        type: 'string',
+        description: 'The first error, then ` (and N more error|errors)` when there are more.',
+      },
+      errors: {
+        type: 'object',
+        minProperties: 1,
+        description: 'Messages per field (snake_case field names; `idempotency_key` for the header).',
+        additionalProperties: { type: 'array', minItems: 1, items: { type: 'string' } },
+      },
+    },
+  },
+};

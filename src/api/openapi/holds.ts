@@ -1,0 +1,125 @@
+import { FailureType } from '../../shared/types';
+import { insufficientStockMessage, releaseRefusalMessage } from '../../shared/refusals';
+import { GENERIC_MESSAGES } from '../errors';
+import { INT32_MAX } from '../validation';
+import {
+  bodyErrors,
+  envelope,
+  errorResponse,
+  integerField,
+  jsonBodyOf,
+  jsonResponse,
+  listOperation,
+  notFoundResponse,
+  parameter,
+  requestId,
+  response,
+  schema,
+  withDependencies,
+} from './build';
+
+export const holdPaths = {
+  '/api/holds': {
+    post: {
+      tags: ['holds'],
+      operationId: 'createHold',
+      summary: 'Hold stock',
+      description:
+        'Takes `quantity` off the product\'s `available_stock` under a row lock, for `HOLD_TTL_SECONDS`. Refused with 400 when fewer units are available (the count is read under the lock). See "Idempotency-Key" above for retries.',
+      parameters: [parameter('Idempotency-Key'), requestId],
+      requestBody: jsonBodyOf('CreateHoldRequest'),
+      responses: {
+        '201': {
+          ...jsonResponse('Held.', envelope(schema('HoldCreated')), { headers: ['Idempotent-Replayed'] }),
+          links: {
+            GetHold: { operationId: 'getHold', parameters: { id: '$response.body#/data/hold_id' } },
+            ReleaseHold: { operationId: 'releaseHold', parameters: { id: '$response.body#/data/hold_id' } },
+            CreateOrder: { operationId: 'createOrder', requestBody: { hold_id: '$response.body#/data/hold_id' } },
+          },
+        },
+        '400': errorResponse(
+          'Malformed JSON, or not enough stock (a replay of an earlier refusal carries `Idempotent-Replayed`).',
+          { malformed_json: GENERIC_MESSAGES.malformedJson, insufficient_stock: insufficientStockMessage(2) },
+          ['Idempotent-Replayed'],
+        ),
+        '413': response('PayloadTooLarge'),
+        '422': response('ValidationFailed'),
+        ...withDependencies,
+      },
+    },
+    get: listOperation('holds', 'listHolds', 'List holds', 'Hold', '/api/holds', 'All holds, whatever their state.'),
+  },
+  '/api/holds/{id}': {
+    get: {
+      tags: ['holds'],
+      operationId: 'getHold',
+      summary: 'Show a hold',
+      parameters: [parameter('HoldId'), requestId],
+      responses: {
+        '200': jsonResponse('The hold.', schema('Hold')),
+        '404': notFoundResponse('Hold'),
+        ...withDependencies,
+      },
+    },
+  },
+  '/api/holds/{id}/release': {
+    post: {
+      tags: ['holds'],
+      operationId: 'releaseHold',
+      summary: 'Release a hold early',
+      description:
+        "Gives the hold's quantity back to `available_stock` now. Refused for a hold that became an order, and for one already released (an expired hold counts as released). No request body is needed; one that is sent must be JSON.",
+      parameters: [parameter('HoldId'), requestId],
+      responses: {
+        '200': jsonResponse('Released: the hold, `released_at` set.', envelope(schema('Hold'))),
+        ...bodyErrors(
+          {
+            ordered: releaseRefusalMessage[FailureType.HoldUsed],
+            released: releaseRefusalMessage[FailureType.HoldReleased],
+          },
+          'Malformed JSON, or the hold cannot be released.',
+        ),
+        '404': notFoundResponse('Hold'),
+        ...withDependencies,
+      },
+    },
+  },
+};
+
+export const holdSchemas = {
+  Hold: {
+    type: 'object',
+    required: ['id', 'product_id', 'quantity', 'hold_expires_at', 'released_at', 'used_at', 'created_at', 'updated_at'],
+    additionalProperties: false,
+    properties: {
+      id: schema('Id'),
+      product_id: schema('Id'),
+      quantity: { type: 'integer', minimum: 1 },
+      hold_expires_at: schema('Timestamp'),
+      released_at: {
+        oneOf: [schema('Timestamp'), { type: 'null' }],
+        description: 'When its stock went back (early release, expiry or a cancelled order); null while taken.',
+      },
+      used_at: {
+        oneOf: [schema('Timestamp'), { type: 'null' }],
+        description: 'When it became an order; null otherwise.',
+      },
+      created_at: schema('Timestamp'),
+      updated_at: schema('Timestamp'),
+    },
+  },
+  HoldCreated: {
+    type: 'object',
+    required: ['hold_id', 'hold_expires_at'],
+    additionalProperties: false,
+    properties: { hold_id: schema('Id'), hold_expires_at: schema('Timestamp') },
+  },
+  CreateHoldRequest: {
+    type: 'object',
+    required: ['product_id', 'quantity'],
+    properties: {
+      product_id: integerField('An existing product (otherwise 422 on `product_id`).', 1, INT32_MAX, 1),
+      quantity: integerField('Units to hold.', 1, INT32_MAX, 1),
+    },
+  },
+};

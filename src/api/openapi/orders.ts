@@ -1,0 +1,108 @@
+import { FailureType } from '../../shared/types';
+import { orderRefusalMessage } from '../../shared/refusals';
+import { GENERIC_MESSAGES } from '../errors';
+import { INT32_MAX } from '../validation';
+import {
+  envelope,
+  errorResponse,
+  integerField,
+  jsonBodyOf,
+  jsonResponse,
+  listOperation,
+  notFoundResponse,
+  parameter,
+  requestId,
+  response,
+  schema,
+  withDependencies,
+} from './build';
+
+export const orderPaths = {
+  '/api/orders': {
+    post: {
+      tags: ['orders'],
+      operationId: 'createOrder',
+      summary: 'Order a hold',
+      description:
+        'Turns a held hold into a pending order. Refusals are checked in this order: expired (even once released), released, already ordered. See "Idempotency-Key" above for retries.',
+      parameters: [parameter('Idempotency-Key'), requestId],
+      requestBody: jsonBodyOf('CreateOrderRequest'),
+      responses: {
+        '201': {
+          ...jsonResponse('Ordered.', envelope(schema('OrderCreated')), { headers: ['Idempotent-Replayed'] }),
+          links: {
+            GetOrder: { operationId: 'getOrder', parameters: { id: '$response.body#/data/id' } },
+            GetOrderedHold: { operationId: 'getHold', parameters: { id: '$response.body#/data/hold_id' } },
+            PayOrder: { operationId: 'paymentWebhook', requestBody: { order_id: '$response.body#/data/id' } },
+          },
+        },
+        '400': errorResponse(
+          'Malformed JSON, or the hold cannot be ordered (a replay of an earlier refusal carries `Idempotent-Replayed`).',
+          {
+            malformed_json: GENERIC_MESSAGES.malformedJson,
+            expired: orderRefusalMessage[FailureType.HoldExpired],
+            released: orderRefusalMessage[FailureType.HoldReleased],
+            ordered: orderRefusalMessage[FailureType.HoldUsed],
+          },
+          ['Idempotent-Replayed'],
+        ),
+        '413': response('PayloadTooLarge'),
+        '422': response('ValidationFailed'),
+        ...withDependencies,
+      },
+    },
+    get: listOperation('orders', 'listOrders', 'List orders', 'Order', '/api/orders', 'All orders.'),
+  },
+  '/api/orders/{id}': {
+    get: {
+      tags: ['orders'],
+      operationId: 'getOrder',
+      summary: 'Show an order',
+      parameters: [parameter('OrderId'), requestId],
+      responses: {
+        '200': jsonResponse('The order.', schema('Order')),
+        '404': notFoundResponse('Order'),
+        ...withDependencies,
+      },
+    },
+  },
+};
+
+export const orderSchemas = {
+  OrderStatus: { type: 'string', enum: ['pending', 'completed', 'cancelled'] },
+  Order: {
+    type: 'object',
+    required: ['id', 'hold_id', 'status', 'payment_idempotency_key', 'created_at', 'updated_at'],
+    additionalProperties: false,
+    properties: {
+      id: schema('Id'),
+      hold_id: schema('Id'),
+      status: schema('OrderStatus'),
+      payment_idempotency_key: {
+        type: ['string', 'null'],
+        description: 'The `event_id` of the payment event that settled the order; null while pending.',
+      },
+      created_at: schema('Timestamp'),
+      updated_at: schema('Timestamp'),
+    },
+  },
+  OrderCreated: {
+    type: 'object',
+    required: ['id', 'hold_id', 'status', 'created_at', 'updated_at'],
+    additionalProperties: false,
+    properties: {
+      id: schema('Id'),
+      hold_id: schema('Id'),
+      status: { const: 'pending' },
+      created_at: schema('Timestamp'),
+      updated_at: schema('Timestamp'),
+    },
+  },
+  CreateOrderRequest: {
+    type: 'object',
+    required: ['hold_id'],
+    properties: {
+      hold_id: integerField('An existing hold (otherwise 422 on `hold_id`).', 1, INT32_MAX, 1),
+    },
+  },
+};

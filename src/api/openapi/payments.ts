@@ -1,0 +1,89 @@
+import { INT32_MAX } from '../validation';
+import { EVENT_ID_MAX_LENGTH, PAYMENT_MESSAGES } from '../routes/payments';
+import { SIGNATURE_TOLERANCE_SECONDS } from '../signature';
+import {
+  bodyErrors,
+  envelope,
+  errorResponse,
+  integerField,
+  jsonBodyOf,
+  jsonResponse,
+  requestId,
+  response,
+  schema,
+  withDependencies,
+} from './build';
+
+export const paymentPaths = {
+  '/api/payments/webhook': {
+    post: {
+      tags: ['payments'],
+      operationId: 'paymentWebhook',
+      summary: 'Payment result (payment provider)',
+      description: `\`paid\` completes a pending order; \`failed\` cancels it and gives its stock back. Each \`event_id\` is recorded once: replaying it answers 200 \`${PAYMENT_MESSAGES.replayed}\` with the order's current status and changes nothing; using it for another order answers 409. A new event for an order that is no longer pending answers 400. The signature (see "Webhook signature" above) is checked before anything else, over the raw body.`,
+      security: [{ webhookSignature: [] }],
+      parameters: [requestId],
+      requestBody: jsonBodyOf('PaymentWebhookRequest'),
+      responses: {
+        '200': jsonResponse(
+          'Processed, or a replay of an event already processed.',
+          envelope(schema('PaymentResult'), {
+            type: 'string',
+            enum: [PAYMENT_MESSAGES.processed, PAYMENT_MESSAGES.replayed],
+          }),
+        ),
+        ...bodyErrors(
+          { not_pending: PAYMENT_MESSAGES.notPending },
+          'Malformed JSON, or a new event for an order that is no longer pending.',
+        ),
+        '401': errorResponse('Missing, malformed, wrong or stale `X-Signature` (only with a webhook secret).', {
+          invalid_signature: PAYMENT_MESSAGES.invalidSignature,
+        }),
+        '409': errorResponse('The `event_id` was already used for another order.', {
+          event_reused: PAYMENT_MESSAGES.eventReused,
+        }),
+        '422': response('ValidationFailed'),
+        ...withDependencies,
+      },
+    },
+  },
+};
+
+export const paymentSecuritySchemes = {
+  webhookSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Signature',
+    description: `\`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with WEBHOOK_SECRET>\`; \`t\` within ${SIGNATURE_TOLERANCE_SECONDS} s of now. Required whenever \`WEBHOOK_SECRET\` is configured (always in production). Example in a shell: \`t=$(date +%s); sig=$(printf '%s.%s' "$t" "$body" | openssl dgst -sha256 -hmac "$WEBHOOK_SECRET" -hex | sed 's/^.* //'); curl -H "X-Signature: t=$t,v1=$sig" -d "$body" …/api/payments/webhook\`.`,
+  },
+};
+
+export const paymentSchemas = {
+  PaymentResult: {
+    type: 'object',
+    required: ['order_id', 'status'],
+    additionalProperties: false,
+    properties: {
+      order_id: schema('Id'),
+      status: {
+        ...schema('OrderStatus'),
+        description: '`completed` or `cancelled` for a processed event; the current status for a replay.',
+      },
+    },
+  },
+  PaymentWebhookRequest: {
+    type: 'object',
+    required: ['event_id', 'order_id', 'status'],
+    properties: {
+      event_id: {
+        type: 'string',
+        minLength: 1,
+        maxLength: EVENT_ID_MAX_LENGTH,
+        description: `The payment provider's unique event id (at most ${EVENT_ID_MAX_LENGTH} characters, not blank). Replays of one id are answered, never applied twice.`,
+        examples: ['evt_01HX4B6W'],
+      },
+      order_id: integerField('An existing order (otherwise 422 on `order_id`).', 1, INT32_MAX, 1),
+      status: { type: 'string', enum: ['paid', 'failed'] },
+    },
+  },
+};
