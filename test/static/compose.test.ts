@@ -19,6 +19,7 @@ interface Service {
   ports?: (string | { target: number; published?: string | number; host_ip?: string })[];
   depends_on?: string[] | Record<string, { condition?: string }>;
   healthcheck?: { test?: string | string[]; disable?: boolean };
+  pull_policy?: string;
   restart?: string;
   volumes?: (string | { source?: string; target: string })[];
 }
@@ -73,8 +74,11 @@ function dependencies(service: Service): Record<string, string> {
   return Object.fromEntries(Object.entries(d).map(([name, v]) => [name, v?.condition ?? 'service_started']));
 }
 
-/** Services that run this project's image (built from the Dockerfile). */
-const appServices = Object.entries(services).filter(([, s]) => s.build !== undefined);
+/** The one service that builds this project's image (from the Dockerfile), and the image tag it builds. */
+const builders = Object.entries(services).filter(([, s]) => s.build !== undefined);
+const appImage = builders[0]?.[1].image;
+/** Services that run this project's image: the builder and those that use the tag it builds. */
+const appServices = Object.entries(services).filter(([, s]) => s.build !== undefined || s.image === appImage);
 /** Third-party images configured through their own variables, not the service's. */
 const isThirdParty = (s: Service) => /^(mariadb|redis)(:|$)/.test(s.image ?? '');
 
@@ -96,6 +100,18 @@ describe('docker-compose.yml', () => {
       expect.arrayContaining(['mariadb', 'redis', 'temporal', 'temporal-setup', 'migrate', 'api', 'worker']),
     );
     expect(appServices.map(([name]) => name).sort()).toEqual(['api', 'migrate', 'worker']);
+  });
+
+  it('builds the image in one service only; the others use its tag and never pull it', () => {
+    // Recent Compose fails when several services build one tag at once.
+    expect(builders.map(([name]) => name)).toEqual(['migrate']);
+    expect(appImage).toMatch(/^[\w.-]+:[\w.-]+$/);
+    expect(services.migrate.pull_policy).toBe('build');
+    for (const name of ['api', 'worker']) {
+      expect(`${name}: ${services[name].image} ${services[name].pull_policy}`).toBe(`${name}: ${appImage} never`);
+      // They start after the build: migrate runs the image first and has to finish.
+      expect(dependencies(services[name]).migrate).toBe('service_completed_successfully');
+    }
   });
 
   it('passes only variables that src/config.ts defines', () => {
@@ -158,7 +174,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('publishes the API on 8000 and the Temporal Web UI on 8233, as the README says', () => {
+  it('publishes the API on 8000 and the Temporal Web UI on 8233, as the README says, each movable', () => {
     const apiPort = environment(services.api).PORT;
     expect(publishedPorts(services.api)).toContainEqual({ host: '8000', container: apiPort });
     expect(readme).toContain('http://127.0.0.1:8000');
@@ -167,6 +183,16 @@ describe('docker-compose.yml', () => {
     expect(readme).toContain('http://127.0.0.1:8233');
     // Other services reach the frontend, so it must not listen on loopback only.
     expect(commandOf(services.temporal)).toContain('--ip=0.0.0.0');
+    // Every published port has a host-port variable, and the docs name each one.
+    const deployment = read('docs/deployment.md');
+    for (const [name, service] of Object.entries(services)) {
+      for (const port of service.ports ?? []) {
+        const variable = String(port).match(/^127\.0\.0\.1:\$\{([A-Z_]+_HOST_PORT):-\d+\}:\d+$/)?.[1];
+        expect(`${name} ${String(port)}: ${variable ?? 'no host-port variable'}`).toMatch(/_HOST_PORT$/);
+        expect(readme).toContain(`\`${variable}\``);
+        expect(deployment).toContain(`\`${variable}\``);
+      }
+    }
   });
 
   it('only depends on services that exist, with conditions they can meet', () => {
@@ -177,7 +203,7 @@ describe('docker-compose.yml', () => {
         const t = services[target];
         if (condition === 'service_healthy') {
           // Its own healthcheck, or the image's HEALTHCHECK (the Dockerfile's) that it does not disable.
-          const hasCheck = t.healthcheck?.test !== undefined || (t.build !== undefined && !t.healthcheck?.disable);
+          const hasCheck = t.healthcheck?.test !== undefined || (t.image === appImage && !t.healthcheck?.disable);
           expect(`${target} has a healthcheck: ${hasCheck}`).toBe(`${target} has a healthcheck: true`);
         }
         if (condition === 'service_completed_successfully') expect(t.restart).toBe('no');
@@ -206,9 +232,13 @@ describe('docker-compose.yml', () => {
     expect(services.mariadb.healthcheck?.test).toBeDefined();
     expect(services.redis.healthcheck?.test).toBeDefined();
     expect(services.temporal.healthcheck?.test).toBeDefined();
-    // The worker and the one-shot run the API's image without a listener: its HTTP healthcheck is turned off.
-    expect(services.worker.healthcheck?.disable).toBe(true);
+    // The one-shot runs the API's image without a listener: the image's HTTP healthcheck is turned off.
     expect(services.migrate.healthcheck?.disable).toBe(true);
+    // The worker has no HTTP listener either: its check asks its Prometheus endpoint whether a worker started.
+    const workerCheck = asList(services.worker.healthcheck?.test).join(' ');
+    expect(workerCheck).toContain('/metrics');
+    expect(workerCheck).toContain('temporal_worker_start');
+    expect(workerCheck).toContain('WORKER_METRICS_ADDRESS');
   });
 
   it('configures Temporal for Update-with-Start and registers every search attribute the workflows use', () => {
@@ -231,12 +261,38 @@ describe('docker-compose.yml', () => {
     }
     expect(setupScript).toContain('temporal operator search-attribute create');
   });
+
+  it('starts Temporal with the flags the scripts give their dev server', () => {
+    const command = commandOf(services.temporal);
+    const scriptFlags = [...read('scripts/lib.sh').matchAll(/--dynamic-config-value[ =]([\w.]+=[\w.]+)/g)].map(
+      (m) => `--dynamic-config-value=${m[1]}`,
+    );
+    // Flag files the scripts read (every dev server, and the file-backed one, like this one), when present.
+    for (const file of ['scripts/temporal-dev-server.flags', 'scripts/temporal-dev-server-file.flags']) {
+      if (!existsSync(path.join(root, file))) continue;
+      scriptFlags.push(
+        ...read(file)
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l && !l.startsWith('#')),
+      );
+    }
+    expect(scriptFlags.length).toBeGreaterThan(0);
+    for (const flag of scriptFlags) expect(command).toContain(flag);
+  });
 });
 
 describe('Dockerfile', () => {
-  it('is multi-stage on node:20-bookworm-slim', () => {
+  it('is multi-stage on node:22-bookworm-slim (Node.js 22 LTS)', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage.from).toMatch(/^FROM\s+node:20-bookworm-slim\s+AS\s+\w+/i);
+    for (const stage of stages) expect(stage.from).toMatch(/^FROM\s+node:22-bookworm-slim\s+AS\s+\w+/i);
+  });
+
+  it('runs a Node.js version package.json engines accepts, which also accepts Node.js 20', () => {
+    const engines = JSON.parse(read('package.json')).engines.node as string;
+    const minimum = Number(engines.match(/^>=\s*(\d+)$/)?.[1]);
+    expect(minimum).toBeLessThanOrEqual(20);
+    for (const stage of stages) expect(Number(stage.from.match(/node:(\d+)/)?.[1])).toBeGreaterThanOrEqual(minimum);
   });
 
   it('compiles and prebuilds the workflow bundle in the build stage', () => {
