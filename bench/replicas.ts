@@ -19,6 +19,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
 import * as dbx from './lib/db';
+import { devServerFlags } from './lib/dev-server-flags';
 import { CpuMeter, freePort, pidListeningOn, procStats, startProcess, waitForHttp, type Proc } from './lib/procs';
 import { httpClient, parseArgs, pool, progressDone, round, say, sleep } from './lib/util';
 
@@ -107,10 +108,7 @@ async function temporal(logDir: string): Promise<{ address: string; proc: Proc }
       'warn',
       '--namespace',
       NAMESPACE,
-      '--dynamic-config-value',
-      'frontend.enableExecuteMultiOperation=true',
-      '--dynamic-config-value',
-      'system.enableEagerWorkflowStart=true',
+      ...devServerFlags('memory'),
       ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', a]),
     ],
     process.env,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm run bench [-- --quick | --only holds,soldout | --holds N ...]: builds, prepares a dedicated database and
-# Temporal namespace, then bench/run.ts starts its own API, worker and plain baseline and measures issue 5's scenarios.
+# Temporal namespace, then bench/run.ts starts its own API, worker, Temporal floor and plain baseline and measures
+# the scenarios of bench/scenarios (npm run bench -- --help).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -21,6 +22,19 @@ trap cleanup EXIT
 
 say "Migrating the bench database"
 DATABASE_URL="$BENCH_DATABASE_URL" LOG_LEVEL=warn node dist/db/cli.js migrate
+
+# The "levers" scenario compares with the service as it was before them (the commit before holdWorkflowV2).
+if [[ " $* " == *levers* ]]; then
+  before="${BENCH_BEFORE_COMMIT:-09078a9}" dir="$RUN_DIR/bench/dist-before"
+  if [[ "$(cat "$dir/.commit" 2>/dev/null)" != "$before" ]]; then
+    say "Building the service as of $before into $dir"
+    tree="$RUN_DIR/bench/before-src"
+    rm -rf "$tree" "$dir" && mkdir -p "$tree"
+    git -C "$ROOT" archive "$before" | tar -x -C "$tree"
+    ln -s "$ROOT/node_modules" "$tree/node_modules"
+    (cd "$tree" && npx tsc -p tsconfig.build.json --outDir "$dir") && echo "$before" >"$dir/.commit"
+  fi
+fi
 
 say "Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (other work on this machine skews the figures)"
 node --import tsx bench/run.ts "$@"

@@ -49,6 +49,9 @@ check_services() {
   port_open "$rhost" "$rport" || { say "Redis is not reachable at $rhost:$rport (REDIS_URL)"; return 1; }
 }
 
+# The flags of a flags file (one a line, # comments and blank lines skipped).
+dev_server_flags() { grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$1"; }
+
 # Starts a Temporal dev server (with its Web UI) unless one already answers at TEMPORAL_ADDRESS.
 # Sets STARTED_TEMPORAL_PID when this call started it.
 ensure_temporal_server() { # db-file ui-port
@@ -60,10 +63,12 @@ ensure_temporal_server() { # db-file ui-port
     return 0
   fi
   say "Starting the Temporal dev server on $address (Web UI on port $2)"
-  local args=(server start-dev --ip "$host" --port "$port" --ui-port "$2" --log-level warn
-    --dynamic-config-value frontend.enableExecuteMultiOperation=true
-    --dynamic-config-value system.enableEagerWorkflowStart=true)
-  [[ -n "$1" ]] && args+=(--db-filename "$1")
+  local args=(server start-dev --ip "$host" --port "$port" --ui-port "$2" --log-level warn)
+  mapfile -t -O "${#args[@]}" args < <(dev_server_flags "$ROOT/scripts/temporal-dev-server.flags")
+  if [[ -n "$1" ]]; then
+    args+=(--db-filename "$1")
+    mapfile -t -O "${#args[@]}" args < <(dev_server_flags "$ROOT/scripts/temporal-dev-server-file.flags")
+  fi
   local sa
   for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
   nohup "$TEMPORAL_BIN" "${args[@]}" >"$RUN_DIR/temporal.log" 2>&1 &

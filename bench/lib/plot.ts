@@ -4,7 +4,7 @@ interface Row {
   id: string;
   title: string;
   connections: number;
-  system: 'service' | 'plain' | 'mariadb';
+  system: 'service' | 'floor' | 'plain' | 'mariadb';
   ok_per_second: number;
   p50_ms: number | null;
   p99_ms: number | null;
@@ -16,7 +16,7 @@ interface Report {
   results: Row[];
 }
 
-const COLORS = { mariadb: '#7f7f7f', plain: '#1f77b4', service: '#ff7f0e' };
+const COLORS = { mariadb: '#7f7f7f', plain: '#1f77b4', floor: '#2ca02c', service: '#ff7f0e' };
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Horizontal log-scale bars: one panel of throughput, one of p50/p99 latency. */

@@ -1,0 +1,170 @@
+/** The run's report: targets, the printed table, and the facts about the machine and the code it ran on. */
+import { execFileSync } from 'node:child_process';
+import { failedChecks } from './checks';
+import { run, type ScenarioResult } from './run-state';
+import { ROOT, settings } from './settings';
+import { round } from './util';
+
+export interface Target {
+  target: string;
+  goal: string;
+  measured: string;
+  met: boolean | null;
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+const rates = (system: string, connections: number) =>
+  run.results
+    .filter((r) => r.system === system && r.connections === connections && /-holds-\d+$/.test(r.id))
+    .map((r) => r.ok_per_second);
+
+export function evaluateTargets(): Target[] {
+  const get = (id: string) => run.results.find((r) => r.id === id);
+  const out: Target[] = [];
+  for (const connections of settings.connections) {
+    const svc = rates('service', connections);
+    const floor = rates('floor', connections);
+    if (svc.length && floor.length) {
+      const ratio = mean(svc) / mean(floor);
+      out.push({
+        target: `service ÷ Temporal floor, holds/s at ${connections} connections`,
+        goal: '>= 0.9',
+        measured: `${round(ratio, 2)} (service ${svc.join(', ')}/s; floor ${floor.join(', ')}/s)`,
+        met: ratio >= 0.9,
+      });
+    }
+  }
+  const at50 = mean(rates('service', 50));
+  for (const connections of settings.connections.filter((c) => c > 50)) {
+    const at = mean(rates('service', connections));
+    if (!Number.isNaN(at) && !Number.isNaN(at50)) {
+      out.push({
+        target: `service holds/s at ${connections} vs 50 connections`,
+        goal: '>= 0.95',
+        measured: `${round(at / at50, 2)} (${Math.round(at)}/s vs ${Math.round(at50)}/s)`,
+        met: at / at50 >= 0.95,
+      });
+    }
+  }
+  const sale = get('svc-sale');
+  if (sale) {
+    const x = sale.extra as Record<string, unknown>;
+    const held = x.every_unit_held_s as number | null;
+    out.push({
+      target: `realistic sale: every unit held`,
+      goal: '<= 12 s',
+      measured: held === null ? 'not every unit was held' : `${held} s`,
+      met: held !== null && held <= 12,
+    });
+    const other = Object.values(sale.unexpected_status).reduce((a, b) => a + b, 0) + sale.errors;
+    out.push({
+      target: 'realistic sale: answers other than 201/400/429',
+      goal: '0 (no 503, no timeout)',
+      measured: `${other} (${JSON.stringify(x.answers_by_status)}, ${sale.errors} connection errors)`,
+      met: other === 0,
+    });
+    out.push({
+      target: 'realistic sale: late buyers’ p99',
+      goal: '<= 100 ms',
+      measured: `${x.late_answer_p99_ms} ms (p50 ${x.late_answer_p50_ms} ms, ${x.late_buyers} late buyers)`,
+      met: Number(x.late_answer_p99_ms) <= 100,
+    });
+  }
+  const so = get('svc-soldout-50');
+  const plainSo = get('plain-soldout-50');
+  if (so) {
+    out.push({
+      target: 'sold-out answers/s',
+      goal: plainSo ? `>= 10 × plain (${10 * plainSo.ok_per_second}/s)` : '>= 20000/s',
+      measured: `${so.ok_per_second}/s${plainSo ? ` = ${round(so.ok_per_second / plainSo.ok_per_second, 1)} × plain` : ''}`,
+      met: plainSo ? so.ok_per_second >= 10 * plainSo.ok_per_second : so.ok_per_second >= 20_000,
+    });
+  }
+  const storm = get('svc-storm');
+  if (storm) {
+    const span = storm.extra?.first_expiry_to_last_release_s as number | null;
+    out.push({
+      target: `expiry storm (${storm.extra?.holds_started} holds) fully released`,
+      goal: '<= 30 s',
+      measured: span === null ? `not all released (${storm.extra?.still_open} open)` : `${span} s`,
+      met: span !== null && span <= 30 ? (settings.storm >= 10_000 ? true : null) : false,
+    });
+  }
+  const open = get('svc-holds-50-open');
+  if (open) {
+    const rss = (open.extra?.rss_mib_open as { worker?: number })?.worker ?? 0;
+    out.push({
+      target: `${open.extra?.open_holds} open holds: worker RSS`,
+      goal: '< 1024 MiB at 100000 open holds',
+      measured: `${round(rss)} MiB; holds p99 ${open.p99_ms} ms while open`,
+      met: rss < 1024 ? (Number(open.extra?.open_holds) >= 100_000 ? true : null) : false,
+    });
+  }
+  const bad = failedChecks();
+  out.push({
+    target: 'zero oversell, zero lost holds (by id)',
+    goal: 'every scenario',
+    measured: bad.length ? `FAILED in ${bad.map((b) => b.scenario).join(', ')}` : `0 in ${run.checks.length} checks`,
+    met: bad.length === 0,
+  });
+  return out;
+}
+
+export function printTable(rows: ScenarioResult[], limit: number, targets: Target[]) {
+  const head = ['scenario', 'conns', 'ok/s', 'p50 ms', 'p99 ms', 'errors', 'CPU ms/ok (api+worker+temporal)', 'lost'];
+  const cpu = (r: ScenarioResult) => {
+    const c = r.cpu_ms_per_ok;
+    if (!c) return '';
+    const parts = ['api', 'plain', 'worker', 'temporal'].filter((k) => c[k] !== undefined).map((k) => c[k]);
+    return parts.join(' + ');
+  };
+  const body = rows.map((r) => [
+    r.title,
+    String(r.connections),
+    String(r.ok_per_second),
+    r.p50_ms === null ? '' : String(r.p50_ms),
+    r.p99_ms === null ? '' : String(r.p99_ms),
+    String(r.errors + Object.values(r.unexpected_status).reduce((a, b) => a + b, 0)),
+    cpu(r),
+    r.lost_holds === undefined ? '' : String(r.lost_holds),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' │ ');
+  const out = [line(head), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...body.map(line)];
+  process.stdout.write(`\n${out.join('\n')}\n`);
+  if (limit) process.stdout.write(`\nPhysical limit (raw hot-row transaction): ${limit}/s\n`);
+  process.stdout.write('\nTargets:\n');
+  for (const t of targets) {
+    const mark = t.met === true ? 'MET ' : t.met === false ? 'MISS' : 'n/a ';
+    process.stdout.write(`  [${mark}] ${t.target}: ${t.measured} (goal ${t.goal})\n`);
+  }
+}
+
+/** The commit the run measured, and whether the tree had changes beyond it (then the figures are not its own). */
+export function gitInfo() {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const changes = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
+    return { commit, clean: changes === '', dirty: changes !== '' };
+  } catch {
+    return null;
+  }
+}
+
+/** What else is using the CPU when the run starts (other work on the machine skews the figures). */
+export function busiest(): string[] {
+  try {
+    const out = execFileSync('ps', ['-eo', 'pcpu,comm', '--sort=-pcpu', '--no-headers'], { encoding: 'utf8' });
+    return out
+      .split('\n')
+      .slice(0, 5)
+      .map((l) => l.trim())
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+}

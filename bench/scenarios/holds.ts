@@ -1,0 +1,91 @@
+/**
+ * Holds while stock lasts: the service beside the Temporal floor, at each connection count, in alternating order,
+ * `--rounds` times. The headline is service ÷ floor: how much of Temporal's own price the service adds.
+ */
+import type { Pool } from 'mysql2/promise';
+import { cannon, holdRequest, warm } from '../lib/cannon';
+import { check, holdCount } from '../lib/checks';
+import * as dbx from '../lib/db';
+import type { ScenarioResult } from '../lib/run-state';
+import { settings } from '../lib/settings';
+import { round, say } from '../lib/util';
+import { waitForFirstHold, type Running } from './processes';
+
+export interface Contender {
+  system: 'service' | 'floor';
+  running: Running;
+  product: number;
+}
+
+export async function contender(db: Pool, system: Contender['system'], running: Running): Promise<Contender> {
+  const product = await dbx.createProduct(db, `bench: ${system}`, 1_000_000_000);
+  await waitForFirstHold(running.http, product);
+  await warm(`${running.base}/api/holds`, 'POST', { product_id: product, quantity: 1 });
+  return { system, running, product };
+}
+
+/** One measured run of holds against one contender, with its lost-holds (by id) and conservation checks. */
+export async function holdRun(db: Pool, c: Contender, connections: number, round: number, idSuffix = '') {
+  const ids: number[] = [];
+  const before = await holdCount(db, c.product);
+  const r = await cannon({
+    id: `${c.system === 'service' ? 'svc' : 'floor'}-holds-${connections}${idSuffix}`,
+    title: `${c.system === 'service' ? 'Service' : 'Temporal floor'}: holds while stock lasts`,
+    system: c.system,
+    ...holdRequest(c.running.base, c.product),
+    connections,
+    okStatus: 201,
+    pids: c.running.pids,
+    onHold: (id) => ids.push(id),
+  });
+  const { c: conservation, lost } = await check(db, r.id, c.product, ids);
+  Object.assign(r, {
+    oversold: conservation.oversold,
+    lost_holds: lost,
+    conservation_ok: conservation.ok,
+    extra: { round, holds_created_not_acknowledged: conservation.holds - before - ids.length },
+  });
+  return r;
+}
+
+/** Every connection count, floor and service alternating which goes first, `--rounds` times. */
+export async function holdsBesideFloor(db: Pool, service: Contender, floor: Contender | null) {
+  for (let i = 1; i <= settings.rounds; i++) {
+    for (const connections of settings.connections) {
+      const order = floor ? (i % 2 === 1 ? [floor, service] : [service, floor]) : [service];
+      for (const c of order) await holdRun(db, c, connections, i);
+    }
+  }
+}
+
+/** Best and worst of the rounds per system and connection count, and the service ÷ floor ratios. */
+export function holdsSummary(results: ScenarioResult[]) {
+  const rates = (system: string, connections: number) =>
+    results
+      .filter((r) => r.system === system && r.connections === connections && /-holds-\d+$/.test(r.id))
+      .map((r) => r.ok_per_second);
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+  return settings.connections.map((connections) => {
+    const svc = rates('service', connections);
+    const floor = rates('floor', connections);
+    const plain = rates('plain', connections);
+    return {
+      connections,
+      service_per_s: svc,
+      floor_per_s: floor,
+      plain_per_s: plain,
+      service_over_floor: floor.length ? round(mean(svc) / mean(floor), 2) : null,
+      service_over_plain: plain.length ? round(mean(svc) / mean(plain), 3) : null,
+    };
+  });
+}
+
+/** The service on a product split into stock shards. */
+export async function shardedHolds(db: Pool, service: Running) {
+  const sharded = await dbx.createProduct(db, `bench: service, ${settings.shards} stock shards`, 1_000_000_000);
+  await dbx.shardProduct(db, sharded, settings.shards);
+  await waitForFirstHold(service.http, sharded);
+  const r = await holdRun(db, { system: 'service', running: service, product: sharded }, 50, 1, '-sharded');
+  r.title = `Service: holds while stock lasts, ${settings.shards} stock shards`;
+  say(`  sharded: ${r.ok_per_second}/s`);
+}

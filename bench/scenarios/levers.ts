@@ -1,0 +1,85 @@
+/**
+ * The levers, each measured before and after in one run: the service's holds at 50 connections on a private dev
+ * server with a SQLite file (what `npm start` runs), adding one change at a time. "Before" is the build of the
+ * commit before this work (`--before-dist`, built by scripts/bench.sh); the last step is today's build.
+ */
+import type { Pool } from 'mysql2/promise';
+import { run } from '../lib/run-state';
+import { settings } from '../lib/settings';
+import { LEGACY_FLAGS, devServerFlags, startPrivateTemporal } from '../lib/temporal';
+import { say } from '../lib/util';
+import { contender, holdRun } from './holds';
+import { startService } from './processes';
+
+interface Lever {
+  id: string;
+  title: string;
+  flags: string[];
+  before: boolean;
+}
+
+const [pragmas, noRefresh, onePartition] = [
+  devServerFlags('file').filter((f) => f.startsWith('--sqlite-pragma')),
+  devServerFlags('memory').filter((f) => f.includes('forceSearchAttributesCacheRefreshOnRead')),
+  devServerFlags('memory').filter((f) => f.includes('numTaskqueue')),
+];
+
+export const LEVERS: Lever[] = [
+  { id: 'shipped', title: 'as shipped: v1 workflow, old flags, plain SQLite file', flags: LEGACY_FLAGS, before: true },
+  { id: 'wal', title: '+ WAL, synchronous=off', flags: [...LEGACY_FLAGS, ...pragmas], before: true },
+  {
+    id: 'no-sa-refresh',
+    title: '+ no forced search-attribute cache refresh',
+    flags: [...LEGACY_FLAGS, ...pragmas, ...noRefresh],
+    before: true,
+  },
+  {
+    id: 'one-partition',
+    title: '+ one task-queue partition',
+    flags: [...LEGACY_FLAGS, ...pragmas, ...noRefresh, ...onePartition],
+    before: true,
+  },
+  {
+    id: 'no-legacy-flags',
+    title: '− enableExecuteMultiOperation, enableEagerWorkflowStart',
+    flags: [...pragmas, ...noRefresh, ...onePartition],
+    before: true,
+  },
+  {
+    id: 'workflow-v2',
+    title: '+ holdWorkflowV2: search attributes at start (today)',
+    flags: devServerFlags('file'),
+    before: false,
+  },
+];
+
+export async function measureLevers(db: Pool) {
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const lever of LEVERS) {
+      say(`Lever "${lever.title}" (round ${round})`);
+      const temporal = await startPrivateTemporal('file', lever.flags, lever.id);
+      const sharedAddress = run.temporalAddress;
+      run.temporalAddress = temporal.address;
+      const service = await startService({
+        dist: lever.before ? settings.beforeDist : undefined,
+        label: `lever-${lever.id}`,
+      });
+      try {
+        const c = await contender(db, 'service', service);
+        c.running = { ...service, pids: { ...service.pids, temporal: temporal.proc.pid } as typeof service.pids };
+        const r = await holdRun(db, c, 50, round, `-lever-${lever.id}`);
+        r.title = `Lever: ${lever.title}`;
+        r.extra = {
+          ...r.extra,
+          lever: lever.id,
+          dev_server_flags: lever.flags,
+          build: lever.before ? 'before' : 'today',
+        };
+      } finally {
+        await service.stop();
+        await temporal.proc.stop();
+        run.temporalAddress = sharedAddress;
+      }
+    }
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The sale a shop would run: BUYERS buyers for UNITS units, 200 at a time. Each winner orders and pays (one payment
+ * in ten fails, giving its unit back to later buyers); one winner in twenty abandons the hold (it comes back at
+ * expiry, after the sale: the bench's TTL is an hour).
+ */
+import type { Pool } from 'mysql2/promise';
+import { signPayload } from '../../src/api/signature';
+import { check } from '../lib/checks';
+import * as dbx from '../lib/db';
+import { meter, record } from '../lib/run-state';
+import { settings } from '../lib/settings';
+import { percentile, pool, progress, progressDone, round, say } from '../lib/util';
+import type { Running } from './processes';
+
+const seconds = (ms: number | null) => (ms === null ? null : round(ms / 1000, 2));
+
+export async function realisticSale(db: Pool, service: Running) {
+  const { buyers, units } = settings;
+  const connections = 200;
+  say(`Realistic sale: ${buyers} buyers for ${units} units, ${connections} at a time`);
+  const product = await dbx.createProduct(db, 'bench: realistic sale', units);
+  const { http } = service;
+  const cpu = meter(service.pids);
+  const t0 = performance.now();
+  const since = () => performance.now() - t0;
+  const holdIds: number[] = [];
+  const holdTimes: number[] = [];
+  const holdLatency: number[] = [];
+  const answers: Record<string, number> = {};
+  const soldOut: { at: number; ms: number }[] = [];
+  const paidAt: number[] = [];
+  let firstSoldOutAt: number | null = null;
+  let orders = 0;
+  let failed = 0;
+  let abandoned = 0;
+  let errors = 0;
+  const count = (status: number) => (answers[status] = (answers[status] ?? 0) + 1);
+  const ticker = setInterval(
+    () => progress(`  sale: ${holdLatency.length}/${buyers} answered, ${holdIds.length} holds, ${paidAt.length} paid`),
+    500,
+  );
+  await pool(buyers, connections, Date.now() + 240_000, async (i) => {
+    const startedAt = since();
+    const h = await http.request('POST', '/api/holds', { product_id: product, quantity: 1 });
+    holdLatency.push(h.ms);
+    if (h.status === 0) errors++;
+    else count(h.status);
+    if (h.status === 400) {
+      soldOut.push({ at: startedAt, ms: h.ms });
+      firstSoldOutAt ??= startedAt + h.ms;
+    }
+    if (h.status !== 201) return;
+    holdIds.push(h.body.data.hold_id);
+    holdTimes.push(since());
+    if (i % 20 === 7) {
+      abandoned++;
+      return;
+    }
+    const o = await http.request('POST', '/api/orders', { hold_id: h.body.data.hold_id });
+    if (o.status !== 201) {
+      count(o.status);
+      return;
+    }
+    orders++;
+    const status = i % 10 === 3 ? 'failed' : 'paid';
+    const body = JSON.stringify({ event_id: `bench-${settings.runId}-${i}`, order_id: o.body.data.id, status });
+    const w = await http.request('POST', '/api/payments/webhook', body, {
+      'X-Signature': signPayload(settings.webhookSecret, body),
+    });
+    if (w.status !== 200) count(w.status);
+    else if (status === 'paid') paidAt.push(since());
+    else failed++;
+  });
+  clearInterval(ticker);
+  progressDone();
+  const elapsed = since() / 1000;
+  // Late buyers: those who asked after the first sold-out answer; they should hear "sold out" at once.
+  const late = firstSoldOutAt === null ? [] : soldOut.filter((s) => s.at >= firstSoldOutAt!).map((s) => s.ms);
+  const { c, lost } = await check(db, 'sale', product, holdIds);
+  const completed = await dbx.count(
+    db,
+    "SELECT COUNT(*) AS n FROM orders o JOIN holds h ON h.id = o.hold_id WHERE h.product_id = ? AND o.status = 'completed'",
+    [product],
+  );
+  const other = Object.entries(answers).filter(([s]) => !['201', '400', '429'].includes(s));
+  const r = record({
+    id: 'svc-sale',
+    title: `Service: realistic sale (${buyers} buyers, ${units} units)`,
+    system: 'service',
+    connections,
+    seconds: round(elapsed, 2),
+    requests: holdLatency.length,
+    ok: holdIds.length,
+    ok_per_second: Math.round(holdIds.length / Math.max((holdTimes.at(-1) ?? 1) / 1000, 0.001)),
+    p50_ms: round(percentile(holdLatency, 50)),
+    p99_ms: round(percentile(holdLatency, 99)),
+    errors,
+    unexpected_status: Object.fromEntries(other),
+    oversold: c.oversold + Math.max(0, completed - units),
+    lost_holds: lost,
+    conservation_ok: c.ok,
+    cpu_seconds: cpu.read(),
+    extra: {
+      buyers_answered: holdLatency.length,
+      answers_by_status: answers,
+      connection_errors: errors,
+      holds: holdIds.length,
+      orders,
+      paid: paidAt.length,
+      payment_failed_and_restocked: failed,
+      abandoned_holds: abandoned,
+      completed_orders: completed,
+      // The units-th 201: from then on every unit was held at least once.
+      every_unit_held_s: seconds(holdTimes.length >= units ? holdTimes[units - 1] : null),
+      last_hold_s: seconds(holdTimes.at(-1) ?? null),
+      // Units come back from failed payments, so "every unit paid" is the moment paid orders reach units − abandoned.
+      every_unit_paid_s: seconds(paidAt.length >= units - abandoned ? paidAt[units - abandoned - 1] : null),
+      first_sold_out_answer_s: seconds(firstSoldOutAt),
+      hold_p50_ms: round(percentile(holdLatency, 50)),
+      hold_p99_ms: round(percentile(holdLatency, 99)),
+      late_buyers: late.length,
+      late_answer_p50_ms: round(percentile(late, 50)),
+      late_answer_p99_ms: round(percentile(late, 99)),
+    },
+  });
+  say(
+    `  every unit held after ${r.extra!.every_unit_held_s} s, paid after ${r.extra!.every_unit_paid_s} s; ` +
+      `${late.length} late buyers told in p50 ${r.extra!.late_answer_p50_ms} / p99 ${r.extra!.late_answer_p99_ms} ms; ` +
+      `answers ${JSON.stringify(answers)}; oversold ${r.oversold}`,
+  );
+}
