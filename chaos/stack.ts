@@ -13,6 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { FaultProxy } from './proxy';
 import { sleep, log } from './util';
+import { devServerFlags } from '../bench/lib/dev-server-flags';
 
 const run = promisify(execFile);
 
@@ -306,10 +307,7 @@ export class Stack {
       this.temporalDb,
       '--log-level',
       'warn',
-      '--dynamic-config-value',
-      'frontend.enableExecuteMultiOperation=true',
-      '--dynamic-config-value',
-      'system.enableEagerWorkflowStart=true',
+      ...devServerFlags('file'),
       ...SEARCH_ATTRIBUTES.flatMap((sa) => ['--search-attribute', sa]),
     ];
     this.temporal = new Proc(

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { devServerFlags } from '../../bench/lib/dev-server-flags';
 import { configSchema, loadConfig } from '../../src/config';
 import { searchAttributeDefinitions } from '../../src/shared/search-attributes';
 
@@ -241,11 +242,17 @@ describe('docker-compose.yml', () => {
     expect(workerCheck).toContain('WORKER_METRICS_ADDRESS');
   });
 
-  it('configures Temporal for Update-with-Start and registers every search attribute the workflows use', () => {
+  it('starts Temporal with the dev-server flags the scripts use and registers every search attribute', () => {
     const command = commandOf(services.temporal);
     expect(command.slice(0, 2)).toEqual(['server', 'start-dev']);
-    expect(command).toContain('--dynamic-config-value=frontend.enableExecuteMultiOperation=true');
     expect(command.some((a) => a.startsWith('--db-filename='))).toBe(true);
+    // The same settings as npm start's file-backed dev server, from the one list the scripts read.
+    const flags = devServerFlags('file');
+    expect(flags.length).toBeGreaterThan(0);
+    for (const flag of flags) expect(command).toContain(flag);
+    expect(command.filter((a) => a.startsWith('--dynamic-config-value') || a.startsWith('--sqlite-pragma'))).toEqual(
+      flags,
+    );
     const setupScript = commandOf(services['temporal-setup']).join(' ');
     const libSh = read('scripts/lib.sh');
     expect(Object.keys(searchAttributeDefinitions).sort()).toEqual([
