@@ -268,25 +268,6 @@ describe('docker-compose.yml', () => {
     }
     expect(setupScript).toContain('temporal operator search-attribute create');
   });
-
-  it('starts Temporal with the flags the scripts give their dev server', () => {
-    const command = commandOf(services.temporal);
-    const scriptFlags = [...read('scripts/lib.sh').matchAll(/--dynamic-config-value[ =]([\w.]+=[\w.]+)/g)].map(
-      (m) => `--dynamic-config-value=${m[1]}`,
-    );
-    // Flag files the scripts read (every dev server, and the file-backed one, like this one), when present.
-    for (const file of ['scripts/temporal-dev-server.flags', 'scripts/temporal-dev-server-file.flags']) {
-      if (!existsSync(path.join(root, file))) continue;
-      scriptFlags.push(
-        ...read(file)
-          .split('\n')
-          .map((l) => l.trim())
-          .filter((l) => l && !l.startsWith('#')),
-      );
-    }
-    expect(scriptFlags.length).toBeGreaterThan(0);
-    for (const flag of scriptFlags) expect(command).toContain(flag);
-  });
 });
 
 describe('Dockerfile', () => {
