@@ -24,6 +24,9 @@ export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 const KEY_PATTERN = new RegExp(`^[\\x21-\\x7e]{1,${IDEMPOTENCY_KEY_MAX_LENGTH}}$`);
 export const IDEMPOTENCY_KEY_REUSED = 'Idempotency-Key reused with different parameters';
 
+/** Attempts of a keyed request are named `key-…` (stable across its retries); unkeyed ones `once-…`. */
+export const isKeyedAttempt = (attempt: string) => attempt.startsWith('key-');
+
 export interface IdempotentCall {
   scope: 'holds' | 'orders';
   key: string | undefined;

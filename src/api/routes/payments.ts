@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { settlePayment } from '../../db/payments';
+import { createPaymentDesk } from '../../sale/payments';
 import type { ApiDeps, ApiState } from '../context';
 import { HttpError, ValidationError } from '../errors';
 import { jsonBody } from '../middleware';
@@ -16,8 +16,10 @@ export const PAYMENT_MESSAGES = {
   replayed: 'Webhook already processed',
 } as const;
 
-export function paymentRoutes({ db, models, holds, cache, webhookSecret }: ApiDeps) {
+export function paymentRoutes(deps: ApiDeps) {
+  const { webhookSecret } = deps;
   const router = new Router<ApiState>();
+  const desk = createPaymentDesk(deps);
 
   router.post('/api/payments/webhook', jsonBody(), async (ctx) => {
     if (webhookSecret && !verifySignature(webhookSecret, ctx.get('X-Signature'), ctx.state.rawBody)) {
@@ -28,7 +30,7 @@ export function paymentRoutes({ db, models, holds, cache, webhookSecret }: ApiDe
       order_id: { required: true, checks: [rules.integer(), rules.min(1)] },
       status: { required: true, checks: [rules.in(['paid', 'failed'])] },
     });
-    await exists(checked, 'order_id', async (id) => (await models.Order.count({ where: { id } })) > 0);
+    await exists(checked, 'order_id', desk.orderExists);
     ensureValid(checked);
     const event = {
       eventId: checked.input.event_id as string,
@@ -37,7 +39,7 @@ export function paymentRoutes({ db, models, holds, cache, webhookSecret }: ApiDe
     };
     const log = ctx.state.log.child({ order_id: event.orderId, event_id: event.eventId });
 
-    const result = await settlePayment(db, event);
+    const result = await desk.settle(event, log);
     switch (result.kind) {
       case 'unknown-order':
         throw new ValidationError({ order_id: [selectedInvalid('order_id')] });
@@ -48,23 +50,9 @@ export function paymentRoutes({ db, models, holds, cache, webhookSecret }: ApiDe
       case 'replayed':
         log.info({ order_status: result.orderStatus }, 'payment webhook replayed');
         return success(ctx, 200, { order_id: event.orderId, status: result.orderStatus }, PAYMENT_MESSAGES.replayed);
+      case 'processed':
+        return success(ctx, 200, { order_id: event.orderId, status: result.orderStatus }, PAYMENT_MESSAGES.processed);
     }
-    if (result.stockReturned) await cache.invalidate([result.productId]);
-    log.info(
-      { hold_id: result.holdId, order_status: result.orderStatus, payment_status: event.status },
-      'payment processed',
-    );
-    // The database has settled it; the signal lets the order's workflow finish now instead of at its timeout.
-    await holds
-      .notifyPayment(event.orderId, {
-        eventId: event.eventId,
-        paymentStatus: event.status,
-        orderStatus: result.orderStatus,
-      })
-      .catch((err: Error) =>
-        log.warn({ err: err.message }, 'order workflow not signalled; its timeout will reconcile'),
-      );
-    success(ctx, 200, { order_id: event.orderId, status: result.orderStatus }, PAYMENT_MESSAGES.processed);
   });
 
   return router;

@@ -1,17 +1,10 @@
 import Router from '@koa/router';
 import { productView } from '../../db/views';
+import { readProduct } from '../../sale/products';
 import type { ApiDeps, ApiState } from '../context';
 import { notFound } from '../errors';
 import { listPage } from '../pagination';
 import { parsePathId } from '../validation';
-
-/** A product through the Redis read-through cache (MariaDB on a miss), or null when there is none. */
-export function readProduct({ models, cache }: Pick<ApiDeps, 'models' | 'cache'>, id: number) {
-  return cache.read(id, async () => {
-    const row = await models.Product.findByPk(id, { raw: true });
-    return row ? productView(row as unknown as Record<string, unknown>) : null;
-  });
-}
 
 export function productRoutes({ models, cache }: ApiDeps) {
   const router = new Router<ApiState>();

@@ -1,0 +1,12 @@
+import type { ProductCache } from '../cache/product-cache';
+import type { Models } from '../db/models';
+import type { Sequelize } from 'sequelize';
+import type { HoldGateway } from '../temporal/holds';
+
+/** What the sale's rules need: the database that decides, the cache that answers fast, the workflows. */
+export interface SaleDeps {
+  db: Sequelize;
+  models: Models;
+  cache: ProductCache;
+  holds: HoldGateway;
+}
