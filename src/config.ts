@@ -148,6 +148,21 @@ export const configSchema = z
       .optional()
       .transform((v) => v ?? 0),
     CORS_ORIGINS: corsOrigins,
+    // The order's whole life (issue 13; docs in README "Late payments, events, extensions").
+    /** A `paid` event for an order no longer pending: `refund` marks a refund owed; `honour_if_available` sells again. */
+    LATE_PAYMENT_POLICY: z.enum(['refund', 'honour_if_available']).default('refund'),
+    /** Where outbound events are POSTed; unset: no events (and no extra workflow work per hold). */
+    EVENTS_URL: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
+      .optional(),
+    /** Signs outbound events in the webhook's X-Signature scheme; required with EVENTS_URL. */
+    EVENTS_SECRET: optionalSecret,
+    /** How long one event keeps being retried (exponential back-off) before it is marked undeliverable. */
+    EVENTS_RETRY_HOURS: wholeNumber(72, 1, 24 * 365),
+    /** Seconds a hold may be extended by in total; 0 (default): POST /api/holds/{id}/extend is disabled. */
+    HOLD_MAX_EXTENSION_SECONDS: wholeNumber(0, 0, 7 * 86_400),
   })
   .superRefine((c, ctx) => {
     if (!c.TEMPORAL_TLS_CERT_PATH !== !c.TEMPORAL_TLS_KEY_PATH) {
@@ -156,6 +171,9 @@ export const configSchema = z
         path: [c.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'],
         message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
       });
+    }
+    if (c.EVENTS_URL && !c.EVENTS_SECRET) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['EVENTS_SECRET'], message: 'is required with EVENTS_URL' });
     }
     if (c.NODE_ENV === 'production' && !c.WEBHOOK_SECRET) {
       ctx.addIssue({

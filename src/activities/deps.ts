@@ -6,4 +6,6 @@ export interface ActivityDeps {
   db: Sequelize;
   cache: ProductCache;
   log: Logger;
+  /** Where outbound events go (EVENTS_URL, EVENTS_SECRET); absent: none are sent. */
+  events?: { url?: string; secret?: string };
 }

@@ -1,4 +1,6 @@
 import type { ActivityDeps } from './deps';
+import { createEventActivities } from './events';
+import { createExtensionActivities } from './extensions';
 import { createOrderActivities } from './orders';
 import { createStockActivities } from './stock';
 import { createSweepActivities } from './sweep';
@@ -11,6 +13,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createStockActivities(deps),
     ...createOrderActivities(deps),
     ...createSweepActivities(deps),
+    ...createEventActivities(deps),
+    ...createExtensionActivities(deps),
   };
 }
 

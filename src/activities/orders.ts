@@ -71,6 +71,9 @@ export function createOrderActivities({ db, cache, log }: ActivityDeps) {
       return loadOrder(orderId);
     },
 
+    /** The order as the database has it now (its outbound event's data, when the workflow has no fresher view). */
+    readOrder: loadOrder,
+
     /** Payment never came: cancel the order and give its stock back, unless the webhook settled it first. */
     async cancelUnpaidOrder(orderId: number, holdId: number, productId: number): Promise<OrderStatus> {
       const now = new Date();

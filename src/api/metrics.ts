@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { deliveryCounts } from '../db/deliveries';
 import { availableStockSql } from '../db/models';
 import type { Admission } from '../temporal/admission';
 import type { ApiState } from './context';
@@ -22,7 +23,7 @@ export function createMetrics(db: Sequelize, admission: Admission | null = null)
   });
   const events = new Counter({
     name: 'flash_sale_api_events_total',
-    help: 'Outcomes answered by this API process: hold_created, sold_out, order_created, payment_processed, payment_replayed, hold_released',
+    help: 'Outcomes answered by this API process: hold_created, sold_out, order_created, payment_processed, payment_late, payment_replayed, hold_released, hold_extended',
     labelNames: ['event'],
     registers: [registry],
   });
@@ -68,6 +69,44 @@ export function createMetrics(db: Sequelize, admission: Admission | null = null)
     },
   });
 
+  new Gauge({
+    name: 'flash_sale_late_payments',
+    help: 'Payment events that came after their order had left pending, by status (paid, failed), from MariaDB',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const rows = await db.query<{ status: string; n: number }>(
+        'SELECT status, COUNT(*) AS n FROM payment_events WHERE late = 1 GROUP BY status',
+        { type: QueryTypes.SELECT },
+      );
+      this.reset();
+      for (const status of ['paid', 'failed']) this.set({ status }, 0);
+      for (const r of rows) this.set({ status: r.status }, Number(r.n));
+    },
+  });
+  new Gauge({
+    name: 'flash_sale_orders_refund_due',
+    help: 'Orders owing a refund for a late payment that no operator has closed yet, from MariaDB',
+    registers: [registry],
+    async collect() {
+      const [row] = await db.query<{ n: number }>(
+        'SELECT COUNT(*) AS n FROM orders WHERE refund_due_at IS NOT NULL AND refunded_at IS NULL',
+        { type: QueryTypes.SELECT },
+      );
+      this.set(Number(row?.n ?? 0));
+    },
+  });
+  new Gauge({
+    name: 'flash_sale_outbound_events',
+    help: 'Outbound event deliveries by status (delivered, retrying, undeliverable), from MariaDB',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const counts = await deliveryCounts(db);
+      for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+    },
+  });
+
   const middleware: Middleware<ApiState> = async (ctx, next) => {
     const end = requests.startTimer();
     try {
@@ -88,8 +127,11 @@ function outcome(route: string, status: number, body: unknown): string | null {
   if (route === '/api/holds') return status === 201 ? 'hold_created' : status === 400 ? 'sold_out' : null;
   if (route === '/api/orders') return status === 201 ? 'order_created' : status === 400 ? 'order_refused' : null;
   if (route === '/api/holds/:id/release') return status === 200 ? 'hold_released' : null;
+  if (route === '/api/holds/:id/extend') return status === 200 ? 'hold_extended' : null;
   if (route === '/api/payments/webhook' && status === 200) {
-    return (body as { message?: string })?.message === 'Payment processed' ? 'payment_processed' : 'payment_replayed';
+    const message = (body as { message?: string })?.message;
+    if (message === 'Late payment recorded') return 'payment_late';
+    return message === 'Payment processed' ? 'payment_processed' : 'payment_replayed';
   }
   return null;
 }

@@ -33,6 +33,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     callTimeoutMs: config.TEMPORAL_CALL_TIMEOUT_MS,
     maxInFlight: config.TEMPORAL_MAX_IN_FLIGHT || undefined,
     queueTimeoutMs: config.TEMPORAL_QUEUE_TIMEOUT_MS,
+    ...(config.EVENTS_URL ? { events: { retryHours: config.EVENTS_RETRY_HOURS } } : {}),
   });
   const app = createApp({
     db,

@@ -7,8 +7,10 @@ const USAGE = `usage: npm run admin -- <command> [options] [--url <api base url>
   product:restock --id <product id> --quantity <units>
   product:shard   --id <product id> --shards <1-64>   (spread a hot product's stock over shard rows)
   hold:release    --id <hold id>
+  hold:extend     --id <hold id> --seconds <n>   (needs HOLD_MAX_EXTENSION_SECONDS on the service)
+  order:refunded  <order id>                     (the late payment's money is back with the customer)
 
-product:* commands call the admin API with Authorization: Bearer $ADMIN_TOKEN.
+product:* and order:* commands call the admin API with Authorization: Bearer $ADMIN_TOKEN.
 --url defaults to $API_URL or http://127.0.0.1:8000.
 Exit code: 0 for a 2xx answer, 1 otherwise, 2 for a usage error.
 `;
@@ -20,7 +22,9 @@ interface Call {
   method?: 'PUT';
 }
 
-type Options = Partial<Record<'name' | 'stock' | 'price' | 'available' | 'id' | 'quantity' | 'shards', string>>;
+type Options = Partial<
+  Record<'name' | 'stock' | 'price' | 'available' | 'id' | 'quantity' | 'shards' | 'seconds', string>
+>;
 
 function plan(command: string | undefined, o: Options): Call {
   switch (command) {
@@ -48,6 +52,14 @@ function plan(command: string | undefined, o: Options): Call {
       };
     case 'hold:release':
       return { path: `/api/holds/${positiveId('id', o.id)}/release`, body: {}, admin: false };
+    case 'hold:extend':
+      return {
+        path: `/api/holds/${positiveId('id', o.id)}/extend`,
+        body: { seconds: jsonValue(required('seconds', o.seconds)) },
+        admin: false,
+      };
+    case 'order:refunded':
+      return { path: `/api/admin/orders/${positiveId('id', o.id)}/refunded`, body: {}, admin: true };
     case undefined:
       throw new UsageError('a command is required');
     default:
@@ -66,6 +78,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       id: { type: 'string' },
       quantity: { type: 'string' },
       shards: { type: 'string' },
+      seconds: { type: 'string' },
       url: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -76,8 +89,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (positionals.length > 1) throw new UsageError(`one command at a time, got: ${positionals.join(' ')}`);
-  const call = plan(positionals[0], values);
+  // `order:refunded <id>` takes its id as a plain argument too.
+  const [command, id, ...rest] = positionals;
+  if (
+    rest.length > 0 ||
+    (id !== undefined && values.id !== undefined) ||
+    (id !== undefined && !/^order:/.test(command))
+  ) {
+    throw new UsageError(`one command at a time, got: ${positionals.join(' ')}`);
+  }
+  const call = plan(command, { ...values, id: values.id ?? id });
   const headers: Record<string, string> = {};
   if (call.admin) {
     if (!env.ADMIN_TOKEN) throw new UsageError('ADMIN_TOKEN is not set (the admin API needs it)');

@@ -35,6 +35,8 @@ export class Order extends Model<InferAttributes<Order>, InferCreationAttributes
   declare hold_id: number;
   declare status: 'pending' | 'completed' | 'cancelled';
   declare payment_idempotency_key: string | null;
+  declare refund_due_at: CreationOptional<Date | null>;
+  declare refunded_at: CreationOptional<Date | null>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
 }
@@ -103,6 +105,8 @@ export function defineModels(sequelize: Sequelize): Models {
       hold_id: { type: DataTypes.BIGINT.UNSIGNED, allowNull: false },
       status: { type: DataTypes.ENUM('pending', 'completed', 'cancelled'), allowNull: false },
       payment_idempotency_key: { type: DataTypes.STRING(255), allowNull: true },
+      refund_due_at: { type: DataTypes.DATE(3), allowNull: true },
+      refunded_at: { type: DataTypes.DATE(3), allowNull: true },
       ...timestamps,
     },
     { sequelize, tableName: 'orders', ...options },

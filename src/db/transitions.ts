@@ -87,7 +87,7 @@ export interface ReleasedHold {
 /**
  * The sweep's bulk release: up to `limit` held holds past `cutoff` released and their stock returned in one
  * transaction. Candidates are found without locks, then locked by primary key only (no gap locks for new holds'
- * inserts to wait on) and re-checked under the lock, so a hold ordered or released meanwhile is left alone.
+ * inserts to wait on) and re-checked under the lock, so a hold ordered, released or extended meanwhile is left alone.
  */
 export async function releaseExpiredHolds(
   sequelize: Sequelize,
@@ -104,8 +104,13 @@ export async function releaseExpiredHolds(
   return sequelize.transaction(async (t) => {
     const locked = await sequelize.query<ReleasedHold>(
       `SELECT id, product_id, quantity FROM holds
-       WHERE id IN (:ids) AND released_at IS NULL AND used_at IS NULL ORDER BY id FOR UPDATE`,
-      { replacements: { ids: candidates.map((c) => c.id) }, transaction: t, type: QueryTypes.SELECT },
+       WHERE id IN (:ids) AND released_at IS NULL AND used_at IS NULL AND hold_expires_at < :cutoff
+       ORDER BY id FOR UPDATE`,
+      {
+        replacements: { ids: candidates.map((c) => c.id), cutoff: sqlTime(cutoff) },
+        transaction: t,
+        type: QueryTypes.SELECT,
+      },
     );
     if (locked.length === 0) return [];
     const holdIds = locked.map((h) => Number(h.id));

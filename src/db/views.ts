@@ -31,6 +31,7 @@ export const orderView = (r: Row): OrderView => ({
   hold_id: Number(r.hold_id),
   status: r.status as OrderView['status'],
   payment_idempotency_key: (r.payment_idempotency_key as string | null) ?? null,
+  refund_due: r.refund_due_at != null && r.refunded_at == null,
   created_at: iso(r.created_at),
   updated_at: iso(r.updated_at),
 });

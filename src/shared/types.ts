@@ -1,8 +1,9 @@
+import type { EventSettings } from './events';
 import type { HoldView, OrderStatus, OrderView } from './views';
 
 /** A hold's life inside its workflow; the database row is the authority, this mirrors it for the UI. */
 export type HoldState =
-  'RESERVING' | 'REJECTED' | 'HELD' | 'ORDERING' | 'ORDERED' | 'RELEASING' | 'RELEASED' | 'EXPIRED';
+  'RESERVING' | 'REJECTED' | 'HELD' | 'EXTENDING' | 'ORDERING' | 'ORDERED' | 'RELEASING' | 'RELEASED' | 'EXPIRED';
 
 export interface HoldWorkflowInput {
   holdId: number;
@@ -18,6 +19,15 @@ export interface HoldWorkflowInput {
   expiresAt?: string;
   /** The sold-out gate's epoch the API read before the start (see cache/product-cache.ts); absent in older runs. */
   gateEpoch?: string;
+  /** Outbound events (EVENTS_URL set at the API); absent: the workflow does no event work at all. */
+  events?: EventSettings;
+}
+
+/** POST /api/holds/{id}/extend: the hold's workflow moves its timer once the database has moved the expiry. */
+export interface ExtendRequest {
+  seconds: number;
+  /** HOLD_MAX_EXTENSION_SECONDS at the API: the most a hold may be extended by in total. */
+  maxTotalSeconds: number;
 }
 
 export interface HoldStatus {
@@ -35,6 +45,24 @@ export interface OrderWorkflowInput {
   /** When the order was created (ISO); payment must arrive within the timeout from then. */
   createdAt: string;
   paymentTimeoutSeconds: number;
+  /**
+   * Outbound events: the order's own go out once its hold's workflow says the hold's events are out (`afterHold`),
+   * so a receiver hears of a hold's life in order. Absent: no event work.
+   */
+  events?: EventSettings & { afterHold: boolean };
+  /**
+   * The order is already final in the database: this run only reports a late payment (started by the webhook with
+   * signal-with-start after the order's first run had closed). Absent in shipped histories.
+   */
+  settled?: OrderStatus;
+}
+
+/** A payment that came after the order had left `pending`, as the database settled it (LATE_PAYMENT_POLICY). */
+export interface LatePayment {
+  eventId: string;
+  /** `honoured`: the units were sold again and the order completed; `refund-due`: the money goes back. */
+  outcome: 'honoured' | 'refund-due';
+  order: OrderView;
 }
 
 /** What the webhook tells the order workflow after the database has settled the payment. */
@@ -42,6 +70,8 @@ export interface PaymentSettled {
   eventId: string;
   paymentStatus: 'paid' | 'failed';
   orderStatus: OrderStatus;
+  /** The order as settled (for its outbound event); absent in shipped histories. */
+  order?: OrderView;
 }
 
 export interface OrderWorkflowStatus {
@@ -72,6 +102,8 @@ export const FailureType = {
   HoldExpired: 'HoldExpired',
   HoldReleased: 'HoldReleased',
   HoldUsed: 'HoldUsed',
+  /** An extension past HOLD_MAX_EXTENSION_SECONDS in total. */
+  ExtensionLimit: 'ExtensionLimit',
   /** An order or release reached a hold whose reservation never committed (or was refused). */
   HoldMissing: 'HoldMissing',
   /** The reservation failed for a reason that is not the customer's (retries exhausted). */

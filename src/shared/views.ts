@@ -27,6 +27,8 @@ export interface OrderView {
   hold_id: number;
   status: OrderStatus;
   payment_idempotency_key: string | null;
+  /** A payment came after the order had left `pending` and is owed back (until an operator closes the refund). */
+  refund_due: boolean;
   created_at: string;
   updated_at: string;
 }

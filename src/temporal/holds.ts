@@ -6,9 +6,16 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { paymentSettledSignal, placeOrderUpdate, releaseHoldUpdate, reserveUpdate } from '../shared/messages';
+import {
+  extendHoldUpdate,
+  paymentSettledSignal,
+  placeOrderUpdate,
+  releaseHoldUpdate,
+  reserveUpdate,
+} from '../shared/messages';
+import type { EventSettings } from '../shared/events';
 import { HoldExpiresAtKey, HoldStatusKey, ProductIdKey } from '../shared/search-attributes';
-import type { HoldWorkflowInput, PaymentSettled } from '../shared/types';
+import type { ExtendRequest, HoldWorkflowInput, PaymentSettled } from '../shared/types';
 import type { HoldView, OrderView } from '../shared/views';
 import { holdWorkflowId, orderWorkflowId } from '../shared/workflow-ids';
 import type { holdWorkflowV2 } from '../workflows/hold';
@@ -39,6 +46,8 @@ export interface HoldSettings {
   maxInFlight?: number;
   /** How long a call may wait for a slot before its 503 (TEMPORAL_QUEUE_TIMEOUT_MS). */
   queueTimeoutMs?: number;
+  /** Outbound events (EVENTS_URL set); absent: holds are started without any event work. */
+  events?: EventSettings;
 }
 
 /** The typed calls the API makes to Temporal; every call is bounded by a deadline. */
@@ -82,6 +91,7 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
         paymentTimeoutSeconds: settings.paymentTimeoutSeconds,
         expiresAt: expiresAt.toISOString(),
         ...(gateEpoch === undefined ? {} : { gateEpoch }),
+        ...(settings.events ? { events: settings.events } : {}),
       };
       const start = new WithStartWorkflowOperation<typeof holdWorkflowV2>('holdWorkflowV2', {
         workflowId: holdWorkflowId(holdId),
@@ -126,6 +136,13 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
 
     release(holdId: number): Promise<HoldView> {
       return bounded(() => client.workflow.getHandle(holdWorkflowId(holdId)).executeUpdate(releaseHoldUpdate));
+    },
+
+    /** Moves the hold's expiry later; the workflow's validator and the database refuse with a FailureType. */
+    extend(holdId: number, request: ExtendRequest): Promise<HoldView> {
+      return bounded(() =>
+        client.workflow.getHandle(holdWorkflowId(holdId)).executeUpdate(extendHoldUpdate, { args: [request] }),
+      );
     },
 
     /** Tells the order's workflow its payment is settled; the database already holds the outcome. */

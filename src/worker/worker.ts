@@ -59,7 +59,12 @@ export async function createFlashSaleWorker(
 
   const workflowBundle =
     extras.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
-  const activities = createActivities({ db, cache, log });
+  const activities = createActivities({
+    db,
+    cache,
+    log,
+    events: { url: config.EVENTS_URL, secret: config.EVENTS_SECRET },
+  });
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -5,6 +5,7 @@ import {
   WorkflowIdReusePolicy,
   allHandlersFinished,
   condition,
+  getExternalWorkflowHandle,
   log,
   proxyActivities,
   proxyLocalActivities,
@@ -14,13 +15,28 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { holdStatusQuery, placeOrderUpdate, releaseHoldUpdate, reserveUpdate } from '../shared/messages';
+import { outboundEvent } from '../shared/events';
+import {
+  extendHoldUpdate,
+  holdEventsDeliveredSignal,
+  holdStatusQuery,
+  placeOrderUpdate,
+  releaseHoldUpdate,
+  reserveUpdate,
+} from '../shared/messages';
 import { orderRefusal, releaseRefusal } from '../shared/refusals';
-import { HoldStatusKey, OrderStatusKey, ProductIdKey } from '../shared/search-attributes';
-import { FailureType, type HoldState, type HoldStatus, type HoldWorkflowInput } from '../shared/types';
+import { HoldExpiresAtKey, HoldStatusKey, OrderStatusKey, ProductIdKey } from '../shared/search-attributes';
+import {
+  FailureType,
+  type ExtendRequest,
+  type HoldState,
+  type HoldStatus,
+  type HoldWorkflowInput,
+} from '../shared/types';
 import type { HoldView } from '../shared/views';
 import { orderWorkflowId } from '../shared/workflow-ids';
 import { orderWorkflow } from './order';
+import { Outbox } from './outbox';
 
 // The reservation runs as a local activity: it answers the waiting HTTP caller within one workflow task.
 const { reserveStock } = proxyLocalActivities<Activities>({
@@ -29,7 +45,7 @@ const { reserveStock } = proxyLocalActivities<Activities>({
   retry: { initialInterval: '50ms', maximumInterval: '1s' },
 });
 // A client's release and an order are scheduled activities: each retries without a cap on attempts.
-const { releaseHold, createOrder } = proxyActivities<Activities>({
+const { releaseHold, createOrder, extendHold } = proxyActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
@@ -55,6 +71,7 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
   let hold: HoldView | null = null;
   let rejection: ApplicationFailure | null = null;
   let orderId: number | null = null;
+  const outbox = new Outbox(input.events, () => describe());
 
   const facts = () => ({
     expiresAtMs: hold ? Date.parse(hold.hold_expires_at) : 0,
@@ -62,12 +79,24 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
     used: state === 'ORDERED' || state === 'ORDERING',
   });
   const refuse = (type: FailureType) => ApplicationFailure.create({ type, message: type, nonRetryable: true });
+  const describe = () => {
+    const until = hold ? `, expires ${hold.hold_expires_at}` : '';
+    const order = orderId ? `, order ${orderId}` : '';
+    setCurrentDetails(
+      `hold ${input.holdId}: ${input.quantity} × product ${input.productId} — ${state}${until}${order}${outbox.describe()}`,
+    );
+  };
   const enter = (next: HoldState) => {
     state = next;
     if (FINAL.includes(next)) upsertSearchAttributes([{ key: HoldStatusKey, value: next }]);
-    const until = hold ? `, expires ${hold.hold_expires_at}` : '';
-    const order = orderId ? `, order ${orderId}` : '';
-    setCurrentDetails(`hold ${input.holdId}: ${input.quantity} × product ${input.productId} — ${next}${until}${order}`);
+    describe();
+  };
+  // One change at a time: an order, a release or an extension arriving while an extension is in flight waits for it
+  // to settle, then is checked again against the hold as it is now.
+  const afterExtension = async (refusalOf: typeof orderRefusal) => {
+    await condition(() => state !== 'EXTENDING');
+    const refusal = refusalOf(facts(), Date.now());
+    if (refusal) throw refuse(refusal);
   };
   const settledOrAbsent = () => {
     if (state === 'RESERVING' || state === 'REJECTED') throw refuse(FailureType.HoldMissing);
@@ -84,6 +113,7 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
   setHandler(
     placeOrderUpdate,
     async () => {
+      if (state === 'EXTENDING') await afterExtension(orderRefusal);
       enter('ORDERING');
       let order;
       try {
@@ -96,6 +126,7 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
       orderId = order.id;
       hold = { ...hold!, used_at: order.created_at, updated_at: order.created_at };
       enter('ORDERED');
+      outbox.push(outboundEvent('order.created', order, order.created_at));
       await startOrderWorkflow(input, order.id, order.created_at);
       return order;
     },
@@ -111,11 +142,13 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
   setHandler(
     releaseHoldUpdate,
     async () => {
+      if (state === 'EXTENDING') await afterExtension(releaseRefusal);
       enter('RELEASING');
       const result = await releaseHold(input.holdId, 'released');
       hold = result.hold;
       if (result.released) {
         enter('RELEASED');
+        outbox.push(outboundEvent('hold.released', hold, hold.released_at ?? hold.updated_at));
         return hold;
       }
       enter('HELD');
@@ -125,6 +158,40 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
       validator: () => {
         settledOrAbsent();
         const refusal = releaseRefusal(facts(), Date.now());
+        if (refusal) throw refuse(refusal);
+      },
+    },
+  );
+
+  setHandler(
+    extendHoldUpdate,
+    async ({ seconds, maxTotalSeconds }) => {
+      if (state === 'EXTENDING') await afterExtension(orderRefusal);
+      enter('EXTENDING');
+      let extended: HoldView;
+      try {
+        extended = await extendHold({
+          holdId: input.holdId,
+          seconds,
+          maxTotalSeconds,
+          fromExpiresAt: hold!.hold_expires_at,
+        });
+      } catch (err) {
+        // Refused: the timer loop takes over again with the expiry the hold still has.
+        enter('HELD');
+        throw businessFailure(err) ?? err;
+      }
+      hold = extended;
+      upsertSearchAttributes([{ key: HoldExpiresAtKey, value: new Date(extended.hold_expires_at) }]);
+      enter('HELD');
+      return extended;
+    },
+    {
+      // Refused here, before anything is written to history, when the hold is not held any more (same order of
+      // reasons as an order: expired first); the activity decides the rest under the row lock.
+      validator: (_request: ExtendRequest) => {
+        settledOrAbsent();
+        const refusal = orderRefusal(facts(), Date.now());
         if (refusal) throw refuse(refusal);
       },
     },
@@ -140,10 +207,11 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
     return { state, hold, orderId, rejection: rejection.type ?? null };
   }
   enter('HELD');
+  outbox.push(outboundEvent('hold.created', hold, hold.created_at));
 
-  const expiresAtMs = Date.parse(hold.hold_expires_at);
   for (;;) {
-    const remaining = expiresAtMs - Date.now();
+    // Read again each time round: an extension moves it.
+    const remaining = Date.parse(hold.hold_expires_at) - Date.now();
     const moved =
       remaining > 0 &&
       (await condition(() => state !== 'HELD', remaining, {
@@ -153,12 +221,19 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
       // Marked before the release runs, so a late order is refused by the validator instead of racing it.
       enter('EXPIRED');
       hold = (await releaseExpiredHold(input.holdId, 'expired')).hold;
+      // Expired, whoever gave the stock back (this timer or the backup sweep).
+      outbox.push(outboundEvent('hold.expired', hold, hold.released_at ?? hold.updated_at));
       break;
     }
-    await condition(() => state !== 'ORDERING' && state !== 'RELEASING');
+    await condition(() => state !== 'ORDERING' && state !== 'RELEASING' && state !== 'EXTENDING');
     if (FINAL.includes(state)) break;
   }
   await condition(allHandlersFinished);
+  if (outbox.enabled) {
+    await outbox.drained();
+    // The order's events follow the hold's: its workflow delivers them once told these are out.
+    if (orderId !== null) await tellOrderHoldEventsAreOut(orderId);
+  }
   return { state, hold, orderId, rejection: null };
 }
 
@@ -167,6 +242,14 @@ function businessFailure(err: unknown): ApplicationFailure | null {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause;
   return null;
+}
+
+async function tellOrderHoldEventsAreOut(orderId: number) {
+  try {
+    await getExternalWorkflowHandle(orderWorkflowId(orderId)).signal(holdEventsDeliveredSignal);
+  } catch (err) {
+    log.error('order workflow not told that the hold events are out', { orderId, error: (err as Error).message });
+  }
 }
 
 async function startOrderWorkflow(input: HoldWorkflowInput, orderId: number, createdAt: string) {
@@ -181,6 +264,7 @@ async function startOrderWorkflow(input: HoldWorkflowInput, orderId: number, cre
           quantity: input.quantity,
           createdAt,
           paymentTimeoutSeconds: input.paymentTimeoutSeconds,
+          ...(input.events ? { events: { ...input.events, afterHold: true } } : {}),
         },
       ],
       // The order outlives its hold's workflow, which ends once the order exists.

@@ -72,7 +72,7 @@ export const orderSchemas = {
   OrderStatus: { type: 'string', enum: ['pending', 'completed', 'cancelled'] },
   Order: {
     type: 'object',
-    required: ['id', 'hold_id', 'status', 'payment_idempotency_key', 'created_at', 'updated_at'],
+    required: ['id', 'hold_id', 'status', 'payment_idempotency_key', 'refund_due', 'created_at', 'updated_at'],
     additionalProperties: false,
     properties: {
       id: schema('Id'),
@@ -81,6 +81,12 @@ export const orderSchemas = {
       payment_idempotency_key: {
         type: ['string', 'null'],
         description: 'The `event_id` of the payment event that settled the order; null while pending.',
+      },
+      refund_due: {
+        type: 'boolean',
+        description:
+          'A `paid` event came after the order had left `pending` (LATE_PAYMENT_POLICY) and its money is owed back; ' +
+          'false again once an operator closes the refund (`POST /api/admin/orders/{id}/refunded`).',
       },
       created_at: schema('Timestamp'),
       updated_at: schema('Timestamp'),

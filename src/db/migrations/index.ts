@@ -110,4 +110,33 @@ export const migrations: Migration[] = [
         'ALTER TABLE products DROP COLUMN stock_shards',
       ]),
   },
+  {
+    // The order's whole life (issue 13): late payment events are recorded beside the on-time ones (the unique event id
+    // still guards replays) and may leave a refund owed; a hold counts the seconds it was extended by; each outbound
+    // event's delivery is recorded so every API replica's /metrics reports the same figures.
+    name: '0003-order-life',
+    up: (qi) =>
+      run(qi, [
+        'ALTER TABLE payment_events ADD COLUMN late TINYINT(1) NOT NULL DEFAULT 0',
+        `ALTER TABLE orders ADD COLUMN refund_due_at DATETIME(3) NULL, ADD COLUMN refunded_at DATETIME(3) NULL,
+           ADD KEY orders_refund_due (refund_due_at, refunded_at)`,
+        'ALTER TABLE holds ADD COLUMN extended_seconds INT UNSIGNED NOT NULL DEFAULT 0',
+        `CREATE TABLE event_deliveries (
+          event_id VARCHAR(400) NOT NULL PRIMARY KEY,
+          type VARCHAR(32) NOT NULL,
+          status ENUM('retrying','delivered','undeliverable') NOT NULL,
+          attempts INT UNSIGNED NOT NULL,
+          last_error VARCHAR(255) NULL,
+          updated_at DATETIME(3) NOT NULL,
+          KEY event_deliveries_status (status)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      ]),
+    down: (qi) =>
+      run(qi, [
+        'DROP TABLE event_deliveries',
+        'ALTER TABLE holds DROP COLUMN extended_seconds',
+        'ALTER TABLE orders DROP KEY orders_refund_due, DROP COLUMN refunded_at, DROP COLUMN refund_due_at',
+        'ALTER TABLE payment_events DROP COLUMN late',
+      ]),
+  },
 ];
