@@ -21,6 +21,7 @@ import { ROOT, settings, wanted } from './lib/settings';
 import { cliVersion, startPrivateTemporal, terminateLeftovers } from './lib/temporal';
 import { progressDone, round, say } from './lib/util';
 import { contender, holdsBesideFloor, holdsSummary, shardedHolds } from './scenarios/holds';
+import { measureKnee } from './scenarios/knee';
 import { measureLevers } from './scenarios/levers';
 import { hotRowLimit } from './scenarios/limit';
 import { openHolds } from './scenarios/open';
@@ -91,6 +92,7 @@ async function main() {
   const limit = wanted('limit') ? await hotRowLimit(db) : 0;
   if (wanted('plain')) await plainBaseline(db);
   if (wanted('levers')) await measureLevers(db);
+  if (wanted('knee')) await measureKnee(db);
 
   const serviceScenarios = ['reads', 'soldout', 'holds', 'sale', 'storm', 'open'] as const;
   if (serviceScenarios.some(wanted)) {

@@ -99,10 +99,17 @@ export const configSchema = z
     WEBHOOK_SECRET: optionalSecret,
     ADMIN_TOKEN: optionalSecret,
     SWEEP_SCHEDULE_ID: z.string().min(1).default('flash-sale-sweep'),
-    /** Temporal calls one API process keeps in flight (holds, orders, releases); 0: no bound. Past it calls queue here. */
-    TEMPORAL_MAX_IN_FLIGHT: wholeNumber(100, 0, 100_000),
-    /** How long a call waits here for a slot before a clean 503 (nothing started in Temporal). */
-    TEMPORAL_QUEUE_TIMEOUT_MS: wholeNumber(5_000, 0, 600_000),
+    /**
+     * Temporal calls one API process keeps in flight (holds, orders, releases); 0: no bound. Past it calls queue here,
+     * first come first served. A dev server (one history shard) does its work one task at a time: more in flight only
+     * queues inside Temporal, where each waiting start costs more CPU (docs/performance.md, "The knee").
+     */
+    TEMPORAL_MAX_IN_FLIGHT: wholeNumber(16, 0, 100_000),
+    /**
+     * How long a call waits here for a slot before a clean 503 (nothing started in Temporal). Long enough for a sale's
+     * first burst to drain through the bound: a buyer in the queue keeps their place instead of retrying.
+     */
+    TEMPORAL_QUEUE_TIMEOUT_MS: wholeNumber(15_000, 0, 600_000),
     /** The sweep's own task queue (default `<TASK_QUEUE>-sweep`), so it never waits behind a storm of hold timers. */
     SWEEP_TASK_QUEUE: z.string().min(1).optional(),
     // Performance tuning (docs/performance.md measures each one; the defaults are the measured best on 2 cores).

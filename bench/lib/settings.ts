@@ -8,7 +8,8 @@ export const usage = `npm run bench -- [flags]
   --skip a,b            run all but these
   --duration S          seconds per load scenario (default 10, quick 3)
   --rounds N            how often the floor/service hold comparison repeats (default 2, quick 1)
-  --connections a,b     connection counts of that comparison (default 50,200,1000)
+  --connections a,b     connection counts of that comparison and of the knee (default 50,200,1000)
+  --in-flight a,b       the knee's bounds on Temporal calls in flight per API process (default 8,16,32,100)
   --holds N             open hold workflows for the "open" scenario (default 10000, quick 500)
   --storm N             holds in the expiry storm (default 10000, quick 300)
   --buyers N --units N  realistic sale (default 20000 buyers for 1000 units; quick 2000 for 100)
@@ -21,9 +22,20 @@ export const usage = `npm run bench -- [flags]
                         runs), instead of the one at TEMPORAL_ADDRESS
   --before-dist DIR     the "levers" scenario's build of the code before this work (default .run/bench/dist-before)`;
 
-export const SCENARIOS = ['limit', 'plain', 'reads', 'soldout', 'holds', 'sale', 'storm', 'open', 'levers'] as const;
+export const SCENARIOS = [
+  'limit',
+  'plain',
+  'reads',
+  'soldout',
+  'holds',
+  'sale',
+  'storm',
+  'open',
+  'levers',
+  'knee',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
-/** What a plain `npm run bench` runs; "levers" restarts Temporal several times and runs on its own. */
+/** What a plain `npm run bench` runs; "levers" and "knee" restart the service several times and run on their own. */
 const DEFAULT_SCENARIOS: ScenarioName[] = ['limit', 'plain', 'reads', 'soldout', 'holds', 'sale', 'storm', 'open'];
 
 const { values } = parseArgs({
@@ -35,6 +47,7 @@ const { values } = parseArgs({
     duration: { type: 'string' },
     rounds: { type: 'string' },
     connections: { type: 'string' },
+    'in-flight': { type: 'string' },
     holds: { type: 'string' },
     storm: { type: 'string' },
     buyers: { type: 'string' },
@@ -85,6 +98,7 @@ export const settings = {
   duration: num('duration', values.duration, 10, 3),
   rounds: num('rounds', values.rounds, 2, 1),
   connections: (list(values.connections) ?? ['50', '200', '1000']).map((c) => num('connections', c, 50)),
+  inFlight: (list(values['in-flight']) ?? ['8', '16', '32', '100']).map((c) => num('in-flight', c, 16)),
   openHolds: num('holds', values.holds, 10_000, 500),
   storm: num('storm', values.storm, 10_000, 300),
   buyers: num('buyers', values.buyers, 20_000, 2_000),
