@@ -20,13 +20,13 @@ import { run } from './lib/run-state';
 import { ROOT, settings, wanted } from './lib/settings';
 import { cliVersion, startPrivateTemporal, terminateLeftovers } from './lib/temporal';
 import { progressDone, round, say } from './lib/util';
-import { contender, holdsBesideFloor, holdsSummary, shardedHolds } from './scenarios/holds';
+import { contender, eagerBesideFloor, holdsBesideFloor, holdsSummary, shardedHolds } from './scenarios/holds';
 import { measureKnee } from './scenarios/knee';
 import { measureLevers } from './scenarios/levers';
 import { hotRowLimit } from './scenarios/limit';
 import { openHolds } from './scenarios/open';
 import { plainBaseline } from './scenarios/plain';
-import { startFloor, startService } from './scenarios/processes';
+import { startEagerFloor, startFloor, startService } from './scenarios/processes';
 import { realisticSale } from './scenarios/sale';
 import { cachedReads, soldOutAnswers } from './scenarios/service-basics';
 import { expiryStorm } from './scenarios/storm';
@@ -93,6 +93,11 @@ async function main() {
   if (wanted('plain')) await plainBaseline(db);
   if (wanted('levers')) await measureLevers(db);
   if (wanted('knee')) await measureKnee(db);
+  if (wanted('eager')) {
+    const [floor, eager] = [await startFloor(), await startEagerFloor()];
+    await eagerBesideFloor(db, await contender(db, 'floor', floor), await contender(db, 'floor', eager));
+    await Promise.all([floor.stop(), eager.stop()]);
+  }
 
   const serviceScenarios = ['reads', 'soldout', 'holds', 'sale', 'storm', 'open'] as const;
   if (serviceScenarios.some(wanted)) {

@@ -3,7 +3,12 @@
  * settings and activities; `api` is the least HTTP server that can start one (Update-with-Start, no admission
  * bound, no gate, no search attributes). Configured by the service's own environment variables.
  *
- *   node --import tsx bench/floor/main.ts worker|api
+ * `eager` is the eager-start variant, in one process: the HTTP server and a worker share one NativeConnection, a
+ * plain start asks for eager execution (the frontend refuses it inside Update-with-Start), and the reservation's
+ * result comes back in-process from the activity; when the server does not start eagerly the HTTP call waits on an
+ * update instead, like `api`.
+ *
+ *   node --import tsx bench/floor/main.ts worker|api|eager
  */
 import http from 'node:http';
 import { Client, Connection, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
@@ -18,69 +23,63 @@ import { createSequelize, hotPathPool } from '../../src/db/sequelize';
 import { createLogger } from '../../src/logger';
 import { reserveUpdate } from '../../src/shared/messages';
 import { workerTuning } from '../../src/worker/worker';
-import type { floorHoldWorkflow } from './workflows';
+import type { HoldView } from '../../src/shared/views';
+import { floorHoldWorkflow } from './workflows';
 
 const config = loadConfig(process.env);
 const log = createLogger(config.LOG_LEVEL, 'floor');
 const db = createSequelize({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, log });
 
-async function worker() {
+type Activities = ReturnType<typeof createActivities>;
+
+async function createFloorWorker(connection: NativeConnection, wrap = (a: Activities) => a) {
   hotPathPool(db, config.DATABASE_RESERVE_POOL_MAX);
   const cache = createProductCache(createRedis(config.REDIS_URL, log), log, {
     gateTtlSeconds: config.SOLD_OUT_GATE_TTL_SECONDS,
   });
   const w = await Worker.create({
-    connection: await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }),
+    connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
     workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: quiet }),
-    activities: createActivities({ db, cache, log }),
+    activities: wrap(createActivities({ db, cache, log })),
     ...workerTuning(config),
   });
   process.once('SIGTERM', () => w.shutdown());
-  await w.run();
+  return w;
+}
+
+async function worker() {
+  await (await createFloorWorker(await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }))).run();
   process.exit(0);
 }
 
-async function api() {
-  const client = new Client({
-    connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }),
-    namespace: config.TEMPORAL_NAMESPACE,
-  });
-  const nextHoldId = createHoldIdAllocator(db, config.HOLD_ID_BLOCK_SIZE);
-  const answer = (res: http.ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  };
+const holdInput = (holdId: number, productId: number, quantity: number) => ({
+  holdId,
+  productId,
+  quantity,
+  ttlSeconds: config.HOLD_TTL_SECONDS,
+  paymentTimeoutSeconds: config.PAYMENT_TIMEOUT_SECONDS,
+  expiresAt: new Date(Date.now() + config.HOLD_TTL_SECONDS * 1000).toISOString(),
+});
+
+const answer = (res: http.ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+};
+
+/** Serves POST /api/holds with `reserve`, mapping a business refusal to 400 and anything else to 503. */
+function serveHolds(reserve: (productId: number, quantity: number) => Promise<HoldView>) {
   const server = http.createServer(async (req, res) => {
     if (req.method !== 'POST' || req.url !== '/api/holds') return answer(res, 404, { message: 'Not found' });
     try {
       let raw = '';
       for await (const chunk of req) raw += chunk;
       const { product_id: productId, quantity } = JSON.parse(raw);
-      const holdId = await nextHoldId();
-      const start = new WithStartWorkflowOperation<typeof floorHoldWorkflow>('floorHoldWorkflow', {
-        workflowId: `floor-${holdId}`,
-        taskQueue: config.TASK_QUEUE,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        args: [
-          {
-            holdId,
-            productId,
-            quantity,
-            ttlSeconds: config.HOLD_TTL_SECONDS,
-            paymentTimeoutSeconds: config.PAYMENT_TIMEOUT_SECONDS,
-            expiresAt: new Date(Date.now() + config.HOLD_TTL_SECONDS * 1000).toISOString(),
-          },
-        ],
-      });
-      const hold = await client.withDeadline(Date.now() + config.TEMPORAL_CALL_TIMEOUT_MS, () =>
-        client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation: start }),
-      );
+      const hold = await reserve(productId, quantity);
       answer(res, 201, { status: 'success', data: { hold_id: hold.id, hold_expires_at: hold.hold_expires_at } });
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        return answer(res, 400, { status: 'error', message: err.cause.type });
-      }
+      const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
+      if (cause instanceof ApplicationFailure) return answer(res, 400, { status: 'error', message: cause.type });
       log.error({ err }, 'floor hold failed');
       answer(res, 503, { status: 'error', message: 'Service unavailable' });
     }
@@ -89,8 +88,77 @@ async function api() {
   process.once('SIGTERM', () => server.close(() => process.exit(0)));
 }
 
+async function eager() {
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  // The reservation's outcome, handed from the activity to the waiting HTTP call in this process.
+  const waiting = new Map<number, { resolve: (h: HoldView) => void; reject: (e: unknown) => void }>();
+  const w = await createFloorWorker(connection, (activities) => ({
+    ...activities,
+    async reserveStock(input) {
+      try {
+        const hold = await activities.reserveStock(input);
+        waiting.get(input.holdId)?.resolve(hold);
+        return hold;
+      } catch (err) {
+        waiting.get(input.holdId)?.reject(err);
+        throw err;
+      }
+    },
+  }));
+  void w.run();
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const nextHoldId = createHoldIdAllocator(db, config.HOLD_ID_BLOCK_SIZE);
+  let eagerStarts = 0;
+  let plainStarts = 0;
+  setInterval(() => log.warn({ eagerStarts, plainStarts }, 'floor eager starts'), 5_000).unref();
+  serveHolds(async (productId, quantity) => {
+    const holdId = await nextHoldId();
+    const outcome = new Promise<HoldView>((resolve, reject) => waiting.set(holdId, { resolve, reject }));
+    try {
+      const handle = await client.workflow.start(floorHoldWorkflow, {
+        workflowId: `floor-${holdId}`,
+        taskQueue: config.TASK_QUEUE,
+        args: [holdInput(holdId, productId, quantity)],
+        requestEagerStart: true,
+      });
+      if (handle.eagerlyStarted) {
+        eagerStarts++;
+        return await outcome;
+      }
+      // Not started eagerly: the task goes through matching, maybe to another worker; ask the workflow itself.
+      plainStarts++;
+      return await client.withDeadline(Date.now() + config.TEMPORAL_CALL_TIMEOUT_MS, () =>
+        handle.executeUpdate(reserveUpdate),
+      );
+    } finally {
+      waiting.delete(holdId);
+    }
+  });
+}
+
+async function api() {
+  const client = new Client({
+    connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }),
+    namespace: config.TEMPORAL_NAMESPACE,
+  });
+  const nextHoldId = createHoldIdAllocator(db, config.HOLD_ID_BLOCK_SIZE);
+  serveHolds(async (productId, quantity) => {
+    const holdId = await nextHoldId();
+    const start = new WithStartWorkflowOperation<typeof floorHoldWorkflow>('floorHoldWorkflow', {
+      workflowId: `floor-${holdId}`,
+      taskQueue: config.TASK_QUEUE,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [holdInput(holdId, productId, quantity)],
+    });
+    return client.withDeadline(Date.now() + config.TEMPORAL_CALL_TIMEOUT_MS, () =>
+      client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation: start }),
+    );
+  });
+}
+
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 const mode = process.argv[2];
 if (mode === 'worker') void worker();
 else if (mode === 'api') void api();
-else throw new Error('usage: bench/floor/main.ts worker|api');
+else if (mode === 'eager') void eager();
+else throw new Error('usage: bench/floor/main.ts worker|api|eager');

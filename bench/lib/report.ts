@@ -115,7 +115,9 @@ export function printTable(rows: ScenarioResult[], limit: number, targets: Targe
   const cpu = (r: ScenarioResult) => {
     const c = r.cpu_ms_per_ok;
     if (!c) return '';
-    const parts = ['api', 'plain', 'worker', 'temporal'].filter((k) => c[k] !== undefined).map((k) => c[k]);
+    const parts = ['api', 'plain', 'api+worker', 'worker', 'temporal']
+      .filter((k) => c[k] !== undefined)
+      .map((k) => c[k]);
     return parts.join(' + ');
   };
   const body = rows.map((r) => [

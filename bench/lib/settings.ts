@@ -33,9 +33,10 @@ export const SCENARIOS = [
   'open',
   'levers',
   'knee',
+  'eager',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
-/** What a plain `npm run bench` runs; "levers" and "knee" restart the service several times and run on their own. */
+/** What a plain `npm run bench` runs; "levers", "knee" and "eager" are asked for by name (--only). */
 const DEFAULT_SCENARIOS: ScenarioName[] = ['limit', 'plain', 'reads', 'soldout', 'holds', 'sale', 'storm', 'open'];
 
 const { values } = parseArgs({

@@ -94,7 +94,9 @@ export function terminateLeftovers() {
     say(`Could not delete the run's sweep schedule ${settings.sweepSchedule}`);
   }
   try {
-    const queues = [settings.taskQueue, floorTaskQueue].map((q) => `TaskQueue = '${q}'`).join(' OR ');
+    const queues = [settings.taskQueue, floorTaskQueue, `${floorTaskQueue}-eager`]
+      .map((q) => `TaskQueue = '${q}'`)
+      .join(' OR ');
     const query = `(${queues}) AND ExecutionStatus = 'Running'`;
     execFileSync(bin, ['workflow', 'terminate', ...base, '--query', query, '--reason', 'bench run finished', '--yes'], {
       stdio: 'ignore',

@@ -89,3 +89,17 @@ export async function shardedHolds(db: Pool, service: Running) {
   r.title = `Service: holds while stock lasts, ${settings.shards} stock shards`;
   say(`  sharded: ${r.ok_per_second}/s`);
 }
+
+/**
+ * Eager workflow start, measured as an option: the floor as two processes (Update-with-Start) against the floor in
+ * one process with a shared NativeConnection and `requestEagerStart`, alternating, at 50 connections.
+ */
+export async function eagerBesideFloor(db: Pool, floor: Contender, eager: Contender) {
+  for (let i = 1; i <= settings.rounds; i++) {
+    for (const c of i % 2 === 1 ? [floor, eager] : [eager, floor]) {
+      const r = await holdRun(db, c, 50, i, c === eager ? '-eager' : '-two-processes');
+      r.title =
+        c === eager ? 'Temporal floor, eager start (one process)' : 'Temporal floor, Update-with-Start (two processes)';
+    }
+  }
+}
