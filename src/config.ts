@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { resolveTemporalEnv, TEMPORAL_ALIASES, TemporalProfileError } from './temporal/envconfig';
 
 /**
  * A whole number written in decimal digits only: "1e3", "0x10", "5.0" or " " are bad values, not numbers
@@ -19,6 +20,7 @@ const optionalSecret = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v));
+const optionalFile = optionalSecret.refine((p) => !p || existsSync(p), 'file not found');
 
 /** `*` alone, or a comma list of origins (`https://shop.example.com`, scheme and host, no path); empty: no CORS. */
 const corsOrigins = z
@@ -89,13 +91,25 @@ export const configSchema = z
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TASK_QUEUE: z.string().min(1).default('flash-sale'),
     TEMPORAL_CALL_TIMEOUT_MS: positiveInt(10_000),
-    /** mTLS to a real cluster: client certificate and key (PEM paths), optional CA and server name. */
-    TEMPORAL_TLS_CERT_PATH: optionalSecret.refine((p) => !p || existsSync(p), 'file not found'),
-    TEMPORAL_TLS_KEY_PATH: optionalSecret.refine((p) => !p || existsSync(p), 'file not found'),
-    TEMPORAL_TLS_CA_PATH: optionalSecret.refine((p) => !p || existsSync(p), 'file not found'),
-    TEMPORAL_TLS_SERVER_NAME: optionalSecret,
-    /** Temporal Cloud API key (implies TLS). */
+    // Temporal's standard connection settings, shared with the temporal CLI (src/temporal/envconfig.ts): a profile
+    // of its TOML file fills in what the environment does not set.
+    TEMPORAL_CONFIG_FILE: optionalFile,
+    TEMPORAL_PROFILE: optionalSecret,
+    /** Temporal Cloud API key (turns TLS on unless TEMPORAL_TLS=false). */
     TEMPORAL_API_KEY: optionalSecret,
+    /** `true` or `false`; unset: on when any other TLS setting or an API key is given. */
+    TEMPORAL_TLS: z
+      .enum(['true', 'false', '1', '0'], { errorMap: () => ({ message: 'must be true or false' }) })
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+    /** mTLS to a real cluster: client certificate and key (PEM, as a file or as the text itself), CA, server name. */
+    TEMPORAL_TLS_CLIENT_CERT_PATH: optionalFile,
+    TEMPORAL_TLS_CLIENT_CERT_DATA: optionalSecret,
+    TEMPORAL_TLS_CLIENT_KEY_PATH: optionalFile,
+    TEMPORAL_TLS_CLIENT_KEY_DATA: optionalSecret,
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: optionalFile,
+    TEMPORAL_TLS_SERVER_CA_CERT_DATA: optionalSecret,
+    TEMPORAL_TLS_SERVER_NAME: optionalSecret,
     WEBHOOK_SECRET: optionalSecret,
     ADMIN_TOKEN: optionalSecret,
     SWEEP_SCHEDULE_ID: z.string().min(1).default('flash-sale-sweep'),
@@ -172,15 +186,26 @@ export const configSchema = z
     HOLD_MAX_EXTENSION_SECONDS: wholeNumber(0, 0, 7 * 86_400),
   })
   .superRefine((c, ctx) => {
-    if (!c.TEMPORAL_TLS_CERT_PATH !== !c.TEMPORAL_TLS_KEY_PATH) {
+    const cert = c.TEMPORAL_TLS_CLIENT_CERT_PATH ?? c.TEMPORAL_TLS_CLIENT_CERT_DATA;
+    const key = c.TEMPORAL_TLS_CLIENT_KEY_PATH ?? c.TEMPORAL_TLS_CLIENT_KEY_DATA;
+    if (!cert !== !key) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
-        path: [c.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'],
-        message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
+        path: [cert ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH'],
+        message: 'a client certificate and its key go together (each as _PATH or _DATA)',
       });
     }
     if (c.EVENTS_URL && !c.EVENTS_SECRET) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['EVENTS_SECRET'], message: 'is required with EVENTS_URL' });
+    }
+    for (const item of ['CLIENT_CERT', 'CLIENT_KEY', 'SERVER_CA_CERT'] as const) {
+      if (c[`TEMPORAL_TLS_${item}_PATH`] && c[`TEMPORAL_TLS_${item}_DATA`]) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [`TEMPORAL_TLS_${item}_DATA`],
+          message: `give TEMPORAL_TLS_${item}_PATH or TEMPORAL_TLS_${item}_DATA, not both`,
+        });
+      }
     }
     if (c.NODE_ENV === 'production' && !c.WEBHOOK_SECRET) {
       ctx.addIssue({
@@ -200,18 +225,48 @@ export class ConfigError extends Error {}
 
 const EMPTY_IS_A_VALUE = new Set(['WORKER_METRICS_ADDRESS']);
 
-/** Parses the environment once; a bad value stops start-up with a message naming the variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // An empty variable (`PORT=` in a compose file) means "not set": the default applies, never 0 or "";
-  // except where empty is a documented value of its own (it turns the metrics endpoint off).
-  const given = Object.fromEntries(
-    Object.entries(env).filter(([k, v]) => v !== undefined && (v !== '' || EMPTY_IS_A_VALUE.has(k))),
+/** The variables given: an empty one (`PORT=` in a compose file) means "not set", so the default applies. */
+function givenVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  // Except where empty is a documented value of its own (it turns the metrics endpoint off).
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (e): e is [string, string] => e[1] !== undefined && (e[1] !== '' || EMPTY_IS_A_VALUE.has(e[0])),
+    ),
   );
-  const result = configSchema.safeParse(given);
+}
+
+/** Settings given under names that still work for one release: one line each, for the start-up log. */
+export function configWarnings(env: NodeJS.ProcessEnv = process.env): string[] {
+  const given = givenVariables(env);
+  return Object.entries(TEMPORAL_ALIASES)
+    .filter(([alias]) => given[alias] !== undefined)
+    .map(([alias, standard]) =>
+      given[standard] === undefined
+        ? `${alias} is deprecated and will be removed in the next release: use ${standard}`
+        : `${alias} is ignored: ${standard} is set (and ${alias} will be removed in the next release)`,
+    );
+}
+
+/**
+ * Parses the environment once; a bad value stops start-up with a message naming the variable. Temporal's connection
+ * settings also come from a profile of the temporal CLI's config file, for those the environment does not set.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  let resolved;
+  try {
+    resolved = resolveTemporalEnv(givenVariables(env));
+  } catch (err) {
+    if (err instanceof TemporalProfileError)
+      throw new ConfigError(`Invalid configuration:\n  ${err.variable}: ${err.message}`);
+    throw err;
+  }
+  const result = configSchema.safeParse(resolved.env);
   if (!result.success) {
     const byVariable = new Map<string, string[]>();
     for (const i of result.error.issues) {
-      const name = i.path.join('.') || 'environment';
+      const variable = i.path.join('.');
+      const origin = resolved.origins[variable];
+      const name = (variable || 'environment') + (origin ? ` (${origin})` : '');
       const messages = byVariable.get(name) ?? [];
       if (!messages.includes(i.message)) messages.push(i.message);
       byVariable.set(name, messages);

@@ -1,10 +1,11 @@
-import { loadConfig } from '../config';
+import { configWarnings, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { startApi } from './server';
 
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, 'api');
+  for (const warning of configWarnings()) log.warn(warning);
   const api = await startApi(config, log);
   const stop = (signal: string) => {
     log.info({ signal }, 'shutting down');

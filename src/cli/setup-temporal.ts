@@ -2,7 +2,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config';
+import { configWarnings, loadConfig } from '../config';
 import { searchAttributeDefinitions } from '../shared/search-attributes';
 import { temporalConnectionSettings } from '../temporal/options';
 
@@ -26,7 +26,8 @@ Creates TEMPORAL_NAMESPACE (retention N days, default 3) unless it exists, and r
 ${Object.entries(searchAttributeDefinitions)
   .map(([name, type]) => `${name} (${type})`)
   .join(', ')}.
-Connection settings come from the environment, as for the API and the worker (see README, Configuration).`;
+Connection settings come from the environment and the temporal CLI's config file (TEMPORAL_PROFILE), as for the
+API and the worker (docs/configuration.md).`;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -84,6 +85,7 @@ async function main() {
     process.exit(2);
   }
   const config = loadConfig();
+  for (const warning of configWarnings()) process.stderr.write(`warning: ${warning}\n`);
   const connection = await Connection.connect({ ...temporalConnectionSettings(config), connectTimeout: 10_000 });
   try {
     say(`Temporal at ${config.TEMPORAL_ADDRESS}`);

@@ -1,5 +1,5 @@
 import { Runtime } from '@temporalio/worker';
-import { loadConfig, sweepTaskQueue } from '../config';
+import { configWarnings, loadConfig, sweepTaskQueue } from '../config';
 import { createLogger } from '../logger';
 import { temporalLogger } from './temporal-logger';
 import { createFlashSaleWorker } from './worker';
@@ -8,6 +8,7 @@ import { createFlashSaleWorker } from './worker';
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, 'worker');
+  for (const warning of configWarnings()) log.warn(warning);
   Runtime.install({
     logger: temporalLogger(log),
     shutdownSignals: ['SIGINT', 'SIGTERM'],
