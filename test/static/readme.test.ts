@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { configSchema } from '../../src/config';
+import { openApiDocument } from '../../src/api/openapi';
 import { searchAttributeDefinitions } from '../../src/shared/search-attributes';
 
 /** The README and docs/ agree with the code they describe: the configuration reference, commands, links, size. */
@@ -46,6 +47,22 @@ describe('docs/configuration.md', () => {
     const keys = Object.keys(configSchema.innerType().shape);
     expect([...rows.keys()].sort()).toEqual([...keys].sort());
     for (const key of keys) expect(`${key} ${rows.get(key)}`).toBe(`${key} ${expectedDefault(key)}`);
+  });
+});
+
+describe('docs/api.md', () => {
+  it('has a row for every operation of the OpenAPI document', () => {
+    const api = read('docs/api.md');
+    const methods = ['get', 'put', 'post', 'delete', 'patch'];
+    for (const [route, operations] of Object.entries(openApiDocument.paths as Record<string, object>)) {
+      if (route === '/docs/{asset}') continue; // Swagger UI's own files, behind GET /docs
+      for (const method of Object.keys(operations).filter((m) => methods.includes(m))) {
+        const operation = `${method.toUpperCase()} ${route}`;
+        expect(
+          `${operation}: ${api.includes(`\`${operation}`) ? 'documented' : 'add a row to the Endpoints table'}`,
+        ).toBe(`${operation}: documented`);
+      }
+    }
   });
 });
 
