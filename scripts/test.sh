@@ -12,6 +12,7 @@ export TEMPORAL_NAMESPACE="${TEST_TEMPORAL_NAMESPACE:-flash-sale-test}"
 
 ensure_node_modules
 ensure_temporal_cli
+ensure_temporal_test_server
 ensure_schemathesis
 ensure_chromium
 check_services

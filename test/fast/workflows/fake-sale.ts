@@ -1,0 +1,182 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Activities } from '../../../src/activities';
+import type { ReleaseResult } from '../../../src/activities/stock';
+import { orderRefusal } from '../../../src/shared/refusals';
+import { FailureType, type HoldWorkflowInput, type SweepInput } from '../../../src/shared/types';
+import type { HoldView, OrderStatus, OrderView } from '../../../src/shared/views';
+
+type StubbedActivities = Pick<
+  Activities,
+  'reserveStock' | 'releaseHold' | 'createOrder' | 'cancelUnpaidOrder' | 'sweepExpired'
+>;
+
+/**
+ * The database's rules in memory, for stub activities: every change is a conditional transition, as in
+ * src/db/transitions.ts, so a release, an expiry, the sweep and an order can race and stock still moves once.
+ * `now` is the test server's clock (time skips), not the wall clock.
+ */
+export function createFakeSale(now: () => Promise<number>, stock = 100) {
+  const state = {
+    available: stock,
+    holds: new Map<number, HoldView>(),
+    orders: new Map<number, OrderView>(),
+    /** Every activity call, in order: `release 7 expired -> true`. */
+    calls: [] as string[],
+  };
+  let nextOrderId = 1;
+  /** Work that commits just before a hold's next release does (another path winning the race). */
+  const beforeRelease = new Map<number, () => Promise<unknown>>();
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  const activities: StubbedActivities = {
+    async reserveStock(input: HoldWorkflowInput): Promise<HoldView> {
+      const t = await now();
+      state.calls.push(`reserve ${input.holdId}`);
+      const existing = state.holds.get(input.holdId);
+      if (existing) return existing;
+      if (input.quantity > state.available) {
+        throw ApplicationFailure.nonRetryable('insufficient stock', FailureType.InsufficientStock, {
+          available: state.available,
+        });
+      }
+      state.available -= input.quantity;
+      const hold: HoldView = {
+        id: input.holdId,
+        product_id: input.productId,
+        quantity: input.quantity,
+        hold_expires_at: input.expiresAt ?? iso(t + input.ttlSeconds * 1000),
+        released_at: null,
+        used_at: null,
+        created_at: iso(t),
+        updated_at: iso(t),
+      };
+      state.holds.set(hold.id, hold);
+      return hold;
+    },
+
+    async releaseHold(holdId: number, reason: 'expired' | 'released' | 'sweep'): Promise<ReleaseResult> {
+      const first = beforeRelease.get(holdId);
+      beforeRelease.delete(holdId);
+      await first?.();
+      const released = releaseOnce(holdId, await now());
+      state.calls.push(`release ${holdId} ${reason} -> ${released}`);
+      return { released, hold: state.holds.get(holdId)! };
+    },
+
+    async createOrder(holdId: number): Promise<OrderView> {
+      const t = await now();
+      const hold = state.holds.get(holdId);
+      if (!hold) throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, FailureType.HoldMissing);
+      const existing = [...state.orders.values()].find((o) => o.hold_id === holdId);
+      if (existing) return existing;
+      const refusal = orderRefusal(
+        {
+          expiresAtMs: Date.parse(hold.hold_expires_at),
+          released: hold.released_at !== null,
+          used: hold.used_at !== null,
+        },
+        t,
+      );
+      state.calls.push(`order ${holdId} -> ${refusal ?? 'ok'}`);
+      if (refusal) throw ApplicationFailure.nonRetryable(`hold ${holdId} cannot be ordered`, refusal);
+      hold.used_at = hold.updated_at = iso(t);
+      const order: OrderView = {
+        id: nextOrderId++,
+        hold_id: holdId,
+        status: 'pending',
+        payment_idempotency_key: null,
+        refund_due: false,
+        created_at: iso(t),
+        updated_at: iso(t),
+      };
+      state.orders.set(order.id, order);
+      return order;
+    },
+
+    async cancelUnpaidOrder(orderId: number, holdId: number): Promise<OrderStatus> {
+      const order = state.orders.get(orderId)!;
+      const cancelled = order.status === 'pending';
+      if (cancelled) {
+        const t = await now();
+        order.status = 'cancelled';
+        order.updated_at = iso(t);
+        returnStock(holdId, t);
+      }
+      state.calls.push(`cancel ${orderId} -> ${cancelled}`);
+      return order.status;
+    },
+
+    async sweepExpired({ graceSeconds }: SweepInput) {
+      const cutoff = (await now()) - graceSeconds * 1000;
+      let holdsReleased = 0;
+      for (const h of state.holds.values()) {
+        if (Date.parse(h.hold_expires_at) < cutoff && releaseOnce(h.id, cutoff)) holdsReleased++;
+      }
+      state.calls.push(`sweep -> ${holdsReleased}`);
+      return { holdsReleased, ordersCancelled: 0 };
+    },
+  };
+
+  /** `released_at IS NULL AND used_at IS NULL`: only one release of a hold ever gives its stock back. */
+  function releaseOnce(holdId: number, t: number): boolean {
+    const hold = state.holds.get(holdId);
+    if (!hold || hold.released_at !== null || hold.used_at !== null) return false;
+    returnStock(holdId, t);
+    return true;
+  }
+
+  function returnStock(holdId: number, t: number) {
+    const hold = state.holds.get(holdId)!;
+    hold.released_at = hold.updated_at = iso(t);
+    state.available += hold.quantity;
+  }
+
+  /** Conservation: the stock not held or sold, plus what holds and live orders keep, is what there was. */
+  const unitsAccountedFor = () =>
+    state.available +
+    [...state.holds.values()].filter((h) => h.released_at === null).reduce((n, h) => n + h.quantity, 0);
+
+  /** A held hold in the database only (its workflow gone: terminated, or its history lost). */
+  function seedHold(holdId: number, quantity: number, expiresAtMs: number): HoldView {
+    const at = iso(expiresAtMs - 60_000);
+    state.available -= quantity;
+    const hold: HoldView = {
+      id: holdId,
+      product_id: 1,
+      quantity,
+      hold_expires_at: iso(expiresAtMs),
+      released_at: null,
+      used_at: null,
+      created_at: at,
+      updated_at: at,
+    };
+    state.holds.set(holdId, hold);
+    return hold;
+  }
+
+  /** A hold and its pending order, as the hold's workflow leaves them when it starts the order's workflow. */
+  function seedOrder(holdId: number, quantity: number, createdAtMs: number): OrderView {
+    const hold = seedHold(holdId, quantity, createdAtMs + 60_000);
+    hold.used_at = hold.updated_at = iso(createdAtMs);
+    const order: OrderView = {
+      id: nextOrderId++,
+      hold_id: holdId,
+      status: 'pending',
+      payment_idempotency_key: null,
+      refund_due: false,
+      created_at: iso(createdAtMs),
+      updated_at: iso(createdAtMs),
+    };
+    state.orders.set(order.id, order);
+    return order;
+  }
+
+  /** Runs `work` (e.g. the sweep) right before the next release of this hold, so that it gets there first. */
+  function beforeNextRelease(holdId: number, work: () => Promise<unknown>) {
+    beforeRelease.set(holdId, work);
+  }
+
+  return { state, activities, unitsAccountedFor, seedHold, seedOrder, beforeNextRelease };
+}
+
+export type FakeSale = ReturnType<typeof createFakeSale>;

@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { searchAttributeDefinitions } from '../../../src/shared/search-attributes';
+
+const DEFAULT_SERVER = path.resolve(__dirname, '../../../.run/test-server/bin/temporal-test-server');
+
+/**
+ * Temporal's time-skipping test server: timers fire as soon as nothing else is running, so a rule about a 2-minute
+ * hold or a 15-minute payment timeout is checked in milliseconds. scripts/test-fast.sh installs it.
+ */
+export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const serverPath = process.env.TEMPORAL_TEST_SERVER ?? DEFAULT_SERVER;
+  if (!existsSync(serverPath)) {
+    throw new Error(`no Temporal test server at ${serverPath}: run \`npm run test:fast\` once, it installs it`);
+  }
+  try {
+    // Activity refusals are expected here; only errors are worth printing.
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+    });
+  } catch {
+    // Installed by an earlier test file in this process.
+  }
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: serverPath } },
+  });
+  // The workflows write the same search attributes as in production; the test server must know them too.
+  const types = temporal.api.enums.v1.IndexedValueType;
+  const indexed = {
+    Keyword: types.INDEXED_VALUE_TYPE_KEYWORD,
+    Int: types.INDEXED_VALUE_TYPE_INT,
+    Datetime: types.INDEXED_VALUE_TYPE_DATETIME,
+  };
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      Object.entries(searchAttributeDefinitions).map(([name, type]) => [name, indexed[type]]),
+    ),
+  });
+  return env;
+}
+
+/** A worker on the environment with the bundle built once per run (test/fast/global-setup.ts) and stub activities. */
+export function createTestWorker(env: TestWorkflowEnvironment, taskQueue: string, activities: object) {
+  return Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+    activities,
+  });
+}

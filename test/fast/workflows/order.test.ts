@@ -1,0 +1,90 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { paymentSettledSignal } from '../../../src/shared/messages';
+import type { OrderWorkflowInput } from '../../../src/shared/types';
+import type { OrderView } from '../../../src/shared/views';
+import { orderWorkflowId } from '../../../src/shared/workflow-ids';
+import type { orderWorkflow } from '../../../src/workflows/order';
+import { createFakeSale, type FakeSale } from './fake-sale';
+import { createTestWorker, startTimeSkippingEnv } from './harness';
+
+const TASK_QUEUE = 'fast-orders';
+const PAYMENT_TIMEOUT_SECONDS = 900;
+
+let env: TestWorkflowEnvironment;
+let sale: FakeSale;
+let worker: Worker;
+let running: Promise<void>;
+let nextHoldId = 1;
+
+beforeAll(async () => {
+  env = await startTimeSkippingEnv();
+  sale = createFakeSale(() => env.currentTimeMs(), 1_000);
+  worker = await createTestWorker(env, TASK_QUEUE, sale.activities);
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+/** An order placed `ageMs` ago, and its workflow started as the hold's workflow starts it. */
+async function startOrder(ageMs = 0) {
+  const createdAtMs = (await env.currentTimeMs()) - ageMs;
+  const order = sale.seedOrder(nextHoldId++, 2, createdAtMs);
+  const input: OrderWorkflowInput = {
+    orderId: order.id,
+    holdId: order.hold_id,
+    productId: 1,
+    quantity: 2,
+    createdAt: order.created_at,
+    paymentTimeoutSeconds: PAYMENT_TIMEOUT_SECONDS,
+  };
+  const handle = await env.client.workflow.start<typeof orderWorkflow>('orderWorkflow', {
+    workflowId: orderWorkflowId(order.id),
+    taskQueue: TASK_QUEUE,
+    args: [input],
+  });
+  return { order, handle };
+}
+
+const cancelsOf = (order: OrderView) => sale.state.calls.filter((c) => c.startsWith(`cancel ${order.id} `));
+
+test('no payment within the timeout: the order is cancelled at its deadline and the stock comes back', async () => {
+  const { order, handle } = await startOrder();
+  const before = sale.unitsAccountedFor();
+
+  const result = await handle.result(); // fifteen minutes, skipped
+  expect(result).toMatchObject({ orderId: order.id, status: 'cancelled', eventId: null });
+  const deadline = Date.parse(order.created_at) + PAYMENT_TIMEOUT_SECONDS * 1000;
+  const cancelledAt = Date.parse(sale.state.orders.get(order.id)!.updated_at);
+  expect(cancelledAt).toBeGreaterThanOrEqual(deadline);
+  expect(cancelledAt - deadline).toBeLessThan(5_000);
+  expect(sale.state.holds.get(order.hold_id)!.released_at).not.toBeNull();
+  expect(cancelsOf(order)).toEqual([`cancel ${order.id} -> true`]);
+  expect(sale.unitsAccountedFor()).toBe(before - 0); // the units moved from the order back to available
+});
+
+test('paid before the timeout: the order completes and nothing is cancelled', async () => {
+  const { order, handle } = await startOrder();
+  await env.sleep((PAYMENT_TIMEOUT_SECONDS - 1) * 1000);
+  // The webhook has settled the order in the database; the signal only lets the workflow finish now.
+  await handle.signal(paymentSettledSignal, { eventId: 'evt-1', paymentStatus: 'paid', orderStatus: 'completed' });
+  expect(await handle.result()).toMatchObject({ status: 'completed', eventId: 'evt-1' });
+  expect(cancelsOf(order)).toEqual([]);
+});
+
+test('signals arrive at least once: only the first settlement counts', async () => {
+  const { handle } = await startOrder();
+  await handle.signal(paymentSettledSignal, { eventId: 'evt-2', paymentStatus: 'failed', orderStatus: 'cancelled' });
+  await handle.signal(paymentSettledSignal, { eventId: 'evt-3', paymentStatus: 'paid', orderStatus: 'completed' });
+  expect(await handle.result()).toMatchObject({ status: 'cancelled', eventId: 'evt-2' });
+});
+
+test('an order whose deadline has passed when its workflow starts is cancelled at once', async () => {
+  const { order, handle } = await startOrder((PAYMENT_TIMEOUT_SECONDS + 60) * 1000);
+  expect(await handle.result()).toMatchObject({ status: 'cancelled' });
+  expect(cancelsOf(order)).toEqual([`cancel ${order.id} -> true`]);
+});

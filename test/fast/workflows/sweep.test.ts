@@ -1,0 +1,86 @@
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { reserveUpdate } from '../../../src/shared/messages';
+import type { HoldWorkflowInput, SweepInput } from '../../../src/shared/types';
+import { holdWorkflowId } from '../../../src/shared/workflow-ids';
+import type { holdWorkflowV2 } from '../../../src/workflows/hold';
+import type { sweepWorkflow } from '../../../src/workflows/sweep';
+import { createFakeSale, type FakeSale } from './fake-sale';
+import { createTestWorker, startTimeSkippingEnv } from './harness';
+
+const TASK_QUEUE = 'fast-sweep';
+const TTL_SECONDS = 120;
+const SWEEP: SweepInput = { graceSeconds: 30, paymentTimeoutSeconds: 900, batchSize: 500 };
+
+let env: TestWorkflowEnvironment;
+let sale: FakeSale;
+let worker: Worker;
+let running: Promise<void>;
+const callsFor = (holdId: number) =>
+  sale.state.calls.filter((c) => c.startsWith('sweep') || c.split(' ')[1] === String(holdId));
+
+beforeAll(async () => {
+  env = await startTimeSkippingEnv();
+  sale = createFakeSale(() => env.currentTimeMs(), 100);
+  worker = await createTestWorker(env, TASK_QUEUE, sale.activities);
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+test("the sweep and a hold's timer race for one expiry: the stock comes back once", async () => {
+  const holdId = 1;
+  const now = await env.currentTimeMs();
+  const input: HoldWorkflowInput = {
+    holdId,
+    productId: 1,
+    quantity: 7,
+    ttlSeconds: TTL_SECONDS,
+    paymentTimeoutSeconds: 900,
+    expiresAt: new Date(now + TTL_SECONDS * 1000).toISOString(),
+  };
+  const start = new WithStartWorkflowOperation<typeof holdWorkflowV2>('holdWorkflowV2', {
+    workflowId: holdWorkflowId(holdId),
+    taskQueue: TASK_QUEUE,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  await env.client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation: start });
+  const total = sale.unitsAccountedFor();
+  const available = sale.state.available;
+
+  // The sweep commits just before the hold's own expiry release does (a timer queued behind a storm).
+  sale.beforeNextRelease(holdId, () => sale.activities.sweepExpired({ ...SWEEP, graceSeconds: 0 }));
+
+  const result = await (await start.workflowHandle()).result();
+  // The timer's release found the stock already back: nothing is given back twice.
+  expect(result.state).toBe('EXPIRED');
+  expect(callsFor(holdId)).toEqual([`reserve ${holdId}`, 'sweep -> 1', `release ${holdId} expired -> false`]);
+  expect(sale.unitsAccountedFor()).toBe(total);
+  expect(sale.state.available).toBe(available + 7);
+});
+
+test('a Schedule run releases the holds whose timers are gone, past the grace, and never one twice', async () => {
+  const now = await env.currentTimeMs();
+  const before = sale.unitsAccountedFor();
+  sale.seedHold(100, 4, now - (SWEEP.graceSeconds + 1) * 1000); // lapsed beyond the grace
+  sale.seedHold(101, 2, now - 1_000); // lapsed, but within the grace: its own timer may still come
+  const run = (n: number) =>
+    env.client.workflow.execute<typeof sweepWorkflow>('sweepWorkflow', {
+      workflowId: `flash-sale-sweep-run-${n}`,
+      taskQueue: TASK_QUEUE,
+      args: [SWEEP],
+    });
+  expect(await run(1)).toEqual({ holdsReleased: 1, ordersCancelled: 0 });
+  expect(sale.state.holds.get(100)!.released_at).not.toBeNull();
+  expect(sale.state.holds.get(101)!.released_at).toBeNull();
+  // Time skips while the test awaits a run: hold 101's grace may have passed by the next one. 100 never comes twice.
+  const second = await run(2);
+  expect(second.holdsReleased).toBe(sale.state.holds.get(101)!.released_at === null ? 0 : 1);
+  expect(sale.unitsAccountedFor()).toBe(before);
+});
