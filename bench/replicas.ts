@@ -30,7 +30,13 @@ const TEMPORAL_CLI = process.env.TEMPORAL_CLI ?? path.join(ROOT, '.run/tools/bin
 const DATABASE_URL = process.env.REPLICAS_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/flash_sale_bench_replicas';
 const REDIS_URL = process.env.REPLICAS_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
 const NAMESPACE = 'flash-sale-bench';
-const SEARCH_ATTRIBUTES = ['HoldStatus=Keyword', 'OrderStatus=Keyword', 'ProductId=Int', 'HoldExpiresAt=Datetime'];
+const SEARCH_ATTRIBUTES = [
+  'HoldStatus=Keyword',
+  'OrderStatus=Keyword',
+  'ProductId=Int',
+  'HoldExpiresAt=Datetime',
+  'CustomerId=Keyword',
+];
 
 const args = parseArgs(process.argv.slice(2));
 if (args.has('help')) {

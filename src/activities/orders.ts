@@ -11,6 +11,7 @@ import type { ActivityDeps } from './deps';
 
 interface LockedHold {
   product_id: number;
+  customer_id: string | null;
   hold_expires_at: Date;
   released_at: Date | null;
   used_at: Date | null;
@@ -33,7 +34,7 @@ export function createOrderActivities({ db, cache, log }: ActivityDeps) {
         // this row's lock, so a plain read after taking it sees any that exists.
         const hold = await selectOne<LockedHold>(
           db,
-          'SELECT product_id, hold_expires_at, released_at, used_at FROM holds WHERE id = :holdId FOR UPDATE',
+          'SELECT product_id, customer_id, hold_expires_at, released_at, used_at FROM holds WHERE id = :holdId FOR UPDATE',
           { holdId },
           t,
         );
@@ -60,8 +61,13 @@ export function createOrderActivities({ db, cache, log }: ActivityDeps) {
           type: QueryTypes.UPDATE,
         });
         const [insertId] = await db.query(
-          `INSERT INTO orders (hold_id, status, created_at, updated_at) VALUES (:holdId, 'pending', :now, :now)`,
-          { replacements: { holdId, now: sqlTime(now) }, transaction: t, type: QueryTypes.INSERT },
+          `INSERT INTO orders (hold_id, customer_id, status, created_at, updated_at)
+           VALUES (:holdId, :customerId, 'pending', :now, :now)`,
+          {
+            replacements: { holdId, customerId: hold.customer_id, now: sqlTime(now) },
+            transaction: t,
+            type: QueryTypes.INSERT,
+          },
         );
         await faultPoint('order.beforeCommit');
         return Number(insertId);

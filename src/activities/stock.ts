@@ -40,11 +40,12 @@ export function createStockActivities({ db, cache, log }: ActivityDeps) {
      */
     async reserveStock(input: ReserveStockInput): Promise<HoldView> {
       const { holdId, productId, quantity, ttlSeconds, gateEpoch } = input;
+      const customerId = input.customerId ?? null;
       const now = new Date();
       // holdWorkflowV2 brings the expiry the API announced in the search attributes; v1 histories compute it here.
       const expiresAt = input.expiresAt ? new Date(input.expiresAt) : new Date(now.getTime() + ttlSeconds * 1000);
       await faultPoint('reserve.beforeCommit');
-      const outcome = await reserve({ holdId, productId, quantity, now, expiresAt });
+      const outcome = await reserve({ holdId, productId, quantity, now, expiresAt, customerId });
       await faultPoint('reserve.afterCommit');
       if (outcome.available === null) {
         throw ApplicationFailure.nonRetryable(`product ${productId} does not exist`, FailureType.UnknownProduct);
@@ -54,6 +55,12 @@ export function createStockActivities({ db, cache, log }: ActivityDeps) {
         // That attempt may have died between its commit and its cache update: do it now (idempotent).
         await cache.invalidate([productId]);
         return loadHold(holdId);
+      }
+      if (outcome.customerLimit !== null) {
+        // The customer's refusal, not the product's: the sold-out gate learns nothing from it.
+        throw ApplicationFailure.nonRetryable('customer limit reached', FailureType.CustomerLimit, {
+          max: outcome.customerLimit,
+        });
       }
       // Only a figure for the whole product, read under the locks, may move the sold-out gate; a shard's own count
       // just drops the cached product.
@@ -71,6 +78,7 @@ export function createStockActivities({ db, cache, log }: ActivityDeps) {
         id: holdId,
         product_id: productId,
         quantity,
+        customer_id: customerId,
         hold_expires_at: expiresAt.toISOString(),
         released_at: null,
         used_at: null,

@@ -1,8 +1,10 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { ApiDeps, ApiState } from './context';
-import { errorMapping, requestContext } from './middleware';
-import { corsPolicy, rateLimits, securityHeaders } from './security';
+import { createApiKeys } from './api-keys';
+import { errorMapping, jsonBody, requestContext } from './middleware';
+import { createRateLimits } from './rate-limits';
+import { corsPolicy, securityHeaders } from './security';
 import { adminRoutes } from './routes/admin';
 import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
@@ -21,14 +23,22 @@ export function createApp(deps: ApiDeps): Koa<ApiState> {
   app.use(securityHeaders());
   app.use(corsPolicy(deps.security));
   app.use(errorMapping());
-  app.use(rateLimits(deps));
+  const apiKeys = createApiKeys(deps.apiKeys ?? []);
+  const limits = createRateLimits(deps);
+  app.use(apiKeys.identify);
+  app.use(limits.byClient);
+  // Holds and orders are the shop's backend's: with API_KEYS set they need a key (401 before the body is read).
+  // Products, GET /api, the signed webhook and the admin API (ADMIN_TOKEN) stay outside.
+  const keyed = new Router<ApiState>();
+  // Scoped to their paths: a router's unscoped middleware would run for every route the root matches.
+  keyed.use(['/api/holds', '/api/orders'], apiKeys.require, jsonBody(), limits.byCustomer);
+  for (const router of [holdRoutes(deps), orderRoutes(deps)]) keyed.use(router.routes());
   const root = new Router<ApiState>();
   for (const router of [
     healthRoutes(deps),
     docsRoutes(),
     productRoutes(deps),
-    holdRoutes(deps),
-    orderRoutes(deps),
+    keyed,
     paymentRoutes(deps),
     adminRoutes(deps),
   ]) {

@@ -16,6 +16,10 @@ export interface ApiDeps {
   log: Logger;
   webhookSecret?: string;
   adminToken?: string;
+  /** The shop's API keys (API_KEYS); empty or absent: holds and orders are open (local development). */
+  apiKeys?: string[];
+  /** Most units one hold may take (MAX_QUANTITY_PER_HOLD); absent: no limit beyond the stock. */
+  maxQuantityPerHold?: number;
   metrics?: Metrics;
   /** Readiness probes for /ready: each resolves when its dependency answers. */
   probes?: Record<string, () => Promise<unknown>>;
@@ -30,6 +34,8 @@ export interface ApiState {
   log: Logger;
   rawBody: string;
   body: unknown;
+  /** The fingerprint of the request's valid API key (src/api/api-keys.ts), if it sent one. */
+  apiKeyId?: string;
 }
 
 export type ApiRouter = Router<ApiState>;

@@ -5,6 +5,7 @@ import { TemporalUnavailable } from '../temporal/holds';
 import type { Logger } from '../logger';
 import type { ApiState } from './context';
 import { GENERIC_MESSAGES, HttpError, ValidationError, unavailable } from './errors';
+import { withErrorCode } from './error-codes';
 import { errorBody } from './respond';
 
 export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -53,8 +54,20 @@ const DB_TRANSIENT_CODES = new Set([
   'ER_CON_COUNT_ERROR',
 ]);
 
-/** The single place where failures become answers; nothing internal ever reaches a body. */
+/**
+ * The single place where failures become answers; nothing internal ever reaches a body. Every error body leaves with
+ * its `code` (src/api/error-codes.ts), whether it was thrown, set by a route or replayed from an idempotency record.
+ */
 export function errorMapping(): Middleware<ApiState> {
+  const answerFailures = failureAnswers();
+  return async (ctx, next) => {
+    await answerFailures(ctx, next);
+    const coded = withErrorCode(ctx.status, ctx.body);
+    if (coded !== ctx.body) ctx.body = coded;
+  };
+}
+
+function failureAnswers(): Middleware<ApiState> {
   return async (ctx, next) => {
     try {
       await next();
@@ -119,9 +132,13 @@ function clientMessage(status: number): string {
   }
 }
 
-/** Reads bodies as JSON whatever the Content-Type (the contract: JSON in, always), up to 16 KiB. */
+/**
+ * Reads bodies as JSON whatever the Content-Type (the contract: JSON in, always), up to 16 KiB. Once per request: a
+ * router that needs the body early (the customer rate limit) reads it, and the route's own jsonBody() then passes.
+ */
 export function jsonBody(): Middleware<ApiState> {
   return async (ctx, next) => {
+    if (ctx.state.rawBody !== undefined) return next();
     ctx.state.rawBody = '';
     ctx.state.body = {};
     if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(ctx.method)) {

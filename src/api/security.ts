@@ -1,16 +1,17 @@
 import { isIP } from 'node:net';
 import cors from '@koa/cors';
-import type Redis from 'ioredis';
 import type { Context, Middleware } from 'koa';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import type { ApiState } from './context';
-import { HttpError } from './errors';
 
 /** What the hostile-input defences need from the configuration (src/config.ts documents each setting). */
 export interface SecuritySettings {
   /** Requests per client address and window for each group of write endpoints; 0 = no limit. */
   rateLimits: Record<LimitGroup, number>;
+  /** Holds, releases and orders per API key and window, in place of the address's budget (0 or absent: none). */
+  apiKeyLimit?: number;
+  /** Holds, releases and orders per customer_id and window (0 or absent: none). */
+  customerLimit?: number;
   windowSeconds: number;
   /** Reverse proxies whose X-Forwarded-For entries are trusted; 0 = the socket address is the client. */
   trustProxy: number;
@@ -30,6 +31,8 @@ export function securitySettings(config: Config): SecuritySettings {
       webhooks: limit(config.RATE_LIMIT_WEBHOOKS_PER_WINDOW),
       admin: limit(config.RATE_LIMIT_ADMIN_PER_WINDOW),
     },
+    apiKeyLimit: limit(config.RATE_LIMIT_API_KEY_PER_WINDOW),
+    customerLimit: limit(config.RATE_LIMIT_CUSTOMER_PER_WINDOW),
     windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
@@ -94,79 +97,6 @@ export function corsPolicy(settings?: SecuritySettings): Middleware<ApiState> {
     maxAge: 600,
     credentials: false,
   }) as Middleware<ApiState>;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Rate limits
-
-/** The write endpoints and the group whose budget each one spends (same matching as the router: any case, optional /). */
-const LIMITED: [RegExp, LimitGroup][] = [
-  [/^\/api\/holds\/?$/i, 'holds'],
-  [/^\/api\/holds\/[^/]+\/release\/?$/i, 'holds'],
-  [/^\/api\/orders\/?$/i, 'orders'],
-  [/^\/api\/payments\/webhook\/?$/i, 'webhooks'],
-  [/^\/api\/admin(\/|$)/i, 'admin'],
-];
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** Past this, a Redis that does not answer is treated as down for the request: the in-memory count decides. */
-const REDIS_BUDGET_MS = 100;
-
-export interface RateLimitDeps {
-  security?: SecuritySettings;
-  /** Shared counters across API processes; absent, or unreachable, means per-process counters in memory. */
-  redis?: Redis;
-}
-
-/**
- * Per client address and window, a fixed budget for each group of write endpoints; past it, 429 with
- * Retry-After (seconds until the window ends). Counted in Redis so every API process shares the budget; when
- * Redis is down, slow or absent the same limit is counted in this process's memory, so a request is never
- * delayed more than REDIS_BUDGET_MS nor refused because of Redis.
- */
-export function rateLimits({ security, redis }: RateLimitDeps): Middleware<ApiState> {
-  const limiters = new Map<LimitGroup, RateLimiterMemory | RLWrapperTimeouts>();
-  for (const [group, points] of Object.entries(security?.rateLimits ?? {}) as [LimitGroup, number][]) {
-    if (points <= 0) continue;
-    const duration = security!.windowSeconds;
-    const memory = new RateLimiterMemory({ keyPrefix: `ratelimit:${group}`, points, duration });
-    if (!redis) {
-      limiters.set(group, memory);
-      continue;
-    }
-    const shared = new RateLimiterRedis({
-      storeClient: redis,
-      keyPrefix: `ratelimit:${group}`,
-      points,
-      duration,
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: memory,
-    });
-    limiters.set(group, new RLWrapperTimeouts({ limiter: shared, timeoutMs: REDIS_BUDGET_MS }));
-  }
-  if (limiters.size === 0) return (_ctx, next) => next();
-  const trustProxy = security?.trustProxy ?? 0;
-
-  return async (ctx, next) => {
-    if (READ_METHODS.has(ctx.method)) return next();
-    const group = LIMITED.find(([pattern]) => pattern.test(ctx.path))?.[1];
-    const limiter = group && limiters.get(group);
-    if (!limiter) return next();
-    const key = clientKey(ctx, trustProxy);
-    try {
-      await limiter.consume(key);
-    } catch (refusal) {
-      if (!(refusal instanceof RateLimiterRes)) {
-        // Neither Redis nor memory could count (should not happen): let the request through rather than fail it.
-        ctx.state.log.warn({ err: (refusal as Error).message }, 'rate limiter unavailable');
-        return next();
-      }
-      const seconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
-      ctx.state.log.info({ client: key, group, retry_after_s: seconds }, 'rate limited');
-      throw new HttpError(429, 'Too many requests', { 'Retry-After': String(seconds) });
-    }
-    return next();
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { Config } from '../config';
+import { apiKeys, type Config } from '../config';
 import { createProductCache } from '../cache/product-cache';
 import { createRedis } from '../cache/redis';
 import { defineModels } from '../db/models';
@@ -43,6 +43,8 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     log,
     webhookSecret: config.WEBHOOK_SECRET,
     adminToken: config.ADMIN_TOKEN,
+    apiKeys: apiKeys(config),
+    maxQuantityPerHold: config.MAX_QUANTITY_PER_HOLD,
     metrics: createMetrics(db, holds.admission),
     security: securitySettings(config),
     redis,
@@ -55,6 +57,9 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
   if (!config.WEBHOOK_SECRET)
     log.warn('WEBHOOK_SECRET is not set: unsigned payment webhooks are accepted (development only)');
   if (!config.ADMIN_TOKEN) log.info('ADMIN_TOKEN is not set: the admin API answers 403');
+  const keys = apiKeys(config);
+  if (keys.length) log.info({ api_keys: keys.length }, 'holds and orders need an API key');
+  else log.warn('API_KEYS is not set: holds and orders are open to anyone who can reach the API (development only)');
   if (config.CORS_ORIGINS?.includes('*') && config.NODE_ENV === 'production')
     log.warn('CORS_ORIGINS=* lets any web page call this API from a browser (meant for development)');
 

@@ -14,6 +14,7 @@ export class Product extends Model<InferAttributes<Product>, InferCreationAttrib
   declare total_stock: number;
   declare available_stock: number;
   declare price: string;
+  declare max_per_customer: CreationOptional<number | null>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
 }
@@ -22,6 +23,7 @@ export class Hold extends Model<InferAttributes<Hold>, InferCreationAttributes<H
   declare id: number;
   declare product_id: number;
   declare quantity: number;
+  declare customer_id: CreationOptional<string | null>;
   declare hold_expires_at: Date;
   declare released_at: Date | null;
   declare used_at: Date | null;
@@ -37,6 +39,7 @@ export class Order extends Model<InferAttributes<Order>, InferCreationAttributes
   declare payment_idempotency_key: string | null;
   declare refund_due_at: CreationOptional<Date | null>;
   declare refunded_at: CreationOptional<Date | null>;
+  declare customer_id: CreationOptional<string | null>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
 }
@@ -70,6 +73,7 @@ export function defineModels(sequelize: Sequelize): Models {
       total_stock: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false },
       available_stock: { type: DataTypes.INTEGER, allowNull: false },
       price: { type: DataTypes.DECIMAL(10, 2), allowNull: false },
+      max_per_customer: { type: DataTypes.INTEGER.UNSIGNED, allowNull: true },
       ...timestamps,
     },
     {
@@ -91,6 +95,7 @@ export function defineModels(sequelize: Sequelize): Models {
       id: { type: DataTypes.BIGINT.UNSIGNED, primaryKey: true },
       product_id: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false },
       quantity: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false },
+      customer_id: { type: DataTypes.STRING(255), allowNull: true },
       hold_expires_at: { type: DataTypes.DATE(3), allowNull: false },
       released_at: { type: DataTypes.DATE(3), allowNull: true },
       used_at: { type: DataTypes.DATE(3), allowNull: true },
@@ -107,6 +112,7 @@ export function defineModels(sequelize: Sequelize): Models {
       payment_idempotency_key: { type: DataTypes.STRING(255), allowNull: true },
       refund_due_at: { type: DataTypes.DATE(3), allowNull: true },
       refunded_at: { type: DataTypes.DATE(3), allowNull: true },
+      customer_id: { type: DataTypes.STRING(255), allowNull: true },
       ...timestamps,
     },
     { sequelize, tableName: 'orders', ...options },

@@ -19,6 +19,7 @@ export const holdView = (r: Row): HoldView => ({
   id: Number(r.id),
   product_id: Number(r.product_id),
   quantity: Number(r.quantity),
+  customer_id: (r.customer_id as string | null | undefined) ?? null,
   hold_expires_at: iso(r.hold_expires_at),
   released_at: isoOrNull(r.released_at),
   used_at: isoOrNull(r.used_at),
@@ -32,6 +33,7 @@ export const orderView = (r: Row): OrderView => ({
   status: r.status as OrderView['status'],
   payment_idempotency_key: (r.payment_idempotency_key as string | null) ?? null,
   refund_due: r.refund_due_at != null && r.refunded_at == null,
+  customer_id: (r.customer_id as string | null | undefined) ?? null,
   created_at: iso(r.created_at),
   updated_at: iso(r.updated_at),
 });

@@ -36,5 +36,10 @@ export const releaseRefusalMessage: Record<string, string> = {
   [FailureType.HoldReleased]: 'Cannot release: Hold has already been released',
 };
 
+export const customerLimitMessage = (max: number) => `Cannot create hold: limit of ${max} per customer reached`;
+
+/** Ordering, releasing or extending a customer's hold with another customer_id. */
+export const OTHER_CUSTOMER_MESSAGE = 'Hold belongs to another customer';
+
 export const insufficientStockMessage = (available: number) =>
   `Insufficient stock available. Only ${available} units remaining.`;

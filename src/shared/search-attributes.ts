@@ -5,6 +5,8 @@ export const HoldStatusKey = defineSearchAttributeKey('HoldStatus', SearchAttrib
 export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const ProductIdKey = defineSearchAttributeKey('ProductId', SearchAttributeType.INT);
 export const HoldExpiresAtKey = defineSearchAttributeKey('HoldExpiresAt', SearchAttributeType.DATETIME);
+/** The shop's customer of a hold (and of its order), given at start when the request named one. */
+export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 
 /** name=Type pairs, as the CLI's --search-attribute flag and the operator service want them. */
 export const searchAttributeDefinitions: Record<string, 'Keyword' | 'Int' | 'Datetime'> = {
@@ -12,4 +14,5 @@ export const searchAttributeDefinitions: Record<string, 'Keyword' | 'Int' | 'Dat
   OrderStatus: 'Keyword',
   ProductId: 'Int',
   HoldExpiresAt: 'Datetime',
+  CustomerId: 'Keyword',
 };

@@ -19,6 +19,8 @@ export interface HoldWorkflowInput {
   expiresAt?: string;
   /** The sold-out gate's epoch the API read before the start (see cache/product-cache.ts); absent in older runs. */
   gateEpoch?: string;
+  /** The shop's customer (POST /api/holds customer_id): stored on the hold, bound by the product's purchase limit. */
+  customerId?: string;
   /** Outbound events (EVENTS_URL set at the API); absent: the workflow does no event work at all. */
   events?: EventSettings;
 }
@@ -104,6 +106,8 @@ export const FailureType = {
   HoldUsed: 'HoldUsed',
   /** An extension past HOLD_MAX_EXTENSION_SECONDS in total. */
   ExtensionLimit: 'ExtensionLimit',
+  /** The customer already has the product's max_per_customer units (details: `{ max }`). */
+  CustomerLimit: 'CustomerLimit',
   /** An order or release reached a hold whose reservation never committed (or was refused). */
   HoldMissing: 'HoldMissing',
   /** The reservation failed for a reason that is not the customer's (retries exhausted). */

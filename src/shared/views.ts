@@ -13,6 +13,8 @@ export interface HoldView {
   id: number;
   product_id: number;
   quantity: number;
+  /** The shop's customer the hold was made for; null when none was given. */
+  customer_id: string | null;
   hold_expires_at: string;
   released_at: string | null;
   used_at: string | null;
@@ -29,6 +31,8 @@ export interface OrderView {
   payment_idempotency_key: string | null;
   /** A payment came after the order had left `pending` and is owed back (until an operator closes the refund). */
   refund_due: boolean;
+  /** The hold's customer, copied when the order is placed; null when none. */
+  customer_id: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -14,7 +14,7 @@ import {
   reserveUpdate,
 } from '../shared/messages';
 import type { EventSettings } from '../shared/events';
-import { HoldExpiresAtKey, HoldStatusKey, ProductIdKey } from '../shared/search-attributes';
+import { CustomerIdKey, HoldExpiresAtKey, HoldStatusKey, ProductIdKey } from '../shared/search-attributes';
 import type { ExtendRequest, HoldWorkflowInput, PaymentSettled } from '../shared/types';
 import type { HoldView, OrderView } from '../shared/views';
 import { holdWorkflowId, orderWorkflowId } from '../shared/workflow-ids';
@@ -77,7 +77,13 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
     settings,
     admission,
     /** Starts the hold's workflow and waits for its reservation, in one round trip (Update-with-Start). */
-    reserve(holdId: number, productId: number, quantity: number, gateEpoch?: string): Promise<HoldView> {
+    reserve(
+      holdId: number,
+      productId: number,
+      quantity: number,
+      gateEpoch?: string,
+      customerId?: string,
+    ): Promise<HoldView> {
       // gateEpoch: the sold-out gate's epoch read before this start; the reservation hands it back with the stock
       // it saw, so the gate never keeps a figure from before stock came back (see cache/product-cache.ts).
       // The expiry is fixed here so that every search attribute is given at start: the workflow's happy path then
@@ -92,6 +98,7 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
         expiresAt: expiresAt.toISOString(),
         ...(gateEpoch === undefined ? {} : { gateEpoch }),
         ...(settings.events ? { events: settings.events } : {}),
+        ...(customerId === undefined ? {} : { customerId }),
       };
       const start = new WithStartWorkflowOperation<typeof holdWorkflowV2>('holdWorkflowV2', {
         workflowId: holdWorkflowId(holdId),
@@ -105,6 +112,7 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
           { key: HoldStatusKey, value: 'HELD' },
           { key: ProductIdKey, value: productId },
           { key: HoldExpiresAtKey, value: expiresAt },
+          ...(customerId === undefined ? [] : [{ key: CustomerIdKey, value: customerId }]),
         ],
         staticSummary: `hold ${holdId}: ${quantity} × product ${productId}`,
       });

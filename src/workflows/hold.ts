@@ -25,7 +25,13 @@ import {
   reserveUpdate,
 } from '../shared/messages';
 import { orderRefusal, releaseRefusal } from '../shared/refusals';
-import { HoldExpiresAtKey, HoldStatusKey, OrderStatusKey, ProductIdKey } from '../shared/search-attributes';
+import {
+  CustomerIdKey,
+  HoldExpiresAtKey,
+  HoldStatusKey,
+  OrderStatusKey,
+  ProductIdKey,
+} from '../shared/search-attributes';
 import {
   FailureType,
   type ExtendRequest,
@@ -273,6 +279,7 @@ async function startOrderWorkflow(input: HoldWorkflowInput, orderId: number, cre
       typedSearchAttributes: [
         { key: OrderStatusKey, value: 'pending' },
         { key: ProductIdKey, value: input.productId },
+        ...(input.customerId === undefined ? [] : [{ key: CustomerIdKey, value: input.customerId }]),
       ],
       staticSummary: `order ${orderId}: hold ${input.holdId}, ${input.quantity} × product ${input.productId}`,
     });

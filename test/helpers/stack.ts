@@ -6,7 +6,7 @@ import type { Sequelize } from 'sequelize';
 import { startApi, type RunningApi } from '../../src/api/server';
 import { loadConfig, type Config } from '../../src/config';
 import { createSequelize } from '../../src/db/sequelize';
-import { createLogger } from '../../src/logger';
+import { createLogger, type Logger } from '../../src/logger';
 import { temporalLogger } from '../../src/worker/temporal-logger';
 import { createFlashSaleWorker, type WorkerHandle } from '../../src/worker/worker';
 import { httpClient, type HttpClient } from './http';
@@ -48,10 +48,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 /** The real API and a real worker, in this process, against the real MariaDB, Redis and Temporal. */
 export async function startStack(
   overrides: Record<string, string> = {},
-  opts: { worker?: boolean } = {},
+  opts: { worker?: boolean; log?: Logger } = {},
 ): Promise<Stack> {
   const config = testConfig(overrides);
-  const log = createLogger(config.LOG_LEVEL, 'test');
+  const log = opts.log ?? createLogger(config.LOG_LEVEL, 'test');
   if (!runtimeInstalled) {
     try {
       Runtime.install({ logger: temporalLogger(createLogger('warn', 'temporal-test')) });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { errorCodeFor } from '../../src/api/error-codes';
 import { QueryTypes } from 'sequelize';
 import { availableStock, createProduct, expectConserved } from '../helpers/fixtures';
 import { ADMIN_TOKEN, startStack, type Stack } from '../helpers/stack';
@@ -40,7 +41,7 @@ async function productsNamed(name: string): Promise<number> {
 function expectError(res: { status: number; body: any }, status: number, message: string) {
   expect({ status: res.status, body: res.body }).toEqual({
     status,
-    body: { status: 'error', message, timestamp: expect.stringMatching(ISO) },
+    body: { status: 'error', message, code: errorCodeFor(status, message), timestamp: expect.stringMatching(ISO) },
   });
 }
 
@@ -248,6 +249,7 @@ describe('POST /api/admin/products', () => {
       status: 422,
       body: {
         message: more ? `${all[0]} (and ${more} more ${more === 1 ? 'error' : 'errors'})` : all[0],
+        code: 'validation_failed',
         errors,
       },
     });
@@ -331,7 +333,7 @@ describe('POST /api/admin/products/{id}/restock', () => {
     const res = await restock(productId, body);
     expect({ status: res.status, body: res.body }).toEqual({
       status: 422,
-      body: { message, errors: { quantity: [message] } },
+      body: { message, code: 'validation_failed', errors: { quantity: [message] } },
     });
     expect(await productRow(productId)).toMatchObject({ total_stock: 10, available_stock: 10 });
   });
@@ -342,7 +344,7 @@ describe('POST /api/admin/products/{id}/restock', () => {
     const message = 'The quantity field must not be greater than 10.';
     expect({ status: res.status, body: res.body }).toEqual({
       status: 422,
-      body: { message, errors: { quantity: [message] } },
+      body: { message, code: 'validation_failed', errors: { quantity: [message] } },
     });
     expect(await productRow(productId)).toMatchObject({ total_stock: STOCK_MAX - 10, available_stock: STOCK_MAX - 10 });
     expect((await restock(productId, { quantity: 10 })).body.data).toMatchObject({

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import Koa from 'koa';
 import Redis from 'ioredis';
+import { ERROR_CODES } from '../../src/api/error-codes';
 import { QueryTypes } from 'sequelize';
 import type { ApiState } from '../../src/api/context';
 import { BODY_LIMIT_BYTES, errorMapping, requestContext } from '../../src/api/middleware';
@@ -55,9 +56,10 @@ function raw(
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** `{"status":"error","message":…,"timestamp":…}` and nothing else. */
+/** `{"status":"error","message":…,"code":…,"timestamp":…}` and nothing else. */
 function expectErrorEnvelope(body: any, message?: string) {
-  expect(Object.keys(body ?? {}).sort()).toEqual(['message', 'status', 'timestamp']);
+  expect(Object.keys(body ?? {}).sort()).toEqual(['code', 'message', 'status', 'timestamp']);
+  expect(ERROR_CODES).toContain(body.code);
   expect(body.status).toBe('error');
   expect(typeof body.message).toBe('string');
   expect(body.timestamp).toMatch(ISO);
@@ -453,7 +455,7 @@ describe('pagination', () => {
       expect({ query, status: res.status, body: res.body }).toEqual({
         query,
         status: 422,
-        body: { message, errors: { [field]: [message] } },
+        body: { message, code: 'validation_failed', errors: { [field]: [message] } },
       });
       expect(linkOf(res)).toBeNull();
     }

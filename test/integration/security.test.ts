@@ -25,8 +25,8 @@ const from = (address: string) => ({ 'X-Forwarded-For': address });
 
 function expectTooManyRequests(res: Reply, windowSeconds: number) {
   expect(res.status).toBe(429);
-  expect(Object.keys(res.body ?? {}).sort()).toEqual(['message', 'status', 'timestamp']);
-  expect(res.body).toMatchObject({ status: 'error', message: 'Too many requests' });
+  expect(Object.keys(res.body ?? {}).sort()).toEqual(['code', 'message', 'status', 'timestamp']);
+  expect(res.body).toMatchObject({ status: 'error', message: 'Too many requests', code: 'rate_limited' });
   expect(res.body.timestamp).toMatch(ISO);
   const retryAfter = Number(res.headers.get('retry-after'));
   expect(Number.isInteger(retryAfter)).toBe(true);
@@ -285,6 +285,7 @@ describe('CORS and errors outside the stack', () => {
       expect(res.body).toEqual({
         status: 'error',
         message: 'Internal server error',
+        code: 'internal_error',
         timestamp: expect.stringMatching(ISO),
       });
       expect(res.text).not.toMatch(/SELECT|ER_|secret|node_modules|at /);

@@ -40,12 +40,12 @@ afterAll(async () => {
 });
 
 describe('npm run setup-temporal', () => {
-  test('creates the namespace and the four search attributes, then finds them on a second run', async () => {
+  test('creates the namespace and the five search attributes, then finds them on a second run', async () => {
     const first = await setup();
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`namespace ${namespace}: created (retention 3 days)`);
-    for (const name of ['HoldStatus', 'OrderStatus', 'ProductId', 'HoldExpiresAt']) {
+    for (const name of ['HoldStatus', 'OrderStatus', 'ProductId', 'HoldExpiresAt', 'CustomerId']) {
       expect(first.stdout).toMatch(new RegExp(`search attribute ${name}: created`));
     }
     const described = await connection.workflowService.describeNamespace({ namespace });
@@ -57,6 +57,7 @@ describe('npm run setup-temporal', () => {
       OrderStatus: types.INDEXED_VALUE_TYPE_KEYWORD,
       ProductId: types.INDEXED_VALUE_TYPE_INT,
       HoldExpiresAt: types.INDEXED_VALUE_TYPE_DATETIME,
+      CustomerId: types.INDEXED_VALUE_TYPE_KEYWORD,
     });
 
     const second = await setup();

@@ -27,10 +27,14 @@ function laravelMessage(errors: Errors): string {
   return more === 0 ? all[0] : `${all[0]} (and ${more} more ${more === 1 ? 'error' : 'errors'})`;
 }
 
+/** The 422's code: an idempotency refusal has its own, every field error is `validation_failed`. */
+const codeOf = (errors: Errors) =>
+  Object.values(errors).flat()[0]?.startsWith('Idempotency-Key reused') ? 'idempotency_conflict' : 'validation_failed';
+
 function expect422(res: { status: number; body: any; headers: Headers }, errors: Errors) {
   expect({ status: res.status, body: res.body }).toEqual({
     status: 422,
-    body: { message: laravelMessage(errors), errors },
+    body: { message: laravelMessage(errors), code: codeOf(errors), errors },
   });
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
 }

@@ -85,7 +85,12 @@ describe('a signed webhook', () => {
     const res = await send(rawBody, signature());
     expect({ status: res.status, body: res.body }).toEqual({
       status: 401,
-      body: { status: 'error', message: 'Invalid signature', timestamp: expect.stringMatching(ISO) },
+      body: {
+        status: 'error',
+        message: 'Invalid signature',
+        code: 'invalid_signature',
+        timestamp: expect.stringMatching(ISO),
+      },
     });
     expect(res.headers.get('x-request-id')).toBeTruthy();
     expect(await orderState(order.orderId, order.productId)).toEqual(before);

@@ -256,6 +256,7 @@ describe('docker-compose.yml', () => {
     const setupScript = commandOf(services['temporal-setup']).join(' ');
     const libSh = read('scripts/lib.sh');
     expect(Object.keys(searchAttributeDefinitions).sort()).toEqual([
+      'CustomerId',
       'HoldExpiresAt',
       'HoldStatus',
       'OrderStatus',

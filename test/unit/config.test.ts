@@ -1,4 +1,11 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, apiKeys, loadConfig } from '../../src/config';
+
+const KEY_A = 'sk_test_aaaaaaaaaaaaaaaa';
+const KEY_B = 'sk_test_bbbbbbbbbbbbbbbb';
+const KEY_C = 'sk_test_cccccccccccccccc';
 
 /** A clean environment: only what each test passes, so the developer's shell never leaks in. */
 const load = (env: Record<string, string> = {}) => loadConfig(env);
@@ -111,7 +118,40 @@ describe('config', () => {
     const message = failure({ NODE_ENV: 'production' });
     expect(message).toContain('WEBHOOK_SECRET:');
     expect(failure({ NODE_ENV: 'production', WEBHOOK_SECRET: '' })).toContain('WEBHOOK_SECRET:');
-    expect(load({ NODE_ENV: 'production', WEBHOOK_SECRET: 's3cret' }).WEBHOOK_SECRET).toBe('s3cret');
+    expect(load({ NODE_ENV: 'production', WEBHOOK_SECRET: 's3cret', API_KEYS: KEY_A }).WEBHOOK_SECRET).toBe('s3cret');
+  });
+
+  test('production refuses to start without API keys, unless open mode is chosen on purpose', () => {
+    const message = failure({ NODE_ENV: 'production', WEBHOOK_SECRET: 's3cret' });
+    expect(message).toContain('API_KEYS: is required when NODE_ENV=production');
+    expect(message).toContain('ALLOW_ANONYMOUS=true');
+    expect(failure({ NODE_ENV: 'production', WEBHOOK_SECRET: 's', ALLOW_ANONYMOUS: 'false' })).toContain('API_KEYS:');
+    expect(load({ NODE_ENV: 'production', WEBHOOK_SECRET: 's', ALLOW_ANONYMOUS: 'true' }).ALLOW_ANONYMOUS).toBe(true);
+    expect(failure({ ALLOW_ANONYMOUS: 'yes' })).toContain('ALLOW_ANONYMOUS: must be true or false');
+  });
+
+  test('API_KEYS: a comma list (two during a rotation), merged with API_KEYS_FILE; keys never echoed', () => {
+    expect(apiKeys(load())).toEqual([]);
+    expect(apiKeys(load({ API_KEYS: ` ${KEY_A} , ${KEY_B} ` }))).toEqual([KEY_A, KEY_B]);
+    const dir = mkdtempSync(path.join(tmpdir(), 'keys-'));
+    const file = path.join(dir, 'api-keys');
+    writeFileSync(file, `# rotated 2026-11\n${KEY_B}\n\n${KEY_C}\n`);
+    expect(apiKeys(load({ API_KEYS: KEY_A, API_KEYS_FILE: file }))).toEqual([KEY_A, KEY_B, KEY_C]);
+    expect(load({ NODE_ENV: 'production', WEBHOOK_SECRET: 's', API_KEYS_FILE: file }).NODE_ENV).toBe('production');
+    expect(failure({ API_KEYS_FILE: path.join(dir, 'missing') })).toContain('API_KEYS_FILE: cannot read');
+    const short = failure({ API_KEYS: `${KEY_A},short-key` });
+    expect(short).toContain('API_KEYS: key 2 must be 16 to 256 visible ASCII characters');
+    expect(short).not.toContain('short-key');
+    expect(short).not.toContain(KEY_A);
+  });
+
+  test('MAX_QUANTITY_PER_HOLD and the key and customer rate limits', () => {
+    expect(load().MAX_QUANTITY_PER_HOLD).toBeUndefined();
+    expect(load({ MAX_QUANTITY_PER_HOLD: '5' }).MAX_QUANTITY_PER_HOLD).toBe(5);
+    expect(failure({ MAX_QUANTITY_PER_HOLD: '0' })).toContain('MAX_QUANTITY_PER_HOLD: must be at least 1');
+    expect(failure({ MAX_QUANTITY_PER_HOLD: '2.5' })).toContain('MAX_QUANTITY_PER_HOLD: must be a whole number');
+    expect(load()).toMatchObject({ RATE_LIMIT_API_KEY_PER_WINDOW: 60_000, RATE_LIMIT_CUSTOMER_PER_WINDOW: 60 });
+    expect(load({ RATE_LIMIT_CUSTOMER_PER_WINDOW: '0' }).RATE_LIMIT_CUSTOMER_PER_WINDOW).toBe(0);
   });
 
   test('development and test run without a webhook secret', () => {

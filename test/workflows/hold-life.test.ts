@@ -52,6 +52,7 @@ function stubs(opts: { failDeliveries?: number } = {}) {
     status,
     payment_idempotency_key: null,
     refund_due: false,
+    customer_id: null,
     created_at: iso(Date.now()),
     updated_at: iso(Date.now()),
   });
@@ -62,6 +63,7 @@ function stubs(opts: { failDeliveries?: number } = {}) {
         id: input.holdId,
         product_id: input.productId,
         quantity: input.quantity,
+        customer_id: input.customerId ?? null,
         hold_expires_at: iso(now + input.ttlSeconds * 1000),
         released_at: null,
         used_at: null,

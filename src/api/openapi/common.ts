@@ -3,7 +3,9 @@ import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_TTL_HOU
 import { SANE_REQUEST_ID } from '../middleware';
 import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from '../pagination';
 import { INT32_MAX, check, rules, selectedInvalid } from '../validation';
+import { OTHER_CUSTOMER_MESSAGE } from '../../shared/refusals';
 import { BODY_LIMIT } from './intro';
+import { codeProperty } from './codes';
 import { errorResponse, idPath, jsonResponse, schema } from './build';
 
 /** A 422 body exactly as the validator words it. */
@@ -85,6 +87,18 @@ export const commonResponses = {
       idempotency: validationExample({ idempotency_key: [IDEMPOTENCY_KEY_REUSED] }),
     },
   }),
+  ApiKeyRequired: errorResponse(
+    'With `API_KEYS` configured: no `Authorization: Bearer <key>`, or not one of the keys (`WWW-Authenticate: Bearer`).',
+    { unauthorized: 'Unauthorized' },
+  ),
+  OtherCustomer: errorResponse("The body's `customer_id` is not the hold's customer; nothing changed.", {
+    other_customer: OTHER_CUSTOMER_MESSAGE,
+  }),
+  RateLimited: errorResponse(
+    'Past the budget of this API key, customer or client address for the window (docs/integration.md sizes them).',
+    { rate_limited: 'Too many requests' },
+    ['Retry-After'],
+  ),
   InternalError: errorResponse('An unexpected failure; the details are in the log under the request id.', {
     internal: GENERIC_MESSAGES.internal,
   }),
@@ -105,23 +119,25 @@ export const commonSchemas = {
   Id: { type: 'integer', minimum: 1 },
   Error: {
     type: 'object',
-    required: ['status', 'message', 'timestamp'],
+    required: ['status', 'message', 'code', 'timestamp'],
     additionalProperties: false,
     properties: {
       status: { const: 'error' },
       message: { type: 'string', minLength: 1 },
+      code: codeProperty,
       timestamp: schema('Timestamp'),
     },
   },
   ValidationErrors: {
     type: 'object',
-    required: ['message', 'errors'],
+    required: ['message', 'code', 'errors'],
     additionalProperties: false,
     properties: {
       message: {
         type: 'string',
         description: 'The first error, then ` (and N more error|errors)` when there are more.',
       },
+      code: { ...codeProperty, enum: ['validation_failed', 'idempotency_conflict'] },
       errors: {
         type: 'object',
         minProperties: 1,

@@ -13,8 +13,10 @@ import { operationPaths, operationSchemas } from './operations';
 import { orderPaths, orderSchemas } from './orders';
 import { paymentPaths, paymentSchemas, paymentSecuritySchemes } from './payments';
 import { productPaths, productSchemas } from './products';
+import { apiKeySecuritySchemes } from './security';
+import { withErrorCodes } from './codes';
 
-export const openApiDocument = {
+export const openApiDocument = withErrorCodes({
   openapi: '3.1.0',
   info: {
     title: 'Flash Sale API',
@@ -43,7 +45,7 @@ export const openApiDocument = {
     ...documentationPaths,
   },
   components: {
-    securitySchemes: { ...adminSecuritySchemes, ...paymentSecuritySchemes },
+    securitySchemes: { ...apiKeySecuritySchemes, ...adminSecuritySchemes, ...paymentSecuritySchemes },
     parameters: commonParameters,
     headers: commonHeaders,
     responses: { ...commonResponses, ...adminResponses },
@@ -58,4 +60,4 @@ export const openApiDocument = {
       ...adminSchemas,
     },
   },
-} as const;
+} as const);

@@ -139,4 +139,30 @@ export const migrations: Migration[] = [
         'ALTER TABLE payment_events DROP COLUMN late',
       ]),
   },
+  {
+    // Customers and purchase limits (docs/integration.md). customer_id is the shop's own id, compared byte for byte.
+    // A product's max_per_customer bounds a customer's unreleased units; the reservation serialises one customer's
+    // holds of a limited product on their row in customer_limit_locks (src/db/reserve.ts).
+    name: '0004-customers',
+    up: (qi) =>
+      run(qi, [
+        'ALTER TABLE products ADD COLUMN max_per_customer INT UNSIGNED NULL',
+        `ALTER TABLE holds ADD COLUMN customer_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+          ADD KEY holds_customer (customer_id, product_id)`,
+        `ALTER TABLE orders ADD COLUMN customer_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+          ADD KEY orders_customer (customer_id)`,
+        `CREATE TABLE customer_limit_locks (
+          product_id INT UNSIGNED NOT NULL,
+          customer_id VARCHAR(255) NOT NULL,
+          PRIMARY KEY (product_id, customer_id)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      ]),
+    down: (qi) =>
+      run(qi, [
+        'DROP TABLE customer_limit_locks',
+        'ALTER TABLE orders DROP KEY orders_customer, DROP COLUMN customer_id',
+        'ALTER TABLE holds DROP KEY holds_customer, DROP COLUMN customer_id',
+        'ALTER TABLE products DROP COLUMN max_per_customer',
+      ]),
+  },
 ];

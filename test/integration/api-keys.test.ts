@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { QueryTypes } from 'sequelize';
+import { availableStock, createProduct } from '../helpers/fixtures';
+import type { Reply } from '../helpers/http';
+import { ADMIN_TOKEN, startStack, type Stack } from '../helpers/stack';
+
+/**
+ * API keys (API_KEYS, src/api/api-keys.ts) on the real service: holds and orders need a valid key, reads of products,
+ * GET /api, the webhook and the admin API do not; two keys work side by side during a rotation; a refusal changes
+ * nothing; keys never reach the log. And the production start-up refusal without keys.
+ */
+
+const OLD_KEY = 'sk_test_old_0123456789abcdef';
+const NEW_KEY = 'sk_test_new_0123456789abcdef';
+const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Everything the API logs during the run, as text. */
+const logged: string[] = [];
+const logSink = new Writable({
+  write(chunk, _enc, done) {
+    logged.push(chunk.toString());
+    done();
+  },
+});
+
+function expectUnauthorized(res: Reply) {
+  expect({ status: res.status, body: res.body }).toEqual({
+    status: 401,
+    body: { status: 'error', message: 'Unauthorized', code: 'unauthorized', timestamp: expect.stringMatching(ISO) },
+  });
+  expect(res.headers.get('www-authenticate')).toBe('Bearer');
+}
+
+const counts = async (s: Stack) => {
+  const [row] = await s.db.query<{ holds: number; orders: number }>(
+    'SELECT (SELECT COUNT(*) FROM holds) AS holds, (SELECT COUNT(*) FROM orders) AS orders',
+    { type: QueryTypes.SELECT },
+  );
+  return { holds: Number(row.holds), orders: Number(row.orders) };
+};
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack(
+    { API_KEYS: `${OLD_KEY},${NEW_KEY}`, HOLD_TTL_SECONDS: '60', LOG_LEVEL: 'trace' },
+    { log: pino({ level: 'trace' }, logSink) },
+  );
+});
+afterAll(async () => stack?.close());
+
+describe('with API_KEYS set', () => {
+  test('every hold and order call without a valid key is a 401, and changes nothing', async () => {
+    const productId = await createProduct(stack, 10);
+    const held = await stack.http.post('/api/holds', { product_id: productId, quantity: 1 }, bearer(NEW_KEY));
+    expect(held.status).toBe(201);
+    const holdId = held.body.data.hold_id;
+    const before = await counts(stack);
+
+    const wrong: Record<string, string>[] = [
+      {},
+      bearer('sk_test_unknown_0123456789ab'),
+      bearer(NEW_KEY.toUpperCase()),
+      bearer(`${NEW_KEY}x`),
+      bearer(NEW_KEY.slice(0, -1)),
+      { Authorization: NEW_KEY },
+      { Authorization: `Basic ${Buffer.from(`u:${NEW_KEY}`).toString('base64')}` },
+      { 'X-Api-Key': NEW_KEY },
+      bearer(ADMIN_TOKEN),
+    ];
+    for (const headers of wrong) {
+      expectUnauthorized(await stack.http.post('/api/holds', { product_id: productId, quantity: 1 }, headers));
+      expectUnauthorized(await stack.http.post(`/api/holds/${holdId}/release`, {}, headers));
+      expectUnauthorized(await stack.http.post('/api/orders', { hold_id: holdId }, headers));
+      expectUnauthorized(await stack.http.get('/api/holds', headers));
+      expectUnauthorized(await stack.http.get(`/api/holds/${holdId}`, headers));
+      expectUnauthorized(await stack.http.get('/api/orders', headers));
+      expectUnauthorized(await stack.http.get('/api/orders/1', headers));
+    }
+    // Checked before the body is read: a malformed body without a key is a 401, not a 400.
+    expectUnauthorized(await stack.http.post('/api/holds', '{"product_id":', {}));
+    expect(await counts(stack)).toEqual(before);
+    expect(await availableStock(stack.db, productId)).toBe(9);
+  });
+
+  test('the hold and order lists need a key; with one they answer as usual', async () => {
+    expectUnauthorized(await stack.http.get('/api/holds?limit=1'));
+    expectUnauthorized(await stack.http.get('/api/orders?limit=1'));
+    const holds = await stack.http.get('/api/holds?limit=1', bearer(OLD_KEY));
+    expect(holds.status).toBe(200);
+    expect(Array.isArray(holds.body)).toBe(true);
+    expect((await stack.http.get('/api/orders?limit=1', bearer(NEW_KEY))).status).toBe(200);
+  });
+
+  test('rotation: both listed keys work, for a whole checkout', async () => {
+    const productId = await createProduct(stack, 5);
+    const held = await stack.http.post('/api/holds', { product_id: productId, quantity: 2 }, bearer(OLD_KEY));
+    expect(held.status).toBe(201);
+    const ordered = await stack.http.post('/api/orders', { hold_id: held.body.data.hold_id }, bearer(NEW_KEY));
+    expect(ordered.status).toBe(201);
+    expect((await stack.http.get(`/api/orders/${ordered.body.data.id}`, bearer(OLD_KEY))).body.status).toBe('pending');
+    expect(await availableStock(stack.db, productId)).toBe(3);
+  });
+
+  test('products, GET /api, the webhook and the admin API need no API key', async () => {
+    const productId = await createProduct(stack, 3);
+    expect((await stack.http.get('/api')).status).toBe(200);
+    expect((await stack.http.get('/api/products?limit=1')).status).toBe(200);
+    expect((await stack.http.get(`/api/products/${productId}`)).status).toBe(200);
+    expect((await stack.http.get('/api/PRODUCTS/')).status).toBe(200);
+    // Unsigned webhooks are accepted in this stack (no WEBHOOK_SECRET): a 422 on the body, not a 401.
+    expect((await stack.http.post('/api/payments/webhook', {})).status).toBe(422);
+    // The admin API keeps its own token: an API key is not one.
+    expect(
+      (await stack.http.post(`/api/admin/products/${productId}/restock`, { quantity: 1 }, bearer(NEW_KEY))).status,
+    ).toBe(401);
+    expect((await stack.http.get('/health')).status).toBe(200);
+    expect((await stack.http.get('/api/openapi.json')).status).toBe(200);
+  });
+
+  test('keys never reach the log; requests carry the key’s fingerprint instead', async () => {
+    await stack.http.post('/api/holds', { product_id: 1, quantity: 1 }, bearer('sk_test_guess_0123456789abc'));
+    await stack.http.get('/api/holds?limit=1', bearer(NEW_KEY));
+    const text = logged.join('');
+    expect(text).toContain('"api_key":"key_');
+    for (const secret of [OLD_KEY, NEW_KEY, 'sk_test_guess_0123456789abc']) expect(text).not.toContain(secret);
+  });
+});
+
+describe('start-up', () => {
+  const ROOT = path.resolve(__dirname, '../..');
+  const start = (env: Record<string, string>) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr });
+      });
+    });
+
+  test('NODE_ENV=production without API keys refuses to start, naming API_KEYS and ALLOW_ANONYMOUS', async () => {
+    const refused = await start({ NODE_ENV: 'production', WEBHOOK_SECRET: 'whsec_test', PORT: '0' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('API_KEYS: is required when NODE_ENV=production');
+    expect(refused.stderr).toContain('ALLOW_ANONYMOUS=true');
+  }, 90_000);
+});
