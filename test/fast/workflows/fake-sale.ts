@@ -44,6 +44,7 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
         id: input.holdId,
         product_id: input.productId,
         quantity: input.quantity,
+        customer_id: input.customerId ?? null,
         hold_expires_at: input.expiresAt ?? iso(t + input.ttlSeconds * 1000),
         released_at: null,
         used_at: null,
@@ -86,6 +87,7 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
         status: 'pending',
         payment_idempotency_key: null,
         refund_due: false,
+        customer_id: hold.customer_id,
         created_at: iso(t),
         updated_at: iso(t),
       };
@@ -144,6 +146,7 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
       id: holdId,
       product_id: 1,
       quantity,
+      customer_id: null,
       hold_expires_at: iso(expiresAtMs),
       released_at: null,
       used_at: null,
@@ -164,6 +167,7 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
       status: 'pending',
       payment_idempotency_key: null,
       refund_due: false,
+      customer_id: null,
       created_at: iso(createdAtMs),
       updated_at: iso(createdAtMs),
     };
