@@ -7,7 +7,6 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
-  proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -50,14 +49,11 @@ const { reserveStock } = proxyLocalActivities<Activities>({
   scheduleToCloseTimeout: '30s',
   retry: { initialInterval: '50ms', maximumInterval: '1s' },
 });
-// A client's release and an order are scheduled activities: each retries without a cap on attempts.
-const { releaseHold, createOrder, extendHold } = proxyActivities<Activities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
-// Expiry gives the stock back in the timer's own workflow task (an expiry storm is bound by workflow tasks).
-// The backup sweep covers a worker that dies meanwhile.
-const { releaseHold: releaseExpiredHold } = proxyLocalActivities<Activities>({
+// Every change after the reservation is a local activity too: an order, a release, an extension or the expiry runs
+// in the workflow task that asked for it, and the update answers in that task, instead of an activity task's round
+// trip through matching and a second workflow task. Each retries without a cap on attempts; the backup sweep covers
+// a worker that dies meanwhile.
+const { releaseHold, createOrder, extendHold } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
@@ -133,7 +129,7 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
       hold = { ...hold!, used_at: order.created_at, updated_at: order.created_at };
       enter('ORDERED');
       outbox.push(outboundEvent('order.created', order, order.created_at));
-      await startOrderWorkflow(input, order.id, order.created_at);
+      // The order's workflow is started by the main loop, in the same workflow task: the update answers now.
       return order;
     },
     {
@@ -226,7 +222,7 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
     if (!moved) {
       // Marked before the release runs, so a late order is refused by the validator instead of racing it.
       enter('EXPIRED');
-      hold = (await releaseExpiredHold(input.holdId, 'expired')).hold;
+      hold = (await releaseHold(input.holdId, 'expired')).hold;
       // Expired, whoever gave the stock back (this timer or the backup sweep).
       outbox.push(outboundEvent('hold.expired', hold, hold.released_at ?? hold.updated_at));
       break;
@@ -234,6 +230,8 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
     await condition(() => state !== 'ORDERING' && state !== 'RELEASING' && state !== 'EXTENDING');
     if (FINAL.includes(state)) break;
   }
+  // `state` moves in the handlers, which the compiler does not follow.
+  if ((state as HoldState) === 'ORDERED' && orderId !== null) await startOrderWorkflow(input, orderId, hold.used_at!);
   await condition(allHandlersFinished);
   if (outbox.enabled) {
     await outbox.drained();
