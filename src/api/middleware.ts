@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import getRawBody from 'raw-body';
+import { callerGone } from '../temporal/caller';
 import { TemporalUnavailable } from '../temporal/holds';
 import type { Logger } from '../logger';
 import type { ApiState } from './context';
@@ -20,9 +21,17 @@ export function requestContext(log: Logger): Middleware<ApiState> {
     ctx.state.log = log.child({ request_id: requestId });
     ctx.set('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
+    // A client that hangs up before its answer (a buyer giving up, a load balancer's timeout) frees its place in the
+    // queue for Temporal calls: the call is dropped before it starts anything.
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!ctx.res.writableFinished) gone.abort();
+    };
+    ctx.res.once('close', onClose);
     try {
-      await next();
+      await callerGone.run(gone.signal, next);
     } finally {
+      ctx.res.off('close', onClose);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       ctx.state.log.info(
         { method: ctx.method, path: ctx.path, status: ctx.status, duration_ms: Math.round(ms * 10) / 10 },

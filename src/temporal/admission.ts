@@ -1,5 +1,7 @@
 /** Raised when a call waited its whole queue budget for a slot: nothing was sent to Temporal. */
 export class AdmissionTimeout extends Error {}
+/** Raised when a call's caller went away while it waited for a slot: nothing was sent to Temporal. */
+export class AdmissionAbandoned extends Error {}
 
 /**
  * A bound on the Temporal calls one API process has in flight. Past Temporal's throughput, more concurrent calls
@@ -24,8 +26,9 @@ export class Admission {
     return this.waiting.length;
   }
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    await this.acquire();
+  /** Runs `fn` once a slot is free; `gone` drops the call from the queue while it still waits. */
+  async run<T>(fn: () => Promise<T>, gone?: AbortSignal): Promise<T> {
+    await this.acquire(gone);
     try {
       return await fn();
     } finally {
@@ -33,22 +36,32 @@ export class Admission {
     }
   }
 
-  private acquire(): Promise<void> {
+  private acquire(gone?: AbortSignal): Promise<void> {
+    if (gone?.aborted) return Promise.reject(new AdmissionAbandoned('the caller went away'));
     if (this.inFlight < this.limit) {
       this.inFlight++;
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
+      const leave = (err: Error) => {
+        clearTimeout(timer);
+        gone?.removeEventListener('abort', abandon);
+        const i = this.waiting.indexOf(grant);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(err);
+      };
       const grant = () => {
         clearTimeout(timer);
+        gone?.removeEventListener('abort', abandon);
         this.inFlight++;
         resolve();
       };
-      const timer = setTimeout(() => {
-        const i = this.waiting.indexOf(grant);
-        if (i >= 0) this.waiting.splice(i, 1);
-        reject(new AdmissionTimeout(`no Temporal call slot within ${this.queueTimeoutMs} ms`));
-      }, this.queueTimeoutMs);
+      const abandon = () => leave(new AdmissionAbandoned('the caller went away'));
+      const timer = setTimeout(
+        () => leave(new AdmissionTimeout(`no Temporal call slot within ${this.queueTimeoutMs} ms`)),
+        this.queueTimeoutMs,
+      );
+      gone?.addEventListener('abort', abandon, { once: true });
       this.waiting.push(grant);
     });
   }

@@ -19,7 +19,8 @@ import type { ExtendRequest, HoldWorkflowInput, PaymentSettled } from '../shared
 import type { HoldView, OrderView } from '../shared/views';
 import { holdWorkflowId, orderWorkflowId } from '../shared/workflow-ids';
 import type { holdWorkflowV2 } from '../workflows/hold';
-import { Admission, AdmissionTimeout } from './admission';
+import { Admission, AdmissionAbandoned, AdmissionTimeout } from './admission';
+import { callerGone } from './caller';
 
 /** The workflow refused with a business reason (ApplicationFailure type), e.g. InsufficientStock. */
 export class WorkflowRefusal extends Error {
@@ -66,9 +67,10 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
   const bounded = async <T>(fn: () => Promise<T>): Promise<T> => {
     if (!admission) return deadlined(fn);
     try {
-      return await admission.run(() => deadlined(fn));
+      return await admission.run(() => deadlined(fn), callerGone.getStore());
     } catch (err) {
-      if (err instanceof AdmissionTimeout) throw new TemporalUnavailable(err.message);
+      if (err instanceof AdmissionTimeout || err instanceof AdmissionAbandoned)
+        throw new TemporalUnavailable(err.message);
       throw err;
     }
   };

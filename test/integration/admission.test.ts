@@ -50,3 +50,52 @@ describe('bounded Temporal calls per API process', () => {
     await expectConserved(stack.db, productId, 10);
   }, 60_000);
 });
+
+describe('a buyer who hangs up while queued', () => {
+  let patient: Stack;
+  beforeAll(async () => {
+    patient = await startStack({
+      TEMPORAL_MAX_IN_FLIGHT: '1',
+      TEMPORAL_QUEUE_TIMEOUT_MS: '30000',
+      TEMPORAL_CALL_TIMEOUT_MS: '3000',
+    });
+  });
+  afterAll(async () => patient.close());
+
+  const calls = async (state: 'in_flight' | 'queued') => {
+    const metrics = (await patient.http.get('/metrics')).text;
+    return Number(new RegExp(`flash_sale_temporal_calls\\{state="${state}"\\} (\\d+)`).exec(metrics)?.[1] ?? NaN);
+  };
+
+  test('leaves the queue at once and starts no workflow', async () => {
+    const productId = await createProduct(patient, 10);
+    await patient.stopWorker();
+    const first = patient.http.post('/api/holds', { product_id: productId, quantity: 1 });
+    await waitFor('the first call to hold the only slot', async () => (await calls('in_flight')) === 1);
+    const hangUp = new AbortController();
+    const second = fetch(`${patient.baseUrl}/api/holds`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ product_id: productId, quantity: 1 }),
+      signal: hangUp.signal,
+    }).then(
+      () => 'answered',
+      (err: Error) => err.name,
+    );
+    await waitFor('the second call to queue', async () => (await calls('queued')) === 1);
+    hangUp.abort();
+    expect(await second).toBe('AbortError');
+    // Gone from the queue long before the first call's 3 s deadline frees the slot.
+    await waitFor('the abandoned call to leave the queue', async () => (await calls('queued')) === 0, 2_000);
+    expect(await calls('in_flight')).toBe(1);
+    expect((await first).status).toBe(503);
+    await waitFor('the first hold workflow to be listed', async () => {
+      const ids: string[] = [];
+      for await (const wf of patient.client.workflow.list({ query: `ProductId = ${productId}` }))
+        ids.push(wf.workflowId);
+      return ids.length === 1;
+    });
+    await patient.startWorker();
+    await expectConserved(patient.db, productId, 10);
+  }, 60_000);
+});

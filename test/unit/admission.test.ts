@@ -1,4 +1,4 @@
-import { Admission, AdmissionTimeout } from '../../src/temporal/admission';
+import { Admission, AdmissionAbandoned, AdmissionTimeout } from '../../src/temporal/admission';
 
 /** A call that finishes only when the test says so. */
 function gate() {
@@ -59,6 +59,32 @@ describe('Admission (the bound on Temporal calls in flight)', () => {
     const admission = new Admission(1, 1_000);
     await expect(admission.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await admission.run(async () => 'next')).toBe('next');
+    expect(admission.active).toBe(0);
+  });
+
+  test('a queued call whose caller went away leaves the queue without running; the next one moves up', async () => {
+    const admission = new Admission(1, 60_000);
+    const busy = gate();
+    const first = admission.run(() => busy.done);
+    const gone = new AbortController();
+    const ran: string[] = [];
+    const abandoned = admission.run(async () => void ran.push('abandoned'), gone.signal);
+    const next = admission.run(async () => void ran.push('next'));
+    expect(admission.queued).toBe(2);
+    gone.abort();
+    await expect(abandoned).rejects.toBeInstanceOf(AdmissionAbandoned);
+    expect(admission.queued).toBe(1);
+    busy.open();
+    await Promise.all([first, next]);
+    expect(ran).toEqual(['next']);
+    expect([admission.active, admission.queued]).toEqual([0, 0]);
+  });
+
+  test('a caller already gone is refused at once, even with a free slot', async () => {
+    const admission = new Admission(4, 60_000);
+    const gone = new AbortController();
+    gone.abort();
+    await expect(admission.run(async () => 'ran', gone.signal)).rejects.toBeInstanceOf(AdmissionAbandoned);
     expect(admission.active).toBe(0);
   });
 });
