@@ -68,7 +68,12 @@ describe('error mapping', () => {
     stub.models.Product.findAll.mockRejectedValueOnce(new Error('column x does not exist'));
     const internal = await api.request('GET', '/api/products');
     expect(internal.status).toBe(500);
-    expect(internal.body).toEqual({ status: 'error', message: 'Internal server error', timestamp: expect.any(String) });
+    expect(internal.body).toEqual({
+      status: 'error',
+      code: 'internal_error',
+      message: 'Internal server error',
+      timestamp: expect.any(String),
+    });
   });
 });
 

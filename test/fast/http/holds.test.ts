@@ -41,6 +41,7 @@ describe('POST /api/holds', () => {
     const res = await api.request('POST', '/api/holds', { body: { quantity: 0 } });
     expect(res.status).toBe(422);
     expect(res.body).toEqual({
+      code: 'validation_failed',
       message: 'The product id field is required. (and 1 more error)',
       errors: {
         product_id: ['The product id field is required.'],
@@ -68,6 +69,7 @@ describe('POST /api/holds', () => {
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
       status: 'error',
+      code: 'insufficient_stock',
       message: 'Insufficient stock available. Only 2 units remaining.',
       timestamp: expect.any(String),
     });
