@@ -152,7 +152,7 @@ async function main() {
     checks: run.checks,
     targets,
   };
-  printTable(report.results, limit, targets);
+  printTable(report.results, limit, targets, report.holds_beside_floor);
   const prettier = await import('prettier');
   const json = await prettier.format(JSON.stringify(report), { parser: 'json', printWidth: 120 });
   const jsonFile = path.join(settings.results, `${settings.out}.json`);

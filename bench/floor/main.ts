@@ -68,8 +68,12 @@ const answer = (res: http.ServerResponse, status: number, body: unknown) => {
 };
 
 /** Serves POST /api/holds with `reserve`, mapping a business refusal to 400 and anything else to 503. */
-function serveHolds(reserve: (productId: number, quantity: number) => Promise<HoldView>) {
+function serveHolds(
+  reserve: (productId: number, quantity: number) => Promise<HoldView>,
+  stats: () => unknown = () => ({}),
+) {
   const server = http.createServer(async (req, res) => {
+    if (req.method === 'GET' && req.url === '/stats') return answer(res, 200, stats());
     if (req.method !== 'POST' || req.url !== '/api/holds') return answer(res, 404, { message: 'Not found' });
     try {
       let raw = '';
@@ -110,30 +114,32 @@ async function eager() {
   const nextHoldId = createHoldIdAllocator(db, config.HOLD_ID_BLOCK_SIZE);
   let eagerStarts = 0;
   let plainStarts = 0;
-  setInterval(() => log.warn({ eagerStarts, plainStarts }, 'floor eager starts'), 5_000).unref();
-  serveHolds(async (productId, quantity) => {
-    const holdId = await nextHoldId();
-    const outcome = new Promise<HoldView>((resolve, reject) => waiting.set(holdId, { resolve, reject }));
-    try {
-      const handle = await client.workflow.start(floorHoldWorkflow, {
-        workflowId: `floor-${holdId}`,
-        taskQueue: config.TASK_QUEUE,
-        args: [holdInput(holdId, productId, quantity)],
-        requestEagerStart: true,
-      });
-      if (handle.eagerlyStarted) {
-        eagerStarts++;
-        return await outcome;
+  serveHolds(
+    async (productId, quantity) => {
+      const holdId = await nextHoldId();
+      const outcome = new Promise<HoldView>((resolve, reject) => waiting.set(holdId, { resolve, reject }));
+      try {
+        const handle = await client.workflow.start(floorHoldWorkflow, {
+          workflowId: `floor-${holdId}`,
+          taskQueue: config.TASK_QUEUE,
+          args: [holdInput(holdId, productId, quantity)],
+          requestEagerStart: true,
+        });
+        if (handle.eagerlyStarted) {
+          eagerStarts++;
+          return await outcome;
+        }
+        // Not started eagerly: the task goes through matching, maybe to another worker; ask the workflow itself.
+        plainStarts++;
+        return await client.withDeadline(Date.now() + config.TEMPORAL_CALL_TIMEOUT_MS, () =>
+          handle.executeUpdate(reserveUpdate),
+        );
+      } finally {
+        waiting.delete(holdId);
       }
-      // Not started eagerly: the task goes through matching, maybe to another worker; ask the workflow itself.
-      plainStarts++;
-      return await client.withDeadline(Date.now() + config.TEMPORAL_CALL_TIMEOUT_MS, () =>
-        handle.executeUpdate(reserveUpdate),
-      );
-    } finally {
-      waiting.delete(holdId);
-    }
-  });
+    },
+    () => ({ eager_starts: eagerStarts, plain_starts: plainStarts }),
+  );
 }
 
 async function api() {

@@ -110,7 +110,16 @@ export function evaluateTargets(): Target[] {
   return out;
 }
 
-export function printTable(rows: ScenarioResult[], limit: number, targets: Target[]) {
+export interface SideBySide {
+  connections: number;
+  service_per_s: number[];
+  floor_per_s: number[];
+  plain_per_s: number[];
+  service_over_floor: number | null;
+  service_over_plain: number | null;
+}
+
+export function printTable(rows: ScenarioResult[], limit: number, targets: Target[], sideBySide: SideBySide[] = []) {
   const head = ['scenario', 'conns', 'ok/s', 'p50 ms', 'p99 ms', 'errors', 'CPU ms/ok (api+worker+temporal)', 'lost'];
   const cpu = (r: ScenarioResult) => {
     const c = r.cpu_ms_per_ok;
@@ -136,6 +145,16 @@ export function printTable(rows: ScenarioResult[], limit: number, targets: Targe
   const out = [line(head), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...body.map(line)];
   process.stdout.write(`\n${out.join('\n')}\n`);
   if (limit) process.stdout.write(`\nPhysical limit (raw hot-row transaction): ${limit}/s\n`);
+  if (sideBySide.length) {
+    process.stdout.write('\nHolds side by side (holds/s of each round):\n');
+    for (const x of sideBySide) {
+      process.stdout.write(
+        `  ${String(x.connections).padStart(4)} connections: service ${x.service_per_s.join(', ') || '-'}; ` +
+          `floor ${x.floor_per_s.join(', ') || '-'}; plain ${x.plain_per_s.join(', ') || '-'}; raw SQL ${limit || '-'}` +
+          ` → service ÷ floor ${x.service_over_floor ?? '-'}, service ÷ plain ${x.service_over_plain ?? '-'}\n`,
+      );
+    }
+  }
   process.stdout.write('\nTargets:\n');
   for (const t of targets) {
     const mark = t.met === true ? 'MET ' : t.met === false ? 'MISS' : 'n/a ';

@@ -97,9 +97,22 @@ export async function shardedHolds(db: Pool, service: Running) {
 export async function eagerBesideFloor(db: Pool, floor: Contender, eager: Contender) {
   for (let i = 1; i <= settings.rounds; i++) {
     for (const c of i % 2 === 1 ? [floor, eager] : [eager, floor]) {
+      const before = c === eager ? await eagerStats(eager) : null;
       const r = await holdRun(db, c, 50, i, c === eager ? '-eager' : '-two-processes');
+      // How many starts the server really ran eagerly (it may decline; the floor then falls back to an update).
+      if (before) {
+        const after = await eagerStats(eager);
+        r.extra = {
+          ...r.extra,
+          eager_starts: after.eager_starts - before.eager_starts,
+          plain_starts: after.plain_starts - before.plain_starts,
+        };
+      }
       r.title =
         c === eager ? 'Temporal floor, eager start (one process)' : 'Temporal floor, Update-with-Start (two processes)';
     }
   }
 }
+
+const eagerStats = async (c: Contender) =>
+  (await c.running.http.request('GET', '/stats')).body as { eager_starts: number; plain_starts: number };

@@ -143,7 +143,15 @@ const kinds: Record<string, (r: Report) => string[]> = {
   /** Eager start against Update-with-Start, on the floor (bench --only eager). */
   eager: (r) =>
     table(
-      ['variant', 'round', 'holds/s', 'p50 ms', 'p99 ms', 'CPU ms per hold: app processes / Temporal'],
+      [
+        'variant',
+        'round',
+        'holds/s',
+        'p50 ms',
+        'p99 ms',
+        'CPU ms per hold: app processes / Temporal',
+        'started eagerly',
+      ],
       r.results
         .filter((x) => /-(eager|two-processes)$/.test(x.id))
         .map((x) => {
