@@ -5,8 +5,9 @@ import { createConnection, type Connection, type RowDataPacket } from 'mysql2/pr
  * The oracle of the chaos suite: reads MariaDB in one consistent snapshot and reports every broken promise.
  *
  * Per snapshot (all rows of the products it is given, or of every product):
- * - conservation: available_stock + quantities of unreleased holds = stock put in (total_stock − the product's
- *   creation gap; 0 unless told otherwise), so a lost or a doubled give-back shows at once;
+ * - conservation: available_stock + quantities of unreleased holds = stock put in, from the harness's own ledger
+ *   of what it created and restocked (never read from the database under test), so a lost or a doubled give-back,
+ *   or stock conjured in the database, shows at once;
  * - no negative counters, available_stock ≤ stock put in, hold quantities ≥ 1;
  * - a hold is ordered (used_at) exactly when it has an order, ordered before it expired, never both released and
  *   sold, released only when its order is cancelled or it had none, by a reason that fits, never before its
@@ -14,7 +15,10 @@ import { createConnection, type Connection, type RowDataPacket } from 'mysql2/pr
  * - an order has at most one payment event; completed ⇔ one `paid` event (and the key recorded); cancelled after
  *   a `failed` event or by the payment timeout (never earlier than that); pending has no event;
  * - everything a client was told: every hold answered 201 exists as answered, every order answered 201 exists
- *   for its hold, every webhook answered 200 is applied with the status it answered;
+ *   for its hold, every release answered 200 is released by the client as answered, every webhook answered 200 is
+ *   applied with the status it answered;
+ * - lateness, at every snapshot: no hold still held past expiry + sweep interval + sweep grace + slack + the time
+ *   the system was down meanwhile (`lateness`);
  * - across snapshots: rows never vanish, a release or an order happens once and is never undone or rewritten,
  *   final order states stay final, total_stock never falls;
  * - once faults have healed (`settled`): no hold still held past expiry + grace, no order pending past its payment
@@ -41,6 +45,24 @@ export class Acks {
   orders = new Map<number, { holdId: number }>();
   /** By event id. */
   payments = new Map<string, AckedPayment>();
+  /** Early releases answered 200, by hold id: the released_at answered. */
+  releases = new Map<number, { releasedAt: string }>();
+  /** The ledger: stock put in per product (created + restocks answered 200), kept by the harness. */
+  stock = new Map<number, number>();
+}
+
+/** When the system was down (a fault made releases impossible): lateness bounds stretch by the overlap. */
+export interface Downtime {
+  /** Milliseconds the system was down between `from` and `to` (epoch ms). */
+  overlap(from: number, to: number): number;
+}
+
+export interface LatenessOptions {
+  /** SWEEP_INTERVAL_SECONDS + SWEEP_GRACE_SECONDS: by then the sweep has released what a timer missed. */
+  boundSeconds: number;
+  /** Scheduling slack on a busy machine, explicit. */
+  slackSeconds: number;
+  downtime?: Downtime;
 }
 
 export interface CheckerOptions {
@@ -48,9 +70,14 @@ export interface CheckerOptions {
   url: string;
   /** Only these products (and their holds and orders); all products when absent. */
   productIds?: () => number[] | undefined;
-  /** total_stock − available_stock at creation, per product (the seed's product 1 has 100); 0 when absent. */
-  gaps?: Map<number, number>;
+  /**
+   * Stock put in, per product, by the harness's own account (acks.stock when absent). Without a ledger entry a
+   * product's total_stock is trusted (a product the harness did not create).
+   */
+  ledger?: Map<number, number>;
   acks?: Acks;
+  /** Lateness at every snapshot; absent: only once settled. */
+  lateness?: LatenessOptions;
   paymentTimeoutSeconds: number;
   /** Sweep grace: a sweep release is never earlier than expiry + this. */
   sweepGraceSeconds: number;
@@ -131,6 +158,11 @@ export class InvariantChecker {
 
   constructor(private readonly opts: CheckerOptions) {}
 
+  /** Narrows (or, with undefined, widens back) the products checked from now on. */
+  scope(productIds: (() => number[] | undefined) | undefined): void {
+    this.opts.productIds = productIds;
+  }
+
   private async connection(): Promise<Connection> {
     if (this.conn) return this.conn;
     const conn = await createConnection({ uri: this.opts.url, dateStrings: true, supportBigNumbers: true });
@@ -155,6 +187,8 @@ export class InvariantChecker {
     const ackedHolds = acks ? [...acks.holds] : [];
     const ackedOrders = acks ? [...acks.orders] : [];
     const ackedPayments = acks ? [...acks.payments] : [];
+    const ackedReleases = acks ? [...acks.releases] : [];
+    const ledger = this.opts.ledger ?? acks?.stock ?? new Map<number, number>();
     const scope = this.opts.productIds?.();
     try {
       conn = await this.connection();
@@ -194,7 +228,6 @@ export class InvariantChecker {
     const v: string[] = [];
     const num = Number;
 
-    const gaps = this.opts.gaps ?? new Map<number, number>();
     const holdsByProduct = new Map<number, number>();
     const holdById = new Map<number, HoldRow>();
     for (const h of holds) {
@@ -209,7 +242,7 @@ export class InvariantChecker {
       productIds.add(id);
       const total = num(p.total_stock);
       const available = num(p.available_stock);
-      const putIn = total - (gaps.get(id) ?? 0);
+      const putIn = ledger.get(id) ?? total;
       const held = holdsByProduct.get(id) ?? 0;
       if (available < 0) v.push(`product ${id}: available_stock ${available} is negative`);
       if (total < 0) v.push(`product ${id}: total_stock ${total} is negative`);
@@ -244,6 +277,8 @@ export class InvariantChecker {
     let openHolds = 0;
     let pendingOrders = 0;
     const graceMs = settled ? settled.graceSeconds * 1000 : 0;
+    const late = this.opts.lateness;
+    const lateMs = late ? (late.boundSeconds + late.slackSeconds) * 1000 : 0;
     for (const h of holds) {
       const id = num(h.id);
       const expires = ms(h.hold_expires_at)!;
@@ -277,6 +312,14 @@ export class InvariantChecker {
         v.push(`hold ${id}: order ${order.id} cancelled but the stock was not given back`);
       }
       if (released === null && used === null) openHolds++;
+      if (late && released === null && used === null && nowMs > expires + lateMs) {
+        const down = late.downtime?.overlap(expires, nowMs) ?? 0;
+        if (nowMs > expires + lateMs + down) {
+          v.push(
+            `hold ${id}: unreleased ${Math.round((nowMs - expires) / 1000)} s past its expiry (bound ${late.boundSeconds} s + slack ${late.slackSeconds} s + ${Math.round(down / 1000)} s down)`,
+          );
+        }
+      }
       if (released === null && used === null && expires < nowMs - graceMs) {
         overdueHolds++;
         if (settled) v.push(`hold ${id}: still held ${Math.round((nowMs - expires) / 1000)} s past its expiry`);
@@ -373,6 +416,20 @@ export class InvariantChecker {
       if (!o) v.push(`order ${orderId}: answered 201 but does not exist`);
       else if (num(o.hold_id) !== a.holdId)
         v.push(`order ${orderId}: answered for hold ${a.holdId}, stored for ${o.hold_id}`);
+    }
+    for (const [holdId, a] of ackedReleases) {
+      const h = holdById.get(holdId);
+      if (!h) {
+        if (!scope) v.push(`hold ${holdId}: release answered 200 but the hold does not exist`);
+        continue;
+      }
+      if (h.released_at === null || h.release_reason !== 'released' || orderByHold.has(holdId)) {
+        v.push(
+          `hold ${holdId}: release answered 200, stored released_at ${h.released_at ?? 'null'} for "${h.release_reason ?? '-'}"${orderByHold.has(holdId) ? ' with an order' : ''}`,
+        );
+      } else if (ms(h.released_at) !== Date.parse(a.releasedAt)) {
+        v.push(`hold ${holdId}: release answered released_at ${a.releasedAt}, stored ${h.released_at}`);
+      }
     }
     for (const [eventId, a] of ackedPayments) {
       const o = orderById.get(a.orderId);

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { ApiClient } from './client';
+import type { Answer, ApiClient } from './client';
 import { pick, rand, randInt, sleep } from './util';
 
 export interface LoadOptions {
-  users: number;
+  /** Concurrent clients, each running `parallel` customer flows at once (a client with several tabs). */
+  clients: number;
+  parallel: number;
   /** Chance a hold becomes an order; then paid / failed / left unpaid. */
   order: number;
   pay: number;
@@ -12,28 +14,37 @@ export interface LoadOptions {
   release: number;
   /** Chance a webhook is sent twice at once (a provider's duplicate delivery). */
   duplicateWebhook: number;
+  /** Pause between a flow's steps and between flows. */
   thinkMs: [number, number];
 }
 
+/** The load every fault lands in: at least 200 operations in flight from at least 50 clients. */
+export const FAULT_LOAD = { clients: 50, parallel: 5 };
+export const MIN_IN_FLIGHT = 200;
+export const MIN_CLIENTS = 50;
+
 const DEFAULTS: LoadOptions = {
-  users: 6,
+  ...FAULT_LOAD,
   order: 0.5,
   pay: 0.6,
   fail: 0.2,
   release: 0.15,
   duplicateWebhook: 0.2,
-  thinkMs: [50, 400],
+  thinkMs: [0, 150],
 };
 
 /**
- * Customers: each reads a product, holds 1–3 units (Idempotency-Key, retried on 503 like a real client), then
- * orders and pays (or fails, or never pays), releases early, or walks away and lets the hold expire.
+ * Customers: each reads a product, holds 1–3 units (Idempotency-Key, retried on 503 or no answer like a real
+ * client), then orders (its own key, retried) and pays (or fails, or never pays), releases early, or walks away and
+ * lets the hold expire. `inFlight` counts operations begun and not yet answered for good (retries included).
  */
 export class Load {
   private running = false;
-  private users: Promise<void>[] = [];
+  private loops: Promise<void>[] = [];
   readonly opts: LoadOptions;
   flows = 0;
+  inFlight = 0;
+  operations = 0;
 
   constructor(
     private readonly api: ApiClient,
@@ -43,18 +54,43 @@ export class Load {
     this.opts = { ...DEFAULTS, ...opts };
   }
 
+  get clients(): number {
+    return this.running ? this.opts.clients : 0;
+  }
+
   start(): void {
+    if (this.running) return;
     this.running = true;
-    for (let i = 0; i < this.opts.users; i++) this.users.push(this.user());
+    for (let i = 0; i < this.opts.clients * this.opts.parallel; i++) this.loops.push(this.loop());
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    await Promise.all(this.users);
-    this.users = [];
+    await Promise.all(this.loops);
+    this.loops = [];
   }
 
-  private async user(): Promise<void> {
+  /** Resolves once `n` operations are in flight (or `ms` passed); true when they are. */
+  async warm(n = MIN_IN_FLIGHT, ms = 30_000): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (this.inFlight < n && Date.now() < deadline) await sleep(50);
+    return this.inFlight >= n;
+  }
+
+  private async op(fn: () => Promise<Answer>, attempts: number, untilMs: number): Promise<Answer> {
+    this.inFlight++;
+    this.operations++;
+    try {
+      // Background clients back off further than the scenarios' own (up to 8 s): many clients, one saturated service.
+      return await this.api.retrying(fn, attempts, untilMs, 8_000);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async loop(): Promise<void> {
+    // Spread the start so the first requests do not all land in the same millisecond.
+    await sleep(rand(0, 500));
     while (this.running) {
       try {
         await this.flow();
@@ -67,31 +103,32 @@ export class Load {
 
   private async flow(): Promise<void> {
     this.flows++;
+    const think = () => sleep(rand(...this.opts.thinkMs));
     const productId = pick(this.products());
-    if (Math.random() < 0.3) await this.api.product(productId);
+    if (Math.random() < 0.3) await this.op(() => this.api.product(productId), 3, 10_000);
     const key = randomUUID();
     const quantity = randInt(1, 3);
-    const held = await this.api.retrying(() => this.api.hold(productId, quantity, key), 6, 30_000);
+    const held = await this.op(() => this.api.hold(productId, quantity, key), 10, 45_000);
     if (held.status !== 201 || !this.running) return;
     const holdId = Number(held.body.data.hold_id);
     const r = Math.random();
     if (r < this.opts.order) {
-      await sleep(rand(0, 1_500));
+      await think();
       const orderKey = randomUUID();
-      const ordered = await this.api.retrying(() => this.api.order(holdId, orderKey), 6, 20_000);
+      const ordered = await this.op(() => this.api.order(holdId, orderKey), 8, 20_000);
       if (ordered.status !== 201) return;
       const orderId = Number(ordered.body.data.id);
       const p = Math.random();
       if (p >= this.opts.pay + this.opts.fail) return; // never pays: the payment timeout cancels it
-      await sleep(rand(0, 1_500));
+      await think();
       const status = p < this.opts.pay ? 'paid' : 'failed';
       const eventId = `evt_${randomUUID()}`;
-      const send = () => this.api.retrying(() => this.api.webhook(orderId, eventId, status), 6, 20_000);
+      const send = () => this.op(() => this.api.webhook(orderId, eventId, status), 8, 20_000);
       if (Math.random() < this.opts.duplicateWebhook) await Promise.all([send(), send()]);
       else await send();
     } else if (r < this.opts.order + this.opts.release) {
-      await sleep(rand(0, 2_000));
-      await this.api.retrying(() => this.api.release(holdId), 4, 15_000);
+      await think();
+      await this.op(() => this.api.release(holdId), 6, 15_000);
     }
   }
 }

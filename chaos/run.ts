@@ -1,51 +1,48 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import path from 'node:path';
-import Redis from 'ioredis';
-import { createConnection } from 'mysql2/promise';
+import { mkdirSync } from 'node:fs';
 import { Acks, InvariantChecker } from './checker';
-import { Ctx, type Scenario, type ScenarioResult } from './scenario';
-import { scenarios } from './scenarios';
+import { LiveChecks } from './live';
+import { buildResults, codeVersion, table, writeResults } from './results';
+import { Ctx, SETTLED_GRACE_SECONDS, type Scenario, type ScenarioResult } from './scenario';
+import { SMOKE, scenarios } from './scenarios';
 import { RUN_DIR, SETTINGS, Stack } from './stack';
 import { log } from './util';
 
 /**
- * `npm run chaos`: every fault scenario against the service running as separate processes, with the invariant
- * checker sampling throughout. Flags: --soak=<seconds> (default 75; --soak=300 is the CI-sized soak, --soak=600
- * the long one), --only=<name,...>, --list.
+ * `npm run chaos`: every fault scenario against the service running as separate processes (with a MariaDB, a Redis and
+ * a Temporal dev server of its own), under a background load of ≥200 operations in flight from ≥50 clients, with the
+ * invariant checker and the live checks sampling throughout. Writes chaos/results/latest.json (full run),
+ * chaos/results/smoke.json (--smoke) or .run/chaos/results.json (--only).
+ * Flags: --smoke (the CI subset, under 5 minutes), --soak=<seconds> (default 75), --only=<name,...>, --list.
  */
 function parseArgs(argv: string[]) {
-  const args = { soakSeconds: Number(process.env.CHAOS_SOAK_SECONDS ?? 75), only: [] as string[], list: false };
+  const args = {
+    soakSeconds: Number(process.env.CHAOS_SOAK_SECONDS ?? 75),
+    only: [] as string[],
+    list: false,
+    smoke: false,
+  };
   for (const a of argv) {
     const [k, v] = a.replace(/^--/, '').split('=');
     if (k === 'soak') args.soakSeconds = Number(v);
     else if (k === 'soak-5m' || k === 'ci') args.soakSeconds = 300;
     else if (k === 'soak-10m' || k === 'long') args.soakSeconds = 600;
     else if (k === 'only') args.only = v.split(',').filter(Boolean);
+    else if (k === 'smoke') args.smoke = true;
     else if (k === 'list') args.list = true;
-    else throw new Error(`unknown flag ${a} (flags: --soak=<s>, --soak-5m, --soak-10m, --only=<a,b>, --list)`);
+    else throw new Error(`unknown flag ${a} (flags: --smoke, --soak=<s>, --only=<a,b>, --list)`);
   }
   if (!Number.isFinite(args.soakSeconds) || args.soakSeconds < 10) throw new Error('--soak wants at least 10 seconds');
   return args;
 }
 
-async function resetStores(stack: Stack): Promise<void> {
-  const conn = await createConnection({ host: SETTINGS.mariadb.host, port: SETTINGS.mariadb.port, user: 'root' });
-  try {
-    // Only the chaos suite's own database: the shared server keeps everyone else's.
-    await conn.query(`DROP DATABASE IF EXISTS \`${SETTINGS.database}\``);
-    await conn.query(`CREATE DATABASE \`${SETTINGS.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  } finally {
-    await conn.end();
-  }
-  const redis = new Redis(stack.directRedisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    await redis.flushdb(); // the suite's own Redis database index only
-  } finally {
-    redis.disconnect();
-  }
-}
+/** Lateness: a hold may stay unreleased this long past expiry while the system is up (sweep interval + grace). */
+export const LATENESS = {
+  boundSeconds: SETTINGS.sweepIntervalSeconds + SETTINGS.sweepGraceSeconds,
+  /** A busy 2-core machine delays timers, activities and the sweep's passes: explicit slack. */
+  slackSeconds: 15,
+};
+/** A product read may show more stock than the database for at most this long (a lost invalidation shows 60 s). */
+export const STALE_BOUND_MS = 6_000;
 
 /** Back to one worker, w1, with no fault points armed. */
 async function resetWorkers(stack: Stack): Promise<void> {
@@ -56,106 +53,138 @@ async function resetWorkers(stack: Stack): Promise<void> {
   await stack.startWorker('w1');
 }
 
-function table(results: ScenarioResult[]): string {
-  const head = ['scenario', 'faults', 'requests', 'checks', 'violations', 'seconds'];
-  const rows = results.map((r) =>
-    [r.name, r.faults, r.requests, r.checks, r.violations.length, r.seconds.toFixed(0)].map(String),
-  );
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+/** Whatever happened, the next scenario starts healed. */
+async function heal(stack: Stack, ctx: Ctx): Promise<void> {
+  stack.db.setMode('pass');
+  stack.redis.setMode('pass');
+  if (!stack.mariadb.alive) await stack.restartMariadb();
+  if (!stack.redisServer.alive) await stack.restartRedis();
+  for (const w of stack.workers.values()) w.signal('SIGCONT');
+  if (!stack.temporal?.alive) await stack.startTemporal();
+  if (!stack.api?.alive) await stack.startApi();
+  if (!stack.loadApi?.alive) await stack.startLoadApi();
+  await stack.superviseWorkers().catch((err: Error) => ctx.failures.push(`could not restart a worker: ${err.message}`));
+  // A worker left armed with fault points would fire them in the next scenario.
+  if (stack.workers.size !== 1 || stack.worker('w1')?.armed) await resetWorkers(stack);
 }
 
-function markdown(results: ScenarioResult[], meta: Record<string, string>): string {
-  const lines = [
-    `| scenario | what it does | faults | requests | checks | violations |`,
-    `|---|---|---:|---:|---:|---:|`,
-    ...results.map(
-      (r) => `| \`${r.name}\` | ${r.title} | ${r.faults} | ${r.requests} | ${r.checks} | ${r.violations.length} |`,
-    ),
-  ];
-  const total = results.reduce(
-    (t, r) => ({ f: t.f + r.faults, q: t.q + r.requests, c: t.c + r.checks, v: t.v + r.violations.length }),
-    { f: 0, q: 0, c: 0, v: 0 },
-  );
-  lines.push(`| **total** | | **${total.f}** | **${total.q}** | **${total.c}** | **${total.v}** |`);
-  return `${lines.join('\n')}\n\n${Object.entries(meta)
-    .map(([k, v]) => `${k}: ${v}`)
-    .join(' · ')}\n`;
+async function runScenario(stack: Stack, checker: InvariantChecker, acks: Acks, s: Scenario): Promise<ScenarioResult> {
+  const firstProduct = acks.stock.size;
+  const scope = () => [...acks.stock.keys()].slice(firstProduct);
+  checker.scope(scope);
+  let ctx: Ctx | null = null;
+  const live = new LiveChecks({
+    dbUrl: stack.directDbUrl,
+    temporal: () => Ctx.temporalClient(stack),
+    readProduct: async (id) => {
+      const a = await ctx!.api.product(id);
+      return a.status === 200 ? Number(a.body.available_stock) : null;
+    },
+    products: () => (ctx?.load ? scope() : []),
+    exempt: new Set(),
+    staleBoundMs: STALE_BOUND_MS,
+    downtime: stack.outages,
+  });
+  ctx = new Ctx(stack, checker, acks, live);
+  const t0 = Date.now();
+  let crashed = false;
+  try {
+    if (s.load !== false) {
+      const background = [...(await ctx.api.createProducts([3_000, 3_000, 25]))];
+      await ctx.startLoad(background);
+      ctx.startSampling();
+    }
+    await s.run(ctx);
+  } catch (err) {
+    ctx.failures.push(`scenario crashed: ${(err as Error).stack ?? err}`);
+    log(`  scenario crashed: ${(err as Error).message}`);
+    crashed = true;
+  } finally {
+    await ctx.load?.stop();
+    await ctx.stopSampling();
+    await heal(stack, ctx);
+    if (crashed)
+      await ctx.settle().catch((err: Error) => ctx.failures.push(`settling after the crash: ${err.message}`));
+    await live.close();
+  }
+  return ctx.result(s.name, s.title, (Date.now() - t0) / 1000, s.load !== false);
 }
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const all = scenarios({ soakSeconds: args.soakSeconds });
+  const all = scenarios({ soakSeconds: args.soakSeconds, smoke: args.smoke });
   if (args.list) {
-    for (const s of all) process.stdout.write(`${s.name.padEnd(28)} ${s.title}\n`);
+    for (const s of all)
+      process.stdout.write(`${s.name.padEnd(28)} ${SMOKE.includes(s.name) ? '[smoke] ' : ''}${s.title}\n`);
     return;
   }
   const unknown = args.only.filter((n) => !all.some((s) => s.name === n));
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')} (see --list)`);
-  const chosen: Scenario[] = args.only.length ? all.filter((s) => args.only.includes(s.name)) : all;
+  const chosen: Scenario[] = args.only.length
+    ? all.filter((s) => args.only.includes(s.name))
+    : args.smoke
+      ? SMOKE.map((n) => all.find((s) => s.name === n)!)
+      : all;
+  const mode = args.only.length ? 'partial' : args.smoke ? 'smoke' : 'full';
+  const version = codeVersion();
 
   const started = Date.now();
   mkdirSync(RUN_DIR, { recursive: true });
   const stack = new Stack();
   const acks = new Acks();
-  const gaps = new Map<number, number>();
-  log('starting the stack: fault proxies, a Temporal dev server of our own, the worker and the API');
-  await resetStores(stack);
+  log('starting the stack: MariaDB, Redis and a Temporal dev server of our own, fault proxies, the worker and the API');
   await stack.start();
   log(
-    `stack up: API ${stack.baseUrl}, Temporal ${stack.temporalAddress}, MariaDB proxy :${stack.ports.dbProxy}, Redis proxy :${stack.ports.redisProxy}`,
+    `stack up: API ${stack.baseUrl}, Temporal ${stack.temporalAddress}, MariaDB :${stack.ports.mariadb} (proxy :${stack.ports.dbProxy}), Redis :${stack.ports.redis} (proxy :${stack.ports.redisProxy})`,
   );
   const checker = new InvariantChecker({
     url: stack.directDbUrl,
-    gaps,
     acks,
     paymentTimeoutSeconds: SETTINGS.paymentTimeoutSeconds,
     sweepGraceSeconds: SETTINGS.sweepGraceSeconds,
+    lateness: { ...LATENESS, downtime: stack.outages },
   });
 
   const results: ScenarioResult[] = [];
   let interrupted = false;
-  const onSignal = () => {
+  process.once('SIGINT', () => {
     interrupted = true;
     log('interrupted: stopping after this scenario');
-  };
-  process.once('SIGINT', onSignal);
+  });
+  // Killed (CI timeout, a terminal closed): the servers of our own go with us.
+  process.once('SIGTERM', () => {
+    log('terminated: stopping the stack');
+    void stack.stop().finally(() => process.exit(143));
+  });
   try {
     for (const s of chosen) {
       if (interrupted) break;
       log(`scenario ${s.name}: ${s.title}`);
-      const ctx = new Ctx(stack, checker, acks, gaps);
-      const t0 = Date.now();
-      let crashed = false;
-      try {
-        await s.run(ctx);
-      } catch (err) {
-        ctx.failures.push(`scenario crashed: ${(err as Error).stack ?? err}`);
-        log(`  scenario crashed: ${(err as Error).message}`);
-        crashed = true;
-      } finally {
-        await ctx.stopSampling();
-        // Whatever happened, the next scenario starts healed.
-        stack.db.setMode('pass');
-        stack.redis.setMode('pass');
-        for (const w of stack.workers.values()) w.signal('SIGCONT');
-        if (!stack.temporal?.alive) await stack.startTemporal();
-        await stack
-          .superviseWorkers()
-          .catch((err: Error) => ctx.failures.push(`could not restart a worker: ${err.message}`));
-        // A worker left armed with fault points would fire them in the next scenario.
-        if (stack.workers.size !== 1 || stack.worker('w1')?.armed) await resetWorkers(stack);
-        if (crashed)
-          await ctx.settle().catch((err: Error) => ctx.failures.push(`settling after the crash: ${err.message}`));
-      }
-      const r = ctx.result(s.name, s.title, (Date.now() - t0) / 1000);
+      const r = await runScenario(stack, checker, acks, s);
       results.push(r);
       log(
-        `  -> faults ${r.faults}, requests ${r.requests} (${r.statuses}), checks ${r.checks}, violations ${r.violations.length}`,
+        `  -> faults ${r.faults}, requests ${r.requests} (${r.statuses}), in flight at faults ≥ ${r.inFlight} from ${r.clients} clients, checks ${r.checks}, violations ${r.violations.length}`,
       );
       for (const v of r.violations.slice(0, 20)) log(`     ${v}`);
+    }
+    // Last, everything the run made, settled, in one snapshot: nothing any scenario left behind is wrong.
+    if (!interrupted) {
+      checker.scope(undefined);
+      const t = Date.now();
+      const final = await checker.check({ graceSeconds: SETTLED_GRACE_SECONDS + LATENESS.slackSeconds });
+      results.push({
+        name: 'final-audit',
+        title: 'Every product, hold, order and payment of the run, settled, in one snapshot',
+        faults: 0,
+        requests: 0,
+        checks: 1,
+        violations: final.violations,
+        seconds: (Date.now() - t) / 1000,
+        notes: [`${final.products} products, ${final.holds} holds, ${final.orders} orders, ${final.events} events`],
+        statuses: '',
+        inFlight: 0,
+        clients: 0,
+      });
     }
   } finally {
     await Ctx.closeTemporalClient();
@@ -163,20 +192,13 @@ async function main() {
     await stack.stop();
   }
 
-  const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+  const seconds = (Date.now() - started) / 1000;
   process.stdout.write(`\n${table(results)}\n\n`);
   const violations = results.reduce((n, r) => n + r.violations.length, 0);
-  process.stdout.write(`${results.length} scenarios in ${minutes} min, ${violations} violations\n`);
-  const meta = {
-    date: new Date().toISOString().slice(0, 10),
-    duration: `${minutes} min`,
-    soak: `${args.soakSeconds} s`,
-    machine: `${cpus().length} cores`,
-  };
-  writeFileSync(path.join(RUN_DIR, 'results.md'), markdown(results, meta));
-  writeFileSync(path.join(RUN_DIR, 'results.json'), JSON.stringify({ meta, results }, null, 2));
-  process.stdout.write(`results: .run/chaos/results.md, .run/chaos/results.json; logs: .run/chaos/logs/\n`);
-  process.exitCode = violations === 0 && results.length === chosen.length ? 0 : 1;
+  process.stdout.write(`${results.length} rows in ${(seconds / 60).toFixed(1)} min, ${violations} violations\n`);
+  const file = writeResults(buildResults(results, { mode, version, seconds, soakSeconds: args.soakSeconds }), RUN_DIR);
+  process.stdout.write(`results: ${file}; logs: .run/chaos/logs/\n`);
+  process.exitCode = violations === 0 && results.length >= chosen.length ? 0 : 1;
 }
 
 main().catch((err: Error) => {

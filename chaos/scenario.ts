@@ -1,8 +1,11 @@
 import { availableStockSql } from '../src/db/models';
+import { holdWorkflowId, orderWorkflowId } from '../src/shared/workflow-ids';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { Acks, InvariantChecker } from './checker';
 import { ApiClient } from './client';
+import type { LiveChecks } from './live';
+import { Load, MIN_CLIENTS, MIN_IN_FLIGHT, type LoadOptions } from './load';
 import { SETTINGS, type Stack } from './stack';
 import { log, sleep } from './util';
 
@@ -10,6 +13,12 @@ export interface Scenario {
   name: string;
   title: string;
   run: (ctx: Ctx) => Promise<void>;
+  /**
+   * false: no background load (the scenario makes its own, or proves something only a quiet system shows). By default
+   * the runner keeps FAULT_LOAD (≥200 operations in flight from ≥50 clients) on products of the scenario's own for
+   * its whole run, and every fault must land in it.
+   */
+  load?: false;
 }
 
 export interface ScenarioResult {
@@ -22,6 +31,9 @@ export interface ScenarioResult {
   seconds: number;
   notes: string[];
   statuses: string;
+  /** Fewest operations in flight when a fault was injected (0 without load), and the clients sending them. */
+  inFlight: number;
+  clients: number;
 }
 
 /** A hold still open this long past its expiry, once faults have healed and the service had time, is lost. */
@@ -34,6 +46,11 @@ export class Ctx {
   notes: string[] = [];
   failures: string[] = [];
   products: number[] = [];
+  /** Operations in flight at each fault, and the clients then. */
+  private atFaults: { inFlight: number; clients: number }[] = [];
+  private liveViolations = new Set<string>();
+  private liveChecksBefore: number;
+  readonly started = Date.now();
   private checkerViolationsBefore: Set<string>;
   private initialViolations: Set<string>;
   private checksBefore: number;
@@ -45,29 +62,64 @@ export class Ctx {
     readonly stack: Stack,
     readonly checker: InvariantChecker,
     readonly acks: Acks,
-    readonly gaps: Map<number, number>,
+    readonly live: LiveChecks | null = null,
   ) {
     this.api = new ApiClient(stack.baseUrl, acks);
+    this.api.apiDownOnPurpose = () => stack.apiDownOnPurpose();
     this.checkerViolationsBefore = new Set(checker.violations.keys());
     this.initialViolations = new Set(checker.violations.keys());
     this.checksBefore = checker.checks;
+    this.liveChecksBefore = live?.checks ?? 0;
   }
 
-  /** Products of this scenario, created through the admin API with available = total (a gap of 0). */
+  /** The background load (FAULT_LOAD) the runner keeps on for this scenario; null for `load: false` scenarios. */
+  load: Load | null = null;
+
+  /** The products the background load works on; `loadOn` adds a scenario's own. */
+  readonly loadProducts: number[] = [];
+
+  loadOn(products: number[]): void {
+    this.loadProducts.push(...products);
+  }
+
+  /**
+   * Starts the background load on `products` (the runner does this; a `load: false` scenario may too, e.g. through a
+   * client of its own).
+   */
+  async startLoad(products: number[], opts: Partial<LoadOptions> = {}, api?: ApiClient): Promise<Load> {
+    if (!api) {
+      // The load's own API process, its answers tallied (and held to the contract) with the scenario's.
+      api = new ApiClient(this.stack.loadBaseUrl, this.acks);
+      api.tally = this.api.tally;
+    }
+    this.loadOn(products);
+    this.load = new Load(api, () => this.loadProducts, opts);
+    this.load.start();
+    if (!(await this.load.warm()))
+      this.note(`the load reached only ${this.load.inFlight} operations in flight within 30 s`);
+    return this.load;
+  }
+
+  /** Products of this scenario, created through the admin API (the harness's ledger records their stock). */
   async createProducts(n: number, stock: number): Promise<number[]> {
     const ids: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const id = await this.api.createProduct(stock);
-      this.gaps.set(id, 0);
-      ids.push(id);
-    }
+    for (let i = 0; i < n; i++) ids.push(await this.api.createProduct(stock));
     this.products.push(...ids);
     return ids;
   }
 
+  /** A hold whose workflow the scenario ends on purpose: the live agreement check leaves it alone. */
+  exempt(holdId: number): void {
+    this.live?.exempt(holdId);
+  }
+
+  /** Records a fault injected now, and the load it landed in. */
   fault(description: string): void {
     this.faults++;
-    log(`  fault: ${description}`);
+    const inFlight = this.load?.inFlight ?? 0;
+    const clients = this.load?.clients ?? 0;
+    this.atFaults.push({ inFlight, clients });
+    log(`  fault: ${description} (${inFlight} operations in flight from ${clients} clients)`);
   }
 
   note(msg: string): void {
@@ -87,6 +139,10 @@ export class Ctx {
     const report = await this.checker.check();
     for (const v of report.violations) if (!this.checkerViolationsBefore.has(v)) log(`  VIOLATION: ${v}`);
     for (const v of report.violations) this.checkerViolationsBefore.add(v);
+    for (const v of (await this.live?.sample()) ?? []) {
+      if (!this.liveViolations.has(v)) log(`  VIOLATION: ${v}`);
+      this.liveViolations.add(v);
+    }
   }
 
   /** Checks continuously (every `everyMs`) until `stopSampling`. */
@@ -113,10 +169,11 @@ export class Ctx {
   }
 
   /**
-   * After the faults have healed: workers that died are restarted, then the service gets up to `maxMs` to release
+   * After the faults have healed: the load stops, workers that died are restarted, then the service gets `maxMs` to release
    * every hold past its expiry and cancel every order past its payment deadline, and the checker runs settled.
    */
   async settle(maxMs = 45_000): Promise<void> {
+    await this.load?.stop();
     await this.stack.superviseWorkers();
     // Everything in flight runs out first: open holds expire, pending orders reach their payment deadline.
     const deadline = Date.now() + TTL_MS + SETTINGS.paymentTimeoutSeconds * 1000 + maxMs;
@@ -166,12 +223,18 @@ export class Ctx {
    * matches the row (ORDERED ⇔ its order, RELEASED ⇔ released by the client, EXPIRED ⇔ released by expiry or
    * sweep, REJECTED ⇔ no row), and every order workflow ends with the order's status.
    */
-  async agreement(productIds = this.products, waitMs = 30_000): Promise<{ holds: number; orders: number }> {
+  async agreement(
+    productIds = this.products,
+    waitMs = 30_000,
+    maxHolds = 300,
+  ): Promise<{ holds: number; orders: number }> {
     if (!productIds.length) return { holds: 0, orders: 0 };
     const client = await Ctx.temporalClient(this.stack);
+    // Past maxHolds, a random sample (the live checks looked at the rest during the load).
     const holds = await this.query<RowDataPacket>(
       `SELECT h.id, h.released_at, h.used_at, h.release_reason, o.id AS order_id, o.status
-       FROM holds h LEFT JOIN orders o ON o.hold_id = h.id WHERE h.product_id IN (${productIds.join(',')})`,
+       FROM holds h LEFT JOIN orders o ON o.hold_id = h.id WHERE h.product_id IN (${productIds.join(',')})
+       ORDER BY RAND() LIMIT ${maxHolds}`,
     );
     const deadline = Date.now() + waitMs;
     const result = async (workflowId: string): Promise<any> => {
@@ -189,7 +252,7 @@ export class Ctx {
       const id = Number(h.id);
       let r: any;
       try {
-        r = await result(`hold-${id}`);
+        r = await result(holdWorkflowId(id));
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) this.expect(false, `hold ${id}: no workflow`);
         else this.expect(false, `hold ${id}: workflow unreadable (${(err as Error).message})`);
@@ -224,7 +287,7 @@ export class Ctx {
         );
         let o: any;
         try {
-          o = await result(`order-${h.order_id}`);
+          o = await result(orderWorkflowId(Number(h.order_id)));
         } catch (err) {
           this.expect(false, `order ${h.order_id}: workflow unreadable (${(err as Error).message})`);
           continue;
@@ -253,18 +316,33 @@ export class Ctx {
     return { holds: holds.length, orders };
   }
 
-  result(name: string, title: string, seconds: number): ScenarioResult {
+  result(name: string, title: string, seconds: number, requireLoad: boolean): ScenarioResult {
     const fromChecker = [...this.checker.violations.keys()].filter((v) => !this.initialViolations.has(v));
+    const inFlight = this.atFaults.length ? Math.min(...this.atFaults.map((f) => f.inFlight)) : 0;
+    const clients = this.atFaults.length
+      ? Math.min(...this.atFaults.map((f) => f.clients))
+      : (this.load?.opts.clients ?? 0);
+    const weak = this.atFaults.filter((f) => f.inFlight < MIN_IN_FLIGHT || f.clients < MIN_CLIENTS).length;
+    if (requireLoad && weak) {
+      this.failures.push(
+        `${weak} of ${this.atFaults.length} faults injected with fewer than ${MIN_IN_FLIGHT} operations in flight from ${MIN_CLIENTS} clients (fewest: ${inFlight})`,
+      );
+    }
+    const outages = this.stack.outages.describe(this.started);
+    if (outages.length) this.notes.push(`outage windows: ${outages.join('; ')}`);
+    if (this.load) this.notes.push(`background load: ${this.load.flows} flows, ${this.load.operations} operations`);
     return {
       name,
       title,
       faults: this.faults,
       requests: this.api.tally.requests,
-      checks: this.checker.checks - this.checksBefore,
-      violations: [...fromChecker, ...this.api.tally.violations, ...this.failures],
+      checks: this.checker.checks - this.checksBefore + (this.live ? this.live.checks - this.liveChecksBefore : 0),
+      violations: [...fromChecker, ...this.liveViolations, ...this.api.tally.violations, ...this.failures],
       seconds,
       notes: this.notes,
       statuses: this.api.tally.summary(),
+      inFlight,
+      clients,
     };
   }
 }

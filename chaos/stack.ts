@@ -1,19 +1,16 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  type WriteStream,
-} from 'node:fs';
-import net from 'node:net';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { PidRegistry, Proc, freePort, portOpen } from '../test/harness/process';
+import { MariaDbServer, RedisServer } from '../test/harness/servers';
+import { createConnection } from 'mysql2/promise';
+import { Outages } from './outages';
 import { FaultProxy } from './proxy';
 import { sleep, log } from './util';
 import { devServerFlags } from '../bench/lib/dev-server-flags';
+
+export { Proc, freePort };
 
 const run = promisify(execFile);
 
@@ -26,7 +23,7 @@ export const TEMPORAL_BIN = process.env.TEMPORAL_CLI ?? path.join(ROOT, '.run', 
 /** The service's settings for the whole run: short timers so expiry, sweep and payment timeouts happen often. */
 export const SETTINGS = {
   database: process.env.CHAOS_DATABASE ?? 'flash_sale_chaos',
-  redisDb: Number(process.env.CHAOS_REDIS_DB ?? 11),
+  redisDb: 0,
   taskQueue: 'flash-sale-chaos',
   holdTtlSeconds: 5,
   paymentTimeoutSeconds: 10,
@@ -34,9 +31,16 @@ export const SETTINGS = {
   sweepGraceSeconds: 3,
   webhookSecret: 'chaos-webhook-secret',
   adminToken: 'chaos-admin-token',
-  mariadb: { host: '127.0.0.1', port: 3306 },
-  redis: { host: '127.0.0.1', port: 6379 },
 };
+
+/**
+ * The suite's ports: CHAOS_PORT_BASE (default 7500) + offsets, so concurrent runs of other suites (tests on 73xx,
+ * APIs on 84xx) never collide; a port already taken falls back to a free one.
+ */
+export const PORT_BASE = Number(process.env.CHAOS_PORT_BASE ?? 7500);
+const PORT_OFFSETS = { temporal: 0, api: 10, loadApi: 11, mariadb: 20, redis: 30, dbProxy: 40, redisProxy: 41 };
+
+export const SWEEP_SCHEDULE_ID = 'flash-sale-chaos-sweep';
 
 export const SEARCH_ATTRIBUTES = [
   'HoldStatus=Keyword',
@@ -46,160 +50,20 @@ export const SEARCH_ATTRIBUTES = [
   'CustomerId=Keyword',
 ];
 
-export function freePort(preferred?: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', (err: NodeJS.ErrnoException) => {
-      if (preferred !== undefined && err.code === 'EADDRINUSE') freePort().then(resolve, reject);
-      else reject(err);
-    });
-    srv.listen(preferred ?? 0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const portOpen = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-
-/** A child process of the harness, its output in a log file; `lines` sees every output line. */
-const PID_FILE = path.join(RUN_DIR, 'pids.json');
-
-/** Processes a killed earlier run left behind: ours only (recorded by pid, and still running our command). */
-export function reapLeftovers(): void {
-  let pids: number[] = [];
-  try {
-    pids = JSON.parse(readFileSync(PID_FILE, 'utf8')) as number[];
-  } catch {
-    return;
-  }
-  for (const pid of pids) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmd.includes(RUN_DIR)) process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone already
-    }
-  }
-  rmSync(PID_FILE, { force: true });
-}
-
-const livePids = new Set<number>();
-function recordPid(pid: number, alive: boolean): void {
-  if (alive) livePids.add(pid);
-  else livePids.delete(pid);
-  try {
-    writeFileSync(PID_FILE, JSON.stringify([...livePids]));
-  } catch {
-    // the run directory is gone: nothing to record
-  }
-}
-
-export class Proc {
-  child: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private out: WriteStream;
-  private listeners = new Set<(line: string) => void>();
-  stopped = false;
-  /** The fault points this process was started with ('' for none). */
-  armed = '';
-
-  constructor(
-    readonly name: string,
-    command: string,
-    args: string[],
-    env: NodeJS.ProcessEnv,
-    logFile: string,
-  ) {
-    this.out = createWriteStream(logFile, { flags: 'a' });
-    this.out.write(`\n==== ${new Date().toISOString()} start ${command} ${args.join(' ')}\n`);
-    this.child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
-    if (this.child.pid) recordPid(this.child.pid, true);
-    this.exited = new Promise((resolve) =>
-      this.child.once('exit', (code, signal) => {
-        this.out.write(`==== ${new Date().toISOString()} exit code=${code} signal=${signal}\n`);
-        if (this.child.pid) recordPid(this.child.pid, false);
-        resolve({ code, signal });
-      }),
-    );
-    for (const stream of [this.child.stdout!, this.child.stderr!]) {
-      let buf = '';
-      stream.on('data', (chunk: Buffer) => {
-        this.out.write(chunk);
-        buf += chunk.toString('utf8');
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          for (const l of this.listeners) l(line);
-        }
-      });
-    }
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  onLine(fn: (line: string) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
-
-  /** Resolves with the first line matching, or null after `ms` (or at exit). */
-  waitForLine(re: RegExp, ms: number): Promise<string | null> {
-    return new Promise((resolve) => {
-      const done = (v: string | null) => {
-        off();
-        clearTimeout(timer);
-        resolve(v);
-      };
-      const off = this.onLine((line) => re.test(line) && done(line));
-      const timer = setTimeout(() => done(null), ms);
-      void this.exited.then(() => done(null));
-    });
-  }
-
-  signal(sig: NodeJS.Signals): void {
-    if (this.alive) this.child.kill(sig);
-  }
-
-  /** SIGTERM, then SIGKILL after `graceMs`. */
-  async stop(graceMs = 15_000): Promise<void> {
-    this.stopped = true;
-    if (!this.alive) return;
-    this.child.kill('SIGCONT');
-    this.child.kill('SIGTERM');
-    const done = await Promise.race([this.exited.then(() => true), sleep(graceMs).then(() => false)]);
-    if (!done) {
-      this.child.kill('SIGKILL');
-      await this.exited;
-    }
-  }
-
-  async kill(): Promise<void> {
-    this.stopped = true;
-    if (!this.alive) return;
-    this.child.kill('SIGKILL');
-    await this.exited;
-  }
+const registry = () => new PidRegistry(path.join(RUN_DIR, 'pids.json'), RUN_DIR);
+let pids: PidRegistry | null = null;
+/** The pid registry of this run (a later run reaps what a killed one left behind). */
+export function runPids(): PidRegistry {
+  pids ??= registry();
+  return pids;
 }
 
 export interface StackPorts {
   temporal: number;
   api: number;
+  loadApi: number;
+  mariadb: number;
+  redis: number;
   dbProxy: number;
   redisProxy: number;
 }
@@ -212,22 +76,66 @@ export interface StackPorts {
 export class Stack {
   temporal: Proc | null = null;
   api: Proc | null = null;
+  /** A second API process, same code and settings, that only the background load talks to. */
+  loadApi: Proc | null = null;
   workers = new Map<string, Proc>();
-  readonly db: FaultProxy;
-  readonly redis: FaultProxy;
+  /** Fault proxies between the service and the suite's own MariaDB and Redis. */
+  db!: FaultProxy;
+  redis!: FaultProxy;
+  /** The suite's own servers: SIGKILLed by the crash scenarios. */
+  mariadb!: MariaDbServer;
+  redisServer!: RedisServer;
   ports!: StackPorts;
   /** Fault points that fired, by worker and point (from the workers' own log lines). */
   firedPoints: { worker: string; point: string; at: number }[] = [];
   private workerSeq = 0;
+  /** When the system was down (no Temporal, no running worker, no database): stretches the lateness bound. */
+  readonly outages = new Outages(() => this.downBecause());
   private temporalDb = path.join(RUN_DIR, 'temporal.db');
 
-  constructor() {
-    this.db = new FaultProxy('mariadb', SETTINGS.mariadb);
-    this.redis = new FaultProxy('redis', SETTINGS.redis);
+  /** Why releases cannot happen right now, or null when the system is up. */
+  downBecause(): string | null {
+    if (!this.temporal?.alive) return 'Temporal down';
+    if (this.api && !this.api.alive) return 'API down';
+    if (!this.mariadb?.alive) return 'MariaDB down';
+    if (this.db && this.db.current !== 'pass') return `MariaDB ${this.db.current}`;
+    const workers = [...this.workers.values()];
+    if (workers.some((w) => w.alive && w.paused)) return 'a worker frozen';
+    if (!workers.some((w) => w.alive && w.ready)) return 'no worker';
+    return null;
   }
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.ports.api}`;
+  }
+
+  get loadBaseUrl(): string {
+    return `http://127.0.0.1:${this.ports.loadApi}`;
+  }
+
+  /**
+   * The background load's own API process: its Temporal admission slots are its own, so the scenario's requests (to
+   * the main API) are not starved by hundreds of load operations, while both share Temporal, the worker and the stores
+   * (where the faults land).
+   */
+  async startLoadApi(): Promise<void> {
+    if (this.loadApi?.alive) return;
+    const api = new Proc(
+      'api-load',
+      'node',
+      [path.join(DIST, 'api', 'main.js')],
+      this.env({ PORT: String(this.ports.loadApi) }),
+      path.join(LOG_DIR, 'api-load.log'),
+      { cwd: ROOT, registry: runPids() },
+    );
+    this.loadApi = api;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (!api.alive) throw new Error('the load API exited during start-up (see .run/chaos/logs/api-load.log)');
+      if (await portOpen(this.ports.loadApi)) return;
+      await sleep(200);
+    }
+    throw new Error('the load API did not listen within 60 s');
   }
 
   get temporalAddress(): string {
@@ -236,11 +144,11 @@ export class Stack {
 
   /** Direct (unproxied) URL of the chaos database: for the checker and the harness's own set-up. */
   get directDbUrl(): string {
-    return `mysql://root@${SETTINGS.mariadb.host}:${SETTINGS.mariadb.port}/${SETTINGS.database}`;
+    return `${this.mariadb.url}/${SETTINGS.database}`;
   }
 
   get directRedisUrl(): string {
-    return `redis://${SETTINGS.redis.host}:${SETTINGS.redis.port}/${SETTINGS.redisDb}`;
+    return this.redisServer.url(SETTINGS.redisDb);
   }
 
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -261,10 +169,17 @@ export class Stack {
       PAYMENT_TIMEOUT_SECONDS: String(SETTINGS.paymentTimeoutSeconds),
       SWEEP_INTERVAL_SECONDS: String(SETTINGS.sweepIntervalSeconds),
       SWEEP_GRACE_SECONDS: String(SETTINGS.sweepGraceSeconds),
-      SWEEP_SCHEDULE_ID: 'flash-sale-chaos-sweep',
+      SWEEP_SCHEDULE_ID,
       WEBHOOK_SECRET: SETTINGS.webhookSecret,
       ADMIN_TOKEN: SETTINGS.adminToken,
       WORKER_METRICS_ADDRESS: '',
+      ...(existsSync(path.join(DIST, 'workflow-bundle.js'))
+        ? { WORKFLOW_BUNDLE_PATH: path.join(DIST, 'workflow-bundle.js') }
+        : {}),
+      // One file-backed dev server on a shared 2-core machine: past a few dozen calls in flight it collapses into
+      // 10 s deadlines; admission sheds the excess quickly as 503s instead (the clients retry).
+      TEMPORAL_MAX_IN_FLIGHT: process.env.CHAOS_TEMPORAL_MAX_IN_FLIGHT ?? '24',
+      TEMPORAL_QUEUE_TIMEOUT_MS: '1500',
       // The rate limiter stays in the path (its Redis use is under test too) with limits the load never reaches.
       RATE_LIMIT_HOLDS_PER_WINDOW: '1000000',
       RATE_LIMIT_ORDERS_PER_WINDOW: '1000000',
@@ -275,23 +190,45 @@ export class Stack {
   }
 
   async start(): Promise<void> {
-    reapLeftovers();
+    runPids().reapLeftovers();
     rmSync(LOG_DIR, { recursive: true, force: true });
     mkdirSync(LOG_DIR, { recursive: true });
     for (const f of ['temporal.db', 'temporal.db-wal', 'temporal.db-shm'])
       rmSync(path.join(RUN_DIR, f), { force: true });
+    const port = (k: keyof typeof PORT_OFFSETS) => freePort(PORT_BASE + PORT_OFFSETS[k]);
     this.ports = {
-      temporal: await freePort(Number(process.env.CHAOS_TEMPORAL_PORT ?? 7300)),
-      api: await freePort(Number(process.env.CHAOS_API_PORT ?? 7310)),
-      dbProxy: 0,
-      redisProxy: 0,
+      temporal: await port('temporal'),
+      api: await port('api'),
+      loadApi: await port('loadApi'),
+      mariadb: await port('mariadb'),
+      redis: await port('redis'),
+      dbProxy: await port('dbProxy'),
+      redisProxy: await port('redisProxy'),
     };
-    this.ports.dbProxy = await this.db.start();
-    this.ports.redisProxy = await this.redis.start();
+    this.mariadb = new MariaDbServer(
+      path.join(RUN_DIR, 'mariadb'),
+      this.ports.mariadb,
+      path.join(LOG_DIR, 'mariadb.log'),
+      runPids(),
+    );
+    this.redisServer = new RedisServer(
+      path.join(RUN_DIR, 'redis'),
+      this.ports.redis,
+      path.join(LOG_DIR, 'redis.log'),
+      runPids(),
+    );
+    await Promise.all([this.mariadb.startFresh(), this.redisServer.start()]);
+    this.db = new FaultProxy('mariadb', { host: '127.0.0.1', port: this.ports.mariadb });
+    this.redis = new FaultProxy('redis', { host: '127.0.0.1', port: this.ports.redis });
+    await this.db.start(this.ports.dbProxy);
+    await this.redis.start(this.ports.redisProxy);
+    await this.createDatabase();
     await this.startTemporal();
     await this.migrate();
     await this.startWorker();
     await this.startApi();
+    await this.startLoadApi();
+    this.outages.start();
   }
 
   async startTemporal(): Promise<void> {
@@ -317,6 +254,7 @@ export class Stack {
       args,
       { PATH: process.env.PATH },
       path.join(LOG_DIR, 'temporal.log'),
+      { registry: runPids() },
     );
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
@@ -343,6 +281,35 @@ export class Stack {
     await this.temporal?.kill();
   }
 
+  private async createDatabase(): Promise<void> {
+    const conn = await createConnection({ uri: this.mariadb.url });
+    try {
+      await conn.query(
+        `CREATE DATABASE IF NOT EXISTS \`${SETTINGS.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+      );
+    } finally {
+      await conn.end();
+    }
+  }
+
+  /** SIGKILL of the suite's own MariaDB; `restartMariadb` runs InnoDB crash recovery on the same data directory. */
+  async killMariadb(): Promise<void> {
+    await this.mariadb.kill();
+  }
+
+  async restartMariadb(): Promise<number> {
+    return this.mariadb.start();
+  }
+
+  /** SIGKILL of the suite's own Redis; it comes back empty (no persistence): every cached entry and counter is gone. */
+  async killRedis(): Promise<void> {
+    await this.redisServer.kill();
+  }
+
+  async restartRedis(): Promise<void> {
+    await this.redisServer.start();
+  }
+
   private async migrate(): Promise<void> {
     const env = this.env({ DATABASE_URL: this.directDbUrl });
     await run('node', [path.join(DIST, 'db', 'cli.js'), 'migrate'], { env, cwd: ROOT, timeout: 60_000 });
@@ -358,6 +325,7 @@ export class Stack {
       [path.join(DIST, 'worker', 'main.js')],
       this.env(faults ? { FAULT_POINTS: faults } : {}),
       path.join(LOG_DIR, `worker-${name}.log`),
+      { cwd: ROOT, registry: runPids() },
     );
     p.armed = faults;
     this.workerSeq++;
@@ -365,10 +333,12 @@ export class Stack {
     p.onLine((line) => {
       if (line.includes('fault point fired')) {
         const point = /"point":"([^"]+)"/.exec(line)?.[1] ?? '?';
+        if (line.includes('"kind":"stop"')) p.paused = true;
         this.firedPoints.push({ worker: name, point, at: Date.now() });
       }
     });
     const ready = await p.waitForLine(/worker running/, 90_000);
+    p.ready = ready !== null;
     if (!ready) {
       const why = p.alive ? 'did not start polling within 90 s' : 'exited during start-up';
       throw new Error(`worker ${name} ${why} (see .run/chaos/logs/worker-${name}.log)`);
@@ -388,16 +358,54 @@ export class Stack {
     await this.workers.get(name)?.kill();
   }
 
-  async startApi(): Promise<void> {
-    if (this.api?.alive) return;
-    this.api = new Proc('api', 'node', [path.join(DIST, 'api', 'main.js')], this.env(), path.join(LOG_DIR, 'api.log'));
+  /** Starts the API; `faults` arms fault points in it (FAULT_POINTS). Resolves once it listens. */
+  async startApi(faults = ''): Promise<Proc> {
+    if (this.api?.alive) return this.api;
+    const api = new Proc(
+      'api',
+      'node',
+      [path.join(DIST, 'api', 'main.js')],
+      this.env(faults ? { FAULT_POINTS: faults } : {}),
+      path.join(LOG_DIR, 'api.log'),
+      { cwd: ROOT, registry: runPids() },
+    );
+    api.armed = faults;
+    this.api = api;
+    api.onLine((line) => {
+      if (line.includes('fault point fired')) {
+        const point = /"point":"([^"]+)"/.exec(line)?.[1] ?? '?';
+        this.firedPoints.push({ worker: 'api', point, at: Date.now() });
+      }
+    });
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      if (!this.api.alive) throw new Error('the API exited during start-up (see .run/chaos/logs/api.log)');
-      if (await portOpen(this.ports.api)) return;
+      if (!api.alive) throw new Error('the API exited during start-up (see .run/chaos/logs/api.log)');
+      if (await portOpen(this.ports.api)) {
+        if (this.apiPlannedUntil === Infinity) this.apiPlannedUntil = Date.now() + 2_000;
+        return api;
+      }
       await sleep(200);
     }
     throw new Error('the API did not listen within 60 s');
+  }
+
+  /** Restarts the API (SIGTERM: it drains) with these fault points armed ('' for none). */
+  async restartApi(faults = ''): Promise<Proc> {
+    this.planApiOutage();
+    await this.api?.stop(10_000);
+    const api = await this.startApi(faults);
+    if (/=kill/.test(faults)) this.planApiOutage();
+    return api;
+  }
+
+  private apiPlannedUntil = 0;
+  /** The harness takes the API down (or armed it to die): clients finding it dead, until it is back + 2 s, is expected. */
+  planApiOutage(): void {
+    this.apiPlannedUntil = Infinity;
+  }
+
+  apiDownOnPurpose(): boolean {
+    return Date.now() < this.apiPlannedUntil;
   }
 
   /** Every worker that died without being asked to is started again (what a supervisor would do). */
@@ -414,11 +422,15 @@ export class Stack {
   }
 
   async stop(): Promise<void> {
+    this.outages.stop();
     await this.api?.stop(5_000);
+    await this.loadApi?.stop(5_000);
     await Promise.all([...this.workers.values()].map((w) => w.stop(12_000)));
     await this.temporal?.stop(5_000);
-    await this.db.close();
-    await this.redis.close();
+    await this.db?.close();
+    await this.redis?.close();
+    await this.mariadb?.stop();
+    await this.redisServer?.stop();
   }
 
   static distReady(): boolean {

@@ -118,3 +118,53 @@ export async function holdsSettled(ctx: Ctx, productId: number, ms = 40_000): Pr
   }
   return false;
 }
+
+/** Restarts worker w1 armed to die at `point`, runs `trigger`, restarts w1 once the point fired; `trigger`'s result. */
+export async function killAt<T>(ctx: Ctx, point: string, trigger: () => Promise<T>, downMs = 1_000): Promise<T> {
+  await restartWorker(ctx, `${point}=kill`);
+  const since = Date.now();
+  const pending = trigger();
+  const fired = await faultFired(ctx, point, since, 40_000);
+  ctx.expect(fired, `fault point ${point} never fired`);
+  if (fired) {
+    ctx.fault(`worker SIGKILLed at ${point}`);
+    ctx.expect(await workerExited(ctx), `worker survived its SIGKILL at ${point}`);
+    await sleep(downMs);
+  }
+  await ctx.stack.startWorker('w1');
+  return pending;
+}
+
+/** Puts a fault proxy in `mode` for `ms`, then back to pass; returns what it did. */
+export async function proxyFault(
+  ctx: Ctx,
+  which: 'db' | 'redis',
+  mode: 'refuse' | 'blackhole',
+  ms: number,
+  record = true,
+): Promise<string> {
+  const what = `${which === 'db' ? 'MariaDB' : 'Redis'} ${mode === 'refuse' ? 'unreachable' : 'hung (black hole)'} for ${(ms / 1000).toFixed(0)} s`;
+  const proxy = which === 'db' ? ctx.stack.db : ctx.stack.redis;
+  proxy.setMode(mode);
+  if (record) ctx.fault(what);
+  await sleep(ms);
+  proxy.setMode('pass');
+  return what;
+}
+
+/** The end of every scenario: sampling stops, everything in flight settles, workflows and database agree. */
+export async function finish(ctx: Ctx, agreementWaitMs?: number): Promise<{ holds: number; orders: number }> {
+  await ctx.stopSampling();
+  await ctx.settle();
+  return ctx.agreement(ctx.products, agreementWaitMs);
+}
+
+/** `n` pending orders on product `p`, each ordered right after its own hold (retried: on a busy machine a hold may expire first). */
+export async function pendingOrders(ctx: Ctx, productId: number, n: number, tries = 3 * n): Promise<number[]> {
+  const orders: number[] = [];
+  for (let i = 0; i < tries && orders.length < n; i++) {
+    orders.push(...(await makeOrders(ctx, await makeHolds(ctx, productId, 1, 1))).values());
+  }
+  ctx.expect(orders.length === n, `set-up: ${orders.length}/${n} orders placed`);
+  return orders;
+}

@@ -1,10 +1,19 @@
 import type { Scenario } from '../scenario';
 import { baseline } from './baseline';
 import { expiryRace, webhookRaces } from './flows';
-import { nemesisSoak } from './soak';
+import { paymentKillAfterCommit, paymentKillBeforeCommit } from './payments';
 import { replicas } from './replicas';
 import { shardedStampede } from './shards';
-import { mariadbDown, mariadbHang, mariadbLongOutage, poisonedCache, redisOutage } from './stores';
+import { nemesisSoak, workerKillDuringDbStall } from './soak';
+import {
+  mariadbCrash,
+  mariadbDown,
+  mariadbHang,
+  mariadbLongOutage,
+  poisonedCache,
+  redisCrash,
+  redisOutage,
+} from './stores';
 import { sweepMissedTick, temporalRestart, webhookTemporalDown } from './temporal';
 import {
   releaseKillAfterCommit,
@@ -13,14 +22,27 @@ import {
   reserveKillBeforeCommit,
   timersWorkerDown,
   workerSigstop,
+  workerKillUnderLoad,
   workerSigterm,
 } from './worker';
 
 export interface ScenarioOptions {
   soakSeconds: number;
+  /** The CI smoke: fewer rounds where a scenario has rounds. */
+  smoke?: boolean;
 }
 
-/** Every scenario, in the order `npm run chaos` runs them. */
+/**
+ * `npm run chaos -- --smoke` (CI): worker SIGKILL under load, Temporal SIGKILL, MariaDB SIGKILL, the expiry-instant
+ * race.
+ */
+export const SMOKE = ['worker-kill-under-load', 'temporal-restart', 'mariadb-crash', 'expiry-race'];
+
+/**
+ * Every scenario, in the order `npm run chaos` runs them. A new scenario is a `Scenario` (name, title, run(ctx)) in a
+ * file of this directory, added here; the runner gives it the background load, the sampling checkers and the results
+ * row.
+ */
 export function scenarios(opts: ScenarioOptions): Scenario[] {
   return [
     baseline,
@@ -28,20 +50,26 @@ export function scenarios(opts: ScenarioOptions): Scenario[] {
     reserveKillAfterCommit,
     releaseKillBeforeCommit,
     releaseKillAfterCommit,
+    workerKillUnderLoad,
     timersWorkerDown,
     workerSigstop,
     workerSigterm,
     temporalRestart,
     sweepMissedTick,
     webhookTemporalDown,
+    mariadbCrash,
     mariadbDown,
     mariadbHang,
     mariadbLongOutage,
+    redisCrash,
     redisOutage,
     poisonedCache,
+    paymentKillBeforeCommit,
+    paymentKillAfterCommit,
+    workerKillDuringDbStall,
     shardedStampede,
     webhookRaces,
-    expiryRace,
+    expiryRace(opts.smoke ? 2 : 4),
     replicas,
     nemesisSoak(opts.soakSeconds),
   ];

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Acks } from '../checker';
 import { ApiClient, HANG_MS, type Answer, type Tally } from '../client';
-import { Load } from '../load';
+import { FAULT_LOAD } from '../load';
+import { finish } from './helpers';
 import type { Scenario } from '../scenario';
 import { DIST, LOG_DIR, Proc, freePort } from '../stack';
 import { log, sleep } from '../util';
@@ -62,6 +63,8 @@ export class FailoverClient extends ApiClient {
 /** Issue 7: the API and the worker are stateless, so replicas of each survive losing one of them under load. */
 export const replicas: Scenario = {
   name: 'replicas',
+  // Its load goes through the failover client (both APIs), started below.
+  load: false,
   title:
     '2 APIs + 2 workers under load through a failover client; one worker and one API SIGKILLed mid-run, the survivors carry on',
   async run(ctx) {
@@ -83,9 +86,8 @@ export const replicas: Scenario = {
       const client = new FailoverClient(targets, ctx.acks, ctx.api.tally);
       log(`  2 APIs (${targets.map((t) => t.baseUrl).join(', ')}) and 2 workers (w1, w2) on one task queue`);
 
-      const load = new Load(client, () => products, { users: 8 });
+      const load = await ctx.startLoad(products, FAULT_LOAD, client);
       ctx.startSampling();
-      load.start();
       await sleep(6_000);
       const before = [...client.answeredBy];
       await ctx.stack.killWorker('w1');
@@ -96,7 +98,6 @@ export const replicas: Scenario = {
       ctx.fault('API a2 SIGKILLed under load (requests it drops fail over to a1 with their Idempotency-Key)');
       const atKill = [...client.answeredBy];
       await sleep(10_000);
-      await load.stop();
       const after = [...client.answeredBy];
       ctx.note(
         `answers by API before the kills a1 ${before[0]} / a2 ${before[1]}, at the API kill ${atKill.join(' / ')}, ` +
@@ -105,9 +106,7 @@ export const replicas: Scenario = {
       ctx.expect(before[0] > 0 && before[1] > 0, 'the load did not reach both APIs before the kills');
       ctx.expect(after[0] > atKill[0], 'the surviving API answered nothing after the kill');
       ctx.expect(client.failovers > 0, 'no request failed over to the surviving API (was a2 under load?)');
-      await ctx.stopSampling();
-      await ctx.settle();
-      const agreed = await ctx.agreement();
+      const agreed = await finish(ctx);
       ctx.note(`workflow = database for ${agreed.holds} holds, ${agreed.orders} orders, all finished by w2`);
     } finally {
       await api2.stop(5_000);

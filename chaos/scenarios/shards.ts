@@ -1,7 +1,7 @@
 import { SETTINGS } from '../stack';
-import { Load } from '../load';
 import type { Scenario } from '../scenario';
 import { sleep } from '../util';
+import { finish } from './helpers';
 
 /**
  * A hot product split over stock shards (issue 7), sold out under load while it is resharded twice and the worker is
@@ -25,9 +25,7 @@ export const shardedStampede: Scenario = {
       ctx.fault(`product ${hot} resharded to ${shards} ${when}`);
     };
     await reshard(8, 'before the sale');
-    const load = new Load(ctx.api, () => [hot], { users: 8 });
-    ctx.startSampling();
-    load.start();
+    ctx.loadOn([hot, hot, hot]);
     await sleep(5_000);
     await reshard(3);
     await sleep(2_000);
@@ -38,10 +36,7 @@ export const shardedStampede: Scenario = {
     await sleep(4_000);
     await reshard(1);
     await sleep(4_000);
-    await load.stop();
-    await ctx.stopSampling();
-    await ctx.settle();
-    const agreed = await ctx.agreement();
-    ctx.note(`${load.flows} customer flows on one sharded product; workflow = database for ${agreed.holds} holds`);
+    const agreed = await finish(ctx);
+    ctx.note(`workflow = database for ${agreed.holds} holds of the sharded product`);
   },
 };

@@ -1,35 +1,47 @@
 import Redis from 'ioredis';
-import { Load } from '../load';
 import type { Ctx, Scenario } from '../scenario';
 import { log, pick, rand, randInt, sleep } from '../util';
+import { proxyFault } from './helpers';
 
 interface Nemesis {
   name: string;
-  /** Breaks something, waits, heals it; resolves once healed. */
+  /** Breaks something, waits, heals it; resolves once healed with what it did. */
   strike: (ctx: Ctx, redis: Redis, products: number[]) => Promise<string>;
 }
 
-const NEMESES: Nemesis[] = [
-  {
-    name: 'worker-kill',
-    async strike(ctx) {
-      const down = randInt(1, 5);
-      await ctx.stack.killWorker('w1');
-      await sleep(down * 1000);
-      await ctx.stack.startWorker('w1');
-      return `worker SIGKILLed, back after ${down} s`;
-    },
+/** Down for `seconds`, then back: the shape of most nemeses. */
+const downFor = (
+  name: string,
+  seconds: [number, number],
+  down: (ctx: Ctx) => Promise<unknown>,
+  up: (ctx: Ctx) => Promise<unknown>,
+  what: string,
+): Nemesis => ({
+  name,
+  async strike(ctx) {
+    const s = randInt(...seconds);
+    await down(ctx);
+    await sleep(s * 1000);
+    await up(ctx);
+    return `${what} for ${s} s`;
   },
-  {
-    name: 'worker-stop',
-    async strike(ctx) {
-      const s = randInt(5, 13);
-      ctx.stack.worker('w1')?.signal('SIGSTOP');
-      await sleep(s * 1000);
-      ctx.stack.worker('w1')?.signal('SIGCONT');
-      return `worker SIGSTOPped for ${s} s`;
-    },
-  },
+});
+
+export const NEMESES: Nemesis[] = [
+  downFor(
+    'worker-kill',
+    [1, 5],
+    (c) => c.stack.killWorker('w1'),
+    (c) => c.stack.startWorker('w1'),
+    'worker SIGKILLed',
+  ),
+  downFor(
+    'worker-stop',
+    [5, 13],
+    async (c) => c.stack.worker('w1')?.signal('SIGSTOP'),
+    async (c) => c.stack.worker('w1')?.signal('SIGCONT'),
+    'worker SIGSTOPped',
+  ),
   {
     name: 'worker-term',
     async strike(ctx) {
@@ -38,27 +50,34 @@ const NEMESES: Nemesis[] = [
       return 'worker SIGTERMed (drained) and restarted';
     },
   },
-  {
-    name: 'temporal-kill',
-    async strike(ctx) {
-      const down = randInt(3, 8);
-      await ctx.stack.killTemporal();
-      await sleep(down * 1000);
-      await ctx.stack.startTemporal();
-      await ctx.stack.superviseWorkers();
-      return `Temporal SIGKILLed, restarted after ${down} s`;
+  downFor(
+    'temporal-kill',
+    [3, 8],
+    (c) => c.stack.killTemporal(),
+    async (c) => {
+      await c.stack.startTemporal();
+      await c.stack.superviseWorkers();
     },
-  },
-  {
-    name: 'db-down',
-    async strike(ctx) {
-      const s = randInt(3, 8);
-      ctx.stack.db.setMode('refuse');
-      await sleep(s * 1000);
-      ctx.stack.db.setMode('pass');
-      return `MariaDB down for ${s} s`;
-    },
-  },
+    'Temporal SIGKILLed',
+  ),
+  downFor(
+    'mariadb-kill',
+    [1, 4],
+    (c) => c.stack.killMariadb(),
+    (c) => c.stack.restartMariadb(),
+    'MariaDB SIGKILLed',
+  ),
+  downFor(
+    'redis-kill',
+    [1, 4],
+    (c) => c.stack.killRedis(),
+    (c) => c.stack.restartRedis(),
+    'Redis SIGKILLed (back empty)',
+  ),
+  { name: 'db-down', strike: (ctx) => proxyFault(ctx, 'db', 'refuse', randInt(3, 8) * 1000, false) },
+  { name: 'db-hang', strike: (ctx) => proxyFault(ctx, 'db', 'blackhole', randInt(2, 6) * 1000, false) },
+  { name: 'redis-down', strike: (ctx) => proxyFault(ctx, 'redis', 'refuse', randInt(3, 8) * 1000, false) },
+  { name: 'redis-hang', strike: (ctx) => proxyFault(ctx, 'redis', 'blackhole', randInt(3, 8) * 1000, false) },
   {
     name: 'db-cut',
     async strike(ctx) {
@@ -71,76 +90,66 @@ const NEMESES: Nemesis[] = [
     },
   },
   {
-    name: 'db-hang',
+    name: 'api-kill',
     async strike(ctx) {
-      const s = randInt(2, 6);
-      ctx.stack.db.setMode('blackhole');
-      await sleep(s * 1000);
-      ctx.stack.db.setMode('pass');
-      return `MariaDB hung for ${s} s`;
-    },
-  },
-  {
-    name: 'redis-down',
-    async strike(ctx) {
-      const s = randInt(3, 8);
-      ctx.stack.redis.setMode('refuse');
-      await sleep(s * 1000);
-      ctx.stack.redis.setMode('pass');
-      return `Redis down for ${s} s`;
-    },
-  },
-  {
-    name: 'redis-hang',
-    async strike(ctx) {
-      const s = randInt(3, 8);
-      ctx.stack.redis.setMode('blackhole');
-      await sleep(s * 1000);
-      ctx.stack.redis.setMode('pass');
-      return `Redis hung for ${s} s`;
+      ctx.stack.planApiOutage();
+      await ctx.stack.api?.kill();
+      await sleep(randInt(1, 3) * 1000);
+      await ctx.stack.startApi();
+      return 'API SIGKILLed under load and restarted';
     },
   },
   {
     name: 'cache-poison',
     async strike(_ctx, redis, products) {
       const p = pick(products);
-      const keys = await redis.keys(`product:${p}*`);
+      const keys = await redis.keys(`product:${p}*`).catch(() => [] as string[]);
       for (const k of new Set([...keys, `product:${p}`]))
-        await redis.set(k, pick(['0', '-1', '{"id":', '999999']), 'EX', 30);
+        await redis.set(k, pick(['0', '-1', '{"id":', '999999']), 'EX', 30).catch(() => undefined);
       return `cache of product ${p} poisoned`;
     },
   },
 ];
 
-/** Random faults from the list every 10–20 s under steady load, the checker sampling throughout. */
+/** Two nemeses at once (different ones), overlapping: the second strikes while the first is still in effect. */
+async function pair(ctx: Ctx, redis: Redis, products: number[]): Promise<string> {
+  const a = pick(NEMESES);
+  const b = pick(NEMESES.filter((n) => n.name !== a.name && n.name.split('-')[0] !== a.name.split('-')[0]));
+  const first = a.strike(ctx, redis, products);
+  await sleep(rand(300, 1_500));
+  const second = b.strike(ctx, redis, products);
+  return `${await first} + ${await second} (overlapping)`;
+}
+
+/** Random faults (one at a time, or two overlapping) every 8–16 s under the background load. */
 export function nemesisSoak(seconds: number): Scenario {
   return {
     name: 'nemesis-soak',
-    title: `Nemesis soak, ${seconds} s: a random fault every 10–20 s (worker kill/stop/term, Temporal kill, MariaDB down/cut/hang, Redis down/hang, cache poison) under load`,
+    title: `Nemesis soak, ${seconds} s: a random fault, or two overlapping, every 8–16 s (worker kill/stop/term, Temporal kill, MariaDB kill/down/cut/hang, Redis kill/down/hang, API kill, cache poison) under load`,
     async run(ctx) {
-      const products = [...(await ctx.createProducts(2, 2_000)), ...(await ctx.createProducts(1, 8))];
-      const redis = new Redis(ctx.stack.directRedisUrl, { maxRetriesPerRequest: 1 });
-      const load = new Load(ctx.api, () => products, { users: 6 });
+      const products = await ctx.createProducts(2, 2_000);
+      ctx.loadOn(products);
+      const redis = new Redis(ctx.stack.directRedisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+      redis.on('error', () => undefined);
       const end = Date.now() + seconds * 1000;
       const used = new Map<string, number>();
       try {
-        ctx.startSampling(2_000);
-        load.start();
         while (Date.now() < end) {
-          await sleep(Math.min(rand(10_000, 20_000), Math.max(0, end - Date.now())));
+          await sleep(Math.min(rand(8_000, 16_000), Math.max(0, end - Date.now())));
           if (Date.now() >= end) break;
-          const n = pick(NEMESES);
+          const both = Math.random() < 0.4;
+          const n = both ? { name: 'pair', strike: pair } : pick(NEMESES);
           used.set(n.name, (used.get(n.name) ?? 0) + 1);
-          ctx.fault(await n.strike(ctx, redis, products));
+          ctx.fault(`nemesis ${n.name}`);
+          log(`    ${await n.strike(ctx, redis, products)}`);
           await ctx.stack.superviseWorkers();
         }
-        await load.stop();
         await ctx.stopSampling();
-        log(`  soak done after ${load.flows} customer flows; settling`);
+        log('  soak done; settling');
         await ctx.settle(60_000);
-        const agreed = await ctx.agreement(ctx.products, 45_000);
+        const agreed = await ctx.agreement(products, 45_000);
         ctx.note(
-          `${load.flows} customer flows; faults: ${[...used].map(([k, v]) => `${k}×${v}`).join(', ')}; workflow = database for ${agreed.holds} holds, ${agreed.orders} orders`,
+          `faults: ${[...used].map(([k, v]) => `${k}×${v}`).join(', ')}; workflow = database for ${agreed.holds} holds, ${agreed.orders} orders`,
         );
       } finally {
         redis.disconnect();
@@ -148,3 +157,29 @@ export function nemesisSoak(seconds: number): Scenario {
     },
   };
 }
+
+/** The named two-fault nemesis: the worker SIGKILLed while MariaDB is stalled (black hole), restarted into the stall. */
+export const workerKillDuringDbStall: Scenario = {
+  name: 'worker-kill-during-db-stall',
+  title:
+    'Two faults at once under load: MariaDB stalls (black hole), the worker is SIGKILLed inside the stall and restarted while it lasts; then the stall lifts',
+  async run(ctx) {
+    const [p] = await ctx.createProducts(1, 200);
+    ctx.loadOn([p]);
+    await sleep(2_000);
+    ctx.stack.db.setMode('blackhole');
+    ctx.fault('MariaDB stalled (black hole)');
+    await sleep(2_000);
+    await ctx.stack.killWorker('w1');
+    ctx.fault('worker SIGKILLed during the MariaDB stall');
+    // The new worker starts into the stall (its connections wait); the stall lifts while it comes up.
+    const starting = ctx.stack.startWorker('w1');
+    await sleep(5_000);
+    ctx.stack.db.setMode('pass');
+    await starting;
+    await sleep(5_000);
+    await ctx.stopSampling();
+    await ctx.settle();
+    await ctx.agreement();
+  },
+};

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
-import { Load } from '../load';
+import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import { Ctx, type Scenario } from '../scenario';
-import { SETTINGS } from '../stack';
-import { log, sleep } from '../util';
-import { holdsForKey, makeHolds, makeOrders, probeOutage } from './helpers';
+import { SETTINGS, SWEEP_SCHEDULE_ID } from '../stack';
+import { log, sleep, waitFor } from '../util';
+import { finish, holdsForKey, makeHolds, pendingOrders, probeOutage } from './helpers';
 
 /** How fast an answer must come while Temporal is down: a 503 quickly, never a hang. */
 export const OUTAGE_QUICK_MS = 3_000;
@@ -24,19 +24,15 @@ async function restartTemporal(ctx: Ctx): Promise<void> {
 export const temporalRestart: Scenario = {
   name: 'temporal-restart',
   title:
-    'Temporal dev server SIGKILLed and restarted mid-hold under load: 503 within 3 s meanwhile (reads and webhooks still 200), holds resume, a key retried across the outage makes one hold',
+    "Temporal dev server (file database) SIGKILLed under load with holds open, down past their expiry: 503 within 3 s meanwhile (reads and webhooks still 200); after the restart every open hold's timer fires, and a key retried across the outage makes one hold",
   async run(ctx) {
-    const [p, k] = await ctx.createProducts(2, 200);
-    const load = new Load(ctx.api, () => [p], { users: 4 });
-    ctx.startSampling();
-    load.start();
-    await sleep(3_000);
-    const ready = await makeHolds(ctx, k, 3, 1);
-    const orders = await makeOrders(ctx, ready.slice(0, 1));
-    ctx.expect(ready.length === 3 && orders.size === 1, `set-up: ${ready.length}/3 holds, ${orders.size}/1 order`);
-    await killTemporal(ctx, 'under load, holds and an order open');
+    const [k] = await ctx.createProducts(1, 200);
+    const [orderId] = await pendingOrders(ctx, k, 1);
+    const ready = await makeHolds(ctx, k, 12, 1);
+    ctx.expect(ready.length === 12, `set-up: ${ready.length}/12 holds`);
+    const open = ready.slice(3);
+    await killTemporal(ctx, `under load with ${open.length} holds and an order open`);
     const key = randomUUID();
-    const orderId = [...orders.values()][0];
     const answers = await probeOutage(
       ctx,
       [
@@ -57,8 +53,9 @@ export const temporalRestart: Scenario = {
     );
     ctx.expect(answers[3].status === 200 && answers[4].status === 200, 'reads failed with Temporal down');
     ctx.expect(answers[5].status === 200, `webhook with Temporal down answered ${answers[5].status}`);
-    // A client retrying during the outage keeps getting quick 503s.
-    for (let i = 0; i < 3; i++) {
+    // A client retrying during the outage keeps getting quick 503s; the outage lasts past every open hold's expiry.
+    const until = Math.max(...open.map((h) => h.expiresAt)) + 1_000;
+    while (Date.now() < until) {
       await sleep(1_000);
       const a = await ctx.api.hold(k, 1, key);
       ctx.expect(a.status === 503 && a.ms <= OUTAGE_QUICK_MS, `retry during the outage: ${a.status} in ${a.ms} ms`);
@@ -70,43 +67,67 @@ export const temporalRestart: Scenario = {
       (await holdsForKey(ctx, key)) === 1,
       `Idempotency-Key retried across the outage: ${await holdsForKey(ctx, key)} holds`,
     );
-    await sleep(4_000);
-    await load.stop();
-    await ctx.stopSampling();
-    await ctx.settle();
-    await ctx.agreement();
+    // Every hold open at the kill: its workflow (timer included) survived in the file database and finished.
+    const client = await Ctx.temporalClient(ctx.stack);
+    const closed = await waitFor(async () => {
+      const states = await Promise.all(
+        open.map((h) =>
+          client.workflow
+            .getHandle(holdWorkflowId(h.holdId))
+            .describe()
+            .then((d) => d.status.name)
+            .catch(() => 'unreadable'),
+        ),
+      );
+      return states.every((st) => st === 'COMPLETED') ? states : null;
+    }, 60_000);
+    ctx.expect(closed !== null, `not every hold open at the kill had its workflow finish within 60 s of the restart`);
+    await finish(ctx);
   },
 };
 
 export const sweepMissedTick: Scenario = {
   name: 'sweep-missed-tick',
-  title: 'A sweep tick falls while Temporal is down: it runs once after the restart and releases what only it can',
+  title:
+    'A sweep tick falls while Temporal is down (no worker, no sweep watching): the Schedule runs it once after the restart, and it releases what only the sweep can',
   async run(ctx) {
     const [s] = await ctx.createProducts(1, 50);
     // Keep this product out of the workflow agreement: its workflows are terminated on purpose.
     ctx.products = ctx.products.filter((id) => id !== s);
     const client = await Ctx.temporalClient(ctx.stack);
     const interval = SETTINGS.sweepIntervalSeconds * 1000;
-    const scheduleId = 'flash-sale-chaos-sweep';
-    // Start just after a tick: the holds become sweepable (expiry + grace) before the next one, which we miss.
-    const nextTick = Math.ceil(Date.now() / interval) * interval;
-    await sleep(nextTick - Date.now() + 300);
     const held = await makeHolds(ctx, s, 3, 2);
     ctx.expect(held.length === 3, `${held.length}/3 holds answered 201`);
-    for (const h of held)
-      await client.workflow.getHandle(`hold-${h.holdId}`).terminate('chaos: only the sweep may release this hold');
+    for (const h of held) {
+      ctx.exempt(h.holdId);
+      await client.workflow
+        .getHandle(holdWorkflowId(h.holdId))
+        .terminate('chaos: only the sweep may release this hold');
+    }
     ctx.fault('3 hold workflows terminated: their timers will never release them');
-    const missedTick = nextTick + interval;
-    ctx.expect(Date.now() < missedTick - 3_000, 'set-up took too long to kill Temporal before the tick');
-    ctx.startSampling();
-    await killTemporal(ctx, `before the sweep tick at ${new Date(missedTick).toISOString()}`);
+    // The missed tick T: the holds are sweepable (expiry + grace) by the time Temporal is back (T + 2 s).
+    const sweepable = Math.max(...held.map((h) => h.expiresAt)) + SETTINGS.sweepGraceSeconds * 1000;
+    const missedTick = Math.ceil(Math.max(Date.now() + 3_000, sweepable - 1_500) / interval) * interval;
+    await sleep(Math.max(0, missedTick - 2_000 - Date.now()));
+    // No sweep may be running (a watching sweep would release the holds and the Schedule would skip T for overlap):
+    // the worker dies, the current sweep run is ended, then Temporal dies before T.
+    await ctx.stack.killWorker('w1');
+    await client.workflow
+      .getHandle(`${SWEEP_SCHEDULE_ID}-run`)
+      .terminate('chaos: no sweep may be watching across the missed tick')
+      .catch(() => undefined);
+    await killTemporal(
+      ctx,
+      `(worker SIGKILLed too, no sweep running) before the sweep tick at ${new Date(missedTick).toISOString()}`,
+    );
+    ctx.expect(Date.now() < missedTick - 200, 'set-up took too long: Temporal died after the tick it was to miss');
     await sleep(missedTick + 2_000 - Date.now());
     const restartAt = Date.now();
     await restartTemporal(ctx);
+    await ctx.stack.startWorker('w1');
 
-    // The missed tick runs now, not at the next one, and once.
-    const deadline = missedTick + interval - 500;
     let released = 0;
+    const deadline = Date.now() + interval + 30_000;
     while (Date.now() < deadline && released < 3) {
       await sleep(250);
       const rows = await ctx.query<RowDataPacket>(
@@ -115,20 +136,19 @@ export const sweepMissedTick: Scenario = {
       );
       released = Number(rows[0].n);
     }
-    ctx.expect(released === 3, `${released}/3 holds released by the catch-up sweep before the next regular tick`);
-    const d = await client.schedule.getHandle(scheduleId).describe();
+    ctx.expect(released === 3, `${released}/3 holds released by the sweep after the restart`);
+    const d = await client.schedule.getHandle(SWEEP_SCHEDULE_ID).describe();
     const actions = d.info.recentActions.filter((a) => a.scheduledAt.getTime() >= missedTick - 1_000);
     const forMissed = actions.filter((a) => Math.abs(a.scheduledAt.getTime() - missedTick) < 1_000);
     ctx.note(
-      `schedule actions since the missed tick: ${actions.map((a) => `${a.scheduledAt.toISOString().slice(11, 19)}→${a.takenAt.toISOString().slice(11, 19)}`).join(', ')}; missed catch-up window ${d.info.numActionsMissedCatchupWindow}`,
+      `schedule actions since the missed tick: ${actions.map((a) => `${a.scheduledAt.toISOString().slice(11, 19)}→${a.takenAt.toISOString().slice(11, 19)}`).join(', ')}; skipped for overlap ${d.info.numActionsSkippedOverlap}, missed catch-up window ${d.info.numActionsMissedCatchupWindow}`,
     );
     ctx.expect(forMissed.length === 1, `the missed tick ran ${forMissed.length} times`);
     ctx.expect(
       forMissed.length === 0 || forMissed[0].takenAt.getTime() >= restartAt,
       'the missed tick claims to have run while Temporal was down',
     );
-    await ctx.stopSampling();
-    await ctx.settle();
+    await finish(ctx);
   },
 };
 
@@ -138,12 +158,7 @@ export const webhookTemporalDown: Scenario = {
     'Payment webhooks (and duplicates) while Temporal is down, replayed after the restart: each applied exactly once',
   async run(ctx) {
     const [w] = await ctx.createProducts(1, 50);
-    const orders: number[] = [];
-    for (let i = 0; i < 8 && orders.length < 4; i++) {
-      orders.push(...(await makeOrders(ctx, await makeHolds(ctx, w, 1, 1))).values());
-    }
-    ctx.expect(orders.length === 4, `set-up: ${orders.length}/4 orders placed`);
-    ctx.startSampling();
+    const orders = await pendingOrders(ctx, w, 4);
     await killTemporal(ctx, 'with 4 pending orders');
     const e = orders.map(() => `evt_${randomUUID()}`);
     const first = await probeOutage(
@@ -187,8 +202,6 @@ export const webhookTemporalDown: Scenario = {
       rows.length === 3 && rows.every((r) => Number(r.n) === 1),
       `payment events per order: ${JSON.stringify(rows)}`,
     );
-    await ctx.stopSampling();
-    await ctx.settle();
-    await ctx.agreement();
+    await finish(ctx);
   },
 };

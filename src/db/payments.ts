@@ -2,6 +2,7 @@ import { sqlTime } from './time';
 import { QueryTypes, UniqueConstraintError, type Sequelize } from 'sequelize';
 import type { OrderStatus } from '../shared/views';
 import { releaseHoldStock, selectOne } from './transitions';
+import { faultPoint } from '../faults';
 
 export interface PaymentEvent {
   eventId: string;
@@ -23,7 +24,7 @@ export type Settlement =
 export async function settlePayment(db: Sequelize, e: PaymentEvent): Promise<Settlement> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await db.transaction(async (t) => {
+      const settled = await db.transaction(async (t) => {
         const order = await selectOne<{ status: OrderStatus; hold_id: number; product_id: number }>(
           db,
           `SELECT o.status, o.hold_id, h.product_id FROM orders o JOIN holds h ON h.id = o.hold_id
@@ -63,6 +64,7 @@ export async function settlePayment(db: Sequelize, e: PaymentEvent): Promise<Set
         const stockReturned =
           orderStatus === 'cancelled' &&
           (await releaseHoldStock(db, t, Number(order.hold_id), now, 'payment_failed', true));
+        await faultPoint('payment.beforeCommit');
         return {
           kind: 'processed',
           orderStatus,
@@ -71,6 +73,9 @@ export async function settlePayment(db: Sequelize, e: PaymentEvent): Promise<Set
           stockReturned,
         } as const;
       });
+      // Committed, not yet signalled to the order's workflow nor answered (chaos: the API killed mid-webhook).
+      if (settled.kind === 'processed') await faultPoint('payment.afterCommit');
+      return settled;
     } catch (err) {
       // The same event id committed for another order between our check and insert: decide again.
       if (err instanceof UniqueConstraintError && attempt < 2) continue;

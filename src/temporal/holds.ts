@@ -15,7 +15,7 @@ import {
 } from '../shared/messages';
 import type { EventSettings } from '../shared/events';
 import { CustomerIdKey, HoldExpiresAtKey, HoldStatusKey, ProductIdKey } from '../shared/search-attributes';
-import type { ExtendRequest, HoldWorkflowInput, PaymentSettled } from '../shared/types';
+import { FailureType, type ExtendRequest, type HoldWorkflowInput, type PaymentSettled } from '../shared/types';
 import type { HoldView, OrderView } from '../shared/views';
 import { holdWorkflowId, orderWorkflowId } from '../shared/workflow-ids';
 import type { holdWorkflowV2 } from '../workflows/hold';
@@ -75,6 +75,20 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
     }
   };
 
+  /** What a finished hold run made of its reservation: the hold, or the refusal (then a WorkflowRefusal). */
+  const reserveOutcome = async (holdId: number): Promise<HoldView> => {
+    const handle = client.workflow.getHandle<typeof holdWorkflowV2>(holdWorkflowId(holdId));
+    try {
+      return await handle.getUpdateHandle<HoldView>('reserve').result();
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw err;
+      // The update itself never ran (only the start went through): the run's own result says what became of it.
+      const status = await handle.result();
+      if (status.hold) return status.hold;
+      throw new WorkflowRefusal(status.rejection ?? FailureType.ReservationFailed, []);
+    }
+  };
+
   return {
     settings,
     admission,
@@ -118,9 +132,21 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
         ],
         staticSummary: `hold ${holdId}: ${quantity} × product ${productId}`,
       });
-      return bounded(() =>
-        client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation: start, updateId: 'reserve' }),
-      );
+      return bounded(async () => {
+        try {
+          return await client.workflow.executeUpdateWithStart(reserveUpdate, {
+            startWorkflowOperation: start,
+            updateId: 'reserve',
+          });
+        } catch (err) {
+          // A retry (same Idempotency-Key, so same hold id) after the first run has finished (its first attempt was
+          // answered 503), or a run that finished while this update waited: that run's outcome is the answer, never
+          // a second run.
+          if (err instanceof WorkflowExecutionAlreadyStartedError || /aborted by closing workflow/i.test(String(err)))
+            return reserveOutcome(holdId);
+          throw err;
+        }
+      });
     },
 
     placeOrder(holdId: number, updateId: string): Promise<OrderView> {
@@ -169,6 +195,7 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
 export type HoldGateway = ReturnType<typeof createHoldGateway>;
 
 function translate(err: unknown): Error {
+  if (err instanceof WorkflowRefusal || err instanceof WorkflowClosed || err instanceof TemporalUnavailable) return err;
   if (err instanceof WorkflowUpdateFailedError) {
     if (err.cause instanceof ApplicationFailure) {
       return new WorkflowRefusal(err.cause.type ?? 'Unknown', (err.cause.details as unknown[]) ?? []);

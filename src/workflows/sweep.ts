@@ -5,7 +5,8 @@ import type { SweepInput, SweepResult } from '../shared/types';
 const { sweepExpired } = proxyActivities<Activities>({
   // A run watches for up to its interval, plus overtime while a storm lasts (src/activities/sweep.ts).
   startToCloseTimeout: '30m',
-  heartbeatTimeout: '30s',
+  // A watcher lost with its worker is retried this soon; meanwhile the Schedule skips its ticks (overlap SKIP).
+  heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5 },
 });
 

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
+import Redis from 'ioredis';
 import { Acks, InvariantChecker } from '../../chaos/checker';
+import { LiveChecks } from '../../chaos/live';
+import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import { sqlTime } from '../../src/db/time';
 import { createProduct } from '../helpers/fixtures';
 import { ADMIN_TOKEN, startStack, testConfig, type Stack } from '../helpers/stack';
@@ -17,12 +20,18 @@ beforeAll(async () => {
 afterAll(async () => stack.close());
 
 const url = () => testConfig().DATABASE_URL;
-const checkerFor = (productId: number, acks = new Acks(), gaps = new Map<number, number>()) =>
+const checkerFor = (
+  productId: number,
+  acks = new Acks(),
+  ledger?: Map<number, number>,
+  lateness?: ConstructorParameters<typeof InvariantChecker>[0]['lateness'],
+) =>
   new InvariantChecker({
     url: url(),
     productIds: () => [productId],
     acks,
-    gaps,
+    ledger,
+    lateness,
     paymentTimeoutSeconds: Number(stack.config.PAYMENT_TIMEOUT_SECONDS),
     sweepGraceSeconds: Number(stack.config.SWEEP_GRACE_SECONDS),
   });
@@ -319,17 +328,138 @@ describe('invariant checker on broken data', () => {
     }
   });
 
-  test('a creation gap is honoured: the seed shape (200 total, 100 available) conserves with a gap of 100', async () => {
+  test('the ledger decides what was put in: the seed shape (200 total, 100 available) conserves with 100 put in', async () => {
     const f = await fixture();
     await f.sql('UPDATE products SET total_stock = total_stock + 100 WHERE id = :id', { id: f.productId });
-    const without = checkerFor(f.productId);
-    const withGap = checkerFor(f.productId, new Acks(), new Map([[f.productId, 100]]));
+    const trusting = checkerFor(f.productId);
+    const withLedger = checkerFor(f.productId, new Acks(), new Map([[f.productId, 100]]));
     try {
-      expect((await without.check()).violations.join('\n')).toMatch(/conservation broken/);
-      expect((await withGap.check()).violations).toEqual([]);
+      expect((await trusting.check()).violations.join('\n')).toMatch(/conservation broken/);
+      expect((await withLedger.check()).violations).toEqual([]);
     } finally {
-      await without.close();
-      await withGap.close();
+      await trusting.close();
+      await withLedger.close();
     }
   });
 });
+
+/**
+ * Mutation tests of the stricter oracle (issue 14): each check is shown quiet on correct data and loud on its planted
+ * defect, and the defect is shown to pass without that check.
+ */
+describe('the stricter checks catch their planted defect', () => {
+  test('ledger: stock conjured in the database (total and available raised together) passes a checker that trusts total_stock, not the ledger', async () => {
+    const f = await fixture();
+    const ledger = new Map([[f.productId, 100]]);
+    const trusting = checkerFor(f.productId);
+    const strict = checkerFor(f.productId, new Acks(), ledger);
+    try {
+      expect((await strict.check()).violations).toEqual([]);
+      await f.sql(
+        'UPDATE products SET total_stock = total_stock + 5, available_stock = available_stock + 5 WHERE id = :id',
+        {
+          id: f.productId,
+        },
+      );
+      expect((await trusting.check()).violations).toEqual([]);
+      expect((await strict.check()).violations.join('\n')).toMatch(
+        /conservation broken: available 94 \+ held 11 != put in 100/,
+      );
+    } finally {
+      await trusting.close();
+      await strict.close();
+    }
+  });
+
+  test('lateness: a hold left unreleased 60 s past expiry is a violation at any sample, unless the system was down meanwhile', async () => {
+    const f = await fixture();
+    await f.sql('UPDATE holds SET hold_expires_at = NOW(3) - INTERVAL 60 SECOND WHERE id = :id', { id: f.held });
+    const lateness = { boundSeconds: 13, slackSeconds: 15 };
+    const old = checkerFor(f.productId);
+    const strict = checkerFor(f.productId, new Acks(), undefined, lateness);
+    const outage = checkerFor(f.productId, new Acks(), undefined, {
+      ...lateness,
+      downtime: { overlap: (from, to) => Math.max(0, to - from) },
+    });
+    try {
+      expect((await old.check()).violations).toEqual([]);
+      expect((await strict.check()).violations.join('\n')).toMatch(
+        new RegExp(`hold ${f.held}: unreleased 6\\d s past its expiry \\(bound 13 s \\+ slack 15 s \\+ 0 s down\\)`),
+      );
+      expect((await outage.check()).violations).toEqual([]);
+    } finally {
+      await old.close();
+      await strict.close();
+      await outage.close();
+    }
+  });
+
+  test('acknowledged releases: a release answered 200 whose hold is not released by the client is reported', async () => {
+    const f = await fixture();
+    const acks = new Acks();
+    acks.releases.set(f.held, { releasedAt: new Date().toISOString() });
+    acks.releases.set(f.expired, { releasedAt: new Date().toISOString() });
+    const checker = checkerFor(f.productId, acks);
+    const blind = checkerFor(f.productId);
+    try {
+      expect((await blind.check()).violations).toEqual([]);
+      const text = (await checker.check()).violations.join('\n');
+      expect(text).toMatch(new RegExp(`hold ${f.held}: release answered 200, stored released_at null`));
+      expect(text).toMatch(new RegExp(`hold ${f.expired}: release answered 200, stored released_at .* for "expired"`));
+    } finally {
+      await checker.close();
+      await blind.close();
+    }
+  });
+
+  test('live agreement: an open hold whose workflow was ended is reported during load, not only when quiet', async () => {
+    const productId = await createProduct(stack, 10);
+    const res = await stack.http.post('/api/holds', { product_id: productId, quantity: 1 });
+    expect(res.status).toBe(201);
+    const holdId = Number(res.body.data.hold_id);
+    const live = liveFor(productId);
+    try {
+      await waitFor('the hold to be a second old', async () => (await live.agreement()).length === 0, 5_000);
+      await new Promise((r) => setTimeout(r, 1_100));
+      expect(await live.agreement()).toEqual([]);
+      await stack.client.workflow.getHandle(holdWorkflowId(holdId)).terminate('mutation test: planted defect');
+      expect((await live.agreement()).join('\n')).toMatch(
+        new RegExp(`hold ${holdId}: open in the database, its workflow is TERMINATED`),
+      );
+    } finally {
+      await live.close();
+    }
+  });
+
+  test('live cache freshness: a cached product showing more stock than the database, past the bound, is reported', async () => {
+    const productId = await createProduct(stack, 10);
+    const live = liveFor(productId, 0);
+    const redis = new Redis(testConfig().REDIS_URL);
+    try {
+      expect(await live.freshness()).toEqual([]);
+      const cached = (await stack.http.get(`/api/products/${productId}`)).body;
+      await redis.set(`product:${productId}`, JSON.stringify({ ...cached, available_stock: 1000 }), 'EX', 60);
+      expect(await live.freshness()).toEqual([]); // first seen: stale from now on
+      await new Promise((r) => setTimeout(r, 20));
+      expect((await live.freshness()).join('\n')).toMatch(
+        new RegExp(`product ${productId}: reads showed more stock than the database`),
+      );
+    } finally {
+      redis.disconnect();
+      await live.close();
+    }
+  });
+});
+
+function liveFor(productId: number, staleBoundMs = 5_000): LiveChecks {
+  return new LiveChecks({
+    dbUrl: url(),
+    temporal: async () => stack.client,
+    readProduct: async (id) => {
+      const r = await stack.http.get(`/api/products/${id}`);
+      return r.status === 200 ? Number(r.body.available_stock) : null;
+    },
+    products: () => [productId],
+    staleBoundMs,
+  });
+}

@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import path from 'node:path';
+import type { ScenarioResult } from './scenario';
+import { ROOT } from './stack';
+
+/** Where `npm run chaos` writes its results: latest.json (full run), smoke.json (`--smoke`). */
+export const RESULTS_DIR = path.join(ROOT, 'chaos', 'results');
+
+export interface RunMeta {
+  /** full: every scenario; smoke: the CI subset; partial: `--only`. */
+  mode: 'full' | 'smoke' | 'partial';
+  date: string;
+  commit: string;
+  /** No uncommitted change to tracked or untracked files (chaos/results/ aside) when the run started. */
+  clean_tree: boolean;
+  duration_seconds: number;
+  soak_seconds: number;
+  machine: string;
+  node: string;
+  scenarios: number;
+  faults: number;
+  requests: number;
+  checks: number;
+  violations: number;
+}
+
+export interface RunResults {
+  meta: RunMeta;
+  scenarios: {
+    scenario: string;
+    title: string;
+    faults: number;
+    requests: number;
+    checks: number;
+    violations: number;
+    duration_seconds: number;
+    /** Most operations in flight at once while a fault was active, and the concurrent clients sending them. */
+    in_flight: number;
+    clients: number;
+    statuses: string;
+    violation_list: string[];
+    notes: string[];
+  }[];
+}
+
+const git = (...args: string[]) => {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+};
+
+/** The commit and whether the tree is clean, taken when the run starts (the code under test). */
+export function codeVersion(): { commit: string; clean: boolean } {
+  const dirty = git('status', '--porcelain', '--', '.', ':(exclude)chaos/results').split('\n').filter(Boolean);
+  return { commit: git('rev-parse', 'HEAD') || 'unknown', clean: dirty.length === 0 };
+}
+
+export function buildResults(
+  results: ScenarioResult[],
+  opts: {
+    mode: RunMeta['mode'];
+    version: { commit: string; clean: boolean };
+    seconds: number;
+    soakSeconds: number;
+  },
+): RunResults {
+  const sum = (f: (r: ScenarioResult) => number) => results.reduce((n, r) => n + f(r), 0);
+  return {
+    meta: {
+      mode: opts.mode,
+      date: new Date().toISOString(),
+      commit: opts.version.commit,
+      clean_tree: opts.version.clean,
+      duration_seconds: Math.round(opts.seconds),
+      soak_seconds: opts.soakSeconds,
+      machine: `${cpus().length} cores`,
+      node: process.version,
+      scenarios: results.length,
+      faults: sum((r) => r.faults),
+      requests: sum((r) => r.requests),
+      checks: sum((r) => r.checks),
+      violations: sum((r) => r.violations.length),
+    },
+    scenarios: results.map((r) => ({
+      scenario: r.name,
+      title: r.title,
+      faults: r.faults,
+      requests: r.requests,
+      checks: r.checks,
+      violations: r.violations.length,
+      duration_seconds: Math.round(r.seconds),
+      in_flight: r.inFlight,
+      clients: r.clients,
+      statuses: r.statuses,
+      violation_list: r.violations.slice(0, 50),
+      notes: r.notes,
+    })),
+  };
+}
+
+/** Writes the run's results: chaos/results/latest.json (full), smoke.json (smoke), .run/chaos/results.json (partial). */
+export function writeResults(results: RunResults, runDir: string): string {
+  const file =
+    results.meta.mode === 'partial'
+      ? path.join(runDir, 'results.json')
+      : path.join(RESULTS_DIR, results.meta.mode === 'full' ? 'latest.json' : 'smoke.json');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  return file;
+}
+
+/** The console table. */
+export function table(results: ScenarioResult[]): string {
+  const head = ['scenario', 'faults', 'requests', 'in flight', 'checks', 'violations', 'seconds'];
+  const rows = results.map((r) =>
+    [r.name, r.faults, r.requests, r.inFlight, r.checks, r.violations.length, r.seconds.toFixed(0)].map(String),
+  );
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
