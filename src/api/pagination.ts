@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { Op, type ModelStatic, type Model } from 'sequelize';
+import { Op, type ModelStatic, type Model, type WhereOptions } from 'sequelize';
 import { check, ensureValid, rules, toInteger } from './validation';
 
 export interface Page {
@@ -28,11 +28,11 @@ export function readPage(ctx: Context): Page {
 }
 
 /** Trims the one extra row fetched to learn whether more remain, and sets the Link header. */
-export function sendPage<T extends { id: number }>(ctx: Context, rows: T[], page: Page): void {
+export function sendPage<T extends { id: number }>(ctx: Context, rows: T[], page: Page, filter = ''): void {
   const items = rows.slice(0, page.limit);
   if (rows.length > page.limit) {
     const last = items[items.length - 1].id;
-    ctx.set('Link', `<${ctx.path}?limit=${page.limit}&after_id=${last}>; rel="next"`);
+    ctx.set('Link', `<${ctx.path}?${filter}limit=${page.limit}&after_id=${last}>; rel="next"`);
   }
   ctx.body = items;
 }
@@ -42,10 +42,12 @@ export async function listPage<T extends { id: number }>(
   ctx: Context,
   model: ModelStatic<Model>,
   view: (row: Record<string, unknown>) => T,
+  /** A filtered list: its condition, and its query (`name=value&`) for the next page's link. */
+  filter?: { where: WhereOptions; query: string },
 ): Promise<void> {
   const page = readPage(ctx);
   const rows = await model.findAll({
-    where: { id: { [Op.gt]: page.afterId } },
+    where: { ...(filter?.where as object), id: { [Op.gt]: page.afterId } },
     order: [['id', 'ASC']],
     limit: page.limit + 1,
     raw: true,
@@ -54,5 +56,6 @@ export async function listPage<T extends { id: number }>(
     ctx,
     rows.map((r) => view(r as unknown as Record<string, unknown>)),
     page,
+    filter?.query,
   );
 }

@@ -34,6 +34,8 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     maxInFlight: config.TEMPORAL_MAX_IN_FLIGHT || undefined,
     queueTimeoutMs: config.TEMPORAL_QUEUE_TIMEOUT_MS,
     ...(config.EVENTS_URL ? { events: { retryHours: config.EVENTS_RETRY_HOURS } } : {}),
+    latePaymentPolicy: config.LATE_PAYMENT_POLICY,
+    maxExtensionSeconds: config.HOLD_MAX_EXTENSION_SECONDS,
   });
   const app = createApp({
     db,

@@ -1,6 +1,7 @@
 import { sqlTime } from './time';
-import { QueryTypes, UniqueConstraintError, type Sequelize } from 'sequelize';
+import { QueryTypes, UniqueConstraintError, type Sequelize, type Transaction } from 'sequelize';
 import type { OrderStatus } from '../shared/views';
+import { markRefundDue, retakeCancelledHold, type LatePaymentPolicy } from './late-payments';
 import { releaseHoldStock, selectOne } from './transitions';
 import { faultPoint } from '../faults';
 
@@ -12,16 +13,30 @@ export interface PaymentEvent {
 
 export type Settlement =
   | { kind: 'processed'; orderStatus: OrderStatus; holdId: number; productId: number; stockReturned: boolean }
-  | { kind: 'replayed'; orderStatus: OrderStatus }
+  | { kind: 'replayed'; orderStatus: OrderStatus; late: boolean }
   | { kind: 'not-pending'; orderStatus: OrderStatus }
+  /** A late `paid`: the units were sold again (`honoured`) or a refund is owed (`refund-due`). */
+  | {
+      kind: 'late-paid';
+      outcome: 'honoured' | 'refund-due';
+      orderStatus: OrderStatus;
+      holdId: number;
+      productId: number;
+    }
   | { kind: 'event-reused' }
   | { kind: 'unknown-order' };
 
 /**
  * Settles a payment in one transaction under the order's row lock: the event id is recorded once,
  * the order moves out of `pending` once, and a failure gives the hold's stock back in the same commit.
+ * An event for an order no longer pending is recorded too (`late`), so the provider's retries find it: a late `paid`
+ * owes a refund or, by policy, sells the units again; a late `failed` changes nothing.
  */
-export async function settlePayment(db: Sequelize, e: PaymentEvent): Promise<Settlement> {
+export async function settlePayment(
+  db: Sequelize,
+  e: PaymentEvent,
+  policy: LatePaymentPolicy = 'refund',
+): Promise<Settlement> {
   for (let attempt = 0; ; attempt++) {
     try {
       const settled = await db.transaction(async (t) => {
@@ -33,20 +48,21 @@ export async function settlePayment(db: Sequelize, e: PaymentEvent): Promise<Set
           t,
         );
         if (!order) return { kind: 'unknown-order' } as const;
-        const seen = await selectOne<{ order_id: number }>(
+        const seen = await selectOne<{ order_id: number; status: string; late: number }>(
           db,
-          'SELECT order_id FROM payment_events WHERE event_id = :eventId',
+          'SELECT order_id, status, late FROM payment_events WHERE event_id = :eventId',
           { eventId: e.eventId },
           t,
         );
         if (seen) {
-          return Number(seen.order_id) === e.orderId
-            ? ({ kind: 'replayed', orderStatus: order.status } as const)
-            : ({ kind: 'event-reused' } as const);
+          if (Number(seen.order_id) !== e.orderId) return { kind: 'event-reused' } as const;
+          // A late `failed` was refused when it came, and is again.
+          if (seen.late && seen.status === 'failed') return { kind: 'not-pending', orderStatus: order.status } as const;
+          return { kind: 'replayed', orderStatus: order.status, late: Boolean(seen.late) } as const;
         }
-        if (order.status !== 'pending') return { kind: 'not-pending', orderStatus: order.status } as const;
-
         const now = new Date();
+        if (order.status !== 'pending') return settleLate(db, t, e, order, now, policy);
+
         const orderStatus: OrderStatus = e.status === 'paid' ? 'completed' : 'cancelled';
         await db.query(
           'INSERT INTO payment_events (event_id, order_id, status, created_at) VALUES (:eventId, :orderId, :status, :now)',
@@ -82,4 +98,40 @@ export async function settlePayment(db: Sequelize, e: PaymentEvent): Promise<Set
       throw err;
     }
   }
+}
+
+/** A new event for an order that is no longer pending, inside settlePayment's transaction. */
+async function settleLate(
+  db: Sequelize,
+  t: Transaction,
+  e: PaymentEvent,
+  order: { status: OrderStatus; hold_id: number; product_id: number },
+  now: Date,
+  policy: LatePaymentPolicy,
+): Promise<Settlement> {
+  await db.query(
+    `INSERT INTO payment_events (event_id, order_id, status, late, created_at) VALUES (:eventId, :orderId, :status, 1, :now)`,
+    { replacements: { ...e, now: sqlTime(now) }, transaction: t, type: QueryTypes.INSERT },
+  );
+  if (e.status === 'failed') return { kind: 'not-pending', orderStatus: order.status };
+  const holdId = Number(order.hold_id);
+  const productId = Number(order.product_id);
+  // Only a cancelled order can be sold again; a completed one paid twice owes the second payment back.
+  if (
+    policy === 'honour_if_available' &&
+    order.status === 'cancelled' &&
+    (await retakeCancelledHold(db, t, holdId, now))
+  ) {
+    await db.query(
+      `UPDATE orders SET status = 'completed', payment_idempotency_key = :eventId, updated_at = :now WHERE id = :orderId`,
+      {
+        replacements: { eventId: e.eventId, now: sqlTime(now), orderId: e.orderId },
+        transaction: t,
+        type: QueryTypes.UPDATE,
+      },
+    );
+    return { kind: 'late-paid', outcome: 'honoured', orderStatus: 'completed', holdId, productId };
+  }
+  await markRefundDue(db, t, e.orderId, now);
+  return { kind: 'late-paid', outcome: 'refund-due', orderStatus: order.status, holdId, productId };
 }

@@ -43,3 +43,12 @@ export const OTHER_CUSTOMER_MESSAGE = 'Hold belongs to another customer';
 
 export const insufficientStockMessage = (available: number) =>
   `Insufficient stock available. Only ${available} units remaining.`;
+
+export const extensionDisabledMessage = 'Hold extension is disabled';
+
+export const extendRefusalMessage: Record<string, string> = {
+  [FailureType.HoldExpired]: 'Cannot extend hold: Hold has expired',
+  [FailureType.HoldReleased]: 'Cannot extend hold: Hold has been released',
+  [FailureType.HoldUsed]: 'Cannot extend hold: Hold is already associated with an order',
+  [FailureType.ExtensionLimit]: 'Cannot extend hold: extension limit reached',
+};

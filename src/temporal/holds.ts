@@ -13,6 +13,7 @@ import {
   releaseHoldUpdate,
   reserveUpdate,
 } from '../shared/messages';
+import type { LatePaymentPolicy } from '../db/late-payments';
 import type { EventSettings } from '../shared/events';
 import { CustomerIdKey, HoldExpiresAtKey, HoldStatusKey, ProductIdKey } from '../shared/search-attributes';
 import { FailureType, type ExtendRequest, type HoldWorkflowInput, type PaymentSettled } from '../shared/types';
@@ -21,6 +22,7 @@ import { holdWorkflowId, orderWorkflowId } from '../shared/workflow-ids';
 import type { holdWorkflowV2 } from '../workflows/hold';
 import { Admission, AdmissionAbandoned, AdmissionTimeout } from './admission';
 import { callerGone } from './caller';
+import { createOrderLifeGateway } from './order-life';
 
 /** The workflow refused with a business reason (ApplicationFailure type), e.g. InsufficientStock. */
 export class WorkflowRefusal extends Error {
@@ -49,6 +51,10 @@ export interface HoldSettings {
   queueTimeoutMs?: number;
   /** Outbound events (EVENTS_URL set); absent: holds are started without any event work. */
   events?: EventSettings;
+  /** LATE_PAYMENT_POLICY (default refund). */
+  latePaymentPolicy?: LatePaymentPolicy;
+  /** HOLD_MAX_EXTENSION_SECONDS; 0 or absent: extension is disabled. */
+  maxExtensionSeconds?: number;
 }
 
 /** The typed calls the API makes to Temporal; every call is bounded by a deadline. */
@@ -92,6 +98,7 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
   return {
     settings,
     admission,
+    ...createOrderLifeGateway(client, settings),
     /** Starts the hold's workflow and waits for its reservation, in one round trip (Update-with-Start). */
     reserve(
       holdId: number,

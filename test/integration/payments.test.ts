@@ -68,19 +68,22 @@ describe('payment webhook', () => {
     await expectConserved(stack.db, productId, 10);
   });
 
-  test('paid and failed racing: one wins, the other is refused', async () => {
+  test('paid and failed racing: one settles the order; a losing failed is refused, a losing paid is late', async () => {
     const { productId, orderId } = await pendingOrder();
-    const [a, b] = await Promise.all([
+    const [paid, failed] = await Promise.all([
       webhook(`evt-${randomUUID()}`, orderId, 'paid'),
       webhook(`evt-${randomUUID()}`, orderId, 'failed'),
     ]);
-    const statuses = [a.status, b.status].sort();
-    expect(statuses).toEqual([200, 400]);
-    const loser = a.status === 400 ? a : b;
-    const winner = a.status === 200 ? a : b;
-    expect(loser.body.message).toBe('Order is not in pending state');
     const final = (await stack.http.get(`/api/orders/${orderId}`)).body.status;
-    expect(final).toBe(winner.body.data.status);
+    if (final === 'completed') {
+      expect(paid.body.message).toBe('Payment processed');
+      expect(failed.status).toBe(400);
+      expect(failed.body.message).toBe('Order is not in pending state');
+    } else {
+      expect(failed.body).toMatchObject({ message: 'Payment processed', data: { status: 'cancelled' } });
+      // The paid came after the order was cancelled: recorded, its money owed back (LATE_PAYMENT_POLICY=refund).
+      expect(paid.body).toMatchObject({ message: 'Late payment recorded', data: { refund_due: true } });
+    }
     expect(await availableStock(stack.db, productId)).toBe(final === 'completed' ? 6 : 10);
     await expectConserved(stack.db, productId, 10);
   });
@@ -99,11 +102,17 @@ describe('payment webhook', () => {
     expect(await availableStock(stack.db, second.productId)).toBe(6);
   });
 
-  test('a new event on a final order is refused', async () => {
+  test('a new failed event on a final order is refused; a new paid one is a late payment', async () => {
     const { orderId } = await pendingOrder();
     await webhook(`evt-${randomUUID()}`, orderId, 'paid');
+    const failed = await webhook(`evt-${randomUUID()}`, orderId, 'failed');
+    expect(failed.status).toBe(400);
+    expect(failed.body.message).toBe('Order is not in pending state');
     const again = await webhook(`evt-${randomUUID()}`, orderId, 'paid');
-    expect(again.status).toBe(400);
-    expect(again.body.message).toBe('Order is not in pending state');
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({
+      message: 'Late payment recorded',
+      data: { status: 'completed', refund_due: true },
+    });
   });
 });

@@ -84,6 +84,54 @@ export const adminPaths = {
       'Resharded: the product.',
     ),
   },
+  '/api/admin/orders': {
+    get: {
+      tags: ['admin'],
+      operationId: 'listOrdersAdmin',
+      summary: 'List orders, by refund owed',
+      description:
+        "Orders as `GET /api/orders` lists them; `refund_due=true` keeps only those owing a refund for a late payment (the operator's to-do list), `refund_due=false` the others. Bare JSON array, ascending `id`, paged by `limit` and `after_id` with a `Link` header to the next page.",
+      security: [{ adminToken: [] }],
+      parameters: [
+        {
+          name: 'refund_due',
+          in: 'query',
+          required: false,
+          schema: { type: 'string', enum: ['true', 'false'] },
+          description: 'Only orders that owe (`true`) or do not owe (`false`) a refund.',
+        },
+        parameter('limit'),
+        parameter('after_id'),
+        requestId,
+      ],
+      responses: {
+        '200': jsonResponse('A page of orders.', { type: 'array', items: schema('Order') }, { headers: ['Link'] }),
+        '401': response('Unauthorized'),
+        '403': response('AdminDisabled'),
+        '422': response('ValidationFailed'),
+        ...withDependencies,
+      },
+    },
+  },
+  '/api/admin/orders/{id}/refunded': {
+    post: {
+      tags: ['admin'],
+      operationId: 'closeRefund',
+      summary: "Close an order's refund",
+      description:
+        "The late payment's money is back with the customer: `refund_due` turns false, and the order's workflow stops showing `OrderStatus=refund_due` in the Temporal Web UI. Same as `npm run admin -- order:refunded <id>`.",
+      security: [{ adminToken: [] }],
+      parameters: [parameter('OrderId'), requestId],
+      responses: {
+        '200': jsonResponse('Closed: the order.', envelope(schema('Order'))),
+        ...bodyErrors({ no_refund: ADMIN_MESSAGES.noRefundDue }, 'Malformed JSON, or the order owes no refund.'),
+        '401': response('Unauthorized'),
+        '403': response('AdminDisabled'),
+        '404': notFoundResponse('Order'),
+        ...withDependencies,
+      },
+    },
+  },
 };
 
 export const adminSecuritySchemes = {

@@ -1,5 +1,10 @@
 import { FailureType } from '../../shared/types';
-import { insufficientStockMessage, releaseRefusalMessage } from '../../shared/refusals';
+import {
+  extendRefusalMessage,
+  extensionDisabledMessage,
+  insufficientStockMessage,
+  releaseRefusalMessage,
+} from '../../shared/refusals';
 import { GENERIC_MESSAGES } from '../errors';
 import { INT32_MAX } from '../validation';
 import {
@@ -84,6 +89,34 @@ export const holdPaths = {
       },
     },
   },
+  '/api/holds/{id}/extend': {
+    post: {
+      tags: ['holds'],
+      operationId: 'extendHold',
+      summary: 'Extend a hold',
+      description:
+        "Moves the hold's `hold_expires_at` later by `seconds`, up to `HOLD_MAX_EXTENSION_SECONDS` in total per hold (unset or 0: extension is disabled). The database moves the expiry under the hold's row lock and the hold's workflow moves its timer (and its `HoldExpiresAt` search attribute) with it. An extension racing the expiry instant has exactly one outcome: extended, or refused as expired with the stock back once. Refused, in this order, for an expired hold (even once released), a released one, one that became an order, and past the limit.",
+      parameters: [parameter('HoldId'), requestId],
+      requestBody: jsonBodyOf('ExtendHoldRequest'),
+      responses: {
+        '200': jsonResponse('Extended: the hold with its later `hold_expires_at`.', envelope(schema('Hold'))),
+        ...bodyErrors(
+          {
+            disabled: extensionDisabledMessage,
+            expired: extendRefusalMessage[FailureType.HoldExpired],
+            released: extendRefusalMessage[FailureType.HoldReleased],
+            ordered: extendRefusalMessage[FailureType.HoldUsed],
+            limit: extendRefusalMessage[FailureType.ExtensionLimit],
+          },
+          'Malformed JSON, extension disabled, or the hold cannot be extended.',
+        ),
+        '404': notFoundResponse('Hold'),
+        '413': response('PayloadTooLarge'),
+        '422': response('ValidationFailed'),
+        ...withDependencies,
+      },
+    },
+  },
 };
 
 export const holdSchemas = {
@@ -113,6 +146,11 @@ export const holdSchemas = {
     required: ['hold_id', 'hold_expires_at'],
     additionalProperties: false,
     properties: { hold_id: schema('Id'), hold_expires_at: schema('Timestamp') },
+  },
+  ExtendHoldRequest: {
+    type: 'object',
+    required: ['seconds'],
+    properties: { seconds: integerField('Seconds to add to `hold_expires_at`.', 1, INT32_MAX, 60) },
   },
   CreateHoldRequest: {
     type: 'object',

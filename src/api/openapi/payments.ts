@@ -20,16 +20,16 @@ export const paymentPaths = {
       tags: ['payments'],
       operationId: 'paymentWebhook',
       summary: 'Payment result (payment provider)',
-      description: `\`paid\` completes a pending order; \`failed\` cancels it and gives its stock back. Each \`event_id\` is recorded once: replaying it answers 200 \`${PAYMENT_MESSAGES.replayed}\` with the order's current status and changes nothing; using it for another order answers 409. A new event for an order that is no longer pending answers 400. The signature (see "Webhook signature" above) is checked before anything else, over the raw body.`,
+      description: `\`paid\` completes a pending order; \`failed\` cancels it and gives its stock back. Each \`event_id\` is recorded once: replaying it answers 200 \`${PAYMENT_MESSAGES.replayed}\` with the order's current status and changes nothing; using it for another order answers 409. A new \`failed\` event for an order that is no longer pending answers 400 (and is recorded). A new \`paid\` event for an order that is no longer pending (a late payment) is recorded and answered 200 \`${PAYMENT_MESSAGES.late}\` with \`refund_due: true\`: the money is owed back (the order view shows \`refund_due\` until \`POST /api/admin/orders/{id}/refunded\`). With \`LATE_PAYMENT_POLICY=honour_if_available\` a cancelled order whose product still has the units takes them again and is completed instead (200 \`${PAYMENT_MESSAGES.processed}\`). The signature (see "Webhook signature" above) is checked before anything else, over the raw body.`,
       security: [{ webhookSignature: [] }],
       parameters: [requestId],
       requestBody: jsonBodyOf('PaymentWebhookRequest'),
       responses: {
         '200': jsonResponse(
-          'Processed, or a replay of an event already processed.',
+          'Processed, a late payment recorded, or a replay of an event already processed.',
           envelope(schema('PaymentResult'), {
             type: 'string',
-            enum: [PAYMENT_MESSAGES.processed, PAYMENT_MESSAGES.replayed],
+            enum: [PAYMENT_MESSAGES.processed, PAYMENT_MESSAGES.late, PAYMENT_MESSAGES.replayed],
           }),
         ),
         ...bodyErrors(
@@ -67,8 +67,10 @@ export const paymentSchemas = {
       order_id: schema('Id'),
       status: {
         ...schema('OrderStatus'),
-        description: '`completed` or `cancelled` for a processed event; the current status for a replay.',
+        description:
+          '`completed` or `cancelled` for a processed event; the current status for a late payment or a replay.',
       },
+      refund_due: { const: true, description: 'Only for a late payment: its money is owed back.' },
     },
   },
   PaymentWebhookRequest: {

@@ -1,10 +1,13 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { productView } from '../../db/views';
+import { Op } from 'sequelize';
+import { closeRefund } from '../../db/late-payments';
+import { orderView, productView } from '../../db/views';
 import { MAX_STOCK_SHARDS, changeStock } from '../../db/shards';
 import type { ApiDeps, ApiState } from '../context';
 import { HttpError, ValidationError, notFound } from '../errors';
 import { jsonBody } from '../middleware';
+import { listPage } from '../pagination';
 import { success } from '../respond';
 import { secretsEqual } from '../signature';
 import { check, ensureValid, parsePathId, rules, toInteger, toNumber } from '../validation';
@@ -12,9 +15,13 @@ import { check, ensureValid, parsePathId, rules, toInteger, toNumber } from '../
 export const STOCK_MAX = 1_000_000_000;
 export const PRICE_MAX = 99_999_999.99;
 export const PRODUCT_NAME_MAX_LENGTH = 255;
-export const ADMIN_MESSAGES = { disabled: 'Admin API disabled', unauthorized: 'Unauthorized' } as const;
+export const ADMIN_MESSAGES = {
+  disabled: 'Admin API disabled',
+  unauthorized: 'Unauthorized',
+  noRefundDue: 'Order has no refund due',
+} as const;
 
-export function adminRoutes({ db, models, cache, adminToken }: ApiDeps) {
+export function adminRoutes({ db, models, cache, holds, adminToken }: ApiDeps) {
   const router = new Router<ApiState>();
 
   const requireAdmin: Middleware<ApiState> = async (ctx, next) => {
@@ -93,6 +100,35 @@ export function adminRoutes({ db, models, cache, adminToken }: ApiDeps) {
     ctx.state.log.info({ product_id: id, stock_shards: shards }, 'product stock resharded');
     const product = await models.Product.findByPk(id, { raw: true });
     success(ctx, 200, productView(product as unknown as Record<string, unknown>));
+  });
+
+  // Late payments whose money is owed back (LATE_PAYMENT_POLICY): the operator's to-do list, and its done button.
+  router.get('/api/admin/orders', requireAdmin, async (ctx) => {
+    const checked = check(ctx.query, { refund_due: { checks: [rules.in(['true', 'false'])] } });
+    ensureValid(checked);
+    const owed = { refund_due_at: { [Op.ne]: null }, refunded_at: null };
+    const filter =
+      checked.input.refund_due === undefined
+        ? undefined
+        : {
+            where: checked.input.refund_due === 'true' ? owed : { [Op.not]: owed },
+            query: `refund_due=${checked.input.refund_due}&`,
+          };
+    await listPage(ctx, models.Order, orderView, filter);
+  });
+
+  router.post('/api/admin/orders/:id/refunded', requireAdmin, jsonBody(), async (ctx) => {
+    const id = parsePathId(ctx.params.id);
+    const row = id === null ? null : await models.Order.findByPk(id, { raw: true });
+    if (!row) throw notFound('Order');
+    if (!(await closeRefund(db, id!))) throw new HttpError(400, ADMIN_MESSAGES.noRefundDue);
+    // The database says so already; the order's workflow stops showing refund_due and ends.
+    await holds
+      .closeRefund(id!)
+      .catch((err: Error) => ctx.state.log.warn({ order_id: id, err: err.message }, 'order workflow not told'));
+    ctx.state.log.info({ order_id: id }, 'refund closed');
+    const order = await models.Order.findByPk(id!, { raw: true });
+    success(ctx, 200, orderView(order as unknown as Record<string, unknown>));
   });
 
   return router;

@@ -1,6 +1,12 @@
 import Router from '@koa/router';
 import { holdView } from '../../db/views';
-import { insufficientStockMessage, releaseRefusalMessage } from '../../shared/refusals';
+import {
+  extendRefusalMessage,
+  extensionDisabledMessage,
+  insufficientStockMessage,
+  releaseRefusalMessage,
+} from '../../shared/refusals';
+import { createExtensionDesk } from '../../sale/extensions';
 import { createHoldDesk, type HoldOutcome } from '../../sale/holds';
 import { createProductDirectory } from '../../sale/products';
 import type { ApiDeps, ApiState } from '../context';
@@ -42,6 +48,7 @@ export function holdRoutes(deps: ApiDeps) {
   const router = new Router<ApiState>();
   const idempotent = createIdempotency(db);
   const desk = createHoldDesk(deps);
+  const extensions = createExtensionDesk(deps);
   const productExists = createProductDirectory(deps);
 
   router.post('/api/holds', jsonBody(), async (ctx) => {
@@ -98,6 +105,19 @@ export function holdRoutes(deps: ApiDeps) {
     if (outcome.kind === 'not-found') throw notFound('Hold');
     if (outcome.kind === 'refused') throw new HttpError(400, releaseRefusalMessage[outcome.reason]);
     ctx.state.log.info({ hold_id: outcome.hold.id }, 'hold released early');
+    ctx.body = { status: 'success', timestamp: now(), data: outcome.hold };
+  });
+
+  router.post('/api/holds/:id/extend', jsonBody(), async (ctx) => {
+    const id = parsePathId(ctx.params.id);
+    if (id === null) throw notFound('Hold');
+    const checked = check(ctx.state.body, { seconds: { required: true, checks: [rules.integer(), rules.min(1)] } });
+    ensureValid(checked);
+    const outcome = await extensions.extend(id, toInteger(checked.input.seconds)!);
+    if (outcome.kind === 'not-found') throw notFound('Hold');
+    if (outcome.kind === 'disabled') throw new HttpError(400, extensionDisabledMessage);
+    if (outcome.kind === 'refused') throw new HttpError(400, extendRefusalMessage[outcome.reason]);
+    ctx.state.log.info({ hold_id: id, hold_expires_at: outcome.hold.hold_expires_at }, 'hold extended');
     ctx.body = { status: 'success', timestamp: now(), data: outcome.hold };
   });
 

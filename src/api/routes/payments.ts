@@ -14,6 +14,7 @@ export const PAYMENT_MESSAGES = {
   notPending: 'Order is not in pending state',
   processed: 'Payment processed',
   replayed: 'Webhook already processed',
+  late: 'Late payment recorded',
 } as const;
 
 export function paymentRoutes(deps: ApiDeps) {
@@ -52,6 +53,17 @@ export function paymentRoutes(deps: ApiDeps) {
         return success(ctx, 200, { order_id: event.orderId, status: result.orderStatus }, PAYMENT_MESSAGES.replayed);
       case 'processed':
         return success(ctx, 200, { order_id: event.orderId, status: result.orderStatus }, PAYMENT_MESSAGES.processed);
+      case 'late-paid':
+        // Sold again under LATE_PAYMENT_POLICY=honour_if_available: an ordinary processed payment to the provider.
+        if (result.outcome === 'honoured') {
+          return success(ctx, 200, { order_id: event.orderId, status: 'completed' }, PAYMENT_MESSAGES.processed);
+        }
+        return success(
+          ctx,
+          200,
+          { order_id: event.orderId, status: result.orderStatus, refund_due: true },
+          PAYMENT_MESSAGES.late,
+        );
     }
   });
 

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { QueryTypes } from 'sequelize';
+import { availableStock, createProduct, expectConserved } from '../helpers/fixtures';
+import { ADMIN_TOKEN, startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
+
+/** Late payments under both policies, on the real services (the payment timeout is 2 s here). */
+const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+
+async function cancelledOrder(stack: Stack, stock: number, quantity: number) {
+  const productId = await createProduct(stack, stock);
+  const h = await stack.http.post('/api/holds', { product_id: productId, quantity });
+  const o = await stack.http.post('/api/orders', { hold_id: h.body.data.hold_id });
+  expect(o.status).toBe(201);
+  const orderId = o.body.data.id as number;
+  await waitFor('the payment timeout to cancel the order', async () => {
+    return (await stack.http.get(`/api/orders/${orderId}`)).body.status === 'cancelled';
+  });
+  return { productId, orderId, holdId: h.body.data.hold_id as number };
+}
+
+const webhook = (stack: Stack, event_id: string, order_id: number, status: 'paid' | 'failed') =>
+  stack.http.post('/api/payments/webhook', { event_id, order_id, status });
+
+const lateEvents = async (stack: Stack, orderId: number) =>
+  stack.db.query<{ event_id: string; status: string }>(
+    'SELECT event_id, status FROM payment_events WHERE order_id = ? AND late = 1 ORDER BY id',
+    { replacements: [orderId], type: QueryTypes.SELECT },
+  );
+
+/** The order's latest workflow run, as the Web UI lists it. */
+const orderRunStatus = async (stack: Stack, orderId: number) => {
+  const d = await stack.client.workflow.getHandle(`order-${orderId}`).describe();
+  return { running: d.status.name === 'RUNNING', orderStatus: d.searchAttributes.OrderStatus?.[0] };
+};
+
+describe('late payments, policy refund (default)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ HOLD_TTL_SECONDS: '30', PAYMENT_TIMEOUT_SECONDS: '2' });
+  });
+  afterAll(() => stack.close());
+
+  test('a late paid is recorded, answered 200, owes a refund, and never moves stock', async () => {
+    const { productId, orderId } = await cancelledOrder(stack, 10, 3);
+    expect(await availableStock(stack.db, productId)).toBe(10);
+    const eventId = `evt-${randomUUID()}`;
+    const res = await webhook(stack, eventId, orderId, 'paid');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      status: 'success',
+      message: 'Late payment recorded',
+      data: { order_id: orderId, status: 'cancelled', refund_due: true },
+    });
+    expect((await stack.http.get(`/api/orders/${orderId}`)).body).toMatchObject({
+      status: 'cancelled',
+      refund_due: true,
+    });
+    expect(await lateEvents(stack, orderId)).toEqual([{ event_id: eventId, status: 'paid' }]);
+
+    // The provider's retry: answered, nothing changes, recorded once.
+    const replay = await webhook(stack, eventId, orderId, 'paid');
+    expect(replay.body).toMatchObject({ message: 'Webhook already processed', data: { status: 'cancelled' } });
+    expect(await lateEvents(stack, orderId)).toHaveLength(1);
+    expect(await availableStock(stack.db, productId)).toBe(10);
+    await expectConserved(stack.db, productId, 10);
+
+    // Visible to operators: the admin filter, /metrics and the Temporal UI (OrderStatus=refund_due, run open).
+    const owed = await stack.http.get('/api/admin/orders?refund_due=true&limit=1000', admin);
+    expect(owed.body.map((o: { id: number }) => o.id)).toContain(orderId);
+    expect((await stack.http.get('/metrics')).text).toMatch(/^flash_sale_orders_refund_due [1-9]/m);
+    await waitFor('the refund to show in Temporal', async () => {
+      const run = await orderRunStatus(stack, orderId);
+      return run.running && run.orderStatus === 'refund_due';
+    });
+
+    // Closing the refund: the order view, the filter and the workflow follow.
+    const closed = await stack.http.post(`/api/admin/orders/${orderId}/refunded`, {}, admin);
+    expect(closed.status).toBe(200);
+    expect(closed.body.data).toMatchObject({ id: orderId, refund_due: false });
+    expect((await stack.http.post(`/api/admin/orders/${orderId}/refunded`, {}, admin)).status).toBe(400);
+    const stillOwed = await stack.http.get('/api/admin/orders?refund_due=true&limit=1000', admin);
+    expect(stillOwed.body.map((o: { id: number }) => o.id)).not.toContain(orderId);
+    await waitFor('the order run to close', async () => {
+      const run = await orderRunStatus(stack, orderId);
+      return !run.running && run.orderStatus === 'cancelled';
+    });
+  });
+
+  test('a late failed stays 400 order_not_pending, is recorded, and changes nothing', async () => {
+    const { productId, orderId } = await cancelledOrder(stack, 5, 2);
+    const eventId = `evt-${randomUUID()}`;
+    const res = await webhook(stack, eventId, orderId, 'failed');
+    expect(res.status).toBe(400);
+    expect(res.body.message).toBe('Order is not in pending state');
+    expect(await lateEvents(stack, orderId)).toEqual([{ event_id: eventId, status: 'failed' }]);
+    expect((await webhook(stack, eventId, orderId, 'failed')).status).toBe(400);
+    expect((await stack.http.get(`/api/orders/${orderId}`)).body.refund_due).toBe(false);
+    expect(await availableStock(stack.db, productId)).toBe(5);
+  });
+
+  test('a second paid on a completed order owes that payment back', async () => {
+    const productId = await createProduct(stack, 5);
+    const h = await stack.http.post('/api/holds', { product_id: productId, quantity: 1 });
+    const o = await stack.http.post('/api/orders', { hold_id: h.body.data.hold_id });
+    const orderId = o.body.data.id;
+    expect((await webhook(stack, `evt-${randomUUID()}`, orderId, 'paid')).body.data.status).toBe('completed');
+    const again = await webhook(stack, `evt-${randomUUID()}`, orderId, 'paid');
+    expect(again.body).toMatchObject({
+      message: 'Late payment recorded',
+      data: { order_id: orderId, status: 'completed', refund_due: true },
+    });
+    expect(await availableStock(stack.db, productId)).toBe(4);
+    await expectConserved(stack.db, productId, 5);
+  });
+});
+
+describe('late payments, policy honour_if_available', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      HOLD_TTL_SECONDS: '30',
+      PAYMENT_TIMEOUT_SECONDS: '2',
+      LATE_PAYMENT_POLICY: 'honour_if_available',
+    });
+  });
+  afterAll(() => stack.close());
+
+  test('units still available: taken again once, the order completes', async () => {
+    const { productId, orderId, holdId } = await cancelledOrder(stack, 10, 4);
+    const eventId = `evt-${randomUUID()}`;
+    const res = await webhook(stack, eventId, orderId, 'paid');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ message: 'Payment processed', data: { order_id: orderId, status: 'completed' } });
+    expect((await stack.http.get(`/api/orders/${orderId}`)).body).toMatchObject({
+      status: 'completed',
+      refund_due: false,
+      payment_idempotency_key: eventId,
+    });
+    expect((await stack.http.get(`/api/holds/${holdId}`)).body.released_at).toBeNull();
+    expect(await availableStock(stack.db, productId)).toBe(6);
+    // Replays never take the units twice.
+    await Promise.all([1, 2, 3].map(() => webhook(stack, eventId, orderId, 'paid')));
+    expect(await availableStock(stack.db, productId)).toBe(6);
+    await expectConserved(stack.db, productId, 10);
+  });
+
+  test('units gone meanwhile: a refund is owed instead, stock untouched', async () => {
+    const { productId, orderId } = await cancelledOrder(stack, 4, 4);
+    const other = await stack.http.post('/api/holds', { product_id: productId, quantity: 2 });
+    expect(other.status).toBe(201);
+    const res = await webhook(stack, `evt-${randomUUID()}`, orderId, 'paid');
+    expect(res.body).toMatchObject({ message: 'Late payment recorded', data: { refund_due: true } });
+    expect(await availableStock(stack.db, productId)).toBe(2);
+    await expectConserved(stack.db, productId, 4);
+  });
+
+  test('20 different late paid events at once: the units are taken at most once', async () => {
+    const { productId, orderId } = await cancelledOrder(stack, 6, 3);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => webhook(stack, `evt-${randomUUID()}`, orderId, 'paid')),
+    );
+    expect(answers.map((a) => a.status).every((s) => s === 200)).toBe(true);
+    expect(answers.filter((a) => a.body.message === 'Payment processed')).toHaveLength(1);
+    expect(answers.filter((a) => a.body.message === 'Late payment recorded')).toHaveLength(19);
+    expect(await availableStock(stack.db, productId)).toBe(3);
+    await expectConserved(stack.db, productId, 6);
+  });
+});
