@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { signPayload } from '../api/signature';
 import { recordDelivery } from '../db/deliveries';
 import type { OutboundEvent } from '../shared/events';
+import { FailureType } from '../shared/types';
 import type { ActivityDeps } from './deps';
 
 /** A receiver that neither answers nor fails within this is treated as down; the retry policy tries again. */
@@ -16,7 +17,10 @@ export function createEventActivities({ db, log, events }: ActivityDeps) {
      */
     async deliverEvent(event: OutboundEvent): Promise<void> {
       if (!events?.url || !events.secret) {
-        throw ApplicationFailure.nonRetryable('EVENTS_URL or EVENTS_SECRET is not set on this worker', 'EventsOff');
+        throw ApplicationFailure.nonRetryable(
+          'EVENTS_URL or EVENTS_SECRET is not set on this worker',
+          FailureType.EventsOff,
+        );
       }
       const attempt = Context.current().info.attempt;
       const body = JSON.stringify(event);
@@ -37,7 +41,7 @@ export function createEventActivities({ db, log, events }: ActivityDeps) {
         const error = (err as Error).message;
         await recordDelivery(db, { eventId: event.id, type: event.type, status: 'retrying', attempts: attempt, error });
         log.warn({ event_id: event.id, attempt, err: error }, 'event delivery failed; will retry');
-        throw ApplicationFailure.retryable(`delivery of ${event.id} failed: ${error}`, 'DeliveryFailed');
+        throw ApplicationFailure.retryable(`delivery of ${event.id} failed: ${error}`, FailureType.DeliveryFailed);
       }
       await recordDelivery(db, { eventId: event.id, type: event.type, status: 'delivered', attempts: attempt });
       log.info({ event_id: event.id, type: event.type, attempt }, 'event delivered');

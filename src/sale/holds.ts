@@ -90,7 +90,7 @@ export function createHoldDesk(deps: SaleDeps) {
   };
 }
 
-const isReleaseRefusal = (type: string): type is FailureType =>
+const isReleaseRefusal = (type: FailureType | null): type is FailureType =>
   type === FailureType.HoldUsed || type === FailureType.HoldReleased;
 
 export type HoldDesk = ReturnType<typeof createHoldDesk>;

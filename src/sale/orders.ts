@@ -16,7 +16,7 @@ const orderRefusalOf = (h: HoldView) =>
     Date.now(),
   );
 
-const isOrderRefusal = (type: string): type is FailureType =>
+const isOrderRefusal = (type: FailureType | null): type is FailureType =>
   type === FailureType.HoldExpired || type === FailureType.HoldReleased || type === FailureType.HoldUsed;
 
 /** Orders: turning a held hold into a pending order through the hold's workflow. */

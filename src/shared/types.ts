@@ -112,5 +112,14 @@ export const FailureType = {
   HoldMissing: 'HoldMissing',
   /** The reservation failed for a reason that is not the customer's (retries exhausted). */
   ReservationFailed: 'ReservationFailed',
+  /** Outbound events: this worker has no EVENTS_URL/EVENTS_SECRET (never retried). */
+  EventsOff: 'EventsOff',
+  /** Outbound events: the receiver did not take the event (retried until the window closes). */
+  DeliveryFailed: 'DeliveryFailed',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+const failureTypes = new Set<string>(Object.values(FailureType));
+/** Whether an ApplicationFailure's type is one of ours (anything else is a bug, not a business answer). */
+export const isFailureType = (type: string | null | undefined): type is FailureType =>
+  type != null && failureTypes.has(type);

@@ -16,7 +16,13 @@ import {
 import type { LatePaymentPolicy } from '../db/late-payments';
 import type { EventSettings } from '../shared/events';
 import { CustomerIdKey, HoldExpiresAtKey, HoldStatusKey, ProductIdKey } from '../shared/search-attributes';
-import { FailureType, type ExtendRequest, type HoldWorkflowInput, type PaymentSettled } from '../shared/types';
+import {
+  FailureType,
+  isFailureType,
+  type ExtendRequest,
+  type HoldWorkflowInput,
+  type PaymentSettled,
+} from '../shared/types';
 import type { HoldView, OrderView } from '../shared/views';
 import { holdWorkflowId, orderWorkflowId } from '../shared/workflow-ids';
 import type { holdWorkflowV2 } from '../workflows/hold';
@@ -24,13 +30,18 @@ import { Admission, AdmissionAbandoned, AdmissionTimeout } from './admission';
 import { callerGone } from './caller';
 import { createOrderLifeGateway } from './order-life';
 
-/** The workflow refused with a business reason (ApplicationFailure type), e.g. InsufficientStock. */
+/**
+ * The workflow refused with a business reason (its ApplicationFailure's type), e.g. InsufficientStock. `type` is null
+ * for a failure type that is not a FailureType: a bug, which the routes answer as an internal error.
+ */
 export class WorkflowRefusal extends Error {
+  readonly type: FailureType | null;
   constructor(
-    readonly type: string,
+    type: string,
     readonly details: unknown[],
   ) {
     super(`refused: ${type}`);
+    this.type = isFailureType(type) ? type : null;
   }
 }
 /** The workflow has already finished: the database holds the answer. */

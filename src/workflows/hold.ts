@@ -13,6 +13,7 @@ import {
   startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { outboundEvent } from '../shared/events';
 import {
@@ -284,7 +285,7 @@ async function startOrderWorkflow(input: HoldWorkflowInput, orderId: number, cre
   } catch (err) {
     // Already started means a webhook got there first (signal-with-start): the same order. Anything else
     // leaves the order to the backup sweep, which cancels unpaid orders past their payment timeout.
-    if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
       log.error('order workflow not started', { orderId, error: (err as Error).message });
     }
   }

@@ -14,12 +14,14 @@ import {
   upsertSearchAttributes,
   setCurrentDetails,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import { holdStatusQuery, placeOrderUpdate, releaseHoldUpdate, reserveUpdate } from '../../shared/messages';
 import { orderRefusal, releaseRefusal } from '../../shared/refusals';
 import { HoldExpiresAtKey, HoldStatusKey, OrderStatusKey, ProductIdKey } from '../../shared/search-attributes';
 import { FailureType, type HoldState, type HoldStatus, type HoldWorkflowInput } from '../../shared/types';
 import type { HoldView } from '../../shared/views';
+import { orderWorkflowId } from '../../shared/workflow-ids';
 import { orderWorkflow } from '../order';
 
 // The reservation runs as a local activity: it answers the waiting HTTP caller within one workflow task.
@@ -57,7 +59,7 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldStatus
     released: state === 'RELEASED' || state === 'RELEASING' || state === 'EXPIRED',
     used: state === 'ORDERED' || state === 'ORDERING',
   });
-  const refuse = (type: string) => ApplicationFailure.create({ type, message: type, nonRetryable: true });
+  const refuse = (type: FailureType) => ApplicationFailure.create({ type, message: type, nonRetryable: true });
   const enter = (next: HoldState) => {
     state = next;
     upsertSearchAttributes([{ key: HoldStatusKey, value: next }]);
@@ -94,7 +96,7 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldStatus
     },
     {
       validator: () => {
-        if (state === 'RESERVING' || state === 'REJECTED') throw refuse('HoldMissing');
+        if (state === 'RESERVING' || state === 'REJECTED') throw refuse(FailureType.HoldMissing);
         const refusal = orderRefusal(facts(), Date.now());
         if (refusal) throw refuse(refusal);
       },
@@ -116,7 +118,7 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldStatus
     },
     {
       validator: () => {
-        if (state === 'RESERVING' || state === 'REJECTED') throw refuse('HoldMissing');
+        if (state === 'RESERVING' || state === 'REJECTED') throw refuse(FailureType.HoldMissing);
         const refusal = releaseRefusal(facts(), Date.now());
         if (refusal) throw refuse(refusal);
       },
@@ -126,7 +128,8 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldStatus
   try {
     hold = await reserveStock(input);
   } catch (err) {
-    rejection = businessFailure(err) ?? ApplicationFailure.nonRetryable('reservation failed', 'ReservationFailed');
+    rejection =
+      businessFailure(err) ?? ApplicationFailure.nonRetryable('reservation failed', FailureType.ReservationFailed);
     enter('REJECTED');
     await condition(allHandlersFinished);
     return { state, hold, orderId, rejection: rejection.type ?? null };
@@ -169,7 +172,7 @@ function businessFailure(err: unknown): ApplicationFailure | null {
 async function startOrderWorkflow(input: HoldWorkflowInput, orderId: number, createdAt: string) {
   try {
     await startChild(orderWorkflow, {
-      workflowId: `order-${orderId}`,
+      workflowId: orderWorkflowId(orderId),
       args: [
         {
           orderId,
@@ -192,7 +195,7 @@ async function startOrderWorkflow(input: HoldWorkflowInput, orderId: number, cre
   } catch (err) {
     // Already started means a webhook got there first (signal-with-start): the same order. Anything else
     // leaves the order to the backup sweep, which cancels unpaid orders past their payment timeout.
-    if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
       log.error('order workflow not started', { orderId, error: (err as Error).message });
     }
   }
