@@ -45,8 +45,8 @@ export function createExtensionDesk({ models, holds }: SaleDeps) {
     try {
       return { kind: 'extended', hold: await holds.extend(holdId, { seconds, maxTotalSeconds }) };
     } catch (err) {
-      if (err instanceof WorkflowRefusal && REFUSALS.has(err.type)) {
-        return { kind: 'refused', reason: err.type as FailureType };
+      if (err instanceof WorkflowRefusal && err.type !== null && REFUSALS.has(err.type)) {
+        return { kind: 'refused', reason: err.type };
       }
       // A hold started before extension existed (holdWorkflow v1) has no handler for it.
       if (err instanceof WorkflowRefusal) return { kind: 'disabled' };
