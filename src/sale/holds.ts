@@ -25,6 +25,13 @@ const releaseRefusalOf = (h: HoldView, nowMs = Date.now()) =>
     nowMs,
   );
 
+/** The gate, asked again after a wait for Temporal, found the product sold out: nothing was started. */
+class SoldOutWhileQueued extends Error {
+  constructor(readonly available: number) {
+    super('sold out while queued');
+  }
+}
+
 /** Holds: reserving stock through a hold's workflow behind the sold-out gate, and releasing early. */
 export function createHoldDesk(deps: SaleDeps) {
   const { db, models, holds } = deps;
@@ -45,9 +52,21 @@ export function createHoldDesk(deps: SaleDeps) {
   ): Promise<HoldOutcome> {
     const available = await gate.soldOut(seen, productId, quantity);
     if (available !== null) return { kind: 'sold-out', available };
+    // A request that waited its turn for Temporal asks the gate again: after a sale's first burst sells out, the
+    // queue behind it is answered "sold out" at once instead of starting a workflow each to be refused.
+    const stillInStock = async () => {
+      const fresh = await gate.read(productId);
+      const left = await gate.soldOut(fresh, productId, quantity);
+      if (left !== null) throw new SoldOutWhileQueued(left);
+      return fresh?.epoch;
+    };
     try {
-      return { kind: 'held', hold: await holds.reserve(holdId, productId, quantity, seen?.epoch) };
+      return {
+        kind: 'held',
+        hold: await holds.reserve(holdId, productId, quantity, seen?.epoch, undefined, stillInStock),
+      };
     } catch (err) {
+      if (err instanceof SoldOutWhileQueued) return { kind: 'sold-out', available: err.available };
       if (!(err instanceof WorkflowRefusal)) throw err;
       switch (err.type) {
         case FailureType.InsufficientStock:

@@ -26,23 +26,27 @@ export class Admission {
     return this.waiting.length;
   }
 
-  /** Runs `fn` once a slot is free; `gone` drops the call from the queue while it still waits. */
-  async run<T>(fn: () => Promise<T>, gone?: AbortSignal): Promise<T> {
-    await this.acquire(gone);
+  /**
+   * Runs `fn` once a slot is free (`waited`: whether it had to queue for it); `gone` drops the call from the queue
+   * while it still waits.
+   */
+  async run<T>(fn: (waited: boolean) => Promise<T>, gone?: AbortSignal): Promise<T> {
+    const waited = await this.acquire(gone);
     try {
-      return await fn();
+      return await fn(waited);
     } finally {
       this.release();
     }
   }
 
-  private acquire(gone?: AbortSignal): Promise<void> {
+  /** Takes a slot; true when the call had to wait for it. */
+  private acquire(gone?: AbortSignal): Promise<boolean> {
     if (gone?.aborted) return Promise.reject(new AdmissionAbandoned('the caller went away'));
     if (this.inFlight < this.limit) {
       this.inFlight++;
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<boolean>((resolve, reject) => {
       const leave = (err: Error) => {
         clearTimeout(timer);
         gone?.removeEventListener('abort', abandon);
@@ -54,7 +58,7 @@ export class Admission {
         clearTimeout(timer);
         gone?.removeEventListener('abort', abandon);
         this.inFlight++;
-        resolve();
+        resolve(true);
       };
       const abandon = () => leave(new AdmissionAbandoned('the caller went away'));
       const timer = setTimeout(

@@ -80,11 +80,15 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
       throw translate(err);
     }
   };
-  // The deadline starts once the call has its slot: waiting for one never eats into the call's own time.
-  const bounded = async <T>(fn: () => Promise<T>): Promise<T> => {
+  // The deadline starts once the call has its slot: waiting for one never eats into the call's own time. A call that
+  // had to queue runs `afterQueue` first (it may refuse: the world moved on while it waited).
+  const bounded = async <T>(fn: () => Promise<T>, afterQueue?: () => Promise<void>): Promise<T> => {
     if (!admission) return deadlined(fn);
     try {
-      return await admission.run(() => deadlined(fn), callerGone.getStore());
+      return await admission.run(async (waited) => {
+        if (waited && afterQueue) await afterQueue();
+        return deadlined(fn);
+      }, callerGone.getStore());
     } catch (err) {
       if (err instanceof AdmissionTimeout || err instanceof AdmissionAbandoned)
         throw new TemporalUnavailable(err.message);
@@ -117,43 +121,51 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
       quantity: number,
       gateEpoch?: string,
       customerId?: string,
+      /**
+       * Run when the call had to queue for a slot, before anything starts: it may refuse (throw), or hand back a
+       * newer gate epoch (the sold-out gate read again after the wait).
+       */
+      afterQueue?: () => Promise<string | undefined>,
     ): Promise<HoldView> {
       // gateEpoch: the sold-out gate's epoch read before this start; the reservation hands it back with the stock
       // it saw, so the gate never keeps a figure from before stock came back (see cache/product-cache.ts).
-      // The expiry is fixed here so that every search attribute is given at start: the workflow's happy path then
-      // writes no visibility record of its own.
-      const expiresAt = new Date(Date.now() + settings.ttlSeconds * 1000);
-      const input: HoldWorkflowInput = {
-        holdId,
-        productId,
-        quantity,
-        ttlSeconds: settings.ttlSeconds,
-        paymentTimeoutSeconds: settings.paymentTimeoutSeconds,
-        expiresAt: expiresAt.toISOString(),
-        ...(gateEpoch === undefined ? {} : { gateEpoch }),
-        ...(settings.events ? { events: settings.events } : {}),
-        ...(customerId === undefined ? {} : { customerId }),
+      const startOperation = () => {
+        // The expiry is fixed here, once the call has its slot (a wait in the queue never shortens a hold), so that
+        // every search attribute is given at start: the workflow's happy path writes no visibility record of its own.
+        const expiresAt = new Date(Date.now() + settings.ttlSeconds * 1000);
+        const input: HoldWorkflowInput = {
+          holdId,
+          productId,
+          quantity,
+          ttlSeconds: settings.ttlSeconds,
+          paymentTimeoutSeconds: settings.paymentTimeoutSeconds,
+          expiresAt: expiresAt.toISOString(),
+          ...(gateEpoch === undefined ? {} : { gateEpoch }),
+          ...(settings.events ? { events: settings.events } : {}),
+          ...(customerId === undefined ? {} : { customerId }),
+        };
+        return new WithStartWorkflowOperation<typeof holdWorkflowV2>('holdWorkflowV2', {
+          workflowId: holdWorkflowId(holdId),
+          taskQueue: settings.taskQueue,
+          args: [input],
+          // A retried request (same Idempotency-Key, so same hold id) attaches to the first run...
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          // ...and never starts a second one after the first has finished.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [
+            { key: HoldStatusKey, value: 'HELD' },
+            { key: ProductIdKey, value: productId },
+            { key: HoldExpiresAtKey, value: expiresAt },
+            ...(customerId === undefined ? [] : [{ key: CustomerIdKey, value: customerId }]),
+          ],
+          staticSummary: `hold ${holdId}: ${quantity} × product ${productId}`,
+        });
       };
-      const start = new WithStartWorkflowOperation<typeof holdWorkflowV2>('holdWorkflowV2', {
-        workflowId: holdWorkflowId(holdId),
-        taskQueue: settings.taskQueue,
-        args: [input],
-        // A retried request (same Idempotency-Key, so same hold id) attaches to the first run...
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        // ...and never starts a second one after the first has finished.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: HoldStatusKey, value: 'HELD' },
-          { key: ProductIdKey, value: productId },
-          { key: HoldExpiresAtKey, value: expiresAt },
-          ...(customerId === undefined ? [] : [{ key: CustomerIdKey, value: customerId }]),
-        ],
-        staticSummary: `hold ${holdId}: ${quantity} × product ${productId}`,
-      });
+      const recheck = afterQueue && (async () => void (gateEpoch = (await afterQueue()) ?? gateEpoch));
       return bounded(async () => {
         try {
           return await client.workflow.executeUpdateWithStart(reserveUpdate, {
-            startWorkflowOperation: start,
+            startWorkflowOperation: startOperation(),
             updateId: 'reserve',
           });
         } catch (err) {
@@ -164,7 +176,7 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
             return reserveOutcome(holdId);
           throw err;
         }
-      });
+      }, recheck);
     },
 
     placeOrder(holdId: number, updateId: string): Promise<OrderView> {

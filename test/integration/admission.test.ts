@@ -1,3 +1,5 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import { createProduct, expectConserved } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
@@ -98,4 +100,44 @@ describe('a buyer who hangs up while queued', () => {
     await patient.startWorker();
     await expectConserved(patient.db, productId, 10);
   }, 60_000);
+});
+
+describe('the queue after a sell-out', () => {
+  let queue: Stack;
+  beforeAll(async () => {
+    queue = await startStack({
+      TEMPORAL_MAX_IN_FLIGHT: '1',
+      TEMPORAL_QUEUE_TIMEOUT_MS: '30000',
+      TEMPORAL_CALL_TIMEOUT_MS: '20000',
+    });
+  });
+  afterAll(async () => queue.close());
+
+  test('requests that waited their turn are told "sold out" without starting a workflow each', async () => {
+    const productId = await createProduct(queue, 1);
+    await queue.stopWorker();
+    const first = queue.http.post('/api/holds', { product_id: productId, quantity: 1 });
+    await waitFor('the first call to hold the only slot', async () =>
+      (await queue.http.get('/metrics')).text.includes('flash_sale_temporal_calls{state="in_flight"} 1'),
+    );
+    const waiting = [1, 2, 3].map(() => queue.http.post('/api/holds', { product_id: productId, quantity: 1 }));
+    await waitFor('three calls to queue', async () =>
+      (await queue.http.get('/metrics')).text.includes('flash_sale_temporal_calls{state="queued"} 3'),
+    );
+    await queue.startWorker();
+    const winner = await first;
+    expect(winner.status).toBe(201);
+    for (const reply of await Promise.all(waiting)) {
+      expect(reply.status).toBe(400);
+      expect(reply.body.message).toBe('Insufficient stock available. Only 0 units remaining.');
+    }
+    // The queued requests took the next hold ids in arrival order; none of them started a workflow.
+    const winnerId: number = winner.body.data.hold_id;
+    for (const holdId of [winnerId + 1, winnerId + 2, winnerId + 3]) {
+      await expect(queue.client.workflow.getHandle(holdWorkflowId(holdId)).describe()).rejects.toBeInstanceOf(
+        WorkflowNotFoundError,
+      );
+    }
+    await expectConserved(queue.db, productId, 1);
+  }, 90_000);
 });
