@@ -66,6 +66,18 @@ describe('docs/api.md', () => {
   });
 });
 
+describe('docs/development.md', () => {
+  it('places every directory of src/ in the project layout', () => {
+    const layout = section(read('docs/development.md'), 'Project layout');
+    for (const entry of readdirSync(path.join(root, 'src'), { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      expect(`src/${entry.name}/: ${layout.includes(`\`src/${entry.name}/\``) ? 'listed' : 'add a row'}`).toBe(
+        `src/${entry.name}/: listed`,
+      );
+    }
+  });
+});
+
 describe('.env.example', () => {
   it('lists every configuration variable, commented out, with its default', () => {
     const example = read('.env.example');
