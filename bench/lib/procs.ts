@@ -1,21 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { sleep } from './util';
 
 const TICKS_PER_SECOND = 100;
 
-/** A port nobody listens on right now (loopback). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** The harness's one free-port helper (test/harness/process.ts), shared with chaos/ and the tests. */
+export { freePort } from '../../test/harness/process';
 
 /** Resident memory (MiB) and CPU time (seconds, all threads) of a process, from /proc. */
 export function procStats(pid: number): { rssMiB: number; cpuSeconds: number } | null {

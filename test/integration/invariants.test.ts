@@ -263,6 +263,11 @@ describe('invariant checker on broken data', () => {
       /pending with payment event/,
     ],
     [
+      'a hold created after its own expiry (its reservation ran late)',
+      (f) => f.sql('UPDATE holds SET created_at = hold_expires_at + INTERVAL 1 SECOND WHERE id = :id', { id: f.held }),
+      /created .*, after its own expiry .* \(its reservation ran late\)/,
+    ],
+    [
       'wrong release reason',
       (f) => f.sql("UPDATE holds SET release_reason = 'sweep' WHERE id = :id", { id: f.failed }),
       /ordered hold released for "sweep"/,
@@ -315,7 +320,10 @@ describe('invariant checker on broken data', () => {
 
   test('settled: a hold still held past expiry + grace is reported, not before', async () => {
     const f = await fixture();
-    await f.sql('UPDATE holds SET hold_expires_at = NOW(3) - INTERVAL 60 SECOND WHERE id = :id', { id: f.held });
+    await f.sql(
+      'UPDATE holds SET hold_expires_at = NOW(3) - INTERVAL 60 SECOND, created_at = NOW(3) - INTERVAL 65 SECOND WHERE id = :id',
+      { id: f.held },
+    );
     const checker = checkerFor(f.productId);
     try {
       const during = await checker.check();
@@ -373,7 +381,10 @@ describe('the stricter checks catch their planted defect', () => {
 
   test('lateness: a hold left unreleased 60 s past expiry is a violation at any sample, unless the system was down meanwhile', async () => {
     const f = await fixture();
-    await f.sql('UPDATE holds SET hold_expires_at = NOW(3) - INTERVAL 60 SECOND WHERE id = :id', { id: f.held });
+    await f.sql(
+      'UPDATE holds SET hold_expires_at = NOW(3) - INTERVAL 60 SECOND, created_at = NOW(3) - INTERVAL 65 SECOND WHERE id = :id',
+      { id: f.held },
+    );
     const lateness = { boundSeconds: 13, slackSeconds: 15 };
     const old = checkerFor(f.productId);
     const strict = checkerFor(f.productId, new Acks(), undefined, lateness);
