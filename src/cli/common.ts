@@ -46,7 +46,7 @@ export async function postJson(
   url: string,
   rawBody: string,
   headers: Record<string, string> = {},
-  method: 'POST' | 'PUT' = 'POST',
+  method: 'POST' | 'PUT' | 'PATCH' = 'POST',
 ): Promise<Reply> {
   const res = await fetch(url, {
     method,

@@ -1,4 +1,4 @@
-import type { HoldView, OrderView, ProductView } from '../shared/views';
+import type { AdminProductView, HoldView, OrderView, ProductView } from '../shared/views';
 
 type Row = Record<string, unknown>;
 
@@ -13,6 +13,12 @@ export const productView = (r: Row): ProductView => ({
   price: Number(r.price),
   created_at: iso(r.created_at),
   updated_at: iso(r.updated_at),
+});
+
+/** What the admin API answers: the product as everyone sees it, plus its purchase limit (null: none). */
+export const adminProductView = (r: Row): AdminProductView => ({
+  ...productView(r),
+  max_per_customer: r.max_per_customer === null || r.max_per_customer === undefined ? null : Number(r.max_per_customer),
 });
 
 export const holdView = (r: Row): HoldView => ({

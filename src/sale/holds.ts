@@ -5,6 +5,7 @@ import { releaseRefusal } from '../shared/refusals';
 import { FailureType } from '../shared/types';
 import type { HoldView } from '../shared/views';
 import { WorkflowClosed, WorkflowRefusal } from '../temporal/holds';
+import { belongsToAnother } from './customers';
 import type { SaleDeps } from './deps';
 import { createSoldOutGate } from './sold-out-gate';
 
@@ -12,12 +13,18 @@ import { createSoldOutGate } from './sold-out-gate';
 export type HoldOutcome =
   | { kind: 'held'; hold: HoldView }
   | { kind: 'sold-out'; available: number }
+  /** The customer already has the product's max_per_customer units. */
+  | { kind: 'customer-limit'; max: number }
   | { kind: 'unknown-product' }
   /** The reservation could not reach the database within its retry budget. */
   | { kind: 'unavailable' };
 
 export type ReleaseOutcome =
-  { kind: 'released'; hold: HoldView } | { kind: 'refused'; reason: FailureType } | { kind: 'not-found' };
+  | { kind: 'released'; hold: HoldView }
+  | { kind: 'refused'; reason: FailureType }
+  | { kind: 'not-found' }
+  /** The hold was made for another customer than the request names. */
+  | { kind: 'other-customer' };
 
 const releaseRefusalOf = (h: HoldView, nowMs = Date.now()) =>
   releaseRefusal(
@@ -49,6 +56,7 @@ export function createHoldDesk(deps: SaleDeps) {
     productId: number,
     quantity: number,
     seen: StockGate | null,
+    customerId?: string,
   ): Promise<HoldOutcome> {
     const available = await gate.soldOut(seen, productId, quantity);
     if (available !== null) return { kind: 'sold-out', available };
@@ -63,7 +71,7 @@ export function createHoldDesk(deps: SaleDeps) {
     try {
       return {
         kind: 'held',
-        hold: await holds.reserve(holdId, productId, quantity, seen?.epoch, undefined, stillInStock),
+        hold: await holds.reserve(holdId, productId, quantity, seen?.epoch, customerId, stillInStock),
       };
     } catch (err) {
       if (err instanceof SoldOutWhileQueued) return { kind: 'sold-out', available: err.available };
@@ -71,6 +79,8 @@ export function createHoldDesk(deps: SaleDeps) {
       switch (err.type) {
         case FailureType.InsufficientStock:
           return { kind: 'sold-out', available: Number((err.details[0] as { available?: number })?.available ?? 0) };
+        case FailureType.CustomerLimit:
+          return { kind: 'customer-limit', max: Number((err.details[0] as { max?: number })?.max ?? 0) };
         case FailureType.ReservationFailed:
           return { kind: 'unavailable' };
         case FailureType.UnknownProduct:
@@ -81,9 +91,10 @@ export function createHoldDesk(deps: SaleDeps) {
   }
 
   /** Gives a held hold's stock back now, through its workflow; the database answers for a hold that has moved on. */
-  async function release(holdId: number): Promise<ReleaseOutcome> {
+  async function release(holdId: number, customerId?: string): Promise<ReleaseOutcome> {
     const hold = await findHold(holdId);
     if (!hold) return { kind: 'not-found' };
+    if (belongsToAnother(hold, customerId)) return { kind: 'other-customer' };
     const early = releaseRefusalOf(hold);
     if (early) return { kind: 'refused', reason: early };
     try {

@@ -9,6 +9,11 @@ export interface ProductView {
   updated_at: string;
 }
 
+export interface AdminProductView extends ProductView {
+  /** Units one customer may have held or bought (unreleased holds plus orders not cancelled); null: no limit. */
+  max_per_customer: number | null;
+}
+
 export interface HoldView {
   id: number;
   product_id: number;

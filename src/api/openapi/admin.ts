@@ -1,5 +1,6 @@
 import { MAX_STOCK_SHARDS } from '../../db/shards';
-import { ADMIN_MESSAGES, PRICE_MAX, PRODUCT_NAME_MAX_LENGTH, STOCK_MAX } from '../routes/admin';
+import { ADMIN_MESSAGES, MAX_PER_CUSTOMER_MAX, PRICE_MAX, PRODUCT_NAME_MAX_LENGTH, STOCK_MAX } from '../routes/admin';
+import { productSchemas } from './products';
 import {
   bodyErrors,
   envelope,
@@ -20,6 +21,7 @@ const adminErrors = {
   ...bodyErrors({}, 'Malformed JSON.'),
   '401': response('Unauthorized'),
   '403': response('AdminDisabled'),
+  '429': response('RateLimited'),
 };
 
 /** An admin operation on one product that answers the product. */
@@ -32,7 +34,7 @@ const productChange = (operationId: string, summary: string, description: string
   parameters: [parameter('ProductId'), requestId],
   requestBody: jsonBodyOf(body),
   responses: {
-    '200': jsonResponse(answer, envelope(schema('Product'))),
+    '200': jsonResponse(answer, envelope(schema('AdminProduct'))),
     ...adminErrors,
     '404': notFoundResponse('Product'),
     '422': response('ValidationFailed'),
@@ -53,7 +55,7 @@ export const adminPaths = {
       requestBody: jsonBodyOf('CreateProductRequest'),
       responses: {
         '201': {
-          ...jsonResponse('Created: the product.', envelope(schema('Product'))),
+          ...jsonResponse('Created: the product.', envelope(schema('AdminProduct'))),
           links: {
             GetProduct: { operationId: 'getProduct', parameters: { id: '$response.body#/data/id' } },
             RestockProduct: { operationId: 'restockProduct', parameters: { id: '$response.body#/data/id' } },
@@ -65,6 +67,15 @@ export const adminPaths = {
         ...withDependencies,
       },
     },
+  },
+  '/api/admin/products/{id}': {
+    patch: productChange(
+      'limitProduct',
+      "Set a product's purchase limit",
+      '`max_per_customer`: the units one customer may have held or bought (unreleased holds plus orders not cancelled), checked inside every later reservation; `null` lifts the limit. Holds already made stay. The field must be present.',
+      'ProductLimitRequest',
+      'Updated: the product.',
+    ),
   },
   '/api/admin/products/{id}/restock': {
     post: productChange(
@@ -147,7 +158,30 @@ export const adminResponses = {
   AdminDisabled: errorResponse('No `ADMIN_TOKEN` is configured.', { disabled: ADMIN_MESSAGES.disabled }),
 };
 
+const maxPerCustomer = {
+  ...integerField(
+    'Units one customer (`customer_id`) may have held or bought: unreleased holds plus orders not cancelled. `null`: no limit. Past it a hold answers 400 `Cannot create hold: limit of N per customer reached`.',
+    1,
+    MAX_PER_CUSTOMER_MAX,
+    2,
+  ),
+  type: ['integer', 'null'],
+};
+
 export const adminSchemas = {
+  AdminProduct: {
+    ...productSchemas.Product,
+    required: [...productSchemas.Product.required, 'max_per_customer'],
+    properties: {
+      ...productSchemas.Product.properties,
+      max_per_customer: { type: ['integer', 'null'], minimum: 1, description: 'The purchase limit; null: none.' },
+    },
+  },
+  ProductLimitRequest: {
+    type: 'object',
+    required: ['max_per_customer'],
+    properties: { max_per_customer: maxPerCustomer },
+  },
   CreateProductRequest: {
     type: 'object',
     required: ['name', 'total_stock', 'price'],
@@ -177,6 +211,7 @@ export const adminSchemas = {
         ),
         type: ['integer', 'null'],
       },
+      max_per_customer: maxPerCustomer,
     },
   },
   RestockRequest: {

@@ -1,10 +1,13 @@
 import { FailureType } from '../../shared/types';
 import {
+  OTHER_CUSTOMER_MESSAGE,
+  customerLimitMessage,
   extendRefusalMessage,
   extensionDisabledMessage,
   insufficientStockMessage,
   releaseRefusalMessage,
 } from '../../shared/refusals';
+import { customerIdProperty, keyed } from './security';
 import { GENERIC_MESSAGES } from '../errors';
 import { INT32_MAX } from '../validation';
 import {
@@ -25,37 +28,47 @@ import {
 
 export const holdPaths = {
   '/api/holds': {
-    post: {
-      tags: ['holds'],
-      operationId: 'createHold',
-      summary: 'Hold stock',
-      description:
-        'Takes `quantity` off the product\'s `available_stock` under a row lock, for `HOLD_TTL_SECONDS`. Refused with 400 when fewer units are available (the count is read under the lock). See "Idempotency-Key" above for retries.',
-      parameters: [parameter('Idempotency-Key'), requestId],
-      requestBody: jsonBodyOf('CreateHoldRequest'),
-      responses: {
-        '201': {
-          ...jsonResponse('Held.', envelope(schema('HoldCreated')), { headers: ['Idempotent-Replayed'] }),
-          links: {
-            GetHold: { operationId: 'getHold', parameters: { id: '$response.body#/data/hold_id' } },
-            ReleaseHold: { operationId: 'releaseHold', parameters: { id: '$response.body#/data/hold_id' } },
-            CreateOrder: { operationId: 'createOrder', requestBody: { hold_id: '$response.body#/data/hold_id' } },
+    post: keyed(
+      {
+        tags: ['holds'],
+        operationId: 'createHold',
+        summary: 'Hold stock',
+        description:
+          'Takes `quantity` off the product\'s `available_stock` under a row lock, for `HOLD_TTL_SECONDS`. Refused with 400 when fewer units are available (the count is read under the lock). See "Idempotency-Key" above for retries.',
+        parameters: [parameter('Idempotency-Key'), requestId],
+        requestBody: jsonBodyOf('CreateHoldRequest'),
+        responses: {
+          '201': {
+            ...jsonResponse('Held.', envelope(schema('HoldCreated')), { headers: ['Idempotent-Replayed'] }),
+            links: {
+              GetHold: { operationId: 'getHold', parameters: { id: '$response.body#/data/hold_id' } },
+              ReleaseHold: { operationId: 'releaseHold', parameters: { id: '$response.body#/data/hold_id' } },
+              CreateOrder: { operationId: 'createOrder', requestBody: { hold_id: '$response.body#/data/hold_id' } },
+            },
           },
+          '400': errorResponse(
+            'Malformed JSON, or not enough stock (a replay of an earlier refusal carries `Idempotent-Replayed`).',
+            {
+              malformed_json: GENERIC_MESSAGES.malformedJson,
+              insufficient_stock: insufficientStockMessage(2),
+              customer_limit: customerLimitMessage(2),
+            },
+            ['Idempotent-Replayed'],
+          ),
+          '413': response('PayloadTooLarge'),
+          '422': response('ValidationFailed'),
+          ...withDependencies,
         },
-        '400': errorResponse(
-          'Malformed JSON, or not enough stock (a replay of an earlier refusal carries `Idempotent-Replayed`).',
-          { malformed_json: GENERIC_MESSAGES.malformedJson, insufficient_stock: insufficientStockMessage(2) },
-          ['Idempotent-Replayed'],
-        ),
-        '413': response('PayloadTooLarge'),
-        '422': response('ValidationFailed'),
-        ...withDependencies,
       },
-    },
-    get: listOperation('holds', 'listHolds', 'List holds', 'Hold', '/api/holds', 'All holds, whatever their state.'),
+      { write: true },
+    ),
+    get: keyed(
+      listOperation('holds', 'listHolds', 'List holds', 'Hold', '/api/holds', 'All holds, whatever their state.'),
+      { list: true },
+    ),
   },
   '/api/holds/{id}': {
-    get: {
+    get: keyed({
       tags: ['holds'],
       operationId: 'getHold',
       summary: 'Show a hold',
@@ -65,69 +78,90 @@ export const holdPaths = {
         '404': notFoundResponse('Hold'),
         ...withDependencies,
       },
-    },
+    }),
   },
   '/api/holds/{id}/release': {
-    post: {
-      tags: ['holds'],
-      operationId: 'releaseHold',
-      summary: 'Release a hold early',
-      description:
-        "Gives the hold's quantity back to `available_stock` now. Refused for a hold that became an order, and for one already released (an expired hold counts as released). No request body is needed; one that is sent must be JSON.",
-      parameters: [parameter('HoldId'), requestId],
-      responses: {
-        '200': jsonResponse('Released: the hold, `released_at` set.', envelope(schema('Hold'))),
-        ...bodyErrors(
-          {
-            ordered: releaseRefusalMessage[FailureType.HoldUsed],
-            released: releaseRefusalMessage[FailureType.HoldReleased],
-          },
-          'Malformed JSON, or the hold cannot be released.',
-        ),
-        '404': notFoundResponse('Hold'),
-        ...withDependencies,
+    post: keyed(
+      {
+        tags: ['holds'],
+        operationId: 'releaseHold',
+        summary: 'Release a hold early',
+        description:
+          "Gives the hold's quantity back to `available_stock` now. Refused for a hold that became an order, and for one already released (an expired hold counts as released); refused with 403 when the body names another customer than the hold's. No request body is needed; one that is sent must be JSON.",
+        parameters: [parameter('HoldId'), requestId],
+        requestBody: { required: false, content: { 'application/json': { schema: schema('CustomerRequest') } } },
+        responses: {
+          '200': jsonResponse('Released: the hold, `released_at` set.', envelope(schema('Hold'))),
+          ...bodyErrors(
+            {
+              ordered: releaseRefusalMessage[FailureType.HoldUsed],
+              released: releaseRefusalMessage[FailureType.HoldReleased],
+            },
+            'Malformed JSON, or the hold cannot be released.',
+          ),
+          '403': response('OtherCustomer'),
+          '404': notFoundResponse('Hold'),
+          '422': response('ValidationFailed'),
+          ...withDependencies,
+        },
       },
-    },
+      { write: true },
+    ),
   },
   '/api/holds/{id}/extend': {
-    post: {
-      tags: ['holds'],
-      operationId: 'extendHold',
-      summary: 'Extend a hold',
-      description:
-        "Moves the hold's `hold_expires_at` later by `seconds`, up to `HOLD_MAX_EXTENSION_SECONDS` in total per hold (unset or 0: extension is disabled). The database moves the expiry under the hold's row lock and the hold's workflow moves its timer (and its `HoldExpiresAt` search attribute) with it. An extension racing the expiry instant has exactly one outcome: extended, or refused as expired with the stock back once. Refused, in this order, for an expired hold (even once released), a released one, one that became an order, and past the limit.",
-      parameters: [parameter('HoldId'), requestId],
-      requestBody: jsonBodyOf('ExtendHoldRequest'),
-      responses: {
-        '200': jsonResponse('Extended: the hold with its later `hold_expires_at`.', envelope(schema('Hold'))),
-        ...bodyErrors(
-          {
-            disabled: extensionDisabledMessage,
-            expired: extendRefusalMessage[FailureType.HoldExpired],
-            released: extendRefusalMessage[FailureType.HoldReleased],
-            ordered: extendRefusalMessage[FailureType.HoldUsed],
-            limit: extendRefusalMessage[FailureType.ExtensionLimit],
-          },
-          'Malformed JSON, extension disabled, or the hold cannot be extended.',
-        ),
-        '404': notFoundResponse('Hold'),
-        '413': response('PayloadTooLarge'),
-        '422': response('ValidationFailed'),
-        ...withDependencies,
+    post: keyed(
+      {
+        tags: ['holds'],
+        operationId: 'extendHold',
+        summary: 'Extend a hold',
+        description:
+          "Moves the hold's `hold_expires_at` later by `seconds`, up to `HOLD_MAX_EXTENSION_SECONDS` in total per hold (unset or 0: extension is disabled). The database moves the expiry under the hold's row lock and the hold's workflow moves its timer (and its `HoldExpiresAt` search attribute) with it. An extension racing the expiry instant has exactly one outcome: extended, or refused as expired with the stock back once. Refused, in this order, for an expired hold (even once released), a released one, one that became an order, and past the limit.",
+        parameters: [parameter('HoldId'), requestId],
+        requestBody: jsonBodyOf('ExtendHoldRequest'),
+        responses: {
+          '200': jsonResponse('Extended: the hold with its later `hold_expires_at`.', envelope(schema('Hold'))),
+          ...bodyErrors(
+            {
+              disabled: extensionDisabledMessage,
+              expired: extendRefusalMessage[FailureType.HoldExpired],
+              released: extendRefusalMessage[FailureType.HoldReleased],
+              ordered: extendRefusalMessage[FailureType.HoldUsed],
+              limit: extendRefusalMessage[FailureType.ExtensionLimit],
+            },
+            'Malformed JSON, extension disabled, or the hold cannot be extended.',
+          ),
+          '403': response('OtherCustomer'),
+          '404': notFoundResponse('Hold'),
+          '413': response('PayloadTooLarge'),
+          '422': response('ValidationFailed'),
+          ...withDependencies,
+        },
       },
-    },
+      { write: true },
+    ),
   },
 };
 
 export const holdSchemas = {
   Hold: {
     type: 'object',
-    required: ['id', 'product_id', 'quantity', 'hold_expires_at', 'released_at', 'used_at', 'created_at', 'updated_at'],
+    required: [
+      'id',
+      'product_id',
+      'quantity',
+      'customer_id',
+      'hold_expires_at',
+      'released_at',
+      'used_at',
+      'created_at',
+      'updated_at',
+    ],
     additionalProperties: false,
     properties: {
       id: schema('Id'),
       product_id: schema('Id'),
       quantity: { type: 'integer', minimum: 1 },
+      customer_id: { type: ['string', 'null'], description: 'The customer the hold was made for; null when none.' },
       hold_expires_at: schema('Timestamp'),
       released_at: {
         oneOf: [schema('Timestamp'), { type: 'null' }],
@@ -150,14 +184,38 @@ export const holdSchemas = {
   ExtendHoldRequest: {
     type: 'object',
     required: ['seconds'],
-    properties: { seconds: integerField('Seconds to add to `hold_expires_at`.', 1, INT32_MAX, 60) },
+    properties: {
+      seconds: integerField('Seconds to add to `hold_expires_at`.', 1, INT32_MAX, 60),
+      customer_id: {
+        ...customerIdProperty,
+        description: `${customerIdProperty.description} When the hold was made for another customer: 403 (nothing changes).`,
+      },
+    },
   },
   CreateHoldRequest: {
     type: 'object',
     required: ['product_id', 'quantity'],
     properties: {
       product_id: integerField('An existing product (otherwise 422 on `product_id`).', 1, INT32_MAX, 1),
-      quantity: integerField('Units to hold.', 1, INT32_MAX, 1),
+      quantity: integerField(
+        'Units to hold. With `MAX_QUANTITY_PER_HOLD` set, more than that answers 422 (`The quantity field must not be greater than N.`).',
+        1,
+        INT32_MAX,
+        1,
+      ),
+      customer_id: {
+        ...customerIdProperty,
+        description: `${customerIdProperty.description} Stored on the hold and its order; a product's \`max_per_customer\` bounds this customer's unreleased units (400 \`${customerLimitMessage(2).replace('2', 'N')}\`).`,
+      },
+    },
+  },
+  CustomerRequest: {
+    type: 'object',
+    properties: {
+      customer_id: {
+        ...customerIdProperty,
+        description: `${customerIdProperty.description} When the hold was made for another customer: 403 \`${OTHER_CUSTOMER_MESSAGE}\`.`,
+      },
     },
   },
 };

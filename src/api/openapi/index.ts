@@ -13,7 +13,7 @@ import { operationPaths, operationSchemas } from './operations';
 import { orderPaths, orderSchemas } from './orders';
 import { paymentPaths, paymentSchemas, paymentSecuritySchemes } from './payments';
 import { productPaths, productSchemas } from './products';
-import { apiKeySecuritySchemes } from './security';
+import { apiKeySecuritySchemes, customerParameters } from './security';
 import { withErrorCodes } from './codes';
 
 export const openApiDocument = withErrorCodes({
@@ -46,7 +46,7 @@ export const openApiDocument = withErrorCodes({
   },
   components: {
     securitySchemes: { ...apiKeySecuritySchemes, ...adminSecuritySchemes, ...paymentSecuritySchemes },
-    parameters: commonParameters,
+    parameters: { ...commonParameters, ...customerParameters },
     headers: commonHeaders,
     responses: { ...commonResponses, ...adminResponses },
     schemas: {

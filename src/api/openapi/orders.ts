@@ -1,5 +1,6 @@
 import { FailureType } from '../../shared/types';
 import { orderRefusalMessage } from '../../shared/refusals';
+import { customerIdProperty, keyed } from './security';
 import { GENERIC_MESSAGES } from '../errors';
 import { INT32_MAX } from '../validation';
 import {
@@ -19,42 +20,48 @@ import {
 
 export const orderPaths = {
   '/api/orders': {
-    post: {
-      tags: ['orders'],
-      operationId: 'createOrder',
-      summary: 'Order a hold',
-      description:
-        'Turns a held hold into a pending order. Refusals are checked in this order: expired (even once released), released, already ordered. See "Idempotency-Key" above for retries.',
-      parameters: [parameter('Idempotency-Key'), requestId],
-      requestBody: jsonBodyOf('CreateOrderRequest'),
-      responses: {
-        '201': {
-          ...jsonResponse('Ordered.', envelope(schema('OrderCreated')), { headers: ['Idempotent-Replayed'] }),
-          links: {
-            GetOrder: { operationId: 'getOrder', parameters: { id: '$response.body#/data/id' } },
-            GetOrderedHold: { operationId: 'getHold', parameters: { id: '$response.body#/data/hold_id' } },
-            PayOrder: { operationId: 'paymentWebhook', requestBody: { order_id: '$response.body#/data/id' } },
+    post: keyed(
+      {
+        tags: ['orders'],
+        operationId: 'createOrder',
+        summary: 'Order a hold',
+        description:
+          'Turns a held hold into a pending order. Refusals are checked in this order: expired (even once released), released, already ordered. See "Idempotency-Key" above for retries.',
+        parameters: [parameter('Idempotency-Key'), requestId],
+        requestBody: jsonBodyOf('CreateOrderRequest'),
+        responses: {
+          '201': {
+            ...jsonResponse('Ordered.', envelope(schema('OrderCreated')), { headers: ['Idempotent-Replayed'] }),
+            links: {
+              GetOrder: { operationId: 'getOrder', parameters: { id: '$response.body#/data/id' } },
+              GetOrderedHold: { operationId: 'getHold', parameters: { id: '$response.body#/data/hold_id' } },
+              PayOrder: { operationId: 'paymentWebhook', requestBody: { order_id: '$response.body#/data/id' } },
+            },
           },
+          '400': errorResponse(
+            'Malformed JSON, or the hold cannot be ordered (a replay of an earlier refusal carries `Idempotent-Replayed`).',
+            {
+              malformed_json: GENERIC_MESSAGES.malformedJson,
+              expired: orderRefusalMessage[FailureType.HoldExpired],
+              released: orderRefusalMessage[FailureType.HoldReleased],
+              ordered: orderRefusalMessage[FailureType.HoldUsed],
+            },
+            ['Idempotent-Replayed'],
+          ),
+          '403': response('OtherCustomer'),
+          '413': response('PayloadTooLarge'),
+          '422': response('ValidationFailed'),
+          ...withDependencies,
         },
-        '400': errorResponse(
-          'Malformed JSON, or the hold cannot be ordered (a replay of an earlier refusal carries `Idempotent-Replayed`).',
-          {
-            malformed_json: GENERIC_MESSAGES.malformedJson,
-            expired: orderRefusalMessage[FailureType.HoldExpired],
-            released: orderRefusalMessage[FailureType.HoldReleased],
-            ordered: orderRefusalMessage[FailureType.HoldUsed],
-          },
-          ['Idempotent-Replayed'],
-        ),
-        '413': response('PayloadTooLarge'),
-        '422': response('ValidationFailed'),
-        ...withDependencies,
       },
-    },
-    get: listOperation('orders', 'listOrders', 'List orders', 'Order', '/api/orders', 'All orders.'),
+      { write: true },
+    ),
+    get: keyed(listOperation('orders', 'listOrders', 'List orders', 'Order', '/api/orders', 'All orders.'), {
+      list: true,
+    }),
   },
   '/api/orders/{id}': {
-    get: {
+    get: keyed({
       tags: ['orders'],
       operationId: 'getOrder',
       summary: 'Show an order',
@@ -64,7 +71,7 @@ export const orderPaths = {
         '404': notFoundResponse('Order'),
         ...withDependencies,
       },
-    },
+    }),
   },
 };
 
@@ -72,7 +79,16 @@ export const orderSchemas = {
   OrderStatus: { type: 'string', enum: ['pending', 'completed', 'cancelled'] },
   Order: {
     type: 'object',
-    required: ['id', 'hold_id', 'status', 'payment_idempotency_key', 'refund_due', 'created_at', 'updated_at'],
+    required: [
+      'id',
+      'hold_id',
+      'status',
+      'payment_idempotency_key',
+      'refund_due',
+      'customer_id',
+      'created_at',
+      'updated_at',
+    ],
     additionalProperties: false,
     properties: {
       id: schema('Id'),
@@ -88,6 +104,7 @@ export const orderSchemas = {
           'A `paid` event came after the order had left `pending` (LATE_PAYMENT_POLICY) and its money is owed back; ' +
           'false again once an operator closes the refund (`POST /api/admin/orders/{id}/refunded`).',
       },
+      customer_id: { type: ['string', 'null'], description: "The hold's customer; null when none." },
       created_at: schema('Timestamp'),
       updated_at: schema('Timestamp'),
     },
@@ -109,6 +126,10 @@ export const orderSchemas = {
     required: ['hold_id'],
     properties: {
       hold_id: integerField('An existing hold (otherwise 422 on `hold_id`).', 1, INT32_MAX, 1),
+      customer_id: {
+        ...customerIdProperty,
+        description: `${customerIdProperty.description} When the hold was made for another customer: 403 (nothing changes).`,
+      },
     },
   },
 };

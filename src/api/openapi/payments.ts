@@ -43,6 +43,7 @@ export const paymentPaths = {
           event_reused: PAYMENT_MESSAGES.eventReused,
         }),
         '422': response('ValidationFailed'),
+        '429': response('RateLimited'),
         ...withDependencies,
       },
     },

@@ -1,4 +1,5 @@
-import { response } from './build';
+import { CUSTOMER_ID_MAX_LENGTH } from '../../sale/customers';
+import { parameter, response, type Json } from './build';
 
 /** The shop's API keys (src/api/api-keys.ts): needed by holds and orders once `API_KEYS` is configured. */
 export const apiKeySecuritySchemes = {
@@ -10,11 +11,40 @@ export const apiKeySecuritySchemes = {
   },
 };
 
-/** Security of a hold or order operation: a key when keys are configured, nothing in open mode. */
-export const apiKeySecurity = [{ apiKey: [] }, {}];
-
-/** The answers every keyed operation may give before its own work: no key, and the rate limits. */
-export const keyedErrors = {
-  '401': response('ApiKeyRequired'),
-  '429': response('RateLimited'),
+/** `customer_id` in a body: the shop's own id for its customer. */
+export const customerIdProperty = {
+  type: 'string',
+  minLength: 1,
+  maxLength: CUSTOMER_ID_MAX_LENGTH,
+  description: `The shop's own id of its customer, 1–${CUSTOMER_ID_MAX_LENGTH} characters (an opaque id, not an e-mail: it is shown in the Temporal Web UI). Not a string, or longer: 422 on \`customer_id\`. An empty string counts as absent.`,
+  examples: ['cus_42'],
 };
+
+export const customerParameters = {
+  customer_id: {
+    name: 'customer_id',
+    in: 'query',
+    required: false,
+    description: `Only the rows of this customer (exact match). Repeated or longer than ${CUSTOMER_ID_MAX_LENGTH} characters: 422 on \`customer_id\`.`,
+    schema: { type: 'string', maxLength: CUSTOMER_ID_MAX_LENGTH },
+  },
+};
+
+/**
+ * A hold or order operation as API keys see it: a key when keys are configured (401 without), and for writes the
+ * rate limits (429); lists take the `customer_id` filter.
+ */
+export function keyed<T extends Json>(op: T, opts: { write?: boolean; list?: boolean } = {}): T {
+  const parameters = [...((op.parameters as Json[] | undefined) ?? [])];
+  if (opts.list) parameters.splice(parameters.length - 1, 0, parameter('customer_id'));
+  return {
+    ...op,
+    security: [{ apiKey: [] }, {}],
+    parameters,
+    responses: {
+      ...(op.responses as Json),
+      '401': response('ApiKeyRequired'),
+      ...(opts.write ? { '429': response('RateLimited') } : {}),
+    },
+  };
+}

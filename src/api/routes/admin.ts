@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { Op } from 'sequelize';
 import { closeRefund } from '../../db/late-payments';
-import { orderView, productView } from '../../db/views';
+import { adminProductView as productView, orderView } from '../../db/views';
 import { MAX_STOCK_SHARDS, changeStock } from '../../db/shards';
 import type { ApiDeps, ApiState } from '../context';
 import { HttpError, ValidationError, notFound } from '../errors';
@@ -15,6 +15,9 @@ import { check, ensureValid, parsePathId, rules, toInteger, toNumber } from '../
 export const STOCK_MAX = 1_000_000_000;
 export const PRICE_MAX = 99_999_999.99;
 export const PRODUCT_NAME_MAX_LENGTH = 255;
+export const MAX_PER_CUSTOMER_MAX = STOCK_MAX;
+/** A product's purchase limit: a whole number of units from 1, or null for none. */
+const maxPerCustomerField = { checks: [rules.integer(), rules.min(1), rules.max(MAX_PER_CUSTOMER_MAX)] };
 export const ADMIN_MESSAGES = {
   disabled: 'Admin API disabled',
   unauthorized: 'Unauthorized',
@@ -37,6 +40,7 @@ export function adminRoutes({ db, models, cache, holds, adminToken }: ApiDeps) {
       total_stock: { required: true, checks: [rules.integer(), rules.min(0), rules.max(STOCK_MAX)] },
       price: { required: true, checks: [rules.numeric(), rules.min(0), rules.max(PRICE_MAX), rules.decimals(2)] },
       available_stock: { checks: [rules.integer(), rules.min(0), rules.max(STOCK_MAX)] },
+      max_per_customer: maxPerCustomerField,
     });
     const total = toInteger(checked.input.total_stock);
     const available =
@@ -58,6 +62,7 @@ export function adminRoutes({ db, models, cache, holds, adminToken }: ApiDeps) {
       total_stock: total!,
       available_stock: available!,
       price: toNumber(checked.input.price)!.toFixed(2),
+      max_per_customer: toInteger(checked.input.max_per_customer),
     });
     ctx.state.log.info({ product_id: product.id }, 'product created');
     success(ctx, 201, productView(product.get({ plain: true }) as unknown as Record<string, unknown>));
@@ -82,6 +87,23 @@ export function adminRoutes({ db, models, cache, holds, adminToken }: ApiDeps) {
     }
     await cache.invalidate([id]);
     ctx.state.log.info({ product_id: id, quantity }, 'product restocked');
+    const product = await models.Product.findByPk(id, { raw: true });
+    success(ctx, 200, productView(product as unknown as Record<string, unknown>));
+  });
+
+  // The purchase limit, checked by every later reservation (holds already made stay); null lifts it.
+  router.patch('/api/admin/products/:id', requireAdmin, jsonBody(), async (ctx) => {
+    const id = parsePathId(ctx.params.id);
+    if (id === null) throw notFound('Product');
+    const body = ctx.state.body;
+    const checked = check(body, { max_per_customer: maxPerCustomerField });
+    const given = body !== null && typeof body === 'object' && !Array.isArray(body) && 'max_per_customer' in body;
+    if (!given) checked.errors.max_per_customer = ['The max per customer field must be present.'];
+    ensureValid(checked);
+    const max = toInteger(checked.input.max_per_customer);
+    const [changed] = await models.Product.update({ max_per_customer: max }, { where: { id } });
+    if (changed === 0 && !(await models.Product.findByPk(id, { raw: true }))) throw notFound('Product');
+    ctx.state.log.info({ product_id: id, max_per_customer: max }, 'product purchase limit set');
     const product = await models.Product.findByPk(id, { raw: true });
     success(ctx, 200, productView(product as unknown as Record<string, unknown>));
   });

@@ -2,11 +2,14 @@ import Router from '@koa/router';
 import { holdView } from '../../db/views';
 import {
   extendRefusalMessage,
+  customerLimitMessage,
   extensionDisabledMessage,
   insufficientStockMessage,
   releaseRefusalMessage,
 } from '../../shared/refusals';
 import { createExtensionDesk } from '../../sale/extensions';
+import { belongsToAnother, OTHER_CUSTOMER_MESSAGE } from '../../sale/customers';
+import { customerIdField, customerListFilter, givenCustomer } from '../customers';
 import { createHoldDesk, type HoldOutcome } from '../../sale/holds';
 import { createProductDirectory } from '../../sale/products';
 import type { ApiDeps, ApiState } from '../context';
@@ -36,6 +39,8 @@ function holdAnswer(outcome: HoldOutcome): StoredAnswer {
       };
     case 'sold-out':
       return soldOut(outcome.available);
+    case 'customer-limit':
+      return { status: 400, body: errorBody(customerLimitMessage(outcome.max)) };
     case 'unavailable':
       throw unavailable();
     case 'unknown-product':
@@ -44,7 +49,7 @@ function holdAnswer(outcome: HoldOutcome): StoredAnswer {
 }
 
 export function holdRoutes(deps: ApiDeps) {
-  const { db, models } = deps;
+  const { db, models, maxQuantityPerHold } = deps;
   const router = new Router<ApiState>();
   const idempotent = createIdempotency(db);
   const desk = createHoldDesk(deps);
@@ -54,12 +59,17 @@ export function holdRoutes(deps: ApiDeps) {
   router.post('/api/holds', jsonBody(), async (ctx) => {
     const checked = check(ctx.state.body, {
       product_id: { required: true, checks: [rules.integer(), rules.min(1)] },
-      quantity: { required: true, checks: [rules.integer(), rules.min(1)] },
+      quantity: {
+        required: true,
+        checks: [rules.integer(), rules.min(1), ...(maxQuantityPerHold ? [rules.max(maxQuantityPerHold)] : [])],
+      },
+      customer_id: customerIdField,
     });
     await exists(checked, 'product_id', productExists);
     ensureValid(checked);
     const productId = toInteger(checked.input.product_id)!;
     const quantity = toInteger(checked.input.quantity)!;
+    const customerId = givenCustomer(checked.input);
     const key = ctx.get('Idempotency-Key') || undefined;
 
     // Sold out: answered without Temporal or a locked transaction. A keyed request takes the refusal through the
@@ -75,10 +85,11 @@ export function holdRoutes(deps: ApiDeps) {
     const answer = await idempotent({
       scope: 'holds',
       key,
-      params: { product_id: productId, quantity },
+      // customer_id only when given, so the keys of requests without one hash as they always have.
+      params: { product_id: productId, quantity, ...(customerId === undefined ? {} : { customer_id: customerId }) },
       resourceId: () => desk.nextHoldId(),
       run: async (holdId) => {
-        const outcome = await desk.reserve(holdId, productId, quantity, gate);
+        const outcome = await desk.reserve(holdId, productId, quantity, gate, customerId);
         if (outcome.kind === 'held') {
           ctx.state.log.info({ hold_id: outcome.hold.id, product_id: productId, quantity }, 'hold created');
         }
@@ -90,7 +101,7 @@ export function holdRoutes(deps: ApiDeps) {
     ctx.body = answer.body;
   });
 
-  router.get('/api/holds', (ctx) => listPage(ctx, models.Hold, holdView));
+  router.get('/api/holds', (ctx) => listPage(ctx, models.Hold, holdView, customerListFilter(ctx)));
 
   router.get('/api/holds/:id', async (ctx) => {
     const id = parsePathId(ctx.params.id);
@@ -101,8 +112,12 @@ export function holdRoutes(deps: ApiDeps) {
 
   router.post('/api/holds/:id/release', jsonBody(), async (ctx) => {
     const id = parsePathId(ctx.params.id);
-    const outcome = id === null ? ({ kind: 'not-found' } as const) : await desk.release(id);
+    const checked = check(ctx.state.body, { customer_id: customerIdField });
+    ensureValid(checked);
+    const outcome =
+      id === null ? ({ kind: 'not-found' } as const) : await desk.release(id, givenCustomer(checked.input));
     if (outcome.kind === 'not-found') throw notFound('Hold');
+    if (outcome.kind === 'other-customer') throw new HttpError(403, OTHER_CUSTOMER_MESSAGE);
     if (outcome.kind === 'refused') throw new HttpError(400, releaseRefusalMessage[outcome.reason]);
     ctx.state.log.info({ hold_id: outcome.hold.id }, 'hold released early');
     ctx.body = { status: 'success', timestamp: now(), data: outcome.hold };
@@ -111,8 +126,14 @@ export function holdRoutes(deps: ApiDeps) {
   router.post('/api/holds/:id/extend', jsonBody(), async (ctx) => {
     const id = parsePathId(ctx.params.id);
     if (id === null) throw notFound('Hold');
-    const checked = check(ctx.state.body, { seconds: { required: true, checks: [rules.integer(), rules.min(1)] } });
+    const checked = check(ctx.state.body, {
+      seconds: { required: true, checks: [rules.integer(), rules.min(1)] },
+      customer_id: customerIdField,
+    });
     ensureValid(checked);
+    const owner = await desk.findHold(id);
+    if (!owner) throw notFound('Hold');
+    if (belongsToAnother(owner, givenCustomer(checked.input))) throw new HttpError(403, OTHER_CUSTOMER_MESSAGE);
     const outcome = await extensions.extend(id, toInteger(checked.input.seconds)!);
     if (outcome.kind === 'not-found') throw notFound('Hold');
     if (outcome.kind === 'disabled') throw new HttpError(400, extensionDisabledMessage);

@@ -9,6 +9,9 @@ import { jsonBody } from '../middleware';
 import { listPage } from '../pagination';
 import { errorBody, now } from '../respond';
 import { check, ensureValid, exists, parsePathId, rules, toInteger } from '../validation';
+import { belongsToAnother, OTHER_CUSTOMER_MESSAGE } from '../../sale/customers';
+import { customerIdField, customerListFilter, givenCustomer } from '../customers';
+import { HttpError } from '../errors';
 
 /** An order request's outcome as the answer stored for its Idempotency-Key. */
 function orderAnswer(outcome: OrderOutcome): StoredAnswer {
@@ -28,15 +31,20 @@ export function orderRoutes({ db, models, holds }: ApiDeps) {
   router.post('/api/orders', jsonBody(), async (ctx) => {
     const checked = check(ctx.state.body, {
       hold_id: { required: true, checks: [rules.integer(), rules.min(1)] },
+      customer_id: customerIdField,
     });
-    await exists(checked, 'hold_id', async (id) => (await desk.findHold(id)) !== null);
+    let hold: Awaited<ReturnType<typeof desk.findHold>> = null;
+    await exists(checked, 'hold_id', async (id) => (hold = await desk.findHold(id)) !== null);
     ensureValid(checked);
     const holdId = toInteger(checked.input.hold_id)!;
+    const customerId = givenCustomer(checked.input);
+    // A hold's customer never changes: the database row settles it before anything else runs.
+    if (belongsToAnother(hold!, customerId)) throw new HttpError(403, OTHER_CUSTOMER_MESSAGE);
 
     const answer = await idempotent({
       scope: 'orders',
       key: ctx.get('Idempotency-Key') || undefined,
-      params: { hold_id: holdId },
+      params: { hold_id: holdId, ...(customerId === undefined ? {} : { customer_id: customerId }) },
       resourceId: async () => holdId,
       run: async (_, attempt) => {
         const outcome = await desk.place(holdId, attempt, isKeyedAttempt(attempt));
@@ -50,7 +58,7 @@ export function orderRoutes({ db, models, holds }: ApiDeps) {
     ctx.body = answer.body;
   });
 
-  router.get('/api/orders', (ctx) => listPage(ctx, models.Order, orderView));
+  router.get('/api/orders', (ctx) => listPage(ctx, models.Order, orderView, customerListFilter(ctx)));
 
   router.get('/api/orders/:id', async (ctx) => {
     const id = parsePathId(ctx.params.id);
