@@ -137,6 +137,7 @@ describe('customer_id', () => {
       await stack.http.post(`/api/holds/${holdId}/release`, { customer_id: 'cus_other' }),
       await stack.http.post('/api/orders', { hold_id: holdId, customer_id: 'cus_other' }),
       await stack.http.post('/api/orders', { hold_id: holdId, customer_id: 'CUS_OWNER' }),
+      await stack.http.post(`/api/holds/${holdId}/extend`, { seconds: 5, customer_id: 'cus_other' }),
     ]) {
       expect({ status: res.status, message: res.body.message, code: res.body.code }).toEqual({
         status: 403,

@@ -131,9 +131,10 @@ export function holdRoutes(deps: ApiDeps) {
       customer_id: customerIdField,
     });
     ensureValid(checked);
+    // A hold's customer never changes: the row settles it (a missing hold, or extension off, is the desk's answer).
     const owner = await desk.findHold(id);
-    if (!owner) throw notFound('Hold');
-    if (belongsToAnother(owner, givenCustomer(checked.input))) throw new HttpError(403, OTHER_CUSTOMER_MESSAGE);
+    if (owner && belongsToAnother(owner, givenCustomer(checked.input)))
+      throw new HttpError(403, OTHER_CUSTOMER_MESSAGE);
     const outcome = await extensions.extend(id, toInteger(checked.input.seconds)!);
     if (outcome.kind === 'not-found') throw notFound('Hold');
     if (outcome.kind === 'disabled') throw new HttpError(400, extensionDisabledMessage);
