@@ -59,19 +59,49 @@ const kinds: Record<string, (r: Report) => string[]> = {
         x.lost_holds,
       ]),
     ),
-  /** Service beside the Temporal floor and the plain endpoint, per connection count. */
-  'holds-beside-floor': (r) =>
-    table(
-      ['connections', 'service holds/s', 'floor holds/s', 'plain holds/s', 'service ÷ floor', 'service ÷ plain'],
-      (r.holds_beside_floor ?? []).map((x) => [
-        x.connections,
-        x.service_per_s.join(', '),
-        x.floor_per_s.join(', '),
-        x.plain_per_s.join(', '),
-        x.service_over_floor,
-        x.service_over_plain,
-      ]),
-    ),
+  /**
+   * Service beside the Temporal floor and the plain endpoint, per connection count: holds/s of each round, and the
+   * CPU a hold cost (API + worker + Temporal server, summed over the rounds), which a busy machine disturbs less.
+   */
+  'holds-beside-floor': (r) => {
+    const cpuPerHold = (system: string, connections: number) => {
+      const runs = r.results.filter(
+        (x) => x.system === system && x.connections === connections && /-holds-\d+$/.test(x.id),
+      );
+      const ok = runs.reduce((a, x) => a + x.ok, 0);
+      const cpu = runs.reduce(
+        (a, x) => a + ['api', 'worker', 'temporal'].reduce((b, k) => b + (x.cpu_seconds?.[k] ?? 0), 0),
+        0,
+      );
+      return ok > 0 ? (cpu * 1000) / ok : NaN;
+    };
+    const round2 = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : '');
+    return table(
+      [
+        'connections',
+        'service holds/s',
+        'floor holds/s',
+        'plain holds/s',
+        'service ÷ floor (holds/s)',
+        'service ÷ plain (holds/s)',
+        'CPU ms per hold: service / floor',
+        'floor ÷ service (CPU per hold)',
+      ],
+      (r.holds_beside_floor ?? []).map((x) => {
+        const [svc, floor] = [cpuPerHold('service', x.connections), cpuPerHold('floor', x.connections)];
+        return [
+          x.connections,
+          x.service_per_s.join(', '),
+          x.floor_per_s.join(', '),
+          x.plain_per_s.join(', '),
+          x.service_over_floor,
+          x.service_over_plain,
+          `${round2(svc)} / ${round2(floor)}`,
+          round2(floor / svc),
+        ];
+      }),
+    );
+  },
   /** CPU per hold per process, service and floor, each run. */
   'cpu-per-hold': (r) =>
     table(
