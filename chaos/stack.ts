@@ -101,7 +101,8 @@ export class Stack {
     if (this.db && this.db.current !== 'pass') return `MariaDB ${this.db.current}`;
     const workers = [...this.workers.values()];
     if (workers.some((w) => w.alive && w.paused)) return 'a worker frozen';
-    if (!workers.some((w) => w.alive && w.ready)) return 'no worker';
+    // A worker asked to stop drains and no longer polls: it counts as gone from that moment.
+    if (!workers.some((w) => w.alive && w.ready && !w.stopped)) return 'no worker';
     return null;
   }
 

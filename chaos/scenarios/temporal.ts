@@ -112,10 +112,14 @@ export const sweepMissedTick: Scenario = {
     // No sweep may be running (a watching sweep would release the holds and the Schedule would skip T for overlap):
     // the worker dies, the current sweep run is ended, then Temporal dies before T.
     await ctx.stack.killWorker('w1');
-    await client.workflow
-      .getHandle(`${SWEEP_SCHEDULE_ID}-run`)
-      .terminate('chaos: no sweep may be watching across the missed tick')
-      .catch(() => undefined);
+    // The Schedule names its runs `<workflowId>-<time>`: the running ones are in its description.
+    const running = (await client.schedule.getHandle(SWEEP_SCHEDULE_ID).describe()).info.runningActions;
+    for (const a of running) {
+      await client.workflow
+        .getHandle(a.workflow.workflowId)
+        .terminate('chaos: no sweep may be watching across the missed tick')
+        .catch(() => undefined);
+    }
     await killTemporal(
       ctx,
       `(worker SIGKILLed too, no sweep running) before the sweep tick at ${new Date(missedTick).toISOString()}`,
