@@ -34,7 +34,7 @@ describe('POST /api/holds', () => {
       timestamp: expect.any(String),
       data: { hold_id: 1000, hold_expires_at: '2026-11-24T10:02:00.000Z' },
     });
-    expect(stub.holds.reserve).toHaveBeenCalledWith(1000, 1, 2, undefined);
+    expect(stub.holds.reserve).toHaveBeenCalledWith(1000, 1, 2, undefined, undefined, expect.any(Function));
   });
 
   test("422 in Laravel's words, every field, first message counted", async () => {
@@ -118,7 +118,7 @@ describe('the sold-out gate', () => {
     const res = await api.request('POST', '/api/holds', { body: { product_id: 1, quantity: 3 } });
     expect(res.status).toBe(201);
     expect(stub.cache.invalidate).toHaveBeenCalledWith([1]);
-    expect(stub.holds.reserve).toHaveBeenCalledWith(expect.any(Number), 1, 3, '7');
+    expect(stub.holds.reserve).toHaveBeenCalledWith(expect.any(Number), 1, 3, '7', undefined, expect.any(Function));
   });
 });
 
