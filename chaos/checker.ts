@@ -12,8 +12,11 @@ import { createConnection, type Connection, type RowDataPacket } from 'mysql2/pr
  * - a hold is ordered (used_at) exactly when it has an order, ordered before it expired, never both released and
  *   sold, released only when its order is cancelled or it had none, by a reason that fits, never before its
  *   expiry when the reason is expiry;
- * - an order has at most one payment event; completed ⇔ one `paid` event (and the key recorded); cancelled after
- *   a `failed` event or by the payment timeout (never earlier than that); pending has no event;
+ * - an order has at most one on-time payment event; completed ⇔ one `paid` event (and the key recorded); cancelled
+ *   after a `failed` event or by the payment timeout (never earlier than that); pending has no event;
+ * - late payments (events recorded `late`): a late `paid` either owes a refund (`refund_due_at` set) or, honoured,
+ *   completed its cancelled order with its own key and took the hold's units again (the only release ever undone);
+ * - extensions: a hold's expiry only ever moves later, by exactly the seconds its `extended_seconds` grew;
  * - everything a client was told: every hold answered 201 exists as answered, every order answered 201 exists
  *   for its hold, every release answered 200 is released by the client as answered, every webhook answered 200 is
  *   applied with the status it answered;
@@ -108,6 +111,7 @@ interface HoldSeen {
   productId: number;
   quantity: number;
   expiresAt: number;
+  extendedSeconds: number;
   releasedAt: number | null;
   usedAt: number | null;
 }
@@ -125,6 +129,7 @@ interface HoldRow extends RowDataPacket {
   released_at: string | null;
   used_at: string | null;
   release_reason: string | null;
+  extended_seconds: number;
   created_at: string;
 }
 interface OrderRow extends RowDataPacket {
@@ -132,12 +137,14 @@ interface OrderRow extends RowDataPacket {
   hold_id: number;
   status: string;
   payment_idempotency_key: string | null;
+  refund_due_at: string | null;
   created_at: string;
 }
 interface EventRow extends RowDataPacket {
   event_id: string;
   order_id: number;
   status: string;
+  late: number;
 }
 
 /** DATETIME(3) as stored (UTC, no zone) to epoch ms. */
@@ -205,15 +212,15 @@ export class InvariantChecker {
           `SELECT id, total_stock, ${availableStockSql('products')} AS available_stock FROM products ${where('id')}`,
         );
         [holds] = await conn.query<HoldRow[]>(
-          `SELECT id, product_id, quantity, hold_expires_at, released_at, used_at, release_reason, created_at
-           FROM holds ${where('product_id')}`,
+          `SELECT id, product_id, quantity, hold_expires_at, released_at, used_at, release_reason, extended_seconds,
+             created_at FROM holds ${where('product_id')}`,
         );
         [orders] = await conn.query<OrderRow[]>(
-          `SELECT o.id, o.hold_id, o.status, o.payment_idempotency_key, o.created_at
+          `SELECT o.id, o.hold_id, o.status, o.payment_idempotency_key, o.refund_due_at, o.created_at
            FROM orders o JOIN holds h ON h.id = o.hold_id ${where('h.product_id')}`,
         );
         [events] = await conn.query<EventRow[]>(
-          `SELECT e.event_id, e.order_id, e.status FROM payment_events e
+          `SELECT e.event_id, e.order_id, e.status, e.late FROM payment_events e
            JOIN orders o ON o.id = e.order_id JOIN holds h ON h.id = o.hold_id ${where('h.product_id')}`,
         );
       } finally {
@@ -257,14 +264,24 @@ export class InvariantChecker {
       if (!productIds.has(id) && (!scope || scope.includes(id))) v.push(`product ${id}: vanished`);
     }
 
+    // On-time events settle a pending order; late ones (after it left pending) are kept apart.
     const eventsByOrder = new Map<number, EventRow[]>();
+    const lateByOrder = new Map<number, EventRow[]>();
     const eventById = new Map<string, EventRow>();
     for (const e of events) {
-      const list = eventsByOrder.get(num(e.order_id)) ?? [];
+      const byOrder = num(e.late) ? lateByOrder : eventsByOrder;
+      const list = byOrder.get(num(e.order_id)) ?? [];
       list.push(e);
-      eventsByOrder.set(num(e.order_id), list);
+      byOrder.set(num(e.order_id), list);
       eventById.set(e.event_id, e);
     }
+    /** A late `paid` that completed its cancelled order (LATE_PAYMENT_POLICY=honour_if_available). */
+    const honouredBy = (o: OrderRow) =>
+      o.status === 'completed'
+        ? (lateByOrder.get(num(o.id)) ?? []).find(
+            (e) => e.status === 'paid' && e.event_id === o.payment_idempotency_key,
+          )
+        : undefined;
     const orderByHold = new Map<number, OrderRow>();
     const orderById = new Map<number, OrderRow>();
     for (const o of orders) {
@@ -335,10 +352,16 @@ export class InvariantChecker {
 
       const seen = this.holdsSeen.get(id);
       if (seen) {
-        if (seen.productId !== num(h.product_id) || seen.quantity !== num(h.quantity) || seen.expiresAt !== expires) {
-          v.push(`hold ${id}: product, quantity or expiry rewritten`);
+        // An extension moves the expiry later by exactly the seconds it adds to extended_seconds.
+        const extendedBy = (num(h.extended_seconds) - seen.extendedSeconds) * 1000;
+        if (seen.productId !== num(h.product_id) || seen.quantity !== num(h.quantity)) {
+          v.push(`hold ${id}: product or quantity rewritten`);
         }
-        if (seen.releasedAt !== null && seen.releasedAt !== released) {
+        if (expires !== seen.expiresAt + extendedBy || extendedBy < 0) {
+          v.push(`hold ${id}: expiry moved from ${new Date(seen.expiresAt).toISOString()} to ${h.hold_expires_at}`);
+        }
+        const retaken = released === null && order !== undefined && honouredBy(order) !== undefined;
+        if (seen.releasedAt !== null && seen.releasedAt !== released && !retaken) {
           v.push(`hold ${id}: released_at changed from ${new Date(seen.releasedAt).toISOString()} to ${h.released_at}`);
         }
         if (seen.usedAt !== null && seen.usedAt !== used) v.push(`hold ${id}: used_at changed after the order`);
@@ -347,6 +370,7 @@ export class InvariantChecker {
         productId: num(h.product_id),
         quantity: num(h.quantity),
         expiresAt: expires,
+        extendedSeconds: num(h.extended_seconds),
         releasedAt: released,
         usedAt: used,
       });
@@ -360,7 +384,16 @@ export class InvariantChecker {
       if (list.length > 1)
         v.push(`order ${id}: ${list.length} payment events (${list.map((e) => e.event_id).join(', ')})`);
       const event = list[0];
-      if (o.status === 'completed') {
+      const honoured = honouredBy(o);
+      for (const e of lateByOrder.get(id) ?? []) {
+        if (e.status === 'paid' && e !== honoured && o.refund_due_at === null) {
+          v.push(`order ${id}: late payment ${e.event_id} neither honoured nor owed back`);
+        }
+      }
+      if (honoured) {
+        if (event) v.push(`order ${id}: honoured a late payment after its own event ${event.event_id}`);
+        if (hold?.released_at) v.push(`order ${id}: completed by a late payment, its hold still released`);
+      } else if (o.status === 'completed') {
         if (!event || event.status !== 'paid') v.push(`order ${id}: completed without a paid event`);
         else if (o.payment_idempotency_key !== event.event_id) v.push(`order ${id}: completed, key != its event id`);
       } else if (o.status === 'cancelled') {
@@ -387,7 +420,7 @@ export class InvariantChecker {
       const seen = this.ordersSeen.get(id);
       if (seen) {
         if (seen.holdId !== num(o.hold_id)) v.push(`order ${id}: hold changed`);
-        if (seen.status !== 'pending' && seen.status !== o.status)
+        if (seen.status !== 'pending' && seen.status !== o.status && !(seen.status === 'cancelled' && honoured))
           v.push(`order ${id}: final status ${seen.status} became ${o.status}`);
       }
       this.ordersSeen.set(id, { holdId: num(o.hold_id), status: o.status });
@@ -410,7 +443,7 @@ export class InvariantChecker {
       else if (
         num(h.product_id) !== a.productId ||
         num(h.quantity) !== a.quantity ||
-        ms(h.hold_expires_at) !== Date.parse(a.expiresAt)
+        ms(h.hold_expires_at) !== Date.parse(a.expiresAt) + num(h.extended_seconds) * 1000
       ) {
         v.push(
           `hold ${holdId}: answered ${a.quantity} × product ${a.productId} until ${a.expiresAt}, stored otherwise`,

@@ -89,6 +89,8 @@ export class Stack {
   /** Fault points that fired, by worker and point (from the workers' own log lines). */
   firedPoints: { worker: string; point: string; at: number }[] = [];
   private workerSeq = 0;
+  /** Settings a scenario turns on for the processes it (re)starts, e.g. EVENTS_URL; cleared when it ends. */
+  extraEnv: Record<string, string> = {};
   /** When the system was down (no Temporal, no running worker, no database): stretches the lateness bound. */
   readonly outages = new Outages(() => this.downBecause());
   private temporalDb = path.join(RUN_DIR, 'temporal.db');
@@ -186,6 +188,7 @@ export class Stack {
       RATE_LIMIT_ORDERS_PER_WINDOW: '1000000',
       RATE_LIMIT_WEBHOOKS_PER_WINDOW: '1000000',
       RATE_LIMIT_ADMIN_PER_WINDOW: '1000000',
+      ...this.extraEnv,
       ...extra,
     };
   }

@@ -1,6 +1,8 @@
 import type { Scenario } from '../scenario';
 import { baseline } from './baseline';
+import { eventsReceiverDown, eventsWorkerKill } from './events';
 import { expiryRace, webhookRaces } from './flows';
+import { latePaidVsTimeout } from './late-payments';
 import { paymentKillAfterCommit, paymentKillBeforeCommit } from './payments';
 import { replicas } from './replicas';
 import { shardedStampede } from './shards';
@@ -69,6 +71,9 @@ export function scenarios(opts: ScenarioOptions): Scenario[] {
     workerKillDuringDbStall,
     shardedStampede,
     webhookRaces,
+    latePaidVsTimeout,
+    eventsReceiverDown,
+    eventsWorkerKill,
     expiryRace(opts.smoke ? 2 : 4),
     replicas,
     nemesisSoak(opts.soakSeconds),

@@ -286,6 +286,62 @@ describe('invariant checker on broken data', () => {
     }
   });
 
+  test('late payments: owed back or honoured passes; a late paid neither is reported', async () => {
+    const f = await fixture();
+    const checker = checkerFor(f.productId);
+    const late = (eventId: string, status: string) =>
+      f.sql(
+        `INSERT INTO payment_events (event_id, order_id, status, late, created_at) VALUES (:e, :o, :s, 1, NOW(3))`,
+        { e: eventId, o: f.timedOutOrder, s: status },
+      );
+    try {
+      expect((await checker.check()).violations).toEqual([]);
+      await late(`evt-${randomUUID()}`, 'failed');
+      expect((await checker.check()).violations).toEqual([]);
+      const unpaid = `evt-${randomUUID()}`;
+      await late(unpaid, 'paid');
+      expect((await checker.check()).violations.join('\n')).toMatch(
+        new RegExp(`order ${f.timedOutOrder}: late payment ${unpaid} neither honoured nor owed back`),
+      );
+      await f.sql('UPDATE orders SET refund_due_at = NOW(3) WHERE id = :o', { o: f.timedOutOrder });
+      expect((await checker.check()).violations).toEqual([]);
+      // Honoured: the units taken again, the release undone, the cancelled order completed with the late key.
+      const honoured = `evt-${randomUUID()}`;
+      await late(honoured, 'paid');
+      await f.sql('UPDATE holds SET released_at = NULL, release_reason = NULL WHERE id = :h', { h: f.timedOut });
+      await f.sql('UPDATE products SET available_stock = available_stock - 1 WHERE id = :p', { p: f.productId });
+      await f.sql("UPDATE orders SET status = 'completed', payment_idempotency_key = :e WHERE id = :o", {
+        e: honoured,
+        o: f.timedOutOrder,
+      });
+      expect((await checker.check()).violations).toEqual([]);
+      // A completed order's release undone without a late payment behind it is still reported.
+      await f.sql("UPDATE orders SET payment_idempotency_key = 'other' WHERE id = :o", { o: f.timedOutOrder });
+      expect((await checker.check()).violations.join('\n')).toMatch(/completed without a paid event/);
+    } finally {
+      await checker.close();
+    }
+  });
+
+  test('extensions: an expiry moved with its extended seconds passes; moved otherwise is reported', async () => {
+    const f = await fixture();
+    const checker = checkerFor(f.productId);
+    try {
+      expect((await checker.check()).violations).toEqual([]);
+      await f.sql(
+        'UPDATE holds SET hold_expires_at = hold_expires_at + INTERVAL 5 SECOND, extended_seconds = 5 WHERE id = :id',
+        { id: f.held },
+      );
+      expect((await checker.check()).violations).toEqual([]);
+      await f.sql('UPDATE holds SET hold_expires_at = hold_expires_at + INTERVAL 3 SECOND WHERE id = :id', {
+        id: f.held,
+      });
+      expect((await checker.check()).violations.join('\n')).toMatch(new RegExp(`hold ${f.held}: expiry moved`));
+    } finally {
+      await checker.close();
+    }
+  });
+
   test('across snapshots: a release rewritten, a final status undone, a hold vanished', async () => {
     const f = await fixture();
     const checker = checkerFor(f.productId);
