@@ -25,6 +25,9 @@ describe('workflow replay', () => {
         'hold-v2-rejected.json',
         'hold-v2-released.json',
         'order-paid.json',
+        'order-events-timed-out.json',
+        'order-late-refund.json',
+        'hold-v2-events-ordered.json',
         'order-timed-out.json',
       ]),
     );
