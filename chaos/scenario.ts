@@ -285,6 +285,23 @@ export class Ctx {
           Number(r.orderId) === Number(h.order_id),
           `hold ${id}: workflow order ${r.orderId}, database ${h.order_id}`,
         );
+        // A refund owed for a late payment keeps the order's (latest) run open, showing OrderStatus=refund_due in the
+        // Web UI, until an operator closes it.
+        const [owed] = await this.query<RowDataPacket>(
+          'SELECT 1 FROM orders WHERE id = ? AND refund_due_at IS NOT NULL AND refunded_at IS NULL',
+          [h.order_id],
+        );
+        if (owed) {
+          const d = await client.workflow
+            .getHandle(orderWorkflowId(Number(h.order_id)))
+            .describe()
+            .catch(() => null);
+          this.expect(
+            d?.status.name === 'RUNNING' && d.searchAttributes.OrderStatus?.[0] === 'refund_due',
+            `order ${h.order_id}: refund owed, workflow ${d?.status.name ?? 'unreadable'} with OrderStatus ${d?.searchAttributes.OrderStatus?.[0]}`,
+          );
+          continue;
+        }
         let o: any;
         try {
           o = await result(orderWorkflowId(Number(h.order_id)));

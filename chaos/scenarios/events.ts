@@ -4,7 +4,7 @@ import type { OutboundEvent } from '../../src/shared/events';
 import { Ctx, type Scenario } from '../scenario';
 import { freePort } from '../stack';
 import { sleep, waitFor } from '../util';
-import { finish, makeHolds, makeOrders } from './helpers';
+import { finish, makeHolds, makeOrders, restartWorker } from './helpers';
 
 const SECRET = 'chaos-events-secret';
 
@@ -13,14 +13,12 @@ async function withEvents(ctx: Ctx, port: number, body: () => Promise<void>): Pr
   ctx.stack.extraEnv = { EVENTS_URL: `http://127.0.0.1:${port}/`, EVENTS_SECRET: SECRET };
   try {
     await ctx.stack.restartApi();
-    await ctx.stack.stopWorker();
-    await ctx.stack.startWorker();
+    await restartWorker(ctx);
     await body();
   } finally {
     ctx.stack.extraEnv = {};
     await ctx.stack.restartApi();
-    await ctx.stack.stopWorker();
-    await ctx.stack.startWorker();
+    await restartWorker(ctx);
   }
 }
 
