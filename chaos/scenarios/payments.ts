@@ -29,8 +29,10 @@ function paymentKill(when: 'before' | 'after'): Scenario {
       );
       const fired = await faultFired(ctx, point, armedAt, 30_000);
       ctx.expect(fired, `${point} never fired`);
-      if (fired) ctx.fault(`API SIGKILLed at ${point}`);
-      await ctx.stack.api!.exited;
+      if (fired) {
+        ctx.fault(`API SIGKILLed at ${point}`);
+        await ctx.stack.api!.exited;
+      } else await ctx.stack.restartApi('');
       const killedAt = Date.now();
       await ctx.stack.startApi();
       for (const [i, a] of (await Promise.all(paying)).entries()) {
