@@ -20,12 +20,16 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
     available: stock,
     holds: new Map<number, HoldView>(),
     orders: new Map<number, OrderView>(),
-    /** Every activity call, in order: `release 7 expired -> true`. */
+    /** Every activity call, in order: `release 7 expired -> true` (a local activity may run again on a retried task). */
     calls: [] as string[],
+    /** Each time a hold's stock actually came back, and why: `7 expired`. The rules say at most once per hold. */
+    stockReturns: [] as string[],
   };
   let nextOrderId = 1;
   /** Work that commits just before a hold's next release does (another path winning the race). */
   const beforeRelease = new Map<number, () => Promise<unknown>>();
+  /** The release_reason column. */
+  const releasedBy = new Map<number, string>();
   const iso = (ms: number) => new Date(ms).toISOString();
 
   const activities: StubbedActivities = {
@@ -59,9 +63,12 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
       const first = beforeRelease.get(holdId);
       beforeRelease.delete(holdId);
       await first?.();
-      const released = releaseOnce(holdId, await now());
-      state.calls.push(`release ${holdId} ${reason} -> ${released}`);
-      return { released, hold: state.holds.get(holdId)! };
+      const released = releaseOnce(holdId, await now(), reason);
+      // As src/activities/stock.ts: a retry of a client's release that had committed (a local activity runs again
+      // when its workflow task is retried) still answers as done.
+      const done = released || (reason === 'released' && releasedBy.get(holdId) === 'released');
+      state.calls.push(`release ${holdId} ${reason} -> ${done}`);
+      return { released: done, hold: state.holds.get(holdId)! };
     },
 
     async createOrder(holdId: number): Promise<OrderView> {
@@ -103,6 +110,7 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
         order.status = 'cancelled';
         order.updated_at = iso(t);
         returnStock(holdId, t);
+        state.stockReturns.push(`${holdId} payment_timeout`);
       }
       state.calls.push(`cancel ${orderId} -> ${cancelled}`);
       return order.status;
@@ -112,7 +120,7 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
       const cutoff = (await now()) - graceSeconds * 1000;
       let holdsReleased = 0;
       for (const h of state.holds.values()) {
-        if (Date.parse(h.hold_expires_at) < cutoff && releaseOnce(h.id, cutoff)) holdsReleased++;
+        if (Date.parse(h.hold_expires_at) < cutoff && releaseOnce(h.id, cutoff, 'sweep')) holdsReleased++;
       }
       state.calls.push(`sweep -> ${holdsReleased}`);
       return { holdsReleased, ordersCancelled: 0 };
@@ -120,10 +128,12 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
   };
 
   /** `released_at IS NULL AND used_at IS NULL`: only one release of a hold ever gives its stock back. */
-  function releaseOnce(holdId: number, t: number): boolean {
+  function releaseOnce(holdId: number, t: number, reason: string): boolean {
     const hold = state.holds.get(holdId);
     if (!hold || hold.released_at !== null || hold.used_at !== null) return false;
     returnStock(holdId, t);
+    releasedBy.set(holdId, reason);
+    state.stockReturns.push(`${holdId} ${reason}`);
     return true;
   }
 

@@ -60,7 +60,8 @@ test("the sweep and a hold's timer race for one expiry: the stock comes back onc
   const result = await (await start.workflowHandle()).result();
   // The timer's release found the stock already back: nothing is given back twice.
   expect(result.state).toBe('EXPIRED');
-  expect(callsFor(holdId)).toEqual([`reserve ${holdId}`, 'sweep -> 1', `release ${holdId} expired -> false`]);
+  expect(callsFor(holdId)).toContain(`release ${holdId} expired -> false`);
+  expect(sale.state.stockReturns).toEqual([`${holdId} sweep`]);
   expect(sale.unitsAccountedFor()).toBe(total);
   expect(sale.state.available).toBe(available + 7);
 });
