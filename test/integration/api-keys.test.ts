@@ -130,6 +130,39 @@ describe('with API_KEYS set', () => {
   });
 });
 
+describe('rate limits per key', () => {
+  test('a key has its own budget whatever address it calls from; another key is not affected', async () => {
+    const limited = await startStack(
+      {
+        API_KEYS: `${OLD_KEY},${NEW_KEY}`,
+        RATE_LIMIT_ENABLED: 'true',
+        RATE_LIMIT_API_KEY_PER_WINDOW: '3',
+        RATE_LIMIT_ORDERS_PER_WINDOW: '1',
+        TRUST_PROXY: '1',
+        // Counters live in Redis across runs: a window this test's own.
+        RATE_LIMIT_WINDOW_SECONDS: String(1000 + (Date.now() % 2000)),
+      },
+      { worker: false },
+    );
+    try {
+      const from = (address: string, key: string) => ({ ...bearer(key), 'X-Forwarded-For': address });
+      // Refused requests spend the budget too (a 422 here): three from three addresses, then the key is spent.
+      for (const address of ['198.18.7.1', '198.18.7.2', '198.18.7.3']) {
+        expect((await limited.http.post('/api/orders', {}, from(address, OLD_KEY))).status).toBe(422);
+      }
+      const refused = await limited.http.post('/api/orders', {}, from('198.18.7.4', OLD_KEY));
+      expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 429, code: 'rate_limited' });
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      // The other key, from the same address, still has its budget (well past the address's own budget of 1).
+      for (let i = 0; i < 3; i++) {
+        expect((await limited.http.post('/api/orders', {}, from('198.18.7.4', NEW_KEY))).status).toBe(422);
+      }
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('start-up', () => {
   const ROOT = path.resolve(__dirname, '../..');
   const start = (env: Record<string, string>) =>
