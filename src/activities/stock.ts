@@ -16,6 +16,9 @@ export interface ReleaseResult {
   hold: HoldView;
 }
 
+/** How late a reservation may run behind the expiry the API announced before the hold's life starts from it. */
+export const LATE_RESERVATION_MS = 1_000;
+
 const SELECT_HOLD = 'SELECT * FROM holds WHERE id = :holdId';
 
 export function createStockActivities({ db, cache, log }: ActivityDeps) {
@@ -42,8 +45,13 @@ export function createStockActivities({ db, cache, log }: ActivityDeps) {
       const { holdId, productId, quantity, ttlSeconds, gateEpoch } = input;
       const customerId = input.customerId ?? null;
       const now = new Date();
-      // holdWorkflowV2 brings the expiry the API announced in the search attributes; v1 histories compute it here.
-      const expiresAt = input.expiresAt ? new Date(input.expiresAt) : new Date(now.getTime() + ttlSeconds * 1000);
+      // A hold lives its whole TTL from the moment its stock is taken. holdWorkflowV2 brings the expiry the API set in
+      // its search attributes at the start; a reservation that runs later than that (a worker down, starved or
+      // restarted) moves it on rather than create a hold that is born expired. v1 histories bring none.
+      const fullTtl = now.getTime() + ttlSeconds * 1000;
+      const expiresAt = new Date(
+        input.expiresAt ? Math.max(Date.parse(input.expiresAt), fullTtl - LATE_RESERVATION_MS) : fullTtl,
+      );
       await faultPoint('reserve.beforeCommit');
       const outcome = await reserve({ holdId, productId, quantity, now, expiresAt, customerId });
       await faultPoint('reserve.afterCommit');

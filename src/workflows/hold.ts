@@ -209,6 +209,11 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
     await condition(allHandlersFinished);
     return { state, hold, orderId, rejection: rejection.type ?? null };
   }
+  // A reservation that ran late starts the hold's life later than the API announced at the start: the Web UI's
+  // expiry follows (one upsert, only then).
+  if (input.expiresAt && hold.hold_expires_at !== input.expiresAt) {
+    upsertSearchAttributes([{ key: HoldExpiresAtKey, value: new Date(hold.hold_expires_at) }]);
+  }
   enter('HELD');
   outbox.push(outboundEvent('hold.created', hold, hold.created_at));
 
