@@ -4,6 +4,7 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { searchAttributeDefinitions } from '../../../src/shared/search-attributes';
+import { createFakeSale, type FakeSale } from './fake-sale';
 
 const DEFAULT_SERVER = path.resolve(__dirname, '../../../.run/test-server/bin/temporal-test-server');
 
@@ -52,5 +53,32 @@ export function createTestWorker(env: TestWorkflowEnvironment, taskQueue: string
     taskQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
     activities,
+  });
+}
+
+/**
+ * A test file's time-skipping server, fake sale (with `stock` units) and worker on `taskQueue`, started before its tests and torn down
+ * after them; `ready` hands the environment and the sale to the file.
+ */
+export function useFakeSale(
+  taskQueue: string,
+  stock: number,
+  ready: (env: TestWorkflowEnvironment, sale: FakeSale) => void,
+) {
+  let env: TestWorkflowEnvironment | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  beforeAll(async () => {
+    const started = await startTimeSkippingEnv();
+    env = started;
+    const sale = createFakeSale(() => started.currentTimeMs(), stock);
+    ready(started, sale);
+    worker = await createTestWorker(started, taskQueue, sale.activities);
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
   });
 }

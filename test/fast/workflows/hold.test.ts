@@ -1,34 +1,23 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { placeOrderUpdate, releaseHoldUpdate, reserveUpdate } from '../../../src/shared/messages';
 import { FailureType, type HoldWorkflowInput } from '../../../src/shared/types';
 import { holdWorkflowId, orderWorkflowId } from '../../../src/shared/workflow-ids';
 import type { holdWorkflowV2 } from '../../../src/workflows/hold';
-import { createFakeSale, type FakeSale } from './fake-sale';
-import { createTestWorker, startTimeSkippingEnv } from './harness';
+import type { FakeSale } from './fake-sale';
+import { useFakeSale } from './harness';
 
 const TASK_QUEUE = 'fast-holds';
 const TTL_SECONDS = 120;
 
 let env: TestWorkflowEnvironment;
 let sale: FakeSale;
-let worker: Worker;
-let running: Promise<void>;
 let nextHoldId = 1;
 
-beforeAll(async () => {
-  env = await startTimeSkippingEnv();
-  sale = createFakeSale(() => env.currentTimeMs(), 1_000);
-  worker = await createTestWorker(env, TASK_QUEUE, sale.activities);
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+useFakeSale(TASK_QUEUE, 1_000, (started, created) => {
+  env = started;
+  sale = created;
 });
 
 /**

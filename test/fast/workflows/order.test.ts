@@ -1,33 +1,22 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { paymentSettledSignal } from '../../../src/shared/messages';
 import type { OrderWorkflowInput } from '../../../src/shared/types';
 import type { OrderView } from '../../../src/shared/views';
 import { orderWorkflowId } from '../../../src/shared/workflow-ids';
 import type { orderWorkflow } from '../../../src/workflows/order';
-import { createFakeSale, type FakeSale } from './fake-sale';
-import { createTestWorker, startTimeSkippingEnv } from './harness';
+import type { FakeSale } from './fake-sale';
+import { useFakeSale } from './harness';
 
 const TASK_QUEUE = 'fast-orders';
 const PAYMENT_TIMEOUT_SECONDS = 900;
 
 let env: TestWorkflowEnvironment;
 let sale: FakeSale;
-let worker: Worker;
-let running: Promise<void>;
 let nextHoldId = 1;
 
-beforeAll(async () => {
-  env = await startTimeSkippingEnv();
-  sale = createFakeSale(() => env.currentTimeMs(), 1_000);
-  worker = await createTestWorker(env, TASK_QUEUE, sale.activities);
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+useFakeSale(TASK_QUEUE, 1_000, (started, created) => {
+  env = started;
+  sale = created;
 });
 
 /** An order placed `ageMs` ago, and its workflow started as the hold's workflow starts it. */

@@ -1,13 +1,12 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { reserveUpdate } from '../../../src/shared/messages';
 import type { HoldWorkflowInput, SweepInput } from '../../../src/shared/types';
 import { holdWorkflowId } from '../../../src/shared/workflow-ids';
 import type { holdWorkflowV2 } from '../../../src/workflows/hold';
 import type { sweepWorkflow } from '../../../src/workflows/sweep';
-import { createFakeSale, type FakeSale } from './fake-sale';
-import { createTestWorker, startTimeSkippingEnv } from './harness';
+import type { FakeSale } from './fake-sale';
+import { useFakeSale } from './harness';
 
 const TASK_QUEUE = 'fast-sweep';
 const TTL_SECONDS = 120;
@@ -15,22 +14,12 @@ const SWEEP: SweepInput = { graceSeconds: 30, paymentTimeoutSeconds: 900, batchS
 
 let env: TestWorkflowEnvironment;
 let sale: FakeSale;
-let worker: Worker;
-let running: Promise<void>;
 const callsFor = (holdId: number) =>
   sale.state.calls.filter((c) => c.startsWith('sweep') || c.split(' ')[1] === String(holdId));
 
-beforeAll(async () => {
-  env = await startTimeSkippingEnv();
-  sale = createFakeSale(() => env.currentTimeMs(), 100);
-  worker = await createTestWorker(env, TASK_QUEUE, sale.activities);
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+useFakeSale(TASK_QUEUE, 100, (started, created) => {
+  env = started;
+  sale = created;
 });
 
 test("the sweep and a hold's timer race for one expiry: the stock comes back once", async () => {
