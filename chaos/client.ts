@@ -33,9 +33,12 @@ export class Tally {
   }
 }
 
-/** Internal text that must never reach a client: SQL, driver and ORM names, stack frames. */
+/**
+ * Internal text that must never reach a client: SQL, driver and ORM names, stack frames. A MariaDB error name starts a
+ * word (`ER_LOCK_DEADLOCK`); an error `code` such as `order_not_pending` is part of the contract.
+ */
 const LEAK =
-  /\b(select|insert|update|delete)\b.+\b(from|into|set|where)\b|sequelize|mysql|mariadb|ER_[A-Z_]{3,}|ECONNREFUSED|ETIMEDOUT|\bat [\w.<>]+ \(|\.js:\d+|\bstack\b|\bTemporal\b|grpc|workflow/i;
+  /\b(select|insert|update|delete)\b.+\b(from|into|set|where)\b|sequelize|mysql|mariadb|(?<![a-z])ER_[A-Z_]{3,}|ECONNREFUSED|ETIMEDOUT|\bat [\w.<>]+ \(|\.js:\d+|\bstack\b|\bTemporal\b|grpc|workflow/i;
 
 /**
  * Past this with no answer, a request hangs: the API's own bounds (TEMPORAL_QUEUE_TIMEOUT_MS 1.5 s for a call slot +

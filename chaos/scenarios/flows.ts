@@ -64,12 +64,16 @@ export const webhookRaces: Scenario = {
     const reused = await ctx.api.webhook(o, used.event_id, 'paid');
     ctx.expect(reused.status === 409, `event id reused across orders answered ${reused.status}`);
     ctx.fault('an event id reused for another order');
-    // Late: a webhook after the payment timeout cancelled the order.
+    // Late: a paid webhook after the payment timeout cancelled the order is recorded, owes a refund, takes no stock.
+    // It runs once the load has settled (the order must have timed out), so it is a check, not a fault under load.
     await ctx.stopSampling();
     await ctx.settle();
     const late = await ctx.api.webhook(o, `evt_${randomUUID()}`, 'paid');
-    ctx.expect(late.status === 400, `a payment after the timeout cancelled the order answered ${late.status}`);
-    ctx.fault('a payment arriving after its order timed out');
+    ctx.expect(
+      late.status === 200 && late.body?.message === 'Late payment recorded' && late.body?.data?.refund_due === true,
+      `a payment after the timeout cancelled the order answered ${late.status} ${JSON.stringify(late.body ?? {}).slice(0, 120)}`,
+    );
+    ctx.note('a payment arriving after its order timed out was recorded as a late payment');
     await ctx.sample();
     await ctx.agreement();
   },
