@@ -7,6 +7,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -50,11 +51,17 @@ const { reserveStock } = proxyLocalActivities<Activities>({
   scheduleToCloseTimeout: '30s',
   retry: { initialInterval: '50ms', maximumInterval: '1s' },
 });
-// Every change after the reservation is a local activity too: an order, a release, an extension or the expiry runs
-// in the workflow task that asked for it, and the update answers in that task, instead of an activity task's round
-// trip through matching and a second workflow task. Each retries without a cap on attempts; the backup sweep covers
-// a worker that dies meanwhile.
-const { releaseHold, createOrder, extendHold } = proxyLocalActivities<Activities>({
+// A client's order, release or extension is a scheduled activity: the update is accepted and the activity recorded
+// in history before it commits, so a worker killed right after the commit leaves a retry that finds its own change.
+// (As local activities they would commit inside an unfinished workflow task: a crash then loses the update while
+// the database keeps the change, and the workflow no longer knows its hold.) Each retries without a cap on attempts.
+const { releaseHold, createOrder, extendHold } = proxyActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s' },
+});
+// Expiry gives the stock back in the timer's own workflow task (an expiry storm is bound by workflow tasks); it
+// changes nothing a client waits on, and the backup sweep covers a worker that dies meanwhile.
+const { releaseHold: releaseExpiredHold } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
@@ -228,7 +235,7 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
     if (!moved) {
       // Marked before the release runs, so a late order is refused by the validator instead of racing it.
       enter('EXPIRED');
-      hold = (await releaseHold(input.holdId, 'expired')).hold;
+      hold = (await releaseExpiredHold(input.holdId, 'expired')).hold;
       // Expired, whoever gave the stock back (this timer or the backup sweep).
       outbox.push(outboundEvent('hold.expired', hold, hold.released_at ?? hold.updated_at));
       break;
