@@ -87,6 +87,7 @@ async function runScenario(stack: Stack, checker: InvariantChecker, acks: Acks, 
   });
   ctx = new Ctx(stack, checker, acks, live);
   const t0 = Date.now();
+  const crashesBefore = stack.crashes.length;
   let crashed = false;
   try {
     if (s.load !== false) {
@@ -106,6 +107,11 @@ async function runScenario(stack: Stack, checker: InvariantChecker, acks: Acks, 
     if (crashed)
       await ctx.settle().catch((err: Error) => ctx.failures.push(`settling after the crash: ${err.message}`));
     await live.close();
+  }
+  for (const c of stack.crashes.slice(crashesBefore)) {
+    ctx.note(
+      `worker ${c.worker} crashed on its own (${c.signal}) at +${((c.at - t0) / 1000).toFixed(1)} s and was restarted; see its log`,
+    );
   }
   return ctx.result(s.name, s.title, (Date.now() - t0) / 1000, s.load !== false);
 }

@@ -341,6 +341,7 @@ export class Stack {
         this.firedPoints.push({ worker: name, point, at: Date.now() });
       }
     });
+    void p.exited.then(({ signal }) => this.restartAfterCrash(name, p, signal));
     const ready = await p.waitForLine(/worker running/, 90_000);
     p.ready = ready !== null;
     if (!ready) {
@@ -412,6 +413,24 @@ export class Stack {
     return Date.now() < this.apiPlannedUntil;
   }
 
+  /** Workers that crashed on their own (a signal no one sent): each is a finding, reported with its scenario. */
+  crashes: { worker: string; signal: string; at: number }[] = [];
+
+  /**
+   * A worker killed by a signal no one sent (SIGSEGV, SIGABRT…) is started again a second later, as compose's
+   * `restart: unless-stopped` would. SIGKILL is always the harness's own or a fault point's (the scenario decides
+   * when that worker comes back), and a clean or error exit is left to `superviseWorkers`.
+   */
+  private restartAfterCrash(name: string, p: Proc, signal: NodeJS.Signals | null): void {
+    if (p.stopped || signal === null || signal === 'SIGKILL' || signal === 'SIGTERM') return;
+    this.crashes.push({ worker: name, signal, at: Date.now() });
+    log(`  worker ${name} crashed on its own (${signal}); restarting it, as a supervisor would`);
+    setTimeout(() => {
+      if (this.workers.get(name) !== p || this.stopping) return;
+      this.startWorker(name).catch((err: Error) => log(`  could not restart worker ${name}: ${err.message}`));
+    }, 1_000);
+  }
+
   /** Every worker that died without being asked to is started again (what a supervisor would do). */
   async superviseWorkers(): Promise<number> {
     let restarted = 0;
@@ -425,7 +444,10 @@ export class Stack {
     return restarted;
   }
 
+  private stopping = false;
+
   async stop(): Promise<void> {
+    this.stopping = true;
     this.outages.stop();
     await this.api?.stop(5_000);
     await this.loadApi?.stop(5_000);

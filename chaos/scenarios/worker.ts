@@ -102,7 +102,7 @@ async function freezeAfterCommit(ctx: Ctx, p: number): Promise<number> {
     await restartWorker(ctx, '');
     return (await ctx.api.retrying(() => ctx.api.hold(p, 1, key), 30, 60_000)).status === 201 ? 1 : 0;
   }
-  await waitFor(finished, TTL_MS + 30_000);
+  ctx.expect(await waitFor(finished, TTL_MS + 30_000), 'the hold’s workflow never finished after the freeze');
   const retried = await ctx.api.retrying(() => ctx.api.hold(p, 1, key), 10, 30_000);
   ctx.note(
     `its retry after the hold's workflow finished: ${retried.status} ${JSON.stringify(retried.body).slice(0, 100)}`,

@@ -24,7 +24,9 @@ const SELECT_HOLD = 'SELECT * FROM holds WHERE id = :holdId';
 export function createStockActivities({ db, cache, log }: ActivityDeps) {
   const pool = hotPathPool(db);
 
-  const reserve = createReserver(pool);
+  // The cache is told before each reservation is sent: a worker killed while its batch waits on the row lock cannot
+  // invalidate after the server commits it.
+  const reserve = createReserver(pool, (productId) => cache.beginStockWrite(productId));
 
   const releaseReason = async (holdId: number) =>
     (await selectOne<{ r: string | null }>(db, 'SELECT release_reason AS r FROM holds WHERE id = :holdId', { holdId }))

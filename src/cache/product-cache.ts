@@ -10,10 +10,22 @@ const genKey = (id: number) => `product:${id}:gen`;
 const gateKey = (id: number) => `product:${id}:gate`;
 /** Bumped by every invalidation (stock may have come back): gate values from an older epoch are refused. */
 const epochKey = (id: number) => `product:${id}:gate-epoch`;
+/** Present while a stock write may still commit: no reader caches the product meanwhile. */
+const writingKey = (id: number) => `product:${id}:writing`;
 
-// Writes the entry only if no writer has invalidated since the reader took its generation,
-// so a slow reader can never put back stock older than the last commit.
+/**
+ * How long a stock write's mark lasts. A reservation sends its whole transaction, COMMIT included, in one round trip,
+ * so once sent it commits on the server even if its worker dies at that instant, and then no one invalidates the
+ * cached product until Temporal retries the reservation. The mark, set before the batch is sent, keeps readers from
+ * caching the product until the batch can no longer commit: its lock waits are bounded (RESERVATION_LOCK_WAIT_SECONDS,
+ * at most three of them in a batch), and this outlasts them.
+ */
+export const STOCK_WRITE_MARK_MS = 12_000;
+
+// Writes the entry only if no writer has invalidated since the reader took its generation, so a slow reader can never
+// put back stock older than the last commit, and only when no stock write is under way (which might commit unseen).
 const FILL_IF_CURRENT = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
 local g = redis.call('GET', KEYS[2]) or ''
 if g == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) return 1 end
 return 0`;
@@ -44,6 +56,11 @@ export interface ProductCache {
   read(id: number, load: () => Promise<ProductView | null>): Promise<ProductView | null>;
   /** Call after the transaction that changed these products has committed; it also reopens their sold-out gates. */
   invalidate(ids: number[]): Promise<void>;
+  /**
+   * Call right before sending a stock write that commits on the server whatever becomes of its sender: drops the
+   * cached product and keeps it uncached for STOCK_WRITE_MARK_MS. Never throws.
+   */
+  beginStockWrite(id: number): Promise<void>;
   /** The sold-out gate of a product; null when Redis cannot tell (then the database decides). */
   readGate(id: number): Promise<StockGate | null>;
   /**
@@ -132,7 +149,16 @@ export function createProductCache(redis: Redis, log: Logger, options: ProductCa
       const product = await load();
       if (product && gen !== null) {
         await redis
-          .eval(FILL_IF_CURRENT, 2, key(id), genKey(id), gen, JSON.stringify(product), PRODUCT_CACHE_TTL_SECONDS)
+          .eval(
+            FILL_IF_CURRENT,
+            3,
+            key(id),
+            genKey(id),
+            writingKey(id),
+            gen,
+            JSON.stringify(product),
+            PRODUCT_CACHE_TTL_SECONDS,
+          )
           .catch((err: Error) => log.debug({ err: err.message, product_id: id }, 'product cache fill failed'));
       }
       return product;
@@ -148,6 +174,23 @@ export function createProductCache(redis: Redis, log: Logger, options: ProductCa
           'product cache invalidation failed; resent when Redis is back',
         );
       });
+    },
+    async beginStockWrite(id) {
+      try {
+        const results = await redis
+          .multi()
+          .set(writingKey(id), '1', 'PX', STOCK_WRITE_MARK_MS)
+          .incr(genKey(id))
+          .del(key(id))
+          .exec();
+        const failed = results?.find(([err]) => err)?.[0];
+        if (failed) throw failed;
+      } catch (err) {
+        // Unmarked, a reader could cache the product before this write commits: this process stops trusting the
+        // entry and drops it again once Redis answers.
+        unsent.add(id);
+        log.warn({ err: (err as Error).message, product_id: id }, 'could not mark a stock write in the product cache');
+      }
     },
     async readGate(id) {
       if (gateTtl === 0 || distrusted(id)) return null;

@@ -1,5 +1,5 @@
 import type { Pool, PoolConnection } from 'mysql2/promise';
-import { abandon, type ReserveOutcome, type ReserveRequest } from './reserve';
+import { abandon, type BeforeStockWrite, type ReserveOutcome, type ReserveRequest } from './reserve';
 import { sqlTime } from './time';
 
 /**
@@ -27,9 +27,17 @@ async function limitRefusal(conn: PoolConnection, r: ReserveRequest, max: number
  * the preferred shard first, then the fullest ones. The hold records the first shard it took from, and its release
  * returns all its units there: conservation is about the sum, not the spread.
  */
-export async function runFullReservation(pool: Pool, r: ReserveRequest, preferred: number): Promise<ReserveOutcome> {
+export async function runFullReservation(
+  pool: Pool,
+  r: ReserveRequest,
+  preferred: number,
+  beforeSend?: BeforeStockWrite,
+): Promise<ReserveOutcome> {
   const conn = await pool.getConnection();
   try {
+    // Its COMMIT is a statement of its own: a worker that dies before sending it leaves nothing committed. Marked all
+    // the same, for the instant between sending it and hearing back.
+    await beforeSend?.(r.productId);
     await conn.query('START TRANSACTION');
     const [shardRows] = await conn.query(
       'SELECT shard, available FROM stock_shards WHERE product_id = ? ORDER BY shard FOR UPDATE',

@@ -91,11 +91,23 @@ export interface ReserveOutcome {
   customerLimit: number | null;
 }
 
+/**
+ * Called with a connection in hand, right before a reservation's transaction is sent: from then on it may commit
+ * whatever becomes of this process (the product cache uses it to stop caching the product meanwhile).
+ */
+export type BeforeStockWrite = (productId: number) => Promise<void>;
+
 /** Runs a multi-statement batch on one connection; an error mid-way rolls the transaction back before release. */
-async function runBatch(pool: Pool, sql: string, params: Record<string, SqlValue>): Promise<Record<string, unknown>> {
+async function runBatch(
+  pool: Pool,
+  sql: string,
+  params: Record<string, SqlValue>,
+  beforeSend?: BeforeStockWrite,
+): Promise<Record<string, unknown>> {
   const conn = await pool.getConnection();
   let results: unknown[];
   try {
+    await beforeSend?.(Number(params.productId));
     [results] = (await conn.query({ sql, namedPlaceholders: true }, params)) as unknown as [unknown[]];
     conn.release();
   } catch (err) {
@@ -120,8 +132,12 @@ const limitRefusal = (row: Record<string, unknown>) =>
   Number(row.within_limit) === 1 ? null : Number(row.max_per_customer);
 
 /** The product-row reservation (every unsharded product, and shard 0 of the hot-path choice). */
-export async function runReservation(pool: Pool, params: ReserveParams): Promise<ReserveOutcome> {
-  const row = await runBatch(pool, RESERVE_SQL, params);
+export async function runReservation(
+  pool: Pool,
+  params: ReserveParams,
+  beforeSend?: BeforeStockWrite,
+): Promise<ReserveOutcome> {
+  const row = await runBatch(pool, RESERVE_SQL, params, beforeSend);
   const available = num(row.available);
   const shards = num(row.shards);
   const elsewhere = num(row.elsewhere) ?? 0;
@@ -158,8 +174,13 @@ const requestParams = (r: ReserveRequest) =>
   reserveParams(r.holdId, r.productId, r.quantity, r.now, r.expiresAt, r.customerId ?? null);
 
 /** One shard's reservation: a stock refusal or a missing row only means "ask every shard". */
-export async function runShardReservation(pool: Pool, r: ReserveRequest, shard: number): Promise<ReserveOutcome> {
-  const row = await runBatch(pool, SHARD_RESERVE_SQL, { ...requestParams(r), shard });
+export async function runShardReservation(
+  pool: Pool,
+  r: ReserveRequest,
+  shard: number,
+  beforeSend?: BeforeStockWrite,
+): Promise<ReserveOutcome> {
+  const row = await runBatch(pool, SHARD_RESERVE_SQL, { ...requestParams(r), shard }, beforeSend);
   const reserved = Number(row.reserved) === 1;
   const already = Number(row.already) > 0;
   const customerLimit = limitRefusal(row);
@@ -179,7 +200,7 @@ export async function runShardReservation(pool: Pool, r: ReserveRequest, shard: 
  * product row otherwise, and across every shard when that one is short. Shard counts are remembered as the database
  * last reported them; a stale count only costs one slow-path reservation, which reads the current one.
  */
-export function createReserver(pool: Pool) {
+export function createReserver(pool: Pool, beforeSend?: BeforeStockWrite) {
   const shardCounts = new Map<number, number>();
   const noteShards = (productId: number, shards: number | null) => {
     if (shards === null) return;
@@ -190,10 +211,12 @@ export function createReserver(pool: Pool) {
     const shards = shardCounts.get(r.productId) ?? 1;
     const shard = shards > 1 ? 1 + (r.holdId % shards) : 0;
     const first =
-      shard === 0 ? await runReservation(pool, requestParams(r)) : await runShardReservation(pool, r, shard);
+      shard === 0
+        ? await runReservation(pool, requestParams(r), beforeSend)
+        : await runShardReservation(pool, r, shard, beforeSend);
     noteShards(r.productId, first.shards);
     if (!first.partial) return first;
-    const full = await runFullReservation(pool, r, shard);
+    const full = await runFullReservation(pool, r, shard, beforeSend);
     noteShards(r.productId, full.shards);
     return full;
   };

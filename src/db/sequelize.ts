@@ -73,6 +73,14 @@ export async function ensureDatabase(url: string): Promise<void> {
 const hotPools = new WeakMap<Sequelize, Pool>();
 
 /**
+ * The longest a reservation waits for one row lock (MariaDB's default is 50 s). A reservation's transaction goes to
+ * the server whole, COMMIT included, so it commits even when its worker has died meanwhile; bounding its lock waits
+ * bounds how late that can happen (see STOCK_WRITE_MARK_MS). Shorter than the reservation's 5 s attempt, so a wait
+ * that long fails the attempt cleanly and Temporal retries it.
+ */
+export const RESERVATION_LOCK_WAIT_SECONDS = 3;
+
+/**
  * A small mysql2 pool beside Sequelize's, for the reservation: it sends its whole locked transaction as one
  * multi-statement round trip (no ORM, no waiting on the event loop while the product row is locked). Same
  * server and credentials as `db`; it closes with `db.close()`. Only fixed SQL with `?` placeholders runs on it.
@@ -95,7 +103,13 @@ export function hotPathPool(db: Sequelize, size = 10): Pool {
     timezone: 'Z',
     dateStrings: true,
   });
-  pool.on('connection', (connection) => guardStalls(connection as unknown as DriverConnection));
+  pool.on('connection', (connection) => {
+    guardStalls(connection as unknown as DriverConnection);
+    // The event hands over mysql2's core connection: the statement is queued ahead of the connection's first use, and
+    // a failure of it surfaces on that use.
+    const core = connection as unknown as { query: (sql: string, done: () => void) => void };
+    core.query(`SET SESSION innodb_lock_wait_timeout = ${RESERVATION_LOCK_WAIT_SECONDS}`, () => undefined);
+  });
   hotPools.set(db, pool);
   const close = db.close.bind(db);
   db.close = async () => {

@@ -1,8 +1,10 @@
 import Redis from 'ioredis';
 import { createProductCache } from '../../src/cache/product-cache';
+import { RESERVATION_LOCK_WAIT_SECONDS, hotPathPool } from '../../src/db/sequelize';
 import { createLogger } from '../../src/logger';
 import { createProduct, expectConserved } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
 
 /** The sold-out gate (docs/performance.md): refusals from Redis, reopened by every stock return. */
 let stack: Stack;
@@ -72,5 +74,51 @@ describe('sold-out gate', () => {
     expect((await cache.readGate(id))!.available).toBe(3);
     await cache.invalidate([id]);
     expect((await cache.readGate(id))!.available).toBeNull();
+  });
+});
+
+describe('product cache and a stock write whose sender may die', () => {
+  const view = (id: number, available: number) => ({
+    id,
+    name: 'p',
+    total_stock: 10,
+    available_stock: available,
+    price: 1,
+    created_at: '2026-01-01T00:00:00.000Z',
+    updated_at: '2026-01-01T00:00:00.000Z',
+  });
+
+  test('while a reservation may still commit unseen, no reader caches the product; afterwards it is cached again', async () => {
+    const cache = createProductCache(redis, createLogger('silent', 'test'));
+    const id = 900_000_000 + Math.floor(Math.random() * 1_000_000);
+    let inDb = 10;
+    const loads: number[] = [];
+    const load = async () => {
+      loads.push(inDb);
+      return view(id, inDb);
+    };
+    expect((await cache.read(id, load))!.available_stock).toBe(10);
+    expect((await cache.read(id, load))!.available_stock).toBe(10);
+    expect(loads).toHaveLength(1); // cached
+
+    // A worker marks the write and sends its batch, then dies before it can invalidate; the server commits later.
+    await cache.beginStockWrite(id);
+    expect((await cache.read(id, load))!.available_stock).toBe(10); // read before the commit: not cached
+    inDb = 9; // the orphaned batch commits
+    expect((await cache.read(id, load))!.available_stock).toBe(9);
+    expect(loads).toEqual([10, 10, 9]);
+
+    // Once the mark has lapsed (shortened here), reads are cached again.
+    await redis.pexpire(`product:${id}:writing`, 1);
+    await waitFor('the write mark to lapse', async () => (await redis.exists(`product:${id}:writing`)) === 0, 5_000);
+    await cache.read(id, load);
+    await cache.read(id, load);
+    expect(loads).toEqual([10, 10, 9, 9]);
+  });
+
+  test('reservation connections wait at most RESERVATION_LOCK_WAIT_SECONDS for a row lock', async () => {
+    const pool = hotPathPool(stack.db);
+    const [rows] = await pool.query('SELECT @@SESSION.innodb_lock_wait_timeout AS t');
+    expect(Number((rows as { t: number }[])[0].t)).toBe(RESERVATION_LOCK_WAIT_SECONDS);
   });
 });
