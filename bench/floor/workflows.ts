@@ -12,16 +12,13 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../../src/activities';
+import { RESERVATION_OPTIONS } from '../../src/workflows/hold-parts';
 import { reserveUpdate } from '../../src/shared/messages';
 import type { HoldWorkflowInput } from '../../src/shared/types';
 import type { HoldView } from '../../src/shared/views';
 
-// The service's own options for the reservation (src/workflows/hold.ts).
-const { reserveStock } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '5s',
-  scheduleToCloseTimeout: '30s',
-  retry: { initialInterval: '50ms', maximumInterval: '1s' },
-});
+// The service's own options for the reservation.
+const { reserveStock } = proxyLocalActivities<Activities>(RESERVATION_OPTIONS);
 
 export async function floorHoldWorkflow(input: HoldWorkflowInput): Promise<void> {
   let hold: HoldView | undefined;

@@ -1,8 +1,5 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
-  ParentClosePolicy,
-  WorkflowIdReusePolicy,
   allHandlersFinished,
   condition,
   getExternalWorkflowHandle,
@@ -11,10 +8,8 @@ import {
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
-  startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { outboundEvent } from '../shared/events';
 import {
@@ -26,13 +21,7 @@ import {
   reserveUpdate,
 } from '../shared/messages';
 import { orderRefusal, releaseRefusal } from '../shared/refusals';
-import {
-  CustomerIdKey,
-  HoldExpiresAtKey,
-  HoldStatusKey,
-  OrderStatusKey,
-  ProductIdKey,
-} from '../shared/search-attributes';
+import { HoldExpiresAtKey, HoldStatusKey } from '../shared/search-attributes';
 import {
   FailureType,
   type ExtendRequest,
@@ -42,15 +31,11 @@ import {
 } from '../shared/types';
 import type { HoldView } from '../shared/views';
 import { orderWorkflowId } from '../shared/workflow-ids';
-import { orderWorkflow } from './order';
+import { RESERVATION_OPTIONS, businessFailure, startOrderWorkflow } from './hold-parts';
 import { Outbox } from './outbox';
 
 // The reservation runs as a local activity: it answers the waiting HTTP caller within one workflow task.
-const { reserveStock } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '5s',
-  scheduleToCloseTimeout: '30s',
-  retry: { initialInterval: '50ms', maximumInterval: '1s' },
-});
+const { reserveStock } = proxyLocalActivities<Activities>(RESERVATION_OPTIONS);
 // A client's order, release or extension is a scheduled activity: the update is accepted and the activity recorded
 // in history before it commits, so a worker killed right after the commit leaves a retry that finds its own change.
 // (As local activities they would commit inside an unfinished workflow task: a crash then loses the update while
@@ -254,51 +239,10 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
   return { state, hold, orderId, rejection: null };
 }
 
-/** The activity's own refusal, whether it arrives bare (local activity) or wrapped in an ActivityFailure. */
-function businessFailure(err: unknown): ApplicationFailure | null {
-  if (err instanceof ApplicationFailure) return err;
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause;
-  return null;
-}
-
 async function tellOrderHoldEventsAreOut(orderId: number) {
   try {
     await getExternalWorkflowHandle(orderWorkflowId(orderId)).signal(holdEventsDeliveredSignal);
   } catch (err) {
     log.error('order workflow not told that the hold events are out', { orderId, error: (err as Error).message });
-  }
-}
-
-async function startOrderWorkflow(input: HoldWorkflowInput, orderId: number, createdAt: string) {
-  try {
-    await startChild(orderWorkflow, {
-      workflowId: orderWorkflowId(orderId),
-      args: [
-        {
-          orderId,
-          holdId: input.holdId,
-          productId: input.productId,
-          quantity: input.quantity,
-          createdAt,
-          paymentTimeoutSeconds: input.paymentTimeoutSeconds,
-          ...(input.events ? { events: { ...input.events, afterHold: true } } : {}),
-        },
-      ],
-      // The order outlives its hold's workflow, which ends once the order exists.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: OrderStatusKey, value: 'pending' },
-        { key: ProductIdKey, value: input.productId },
-        ...(input.customerId === undefined ? [] : [{ key: CustomerIdKey, value: input.customerId }]),
-      ],
-      staticSummary: `order ${orderId}: hold ${input.holdId}, ${input.quantity} × product ${input.productId}`,
-    });
-  } catch (err) {
-    // Already started means a webhook got there first (signal-with-start): the same order. Anything else
-    // leaves the order to the backup sweep, which cancels unpaid orders past their payment timeout.
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-      log.error('order workflow not started', { orderId, error: (err as Error).message });
-    }
   }
 }

@@ -7,13 +7,11 @@ import {
   insufficientStockMessage,
   releaseRefusalMessage,
 } from '../../shared/refusals';
-import { customerIdProperty, keyed } from './security';
-import { GENERIC_MESSAGES } from '../errors';
+import { customerIdProperty, keyed, keyedCreate } from './security';
 import { INT32_MAX } from '../validation';
 import {
   bodyErrors,
   envelope,
-  errorResponse,
   integerField,
   jsonBodyOf,
   jsonResponse,
@@ -28,40 +26,30 @@ import {
 
 export const holdPaths = {
   '/api/holds': {
-    post: keyed(
-      {
-        tags: ['holds'],
-        operationId: 'createHold',
-        summary: 'Hold stock',
-        description:
-          'Takes `quantity` off the product\'s `available_stock` under a row lock, for `HOLD_TTL_SECONDS`. Refused with 400 when fewer units are available (the count is read under the lock). See "Idempotency-Key" above for retries.',
-        parameters: [parameter('Idempotency-Key'), requestId],
-        requestBody: jsonBodyOf('CreateHoldRequest'),
-        responses: {
-          '201': {
-            ...jsonResponse('Held.', envelope(schema('HoldCreated')), { headers: ['Idempotent-Replayed'] }),
-            links: {
-              GetHold: { operationId: 'getHold', parameters: { id: '$response.body#/data/hold_id' } },
-              ReleaseHold: { operationId: 'releaseHold', parameters: { id: '$response.body#/data/hold_id' } },
-              CreateOrder: { operationId: 'createOrder', requestBody: { hold_id: '$response.body#/data/hold_id' } },
-            },
-          },
-          '400': errorResponse(
-            'Malformed JSON, or not enough stock (a replay of an earlier refusal carries `Idempotent-Replayed`).',
-            {
-              malformed_json: GENERIC_MESSAGES.malformedJson,
-              insufficient_stock: insufficientStockMessage(2),
-              customer_limit: customerLimitMessage(2),
-            },
-            ['Idempotent-Replayed'],
-          ),
-          '413': response('PayloadTooLarge'),
-          '422': response('ValidationFailed'),
-          ...withDependencies,
+    post: keyedCreate({
+      tag: 'holds',
+      operationId: 'createHold',
+      summary: 'Hold stock',
+      description:
+        "Takes `quantity` off the product's `available_stock` under a row lock, for `HOLD_TTL_SECONDS`. Refused with 400 when fewer units are available (the count is read under the lock).",
+      request: 'CreateHoldRequest',
+      created: {
+        description: 'Held.',
+        schema: 'HoldCreated',
+        links: {
+          GetHold: { operationId: 'getHold', parameters: { id: '$response.body#/data/hold_id' } },
+          ReleaseHold: { operationId: 'releaseHold', parameters: { id: '$response.body#/data/hold_id' } },
+          CreateOrder: { operationId: 'createOrder', requestBody: { hold_id: '$response.body#/data/hold_id' } },
         },
       },
-      { write: true },
-    ),
+      refusals: {
+        description: 'not enough stock',
+        examples: {
+          insufficient_stock: insufficientStockMessage(2),
+          customer_limit: customerLimitMessage(2),
+        },
+      },
+    }),
     get: keyed(
       listOperation('holds', 'listHolds', 'List holds', 'Hold', '/api/holds', 'All holds, whatever their state.'),
       { list: true },

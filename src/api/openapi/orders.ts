@@ -1,13 +1,9 @@
 import { FailureType } from '../../shared/types';
 import { orderRefusalMessage } from '../../shared/refusals';
-import { customerIdProperty, keyed } from './security';
-import { GENERIC_MESSAGES } from '../errors';
+import { customerIdProperty, keyed, keyedCreate } from './security';
 import { INT32_MAX } from '../validation';
 import {
-  envelope,
-  errorResponse,
   integerField,
-  jsonBodyOf,
   jsonResponse,
   listOperation,
   notFoundResponse,
@@ -20,42 +16,32 @@ import {
 
 export const orderPaths = {
   '/api/orders': {
-    post: keyed(
-      {
-        tags: ['orders'],
-        operationId: 'createOrder',
-        summary: 'Order a hold',
-        description:
-          'Turns a held hold into a pending order. Refusals are checked in this order: expired (even once released), released, already ordered. See "Idempotency-Key" above for retries.',
-        parameters: [parameter('Idempotency-Key'), requestId],
-        requestBody: jsonBodyOf('CreateOrderRequest'),
-        responses: {
-          '201': {
-            ...jsonResponse('Ordered.', envelope(schema('OrderCreated')), { headers: ['Idempotent-Replayed'] }),
-            links: {
-              GetOrder: { operationId: 'getOrder', parameters: { id: '$response.body#/data/id' } },
-              GetOrderedHold: { operationId: 'getHold', parameters: { id: '$response.body#/data/hold_id' } },
-              PayOrder: { operationId: 'paymentWebhook', requestBody: { order_id: '$response.body#/data/id' } },
-            },
-          },
-          '400': errorResponse(
-            'Malformed JSON, or the hold cannot be ordered (a replay of an earlier refusal carries `Idempotent-Replayed`).',
-            {
-              malformed_json: GENERIC_MESSAGES.malformedJson,
-              expired: orderRefusalMessage[FailureType.HoldExpired],
-              released: orderRefusalMessage[FailureType.HoldReleased],
-              ordered: orderRefusalMessage[FailureType.HoldUsed],
-            },
-            ['Idempotent-Replayed'],
-          ),
-          '403': response('OtherCustomer'),
-          '413': response('PayloadTooLarge'),
-          '422': response('ValidationFailed'),
-          ...withDependencies,
+    post: keyedCreate({
+      tag: 'orders',
+      operationId: 'createOrder',
+      summary: 'Order a hold',
+      description:
+        'Turns a held hold into a pending order. Refusals are checked in this order: expired (even once released), released, already ordered.',
+      request: 'CreateOrderRequest',
+      created: {
+        description: 'Ordered.',
+        schema: 'OrderCreated',
+        links: {
+          GetOrder: { operationId: 'getOrder', parameters: { id: '$response.body#/data/id' } },
+          GetOrderedHold: { operationId: 'getHold', parameters: { id: '$response.body#/data/hold_id' } },
+          PayOrder: { operationId: 'paymentWebhook', requestBody: { order_id: '$response.body#/data/id' } },
         },
       },
-      { write: true },
-    ),
+      refusals: {
+        description: 'the hold cannot be ordered',
+        examples: {
+          expired: orderRefusalMessage[FailureType.HoldExpired],
+          released: orderRefusalMessage[FailureType.HoldReleased],
+          ordered: orderRefusalMessage[FailureType.HoldUsed],
+        },
+      },
+      more: { '403': response('OtherCustomer') },
+    }),
     get: keyed(listOperation('orders', 'listOrders', 'List orders', 'Order', '/api/orders', 'All orders.'), {
       list: true,
     }),

@@ -1,5 +1,17 @@
 import { CUSTOMER_ID_MAX_LENGTH } from '../../sale/customers';
-import { parameter, response, type Json } from './build';
+import { GENERIC_MESSAGES } from '../errors';
+import {
+  envelope,
+  errorResponse,
+  jsonBodyOf,
+  jsonResponse,
+  parameter,
+  requestId,
+  response,
+  schema,
+  withDependencies,
+  type Json,
+} from './build';
 
 /** The shop's API keys (src/api/api-keys.ts): needed by holds and orders once `API_KEYS` is configured. */
 export const apiKeySecuritySchemes = {
@@ -47,4 +59,49 @@ export function keyed<T extends Json>(op: T, opts: { write?: boolean; list?: boo
       ...(opts.write ? { '429': response('RateLimited') } : {}),
     },
   };
+}
+
+/** A keyed create (POST /api/holds, POST /api/orders): what the two share, from the Idempotency-Key to the 422. */
+export interface KeyedCreate {
+  tag: string;
+  operationId: string;
+  summary: string;
+  description: string;
+  request: string;
+  created: { description: string; schema: string; links: Json };
+  /** What the 400 covers besides malformed JSON, and one example message per refusal. */
+  refusals: { description: string; examples: Record<string, string> };
+  /** Answers this operation alone has (e.g. 403). */
+  more?: Json;
+}
+
+export function keyedCreate(c: KeyedCreate): Json {
+  return keyed(
+    {
+      tags: [c.tag],
+      operationId: c.operationId,
+      summary: c.summary,
+      description: `${c.description} See "Idempotency-Key" above for retries.`,
+      parameters: [parameter('Idempotency-Key'), requestId],
+      requestBody: jsonBodyOf(c.request),
+      responses: {
+        '201': {
+          ...jsonResponse(c.created.description, envelope(schema(c.created.schema)), {
+            headers: ['Idempotent-Replayed'],
+          }),
+          links: c.created.links,
+        },
+        '400': errorResponse(
+          `Malformed JSON, or ${c.refusals.description} (a replay of an earlier refusal carries \`Idempotent-Replayed\`).`,
+          { malformed_json: GENERIC_MESSAGES.malformedJson, ...c.refusals.examples },
+          ['Idempotent-Replayed'],
+        ),
+        ...c.more,
+        '413': response('PayloadTooLarge'),
+        '422': response('ValidationFailed'),
+        ...withDependencies,
+      },
+    },
+    { write: true },
+  );
 }

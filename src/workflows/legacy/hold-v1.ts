@@ -1,8 +1,10 @@
+/**
+ * holdWorkflow (v1), frozen for the holds started before holdWorkflowV2: its commands must stay as they were, and
+ * the replay test runs recorded v1 histories against it. It shares with V2 only what issues the same commands
+ * (hold-parts.ts: the reservation's options and the order's start, which now also carries events and CustomerId).
+ */
 import {
-  ActivityFailure,
   ApplicationFailure,
-  ParentClosePolicy,
-  WorkflowIdReusePolicy,
   allHandlersFinished,
   condition,
   log,
@@ -10,26 +12,19 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  startChild,
   upsertSearchAttributes,
   setCurrentDetails,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import { holdStatusQuery, placeOrderUpdate, releaseHoldUpdate, reserveUpdate } from '../../shared/messages';
 import { orderRefusal, releaseRefusal } from '../../shared/refusals';
-import { HoldExpiresAtKey, HoldStatusKey, OrderStatusKey, ProductIdKey } from '../../shared/search-attributes';
+import { HoldExpiresAtKey, HoldStatusKey } from '../../shared/search-attributes';
 import { FailureType, type HoldState, type HoldStatus, type HoldWorkflowInput } from '../../shared/types';
 import type { HoldView } from '../../shared/views';
-import { orderWorkflowId } from '../../shared/workflow-ids';
-import { orderWorkflow } from '../order';
+import { RESERVATION_OPTIONS, businessFailure, startOrderWorkflow } from '../hold-parts';
 
 // The reservation runs as a local activity: it answers the waiting HTTP caller within one workflow task.
-const { reserveStock } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '5s',
-  scheduleToCloseTimeout: '30s',
-  retry: { initialInterval: '50ms', maximumInterval: '1s' },
-});
+const { reserveStock } = proxyLocalActivities<Activities>(RESERVATION_OPTIONS);
 // Giving stock back must eventually happen, so it retries without a cap on attempts.
 const { releaseHold, createOrder } = proxyActivities<Activities>({
   startToCloseTimeout: '10s',
@@ -160,43 +155,4 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldStatus
   }
   await condition(allHandlersFinished);
   return { state, hold, orderId, rejection: null };
-}
-
-/** The activity's own refusal, whether it arrives bare (local activity) or wrapped in an ActivityFailure. */
-function businessFailure(err: unknown): ApplicationFailure | null {
-  if (err instanceof ApplicationFailure) return err;
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause;
-  return null;
-}
-
-async function startOrderWorkflow(input: HoldWorkflowInput, orderId: number, createdAt: string) {
-  try {
-    await startChild(orderWorkflow, {
-      workflowId: orderWorkflowId(orderId),
-      args: [
-        {
-          orderId,
-          holdId: input.holdId,
-          productId: input.productId,
-          quantity: input.quantity,
-          createdAt,
-          paymentTimeoutSeconds: input.paymentTimeoutSeconds,
-        },
-      ],
-      // The order outlives its hold's workflow, which ends once the order exists.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: OrderStatusKey, value: 'pending' },
-        { key: ProductIdKey, value: input.productId },
-      ],
-      staticSummary: `order ${orderId}: hold ${input.holdId}, ${input.quantity} × product ${input.productId}`,
-    });
-  } catch (err) {
-    // Already started means a webhook got there first (signal-with-start): the same order. Anything else
-    // leaves the order to the backup sweep, which cancels unpaid orders past their payment timeout.
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-      log.error('order workflow not started', { orderId, error: (err as Error).message });
-    }
-  }
 }
