@@ -110,7 +110,7 @@ async function runScenario(stack: Stack, checker: InvariantChecker, acks: Acks, 
   }
   for (const c of stack.crashes.slice(crashesBefore)) {
     ctx.note(
-      `worker ${c.worker} crashed on its own (${c.signal}) at +${((c.at - t0) / 1000).toFixed(1)} s and was restarted; see its log`,
+      `worker ${c.worker} crashed on its own (${c.how}) at +${((c.at - t0) / 1000).toFixed(1)} s and was restarted; see its log`,
     );
   }
   return ctx.result(s.name, s.title, (Date.now() - t0) / 1000, s.load !== false);

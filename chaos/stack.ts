@@ -341,7 +341,7 @@ export class Stack {
         this.firedPoints.push({ worker: name, point, at: Date.now() });
       }
     });
-    void p.exited.then(({ signal }) => this.restartAfterCrash(name, p, signal));
+    void p.exited.then((exit) => this.restartAfterCrash(name, p, exit));
     const ready = await p.waitForLine(/worker running/, 90_000);
     p.ready = ready !== null;
     if (!ready) {
@@ -413,22 +413,26 @@ export class Stack {
     return Date.now() < this.apiPlannedUntil;
   }
 
-  /** Workers that crashed on their own (a signal no one sent): each is a finding, reported with its scenario. */
-  crashes: { worker: string; signal: string; at: number }[] = [];
+  /** Workers that crashed on their own (an error exit, a signal no one sent): findings, reported with the scenario. */
+  crashes: { worker: string; how: string; at: number }[] = [];
 
   /**
-   * A worker killed by a signal no one sent (SIGSEGV, SIGABRT…) is started again a second later, as compose's
-   * `restart: unless-stopped` would. SIGKILL is always the harness's own or a fault point's (the scenario decides
-   * when that worker comes back), and a clean or error exit is left to `superviseWorkers`.
+   * A worker that crashes on its own (an error exit, SIGSEGV, SIGABRT…) is started again, as compose's
+   * `restart: unless-stopped` would: after a second, or after five when it crashed within the last ten seconds.
+   * SIGKILL is always the harness's own or a fault point's (the scenario decides when that worker comes back).
    */
-  private restartAfterCrash(name: string, p: Proc, signal: NodeJS.Signals | null): void {
-    if (p.stopped || signal === null || signal === 'SIGKILL' || signal === 'SIGTERM') return;
-    this.crashes.push({ worker: name, signal, at: Date.now() });
-    log(`  worker ${name} crashed on its own (${signal}); restarting it, as a supervisor would`);
+  private restartAfterCrash(name: string, p: Proc, exit: { code: number | null; signal: NodeJS.Signals | null }): void {
+    const { code, signal } = exit;
+    if (p.stopped || signal === 'SIGKILL' || signal === 'SIGTERM' || (signal === null && code === 0)) return;
+    const how = signal ?? `exit code ${code}`;
+    const last = this.crashes.filter((c) => c.worker === name).at(-1);
+    const delay = last && Date.now() - last.at < 10_000 ? 5_000 : 1_000;
+    this.crashes.push({ worker: name, how, at: Date.now() });
+    log(`  worker ${name} crashed on its own (${how}); restarting it in ${delay / 1000} s, as a supervisor would`);
     setTimeout(() => {
       if (this.workers.get(name) !== p || this.stopping) return;
       this.startWorker(name).catch((err: Error) => log(`  could not restart worker ${name}: ${err.message}`));
-    }, 1_000);
+    }, delay);
   }
 
   /** Every worker that died without being asked to is started again (what a supervisor would do). */

@@ -1,6 +1,6 @@
+import { readConservation, type Conservation } from '../../test/harness/conservation';
 import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
 import { RESERVE_SQL, createReserver, reserveParams, runReservation } from '../../src/db/reserve';
-import { availableStockSql } from '../../src/db/models';
 import { sqlTime } from '../../src/db/time';
 import { sleep } from './util';
 
@@ -64,40 +64,11 @@ export async function shardProduct(db: Pool, productId: number, shards: number):
   await db.query('UPDATE products SET available_stock = 0, stock_shards = ? WHERE id = ?', [shards, productId]);
 }
 
-export interface Conservation {
-  product_id: number;
-  stock_put_in: number;
-  available_stock: number;
-  unreleased_quantity: number;
-  holds: number;
-  oversold: number;
-  ok: boolean;
-}
+export type { Conservation } from '../../test/harness/conservation';
 
-/** available_stock + quantities of unreleased holds must equal the stock put in; oversold = what exceeds it. */
-export async function conservation(db: Pool, productId: number): Promise<Conservation> {
-  // One statement, so one consistent snapshot: two separate reads could straddle a commit.
-  const [p] = await rows<{ total_stock: number; available_stock: number; q: string | null; n: number }>(
-    db,
-    `SELECT p.total_stock, ${availableStockSql('p')} AS available_stock,
-            (SELECT SUM(CASE WHEN h.released_at IS NULL THEN h.quantity ELSE 0 END) FROM holds h WHERE h.product_id = p.id) AS q,
-            (SELECT COUNT(*) FROM holds h WHERE h.product_id = p.id) AS n
-     FROM products p WHERE p.id = ?`,
-    [productId],
-  );
-  const unreleased = Number(p.q ?? 0);
-  const total = Number(p.total_stock);
-  const available = Number(p.available_stock);
-  return {
-    product_id: productId,
-    stock_put_in: total,
-    available_stock: available,
-    unreleased_quantity: unreleased,
-    holds: Number(p.n),
-    oversold: Math.max(0, unreleased - total) + Math.max(0, -available),
-    ok: available + unreleased === total && available >= 0,
-  };
-}
+/** The harness's conservation read (test/harness/conservation.ts) on the bench's pool. */
+export const conservation = (db: Pool, productId: number): Promise<Conservation> =>
+  readConservation((sql, params) => rows(db, sql, params), productId);
 
 export async function count(db: Pool, sql: string, params: unknown[] = []): Promise<number> {
   const [r] = await rows<{ n: number }>(db, sql, params);

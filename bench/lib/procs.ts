@@ -1,10 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { sleep } from './util';
 
 const TICKS_PER_SECOND = 100;
 
 /** The harness's one free-port helper (test/harness/process.ts), shared with chaos/ and the tests. */
+import { Proc as HarnessProc } from '../../test/harness/process';
 export { freePort } from '../../test/harness/process';
 
 /** Resident memory (MiB) and CPU time (seconds, all threads) of a process, from /proc. */
@@ -32,43 +33,11 @@ export function pidListeningOn(port: number): number | null {
   }
 }
 
-export interface Proc {
-  name: string;
-  pid: number;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  stop: () => Promise<void>;
-}
+/** Bench processes are the harness's own (test/harness/process.ts): output in a log file, SIGTERM then SIGKILL. */
+export type Proc = HarnessProc;
 
-/** Starts a child process with its output in a log file; `stop` sends SIGTERM, then SIGKILL after 15 s. */
-export function startProcess(
-  name: string,
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  logFile: string,
-): Proc {
-  const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    name,
-    pid: child.pid!,
-    child,
-    exited,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const killed = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
-      if (!killed) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    },
-  };
-}
+export const startProcess = (name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string) =>
+  new HarnessProc(name, command, args, env, logFile);
 
 /** Waits until a URL answers with any HTTP status, or the process dies, or time runs out. */
 export async function waitForHttp(url: string, proc: Proc, seconds: number): Promise<void> {

@@ -1,4 +1,5 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { readConservation } from '../harness/conservation';
 import type { Stack } from './stack';
 import { ADMIN_TOKEN } from './stack';
 import { availableStockSql } from '../../src/db/models';
@@ -28,28 +29,14 @@ export async function availableStock(db: Sequelize, productId: number): Promise<
   return Number(row.available_stock);
 }
 
-/**
- * The contract's conservation rule, read in one consistent snapshot: available stock plus the quantities
- * of unreleased holds equals the stock put in. Returns the parts for assertions.
- */
-export async function conservation(db: Sequelize, productId: number) {
-  return db.transaction(async (t) => {
-    const [p] = await db.query<{ available_stock: number; total_stock: number }>(
-      `SELECT ${STOCK} AS available_stock, total_stock FROM products p WHERE id = ?`,
-      { replacements: [productId], type: QueryTypes.SELECT, transaction: t },
-    );
-    const [h] = await db.query<{ held: number | null }>(
-      'SELECT SUM(quantity) AS held FROM holds WHERE product_id = ? AND released_at IS NULL',
-      { replacements: [productId], type: QueryTypes.SELECT, transaction: t },
-    );
-    return { available: Number(p.available_stock), unreleased: Number(h.held ?? 0), total: Number(p.total_stock) };
-  });
-}
+/** The conservation rule's parts for one product, in one consistent snapshot (test/harness/conservation.ts). */
+export const conservation = (db: Sequelize, productId: number) =>
+  readConservation((sql, replacements) => db.query(sql, { replacements, type: QueryTypes.SELECT }), productId);
 
 /** Asserts available + unreleased holds = stock put in, and that available never went negative. */
 export async function expectConserved(db: Sequelize, productId: number, stockPutIn: number) {
   const c = await conservation(db, productId);
-  expect(c.available).toBeGreaterThanOrEqual(0);
-  expect(c.available + c.unreleased).toBe(stockPutIn);
+  expect(c.available_stock).toBeGreaterThanOrEqual(0);
+  expect(c.available_stock + c.unreleased_quantity).toBe(stockPutIn);
   return c;
 }

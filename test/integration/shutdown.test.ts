@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { compileService, launchService } from '../helpers/processes';
+import { compileService, launchService } from '../harness/service';
 import { waitFor } from '../helpers/wait';
 
 let build: { outDir: string; remove: () => void };

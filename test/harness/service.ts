@@ -1,7 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Proc } from './process';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -21,34 +22,38 @@ export async function compileService(tag: string): Promise<{ outDir: string; rem
 }
 
 export interface LaunchedProcess {
-  child: ChildProcess;
-  /** Its JSON log lines (stdout), as they arrive. */
+  name: string;
+  child: Proc['child'];
+  /** Its JSON log lines (stdout and stderr), as they arrive. */
   lines: Record<string, unknown>[];
+  /** Its lines that are not JSON log lines. */
   stderr: string[];
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
   logged: (msg: string) => Record<string, unknown> | undefined;
 }
 
-/** Runs a compiled entry point (e.g. `worker/main.js`) as its own process and collects its log lines. */
+/**
+ * Runs a compiled entry point (e.g. `worker/main.js`) as the harness's Proc, its output in `<outDir>/<entry>.log`,
+ * and collects its log lines.
+ */
 export function launchService(outDir: string, entry: string, env: NodeJS.ProcessEnv): LaunchedProcess {
-  const child = spawn(process.execPath, [path.join(outDir, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = new Proc(entry, process.execPath, [path.join(outDir, entry)], env, path.join(outDir, `${entry}.log`));
   const lines: Record<string, unknown>[] = [];
-  let buffered = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop()!;
-    for (const p of parts) {
-      try {
-        lines.push(JSON.parse(p));
-      } catch {
-        // not a log line
-      }
+  const stderr: string[] = [];
+  proc.onLine((line) => {
+    try {
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      stderr.push(line);
     }
   });
-  const stderr: string[] = [];
-  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, lines, stderr, exited, logged: (msg) => lines.find((l) => l.msg === msg) };
+  return {
+    name: entry,
+    child: proc.child,
+    lines,
+    stderr,
+    exited: proc.exited.then(({ code }) => code),
+    logged: (msg) => lines.find((l) => l.msg === msg),
+  };
 }
