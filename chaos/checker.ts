@@ -52,6 +52,8 @@ export class Acks {
   releases = new Map<number, { releasedAt: string }>();
   /** The ledger: stock put in per product (created + restocks answered 200), kept by the harness. */
   stock = new Map<number, number>();
+  /** Restocks sent and not yet answered, per product: the database may already show them (committed, unanswered). */
+  restocking = new Map<number, number>();
 }
 
 /** When the system was down (a fault made releases impossible): lateness bounds stretch by the overlap. */
@@ -196,6 +198,8 @@ export class InvariantChecker {
     const ackedPayments = acks ? [...acks.payments] : [];
     const ackedReleases = acks ? [...acks.releases] : [];
     const ledger = this.opts.ledger ?? acks?.stock ?? new Map<number, number>();
+    // Stock certainly in the snapshot: put in and answered before it starts (the ledger only grows).
+    const putInBefore = new Map(ledger);
     const scope = this.opts.productIds?.();
     try {
       conn = await this.connection();
@@ -249,12 +253,16 @@ export class InvariantChecker {
       productIds.add(id);
       const total = num(p.total_stock);
       const available = num(p.available_stock);
+      // Stock possibly in the snapshot: also what was answered since, and restocks still unanswered.
       const putIn = ledger.get(id) ?? total;
+      const atLeast = putInBefore.get(id) ?? putIn;
+      const atMost = putIn + (acks?.restocking.get(id) ?? 0);
       const held = holdsByProduct.get(id) ?? 0;
       if (available < 0) v.push(`product ${id}: available_stock ${available} is negative`);
       if (total < 0) v.push(`product ${id}: total_stock ${total} is negative`);
-      if (available + held !== putIn) {
-        v.push(`product ${id}: conservation broken: available ${available} + held ${held} != put in ${putIn}`);
+      if (available + held < atLeast || available + held > atMost) {
+        const putInText = atLeast === atMost ? `${atMost}` : `${atLeast} to ${atMost} (restocks in flight)`;
+        v.push(`product ${id}: conservation broken: available ${available} + held ${held} != put in ${putInText}`);
       }
       const before = this.productsSeen.get(id);
       if (before !== undefined && total < before) v.push(`product ${id}: total_stock fell from ${before} to ${total}`);

@@ -435,6 +435,26 @@ describe('the stricter checks catch their planted defect', () => {
     }
   });
 
+  test('ledger: a restock the database has committed but the harness has not heard back about passes only while it is in flight', async () => {
+    const f = await fixture();
+    const acks = new Acks();
+    const strict = checkerFor(f.productId, acks, new Map([[f.productId, 100]]));
+    try {
+      await f.sql(
+        'UPDATE products SET total_stock = total_stock + 7, available_stock = available_stock + 7 WHERE id = :id',
+        { id: f.productId },
+      );
+      acks.restocking.set(f.productId, 7);
+      expect((await strict.check()).violations).toEqual([]);
+      acks.restocking.delete(f.productId);
+      expect((await strict.check()).violations.join('\n')).toMatch(
+        /conservation broken: available 96 \+ held 11 != put in 100/,
+      );
+    } finally {
+      await strict.close();
+    }
+  });
+
   test('lateness: a hold left unreleased 60 s past expiry is a violation at any sample, unless the system was down meanwhile', async () => {
     const f = await fixture();
     await f.sql(
