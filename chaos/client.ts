@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { sendJson } from '../test/harness/http';
 import type { Acks } from './checker';
 import { SETTINGS } from './stack';
 import { sleep } from './util';
@@ -70,30 +71,26 @@ export class ApiClient {
     timeoutMs = HANG_MS,
   ): Promise<Answer> {
     const started = Date.now();
-    const raw = body === undefined ? undefined : JSON.stringify(body);
     this.tally.requests++;
     let answer: Answer;
     try {
-      const res = await fetch(this.baseUrl + path, {
+      const reply = await sendJson(
+        this.baseUrl + path,
         method,
-        headers: { 'content-type': 'application/json', ...headers },
-        body: raw,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // Kept as text; the contract says JSON always, checked below.
-      }
+        body,
+        { 'content-type': 'application/json', ...headers },
+        timeoutMs,
+      );
       answer = {
-        status: res.status,
-        body: parsed,
+        status: reply.status,
+        // Kept as text when it is not JSON; the contract says JSON always.
+        body: reply.body === undefined ? reply.text : reply.body,
         ms: Date.now() - started,
-        retryAfter: res.headers.get('retry-after'),
+        retryAfter: reply.headers.get('retry-after'),
       };
-      if (typeof parsed === 'string' && text !== '') this.violation(`${method} ${path}: non-JSON answer ${res.status}`);
+      if (reply.body === undefined && reply.text !== '') {
+        this.violation(`${method} ${path}: non-JSON answer ${reply.status}`);
+      }
     } catch (err) {
       const e = err as Error;
       answer = {

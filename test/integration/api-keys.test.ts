@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { QueryTypes } from 'sequelize';
 import { availableStock, createProduct } from '../helpers/fixtures';
-import type { Reply } from '../helpers/http';
+import type { Reply } from '../harness/http';
 import { ADMIN_TOKEN, startStack, type Stack } from '../helpers/stack';
 
 /**

@@ -1,7 +1,7 @@
 import { QueryTypes } from 'sequelize';
 import { CustomerIdKey } from '../../src/shared/search-attributes';
 import { availableStock, createProduct, expectConserved } from '../helpers/fixtures';
-import type { Reply } from '../helpers/http';
+import type { Reply } from '../harness/http';
 import { ADMIN_TOKEN, startStack, type Stack } from '../helpers/stack';
 
 /**

@@ -5,7 +5,7 @@ import { ERROR_CODES, type ErrorCode } from '../../src/api/error-codes';
 import { signPayload } from '../../src/api/signature';
 import { createLogger } from '../../src/logger';
 import { createProduct } from '../helpers/fixtures';
-import { httpClient, type Reply } from '../helpers/http';
+import { httpClient, type Reply } from '../harness/http';
 import { ADMIN_TOKEN, startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 

@@ -6,7 +6,7 @@ import { addressKey, clientKey, type SecuritySettings } from '../../src/api/secu
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { availableStock, createProduct } from '../helpers/fixtures';
-import { httpClient, type HttpClient, type Reply } from '../helpers/http';
+import { httpClient, type HttpClient, type Reply } from '../harness/http';
 import { startStack, type Stack } from '../helpers/stack';
 
 /**
