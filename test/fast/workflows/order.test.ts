@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { paymentSettledSignal } from '../../../src/shared/messages';
-import type { OrderWorkflowInput } from '../../../src/shared/types';
+import { latePaymentSignal, paymentSettledSignal, refundClosedSignal } from '../../../src/shared/messages';
+import type { LatePayment, OrderWorkflowInput } from '../../../src/shared/types';
 import type { OrderView } from '../../../src/shared/views';
 import { orderWorkflowId } from '../../../src/shared/workflow-ids';
 import type { orderWorkflow } from '../../../src/workflows/order';
@@ -19,22 +19,23 @@ useFakeSale(TASK_QUEUE, 1_000, (started, created) => {
   sale = created;
 });
 
+const inputOf = (order: OrderView): OrderWorkflowInput => ({
+  orderId: order.id,
+  holdId: order.hold_id,
+  productId: 1,
+  quantity: 2,
+  createdAt: order.created_at,
+  paymentTimeoutSeconds: PAYMENT_TIMEOUT_SECONDS,
+});
+
 /** An order placed `ageMs` ago, and its workflow started as the hold's workflow starts it. */
 async function startOrder(ageMs = 0) {
   const createdAtMs = (await env.currentTimeMs()) - ageMs;
   const order = sale.seedOrder(nextHoldId++, 2, createdAtMs);
-  const input: OrderWorkflowInput = {
-    orderId: order.id,
-    holdId: order.hold_id,
-    productId: 1,
-    quantity: 2,
-    createdAt: order.created_at,
-    paymentTimeoutSeconds: PAYMENT_TIMEOUT_SECONDS,
-  };
   const handle = await env.client.workflow.start<typeof orderWorkflow>('orderWorkflow', {
     workflowId: orderWorkflowId(order.id),
     taskQueue: TASK_QUEUE,
-    args: [input],
+    args: [inputOf(order)],
   });
   return { order, handle };
 }
@@ -76,4 +77,32 @@ test('an order whose deadline has passed when its workflow starts is cancelled a
   const { order, handle } = await startOrder((PAYMENT_TIMEOUT_SECONDS + 60) * 1000);
   expect(await handle.result()).toMatchObject({ status: 'cancelled' });
   expect(cancelsOf(order)).toEqual([`cancel ${order.id} -> true`]);
+});
+
+test('a paid event after the order was cancelled: refund due, its run open until the refund is closed, stock untouched', async () => {
+  const { order, handle } = await startOrder();
+  expect(await handle.result()).toMatchObject({ status: 'cancelled' }); // the payment timeout, skipped
+  const cancels = cancelsOf(order);
+  const before = sale.unitsAccountedFor();
+  // The webhook has recorded the late payment in the database (LATE_PAYMENT_POLICY=refund) and tells the workflow,
+  // starting a new run of the closed one, as src/temporal/order-life.ts does.
+  const late: LatePayment = {
+    eventId: 'evt-late',
+    outcome: 'refund-due',
+    order: { ...order, status: 'cancelled', refund_due: true },
+  };
+  const lateRun = await env.client.workflow.signalWithStart<typeof orderWorkflow, [LatePayment]>('orderWorkflow', {
+    workflowId: orderWorkflowId(order.id),
+    taskQueue: TASK_QUEUE,
+    signal: latePaymentSignal,
+    signalArgs: [late],
+    args: [{ ...inputOf(order), settled: 'cancelled' }],
+  });
+  await lateRun.signal(latePaymentSignal, late); // the provider retried the webhook
+  await env.sleep(60_000);
+  expect((await lateRun.describe()).status.name).toBe('RUNNING'); // the refund is owed: visible, open
+  await lateRun.signal(refundClosedSignal);
+  expect(await lateRun.result()).toMatchObject({ orderId: order.id, status: 'cancelled' });
+  expect(cancelsOf(order)).toEqual(cancels); // nothing cancelled again
+  expect(sale.unitsAccountedFor()).toBe(before);
 });
