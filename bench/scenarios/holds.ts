@@ -6,7 +6,8 @@ import type { Pool } from 'mysql2/promise';
 import { cannon, holdRequest, warm } from '../lib/cannon';
 import { check, holdCount } from '../lib/checks';
 import * as dbx from '../lib/db';
-import type { ScenarioResult } from '../lib/run-state';
+import { waitUntilIdle } from '../lib/procs';
+import { run, type ScenarioResult } from '../lib/run-state';
 import { settings } from '../lib/settings';
 import { round, say } from '../lib/util';
 import { waitForFirstHold, type Running } from './processes';
@@ -27,6 +28,7 @@ export async function contender(db: Pool, system: Contender['system'], running: 
 /** One measured run of holds against one contender, with its lost-holds (by id) and conservation checks. */
 export async function holdRun(db: Pool, c: Contender, connections: number, round: number, idSuffix = '') {
   const ids: number[] = [];
+  const settled = await waitUntilIdle([run.pids.temporal, c.running.pids.worker]);
   const before = await holdCount(db, c.product);
   const r = await cannon({
     id: `${c.system === 'service' ? 'svc' : 'floor'}-holds-${connections}${idSuffix}`,
@@ -43,7 +45,7 @@ export async function holdRun(db: Pool, c: Contender, connections: number, round
     oversold: conservation.oversold,
     lost_holds: lost,
     conservation_ok: conservation.ok,
-    extra: { round, holds_created_not_acknowledged: conservation.holds - before - ids.length },
+    extra: { round, holds_created_not_acknowledged: conservation.holds - before - ids.length, settled_s: settled },
   });
   return r;
 }
