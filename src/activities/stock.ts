@@ -20,13 +20,15 @@ export interface ReleaseResult {
 export const LATE_RESERVATION_MS = 1_000;
 
 const SELECT_HOLD = 'SELECT * FROM holds WHERE id = :holdId';
+/** Names a reservation's mark in the product cache (its retries share it). */
+const writeId = (holdId: number) => `hold-${holdId}`;
 
 export function createStockActivities({ db, cache, log }: ActivityDeps) {
   const pool = hotPathPool(db);
 
   // The cache is told before each reservation is sent: a worker killed while its batch waits on the row lock cannot
   // invalidate after the server commits it.
-  const reserve = createReserver(pool, (productId) => cache.beginStockWrite(productId));
+  const reserve = createReserver(pool, (productId, holdId) => cache.beginStockWrite(productId, writeId(holdId)));
 
   const releaseReason = async (holdId: number) =>
     (await selectOne<{ r: string | null }>(db, 'SELECT release_reason AS r FROM holds WHERE id = :holdId', { holdId }))
@@ -57,13 +59,16 @@ export function createStockActivities({ db, cache, log }: ActivityDeps) {
       await faultPoint('reserve.beforeCommit');
       const outcome = await reserve({ holdId, productId, quantity, now, expiresAt, customerId });
       await faultPoint('reserve.afterCommit');
+      if (outcome.available === null || outcome.already || outcome.customerLimit !== null) {
+        // An earlier attempt may have died between its commit and its cache update: do it now (idempotent).
+        if (outcome.already) await cache.invalidate([productId]);
+        await cache.endStockWrite(productId, writeId(holdId));
+      }
       if (outcome.available === null) {
         throw ApplicationFailure.nonRetryable(`product ${productId} does not exist`, FailureType.UnknownProduct);
       }
       if (outcome.already) {
         log.info({ hold_id: holdId, product_id: productId }, 'hold already reserved by an earlier attempt');
-        // That attempt may have died between its commit and its cache update: do it now (idempotent).
-        await cache.invalidate([productId]);
         return loadHold(holdId);
       }
       if (outcome.customerLimit !== null) {
@@ -77,12 +82,12 @@ export function createStockActivities({ db, cache, log }: ActivityDeps) {
       const gate = outcome.exact ? gateEpoch : undefined;
       if (!outcome.reserved) {
         // Read under the lock: the gate may answer later requests for this many units without the database.
-        await cache.noteStock(productId, outcome.available, gate, false);
+        await cache.noteStock(productId, outcome.available, gate, false, writeId(holdId));
         throw ApplicationFailure.nonRetryable('insufficient stock', FailureType.InsufficientStock, {
           available: outcome.available,
         });
       }
-      await cache.noteStock(productId, outcome.available - quantity, gate, true);
+      await cache.noteStock(productId, outcome.available - quantity, gate, true, writeId(holdId));
       log.info({ hold_id: holdId, product_id: productId, quantity }, 'stock reserved');
       return {
         id: holdId,

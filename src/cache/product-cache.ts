@@ -10,22 +10,35 @@ const genKey = (id: number) => `product:${id}:gen`;
 const gateKey = (id: number) => `product:${id}:gate`;
 /** Bumped by every invalidation (stock may have come back): gate values from an older epoch are refused. */
 const epochKey = (id: number) => `product:${id}:gate-epoch`;
-/** Present while a stock write may still commit: no reader caches the product meanwhile. */
+/** The stock writes under way on a product (member: the write's id, score: when its mark lapses, Redis time ms). */
 const writingKey = (id: number) => `product:${id}:writing`;
 
 /**
- * How long a stock write's mark lasts. A reservation sends its whole transaction, COMMIT included, in one round trip,
- * so once sent it commits on the server even if its worker dies at that instant, and then no one invalidates the
- * cached product until Temporal retries the reservation. The mark, set before the batch is sent, keeps readers from
- * caching the product until the batch can no longer commit: its lock waits are bounded (RESERVATION_LOCK_WAIT_SECONDS,
- * at most three of them in a batch), and this outlasts them.
+ * How long a stock write's mark can last. A reservation sends its whole transaction, COMMIT included, in one round
+ * trip, so once sent it commits on the server even if its worker dies at that instant, and then no one invalidates the
+ * cached product until Temporal retries the reservation. The mark, set before the batch is sent and removed once its
+ * outcome is noted, keeps readers from caching the product meanwhile; a mark whose writer died lapses after this,
+ * when the batch can no longer commit: its lock waits are bounded (RESERVATION_LOCK_WAIT_SECONDS, at most three of
+ * them in a batch).
  */
 export const STOCK_WRITE_MARK_MS = 12_000;
 
+const REDIS_NOW_MS = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+// Marks a stock write on the product and drops its cached copy.
+const BEGIN_WRITE = `${REDIS_NOW_MS}
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('INCR', KEYS[2])
+redis.call('DEL', KEYS[3])
+return 1`;
+
 // Writes the entry only if no writer has invalidated since the reader took its generation, so a slow reader can never
 // put back stock older than the last commit, and only when no stock write is under way (which might commit unseen).
-const FILL_IF_CURRENT = `
-if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+const FILL_IF_CURRENT = `${REDIS_NOW_MS}
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+if redis.call('ZCARD', KEYS[3]) > 0 then return 0 end
 local g = redis.call('GET', KEYS[2]) or ''
 if g == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) return 1 end
 return 0`;
@@ -35,6 +48,7 @@ return 0`;
 // happened since the caller read the epoch. Between stock increases the committed figures only fall, so the gate
 // keeps the lowest one it is given.
 const NOTE_STOCK = `
+if ARGV[5] ~= '' then redis.call('ZREM', KEYS[5], ARGV[5]) end
 if ARGV[4] == '1' then redis.call('INCR', KEYS[2]) redis.call('DEL', KEYS[1]) end
 if ARGV[3] == '0' then return 0 end
 local e = redis.call('GET', KEYS[4]) or '0'
@@ -58,16 +72,25 @@ export interface ProductCache {
   invalidate(ids: number[]): Promise<void>;
   /**
    * Call right before sending a stock write that commits on the server whatever becomes of its sender: drops the
-   * cached product and keeps it uncached for STOCK_WRITE_MARK_MS. Never throws.
+   * cached product and keeps it uncached until `endStockWrite` (or `noteStock` with this `writeId`), or for
+   * STOCK_WRITE_MARK_MS if that never comes. Never throws.
    */
-  beginStockWrite(id: number): Promise<void>;
+  beginStockWrite(id: number, writeId: string): Promise<void>;
+  /** The write marked with `writeId` has an outcome (committed and invalidated, or failed). Never throws. */
+  endStockWrite(id: number, writeId: string): Promise<void>;
   /** The sold-out gate of a product; null when Redis cannot tell (then the database decides). */
   readGate(id: number): Promise<StockGate | null>;
   /**
    * After a committed reservation (`changed`) or a refusal: `available` is the stock read under the row lock and
    * `epoch` what `readGate` returned before the database was asked. Never throws.
    */
-  noteStock(id: number, available: number, epoch: string | undefined, changed: boolean): Promise<void>;
+  noteStock(
+    id: number,
+    available: number,
+    epoch: string | undefined,
+    changed: boolean,
+    writeId?: string,
+  ): Promise<void>;
 }
 
 export interface ProductCacheOptions {
@@ -175,22 +198,20 @@ export function createProductCache(redis: Redis, log: Logger, options: ProductCa
         );
       });
     },
-    async beginStockWrite(id) {
+    async beginStockWrite(id, writeId) {
       try {
-        const results = await redis
-          .multi()
-          .set(writingKey(id), '1', 'PX', STOCK_WRITE_MARK_MS)
-          .incr(genKey(id))
-          .del(key(id))
-          .exec();
-        const failed = results?.find(([err]) => err)?.[0];
-        if (failed) throw failed;
+        await redis.eval(BEGIN_WRITE, 3, writingKey(id), genKey(id), key(id), writeId, STOCK_WRITE_MARK_MS);
       } catch (err) {
         // Unmarked, a reader could cache the product before this write commits: this process stops trusting the
         // entry and drops it again once Redis answers.
         unsent.add(id);
         log.warn({ err: (err as Error).message, product_id: id }, 'could not mark a stock write in the product cache');
       }
+    },
+    async endStockWrite(id, writeId) {
+      await redis
+        .zrem(writingKey(id), writeId)
+        .catch((err: Error) => log.debug({ err: err.message, product_id: id }, 'stock write mark not removed'));
     },
     async readGate(id) {
       if (gateTtl === 0 || distrusted(id)) return null;
@@ -206,22 +227,24 @@ export function createProductCache(redis: Redis, log: Logger, options: ProductCa
         return null;
       }
     },
-    async noteStock(id, available, epoch, changed) {
+    async noteStock(id, available, epoch, changed, writeId) {
       if (unsent.size) void resend();
       const ttl = epoch === undefined ? 0 : gateTtl;
-      if (!changed && ttl === 0) return;
+      if (!changed && ttl === 0 && writeId === undefined) return;
       await redis
         .eval(
           NOTE_STOCK,
-          4,
+          5,
           key(id),
           genKey(id),
           gateKey(id),
           epochKey(id),
+          writingKey(id),
           epoch ?? '',
           available,
           ttl,
           changed ? 1 : 0,
+          writeId ?? '',
         )
         .catch((err: Error) => {
           if (changed) unsent.add(id);

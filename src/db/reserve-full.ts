@@ -37,7 +37,7 @@ export async function runFullReservation(
   try {
     // Its COMMIT is a statement of its own: a worker that dies before sending it leaves nothing committed. Marked all
     // the same, for the instant between sending it and hearing back.
-    await beforeSend?.(r.productId);
+    await beforeSend?.(r.productId, r.holdId);
     await conn.query('START TRANSACTION');
     const [shardRows] = await conn.query(
       'SELECT shard, available FROM stock_shards WHERE product_id = ? ORDER BY shard FOR UPDATE',

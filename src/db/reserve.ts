@@ -95,7 +95,7 @@ export interface ReserveOutcome {
  * Called with a connection in hand, right before a reservation's transaction is sent: from then on it may commit
  * whatever becomes of this process (the product cache uses it to stop caching the product meanwhile).
  */
-export type BeforeStockWrite = (productId: number) => Promise<void>;
+export type BeforeStockWrite = (productId: number, holdId: number) => Promise<void>;
 
 /** Runs a multi-statement batch on one connection; an error mid-way rolls the transaction back before release. */
 async function runBatch(
@@ -107,7 +107,7 @@ async function runBatch(
   const conn = await pool.getConnection();
   let results: unknown[];
   try {
-    await beforeSend?.(Number(params.productId));
+    await beforeSend?.(Number(params.productId), Number(params.holdId));
     [results] = (await conn.query({ sql, namedPlaceholders: true }, params)) as unknown as [unknown[]];
     conn.release();
   } catch (err) {
