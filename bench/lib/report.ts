@@ -166,7 +166,9 @@ export function printTable(rows: ScenarioResult[], limit: number, targets: Targe
 export function gitInfo() {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const changes = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+    // The bench's own outputs (a run before this one in the same session writes them) are not the code measured.
+    const outputs = [':(exclude)bench/results', ':(exclude)docs/performance.png'];
+    const changes = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ...outputs], {
       cwd: ROOT,
       encoding: 'utf8',
     }).trim();
