@@ -24,31 +24,30 @@ import {
   withDependencies,
 } from './build';
 
+/** Where a new hold leads: the hold, its early release, its order. */
+const HOLD_ID = '$response.body#/data/hold_id';
+const HOLD_CREATED_LINKS = {
+  GetHold: { operationId: 'getHold', parameters: { id: HOLD_ID } },
+  ReleaseHold: { operationId: 'releaseHold', parameters: { id: HOLD_ID } },
+  CreateOrder: { operationId: 'createOrder', requestBody: { hold_id: HOLD_ID } },
+};
+const CREATE_HOLD =
+  "Takes `quantity` off the product's `available_stock` under a row lock, for `HOLD_TTL_SECONDS`. Refused with 400 when fewer units are available (the count is read under the lock).";
+const HOLD_REFUSALS = {
+  insufficient_stock: insufficientStockMessage(2),
+  customer_limit: customerLimitMessage(2),
+};
+
 export const holdPaths = {
   '/api/holds': {
     post: keyedCreate({
       tag: 'holds',
       operationId: 'createHold',
       summary: 'Hold stock',
-      description:
-        "Takes `quantity` off the product's `available_stock` under a row lock, for `HOLD_TTL_SECONDS`. Refused with 400 when fewer units are available (the count is read under the lock).",
+      description: CREATE_HOLD,
       request: 'CreateHoldRequest',
-      created: {
-        description: 'Held.',
-        schema: 'HoldCreated',
-        links: {
-          GetHold: { operationId: 'getHold', parameters: { id: '$response.body#/data/hold_id' } },
-          ReleaseHold: { operationId: 'releaseHold', parameters: { id: '$response.body#/data/hold_id' } },
-          CreateOrder: { operationId: 'createOrder', requestBody: { hold_id: '$response.body#/data/hold_id' } },
-        },
-      },
-      refusals: {
-        description: 'not enough stock',
-        examples: {
-          insufficient_stock: insufficientStockMessage(2),
-          customer_limit: customerLimitMessage(2),
-        },
-      },
+      created: { description: 'Held.', schema: 'HoldCreated', links: HOLD_CREATED_LINKS },
+      refusals: { description: 'not enough stock', examples: HOLD_REFUSALS },
     }),
     get: keyed(
       listOperation('holds', 'listHolds', 'List holds', 'Hold', '/api/holds', 'All holds, whatever their state.'),

@@ -14,32 +14,32 @@ import {
   withDependencies,
 } from './build';
 
+/** Where a new order leads: the order, its hold, its payment. */
+const ORDER_ID = '$response.body#/data/id';
+const ORDER_CREATED_LINKS = {
+  GetOrder: { operationId: 'getOrder', parameters: { id: ORDER_ID } },
+  GetOrderedHold: { operationId: 'getHold', parameters: { id: '$response.body#/data/hold_id' } },
+  PayOrder: { operationId: 'paymentWebhook', requestBody: { order_id: ORDER_ID } },
+};
+const CREATE_ORDER =
+  'Turns a held hold into a pending order. Refusals are checked in this order: expired (even once released), released, already ordered.';
+/** In the order they are checked. */
+const ORDER_REFUSALS = {
+  expired: orderRefusalMessage[FailureType.HoldExpired],
+  released: orderRefusalMessage[FailureType.HoldReleased],
+  ordered: orderRefusalMessage[FailureType.HoldUsed],
+};
+
 export const orderPaths = {
   '/api/orders': {
     post: keyedCreate({
       tag: 'orders',
       operationId: 'createOrder',
       summary: 'Order a hold',
-      description:
-        'Turns a held hold into a pending order. Refusals are checked in this order: expired (even once released), released, already ordered.',
+      description: CREATE_ORDER,
       request: 'CreateOrderRequest',
-      created: {
-        description: 'Ordered.',
-        schema: 'OrderCreated',
-        links: {
-          GetOrder: { operationId: 'getOrder', parameters: { id: '$response.body#/data/id' } },
-          GetOrderedHold: { operationId: 'getHold', parameters: { id: '$response.body#/data/hold_id' } },
-          PayOrder: { operationId: 'paymentWebhook', requestBody: { order_id: '$response.body#/data/id' } },
-        },
-      },
-      refusals: {
-        description: 'the hold cannot be ordered',
-        examples: {
-          expired: orderRefusalMessage[FailureType.HoldExpired],
-          released: orderRefusalMessage[FailureType.HoldReleased],
-          ordered: orderRefusalMessage[FailureType.HoldUsed],
-        },
-      },
+      created: { description: 'Ordered.', schema: 'OrderCreated', links: ORDER_CREATED_LINKS },
+      refusals: { description: 'the hold cannot be ordered', examples: ORDER_REFUSALS },
       more: { '403': response('OtherCustomer') },
     }),
     get: keyed(listOperation('orders', 'listOrders', 'List orders', 'Order', '/api/orders', 'All orders.'), {
