@@ -12,7 +12,7 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../../src/activities';
-import { RESERVATION_OPTIONS } from '../../src/workflows/hold-parts';
+import { RESERVATION_OPTIONS } from '../../src/workflows/activity-options';
 import { reserveUpdate } from '../../src/shared/messages';
 import type { HoldWorkflowInput } from '../../src/shared/types';
 import type { HoldView } from '../../src/shared/views';

@@ -1,5 +1,5 @@
-import { readConservation, type Conservation } from '../../test/harness/conservation';
 import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
+import { readConservation, type Conservation } from '../../test/harness/conservation';
 import { RESERVE_SQL, createReserver, reserveParams, runReservation } from '../../src/db/reserve';
 import { sqlTime } from '../../src/db/time';
 import { sleep } from './util';

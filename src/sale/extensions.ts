@@ -1,14 +1,17 @@
-import { holdView } from '../db/views';
 import { orderRefusal } from '../shared/refusals';
 import { FailureType } from '../shared/types';
 import type { HoldView } from '../shared/views';
 import { WorkflowClosed, WorkflowRefusal } from '../temporal/holds';
+import { belongsToAnother } from './customers';
 import type { SaleDeps } from './deps';
+import { holdFinder } from './find-hold';
 
 export type ExtendOutcome =
   | { kind: 'extended'; hold: HoldView }
   | { kind: 'disabled' }
   | { kind: 'not-found' }
+  /** The hold was made for another customer than the request names. */
+  | { kind: 'other-customer' }
   | { kind: 'refused'; reason: FailureType };
 
 /** Why a hold as the database shows it cannot be extended: the order's reasons, in the contract's order. */
@@ -31,14 +34,13 @@ const REFUSALS = new Set<string>([
  */
 export function createExtensionDesk({ models, holds }: SaleDeps) {
   const maxTotalSeconds = holds.settings?.maxExtensionSeconds ?? 0;
-  const findHold = async (id: number): Promise<HoldView | null> => {
-    const row = await models.Hold.findByPk(id, { raw: true });
-    return row ? holdView(row as unknown as Record<string, unknown>) : null;
-  };
+  const findHold = holdFinder({ models });
 
-  async function extend(holdId: number, seconds: number): Promise<ExtendOutcome> {
-    if (!maxTotalSeconds) return { kind: 'disabled' };
+  async function extend(holdId: number, seconds: number, customerId?: string): Promise<ExtendOutcome> {
     const hold = await findHold(holdId);
+    // A hold's customer never changes: the row settles it, before anything else is said of the hold.
+    if (hold && belongsToAnother(hold, customerId)) return { kind: 'other-customer' };
+    if (!maxTotalSeconds) return { kind: 'disabled' };
     if (!hold) return { kind: 'not-found' };
     const early = refusalOf(hold);
     if (early) return { kind: 'refused', reason: early };

@@ -1,12 +1,12 @@
 import type { StockGate } from '../cache/product-cache';
 import { createHoldIdAllocator } from '../db/ids';
-import { holdView } from '../db/views';
 import { releaseRefusal } from '../shared/refusals';
 import { FailureType } from '../shared/types';
 import type { HoldView } from '../shared/views';
 import { WorkflowClosed, WorkflowRefusal } from '../temporal/holds';
 import { belongsToAnother } from './customers';
 import type { SaleDeps } from './deps';
+import { holdFinder } from './find-hold';
 import { createSoldOutGate } from './sold-out-gate';
 
 /** What a hold request comes to; the route turns each into its HTTP answer. */
@@ -41,14 +41,11 @@ class SoldOutWhileQueued extends Error {
 
 /** Holds: reserving stock through a hold's workflow behind the sold-out gate, and releasing early. */
 export function createHoldDesk(deps: SaleDeps) {
-  const { db, models, holds } = deps;
+  const { db, holds } = deps;
   const gate = createSoldOutGate(deps);
   const nextHoldId = createHoldIdAllocator(db, holds.settings?.holdIdBlockSize ?? 100);
 
-  const findHold = async (id: number): Promise<HoldView | null> => {
-    const row = await models.Hold.findByPk(id, { raw: true });
-    return row ? holdView(row as unknown as Record<string, unknown>) : null;
-  };
+  const findHold = holdFinder(deps);
 
   /** Starts the hold's workflow and waits for its reservation; refused early when the gate shows it sold out. */
   async function reserve(

@@ -1,9 +1,9 @@
-import { holdView } from '../db/views';
 import { orderRefusal } from '../shared/refusals';
 import { FailureType } from '../shared/types';
 import type { HoldView, OrderView } from '../shared/views';
 import { WorkflowClosed, WorkflowRefusal } from '../temporal/holds';
 import type { SaleDeps } from './deps';
+import { holdFinder } from './find-hold';
 
 /** What an order request comes to; the route turns each into its HTTP answer. */
 export type OrderOutcome =
@@ -21,10 +21,7 @@ const isOrderRefusal = (type: FailureType | null): type is FailureType =>
 
 /** Orders: turning a held hold into a pending order through the hold's workflow. */
 export function createOrderDesk({ models, holds }: Pick<SaleDeps, 'models' | 'holds'>) {
-  const findHold = async (id: number): Promise<HoldView | null> => {
-    const row = await models.Hold.findByPk(id, { raw: true });
-    return row ? holdView(row as unknown as Record<string, unknown>) : null;
-  };
+  const findHold = holdFinder({ models });
 
   /**
    * Places the order on an existing hold. `attempt` names the workflow update and is stable across retries of one

@@ -1,6 +1,6 @@
 /**
- * What both hold workflow types (holdWorkflowV2 and the frozen v1) share: the reservation's options, the order's
- * start and how an activity's business refusal is told from a crash. Deterministic workflow code only.
+ * What both hold workflow types (holdWorkflowV2 and the frozen v1) share: the order's start and how an activity's
+ * business refusal is told from a crash. Deterministic workflow code only.
  */
 import {
   ActivityFailure,
@@ -9,20 +9,12 @@ import {
   WorkflowIdReusePolicy,
   log,
   startChild,
-  type LocalActivityOptions,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { CustomerIdKey, OrderStatusKey, ProductIdKey } from '../shared/search-attributes';
 import type { HoldWorkflowInput } from '../shared/types';
 import { orderWorkflowId } from '../shared/workflow-ids';
 import { orderWorkflow } from './order';
-
-/** The reservation's local activity: short attempts (a lock wait is bounded at 3 s), retried for up to 30 s. */
-export const RESERVATION_OPTIONS: LocalActivityOptions = {
-  startToCloseTimeout: '5s',
-  scheduleToCloseTimeout: '30s',
-  retry: { initialInterval: '50ms', maximumInterval: '1s' },
-};
 
 /** The activity's own refusal, whether it arrives bare (local activity) or wrapped in an ActivityFailure. */
 export function businessFailure(err: unknown): ApplicationFailure | null {

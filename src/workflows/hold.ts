@@ -31,7 +31,8 @@ import {
 } from '../shared/types';
 import type { HoldView } from '../shared/views';
 import { orderWorkflowId } from '../shared/workflow-ids';
-import { RESERVATION_OPTIONS, businessFailure, startOrderWorkflow } from './hold-parts';
+import { DB_STEP_OPTIONS, RESERVATION_OPTIONS } from './activity-options';
+import { businessFailure, startOrderWorkflow } from './hold-parts';
 import { Outbox } from './outbox';
 
 // The reservation runs as a local activity: it answers the waiting HTTP caller within one workflow task.
@@ -40,16 +41,10 @@ const { reserveStock } = proxyLocalActivities<Activities>(RESERVATION_OPTIONS);
 // in history before it commits, so a worker killed right after the commit leaves a retry that finds its own change.
 // (As local activities they would commit inside an unfinished workflow task: a crash then loses the update while
 // the database keeps the change, and the workflow no longer knows its hold.) Each retries without a cap on attempts.
-const { releaseHold, createOrder, extendHold } = proxyActivities<Activities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
+const { releaseHold, createOrder, extendHold } = proxyActivities<Activities>(DB_STEP_OPTIONS);
 // Expiry gives the stock back in the timer's own workflow task (an expiry storm is bound by workflow tasks); it
 // changes nothing a client waits on, and the backup sweep covers a worker that dies meanwhile.
-const { releaseHold: releaseExpiredHold } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
+const { releaseHold: releaseExpiredHold } = proxyLocalActivities<Activities>(DB_STEP_OPTIONS);
 
 /** States a hold does not leave; HoldStatus in the Web UI is written only when the hold reaches one. */
 const FINAL: HoldState[] = ['ORDERED', 'RELEASED', 'EXPIRED', 'REJECTED'];

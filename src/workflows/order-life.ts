@@ -1,5 +1,6 @@
 import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { DB_STEP_OPTIONS } from './activity-options';
 import { outboundEvent } from '../shared/events';
 import { holdEventsDeliveredSignal, latePaymentSignal, refundClosedSignal } from '../shared/messages';
 import { OrderStatusKey } from '../shared/search-attributes';
@@ -7,10 +8,7 @@ import type { LatePayment, OrderWorkflowInput } from '../shared/types';
 import type { OrderStatus, OrderView } from '../shared/views';
 import { Outbox } from './outbox';
 
-const { readOrder } = proxyActivities<Activities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
+const { readOrder } = proxyActivities<Activities>(DB_STEP_OPTIONS);
 
 /**
  * What happens to an order after its payment is settled: its outbound events, and late payments (a refund owed stays

@@ -8,16 +8,14 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { DB_STEP_OPTIONS } from './activity-options';
 import { orderStatusQuery, paymentSettledSignal } from '../shared/messages';
 import { OrderStatusKey } from '../shared/search-attributes';
 import type { OrderWorkflowInput, OrderWorkflowStatus } from '../shared/types';
 import type { OrderStatus, OrderView } from '../shared/views';
 import { OrderAftermath } from './order-life';
 
-const { cancelUnpaidOrder } = proxyActivities<Activities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
+const { cancelUnpaidOrder } = proxyActivities<Activities>(DB_STEP_OPTIONS);
 
 /** Marks runs that report their order's life (events, late payments); shipped histories never reach it. */
 export const ORDER_LIFE_PATCH = 'order-life-events-late-payments';

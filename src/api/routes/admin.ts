@@ -101,10 +101,11 @@ export function adminRoutes({ db, models, cache, holds, adminToken }: ApiDeps) {
     if (!given) checked.errors.max_per_customer = ['The max per customer field must be present.'];
     ensureValid(checked);
     const max = toInteger(checked.input.max_per_customer);
-    const [changed] = await models.Product.update({ max_per_customer: max }, { where: { id } });
-    if (changed === 0 && !(await models.Product.findByPk(id, { raw: true }))) throw notFound('Product');
-    ctx.state.log.info({ product_id: id, max_per_customer: max }, 'product purchase limit set');
+    await models.Product.update({ max_per_customer: max }, { where: { id } });
+    // Read back once: it answers the request, and tells a missing product (nothing updated) from an unchanged one.
     const product = await models.Product.findByPk(id, { raw: true });
+    if (!product) throw notFound('Product');
+    ctx.state.log.info({ product_id: id, max_per_customer: max }, 'product purchase limit set');
     success(ctx, 200, productView(product as unknown as Record<string, unknown>));
   });
 

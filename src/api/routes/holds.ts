@@ -8,7 +8,7 @@ import {
   releaseRefusalMessage,
 } from '../../shared/refusals';
 import { createExtensionDesk } from '../../sale/extensions';
-import { belongsToAnother, OTHER_CUSTOMER_MESSAGE } from '../../sale/customers';
+import { OTHER_CUSTOMER_MESSAGE } from '../../sale/customers';
 import { customerIdField, customerListFilter, givenCustomer } from '../customers';
 import { createHoldDesk, type HoldOutcome } from '../../sale/holds';
 import { createProductDirectory } from '../../sale/products';
@@ -131,12 +131,9 @@ export function holdRoutes(deps: ApiDeps) {
       customer_id: customerIdField,
     });
     ensureValid(checked);
-    // A hold's customer never changes: the row settles it (a missing hold, or extension off, is the desk's answer).
-    const owner = await desk.findHold(id);
-    if (owner && belongsToAnother(owner, givenCustomer(checked.input)))
-      throw new HttpError(403, OTHER_CUSTOMER_MESSAGE);
-    const outcome = await extensions.extend(id, toInteger(checked.input.seconds)!);
+    const outcome = await extensions.extend(id, toInteger(checked.input.seconds)!, givenCustomer(checked.input));
     if (outcome.kind === 'not-found') throw notFound('Hold');
+    if (outcome.kind === 'other-customer') throw new HttpError(403, OTHER_CUSTOMER_MESSAGE);
     if (outcome.kind === 'disabled') throw new HttpError(400, extensionDisabledMessage);
     if (outcome.kind === 'refused') throw new HttpError(400, extendRefusalMessage[outcome.reason]);
     ctx.state.log.info({ hold_id: id, hold_expires_at: outcome.hold.hold_expires_at }, 'hold extended');

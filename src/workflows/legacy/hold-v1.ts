@@ -1,7 +1,7 @@
 /**
  * holdWorkflow (v1), frozen for the holds started before holdWorkflowV2: its commands must stay as they were, and
  * the replay test runs recorded v1 histories against it. It shares with V2 only what issues the same commands
- * (hold-parts.ts: the reservation's options and the order's start, which now also carries events and CustomerId).
+ * (activity-options.ts; hold-parts.ts: the order's start, which now also carries events and CustomerId).
  */
 import {
   ApplicationFailure,
@@ -21,23 +21,18 @@ import { orderRefusal, releaseRefusal } from '../../shared/refusals';
 import { HoldExpiresAtKey, HoldStatusKey } from '../../shared/search-attributes';
 import { FailureType, type HoldState, type HoldStatus, type HoldWorkflowInput } from '../../shared/types';
 import type { HoldView } from '../../shared/views';
-import { RESERVATION_OPTIONS, businessFailure, startOrderWorkflow } from '../hold-parts';
+import { DB_STEP_OPTIONS, RESERVATION_OPTIONS } from '../activity-options';
+import { businessFailure, startOrderWorkflow } from '../hold-parts';
 
 // The reservation runs as a local activity: it answers the waiting HTTP caller within one workflow task.
 const { reserveStock } = proxyLocalActivities<Activities>(RESERVATION_OPTIONS);
 // Giving stock back must eventually happen, so it retries without a cap on attempts.
-const { releaseHold, createOrder } = proxyActivities<Activities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
+const { releaseHold, createOrder } = proxyActivities<Activities>(DB_STEP_OPTIONS);
 
 // Expiry gives the stock back as a local activity: the timer's own workflow task runs it and finishes the
 // workflow, instead of a scheduled activity and a second workflow task (an expiry storm is bound by those tasks).
 // Same unbounded retries as above; the backup sweep covers a worker that dies meanwhile.
-const { releaseHold: releaseHoldLocally } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
+const { releaseHold: releaseHoldLocally } = proxyLocalActivities<Activities>(DB_STEP_OPTIONS);
 /** Holds started before this change replay their expiry as a scheduled activity. */
 export const LOCAL_EXPIRY_PATCH = 'expiry-release-local-activity';
 
