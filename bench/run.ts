@@ -20,7 +20,7 @@ import { run } from './lib/run-state';
 import { ROOT, settings, wanted } from './lib/settings';
 import { cliVersion, startPrivateTemporal, terminateLeftovers } from './lib/temporal';
 import { progressDone, round, say } from './lib/util';
-import { contender, eagerBesideFloor, holdsBesideFloor, holdsSummary, shardedHolds } from './scenarios/holds';
+import { contender, eagerBesideUpdateWithStart, holdsBesideFloor, holdsSummary, shardedHolds } from './scenarios/holds';
 import { measureKnee } from './scenarios/knee';
 import { measureLevers } from './scenarios/levers';
 import { hotRowLimit } from './scenarios/limit';
@@ -94,9 +94,19 @@ async function main() {
   if (wanted('levers')) await measureLevers(db);
   if (wanted('knee')) await measureKnee(db);
   if (wanted('eager')) {
-    const [floor, eager] = [await startFloor(), await startEagerFloor()];
-    await eagerBesideFloor(db, await contender(db, 'floor', floor), await contender(db, 'floor', eager));
-    await Promise.all([floor.stop(), eager.stop()]);
+    const [floor, eagerFloor] = [await startFloor(), await startEagerFloor()];
+    const [service, eagerService] = [
+      await startService(),
+      await startService({
+        label: 'service eager',
+        env: { HOLD_EAGER_START: 'true', TASK_QUEUE: `${settings.taskQueue}-eager` },
+      }),
+    ];
+    await eagerBesideUpdateWithStart(db, [
+      { plain: await contender(db, 'floor', floor), eager: await contender(db, 'floor', eagerFloor) },
+      { plain: await contender(db, 'service', service), eager: await contender(db, 'service', eagerService) },
+    ]);
+    await Promise.all([floor, eagerFloor, service, eagerService].map((p) => p.stop()));
   }
 
   const serviceScenarios = ['reads', 'soldout', 'holds', 'sale', 'storm', 'open'] as const;

@@ -93,28 +93,43 @@ export async function shardedHolds(db: Pool, service: Running) {
 }
 
 /**
- * Eager workflow start, measured as an option: the floor as two processes (Update-with-Start) against the floor in
- * one process with a shared NativeConnection and `requestEagerStart`, alternating, at 50 connections.
+ * Eager workflow start against Update-with-Start, alternating, at 50 connections: on the floor (two processes
+ * against one with a shared NativeConnection and `requestEagerStart`), and on the service (API + worker, against the
+ * same with HOLD_EAGER_START=true: the API runs a hold worker of its own and starts holds eagerly on it).
  */
-export async function eagerBesideFloor(db: Pool, floor: Contender, eager: Contender) {
+export async function eagerBesideUpdateWithStart(db: Pool, pairs: Array<{ plain: Contender; eager: Contender }>) {
   for (let i = 1; i <= settings.rounds; i++) {
-    for (const c of i % 2 === 1 ? [floor, eager] : [eager, floor]) {
-      const before = c === eager ? await eagerStats(eager) : null;
-      const r = await holdRun(db, c, 50, i, c === eager ? '-eager' : '-two-processes');
-      // How many starts the server really ran eagerly (it may decline; the floor then falls back to an update).
-      if (before) {
-        const after = await eagerStats(eager);
-        r.extra = {
-          ...r.extra,
-          eager_starts: after.eager_starts - before.eager_starts,
-          plain_starts: after.plain_starts - before.plain_starts,
-        };
+    for (const { plain, eager } of pairs) {
+      for (const c of i % 2 === 1 ? [plain, eager] : [eager, plain]) {
+        const floor = c.system === 'floor';
+        const before = c === eager ? await eagerStats(eager) : null;
+        const suffix = c === eager ? '-eager' : floor ? '-two-processes' : '-update-with-start';
+        const r = await holdRun(db, c, 50, i, suffix);
+        // How many starts the server really ran eagerly (it may decline; the call then waits on an update).
+        if (before) {
+          const after = await eagerStats(eager);
+          r.extra = {
+            ...r.extra,
+            eager_starts: after.eager_starts - before.eager_starts,
+            plain_starts: after.plain_starts - before.plain_starts,
+          };
+        }
+        const what = floor ? 'Temporal floor' : 'Service';
+        r.title =
+          c === eager
+            ? `${what}, eager start (${floor ? 'one process' : 'HOLD_EAGER_START=true'})`
+            : `${what}, Update-with-Start${floor ? ' (two processes)' : ''}`;
       }
-      r.title =
-        c === eager ? 'Temporal floor, eager start (one process)' : 'Temporal floor, Update-with-Start (two processes)';
     }
   }
 }
 
-const eagerStats = async (c: Contender) =>
-  (await c.running.http.request('GET', '/stats')).body as { eager_starts: number; plain_starts: number };
+/** Eager and other starts so far: the floor's /stats, or the service's flash_sale_hold_starts metric. */
+async function eagerStats(c: Contender): Promise<{ eager_starts: number; plain_starts: number }> {
+  if (c.system === 'floor')
+    return (await c.running.http.request('GET', '/stats')).body as { eager_starts: number; plain_starts: number };
+  const text = String((await c.running.http.request('GET', '/metrics')).body);
+  const count = (how: string) =>
+    Number(new RegExp(`^flash_sale_hold_starts\\{how="${how}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return { eager_starts: count('eager'), plain_starts: count('eagerThenUpdate') + count('updateWithStart') };
+}

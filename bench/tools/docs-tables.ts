@@ -170,7 +170,7 @@ const kinds: Record<string, (r: Report) => string[]> = {
           cpu(x, ['api', 'worker', 'temporal']),
         ]),
     ),
-  /** Eager start against Update-with-Start, on the floor (bench --only eager). */
+  /** Eager start against Update-with-Start, on the floor and on the service (bench --only eager). */
   eager: (r) =>
     table(
       [
@@ -183,7 +183,7 @@ const kinds: Record<string, (r: Report) => string[]> = {
         'started eagerly',
       ],
       r.results
-        .filter((x) => /-(eager|two-processes)$/.test(x.id))
+        .filter((x) => /-(eager|two-processes|update-with-start)$/.test(x.id))
         .map((x) => {
           const c = x.cpu_ms_per_ok ?? {};
           const app = (c['api+worker'] ?? 0) + (c.api ?? 0) + (c.worker ?? 0);
@@ -194,6 +194,7 @@ const kinds: Record<string, (r: Report) => string[]> = {
             x.p50_ms,
             x.p99_ms,
             `${Math.round(app * 100) / 100} / ${cell(c.temporal)}`,
+            eagerShare(x.extra),
           ];
         }),
     ),
@@ -313,3 +314,9 @@ async function main() {
 }
 
 void main();
+
+/** "633 of 633" for a run with eager starts; empty for Update-with-Start. */
+function eagerShare(extra: Record<string, unknown> | undefined): string {
+  if (typeof extra?.eager_starts !== 'number') return '';
+  return `${extra.eager_starts} of ${extra.eager_starts + Number(extra.plain_starts ?? 0)}`;
+}

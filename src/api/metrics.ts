@@ -10,7 +10,11 @@ import type { ApiState } from './context';
  * Prometheus metrics of one API process. Request figures are counted here; stock and hold figures are read
  * from MariaDB at scrape time, so every replica reports the same authoritative numbers.
  */
-export function createMetrics(db: Sequelize, admission: Admission | null = null) {
+export function createMetrics(
+  db: Sequelize,
+  admission: Admission | null = null,
+  holdStarts: Record<string, number> = {},
+) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'flash_sale_api_' });
 
@@ -50,6 +54,15 @@ export function createMetrics(db: Sequelize, admission: Admission | null = null)
     collect() {
       this.set({ state: 'in_flight' }, admission?.active ?? 0);
       this.set({ state: 'queued' }, admission?.queued ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'flash_sale_hold_starts',
+    help: 'Holds this API process started, by how: eager (answered in-process), eagerThenUpdate, updateWithStart',
+    labelNames: ['how'],
+    registers: [registry],
+    collect() {
+      for (const [how, n] of Object.entries(holdStarts)) this.set({ how }, n);
     },
   });
   new Gauge({

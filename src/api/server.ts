@@ -9,6 +9,7 @@ import { connectClient } from '../temporal/connection';
 import { temporalConnectionSettings } from '../temporal/options';
 import { createHoldGateway } from '../temporal/holds';
 import { createApp } from './app';
+import { startApiHoldWorker, type WorkflowBundleOption } from './hold-worker';
 import { createMetrics } from './metrics';
 import { securitySettings } from './security';
 
@@ -16,27 +17,43 @@ export interface RunningApi {
   server: Server;
   port: number;
   close: () => Promise<void>;
+  /** HOLD_EAGER_START: whether this process's hold worker runs (holds start eagerly on it). */
+  eagerStartReady: () => boolean;
+  /** How this process started its holds (the gateway's counts, also in /metrics as flash_sale_hold_starts). */
+  holdStarts: Readonly<Record<'eager' | 'eagerThenUpdate' | 'updateWithStart', number>>;
+}
+
+export interface ApiExtras {
+  /** The hold worker's workflow bundle (HOLD_EAGER_START); otherwise WORKFLOW_BUNDLE_PATH, or bundled at start. */
+  workflowBundle?: WorkflowBundleOption;
 }
 
 /** Builds the API's dependencies from configuration and listens; `close` drains and disconnects. */
-export async function startApi(config: Config, log: Logger): Promise<RunningApi> {
+export async function startApi(config: Config, log: Logger, extras: ApiExtras = {}): Promise<RunningApi> {
   const db = createSequelize({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, log });
   const models = defineModels(db);
   const redis = createRedis(config.REDIS_URL, log);
   const cache = createProductCache(redis, log, { gateTtlSeconds: config.SOLD_OUT_GATE_TTL_SECONDS });
   const client = await connectClient({ ...temporalConnectionSettings(config), namespace: config.TEMPORAL_NAMESPACE });
-  const holds = createHoldGateway(client, {
-    holdIdBlockSize: config.HOLD_ID_BLOCK_SIZE,
-    taskQueue: config.TASK_QUEUE,
-    ttlSeconds: config.HOLD_TTL_SECONDS,
-    paymentTimeoutSeconds: config.PAYMENT_TIMEOUT_SECONDS,
-    callTimeoutMs: config.TEMPORAL_CALL_TIMEOUT_MS,
-    maxInFlight: config.TEMPORAL_MAX_IN_FLIGHT || undefined,
-    queueTimeoutMs: config.TEMPORAL_QUEUE_TIMEOUT_MS,
-    ...(config.EVENTS_URL ? { events: { retryHours: config.EVENTS_RETRY_HOURS } } : {}),
-    latePaymentPolicy: config.LATE_PAYMENT_POLICY,
-    maxExtensionSeconds: config.HOLD_MAX_EXTENSION_SECONDS,
-  });
+  const holdWorker = config.HOLD_EAGER_START
+    ? startApiHoldWorker(config, { db, cache, log }, extras.workflowBundle)
+    : null;
+  const holds = createHoldGateway(
+    client,
+    {
+      holdIdBlockSize: config.HOLD_ID_BLOCK_SIZE,
+      taskQueue: config.TASK_QUEUE,
+      ttlSeconds: config.HOLD_TTL_SECONDS,
+      paymentTimeoutSeconds: config.PAYMENT_TIMEOUT_SECONDS,
+      callTimeoutMs: config.TEMPORAL_CALL_TIMEOUT_MS,
+      maxInFlight: config.TEMPORAL_MAX_IN_FLIGHT || undefined,
+      queueTimeoutMs: config.TEMPORAL_QUEUE_TIMEOUT_MS,
+      ...(config.EVENTS_URL ? { events: { retryHours: config.EVENTS_RETRY_HOURS } } : {}),
+      latePaymentPolicy: config.LATE_PAYMENT_POLICY,
+      maxExtensionSeconds: config.HOLD_MAX_EXTENSION_SECONDS,
+    },
+    holdWorker?.starter,
+  );
   const app = createApp({
     db,
     models,
@@ -47,7 +64,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     adminToken: config.ADMIN_TOKEN,
     apiKeys: apiKeys(config),
     maxQuantityPerHold: config.MAX_QUANTITY_PER_HOLD,
-    metrics: createMetrics(db, holds.admission),
+    metrics: createMetrics(db, holds.admission, holds.starts),
     security: securitySettings(config),
     redis,
     probes: {
@@ -75,9 +92,12 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
   return {
     server,
     port,
+    eagerStartReady: () => Boolean(holdWorker?.starter()),
+    holdStarts: holds.starts,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await holdWorker?.close();
       await client.connection.close().catch(() => undefined);
       redis.disconnect();
       await db.close();

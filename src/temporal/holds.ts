@@ -1,11 +1,9 @@
 import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import {
   extendHoldUpdate,
   paymentSettledSignal,
@@ -16,38 +14,17 @@ import {
 import type { LatePaymentPolicy } from '../db/late-payments';
 import type { EventSettings } from '../shared/events';
 import { CustomerIdKey, HoldExpiresAtKey, HoldStatusKey, ProductIdKey } from '../shared/search-attributes';
-import {
-  FailureType,
-  isFailureType,
-  type ExtendRequest,
-  type HoldWorkflowInput,
-  type PaymentSettled,
-} from '../shared/types';
+import { FailureType, type ExtendRequest, type HoldWorkflowInput, type PaymentSettled } from '../shared/types';
 import type { HoldView, OrderView } from '../shared/views';
 import { holdWorkflowId, orderWorkflowId } from '../shared/workflow-ids';
 import type { holdWorkflowV2 } from '../workflows/hold';
 import { Admission, AdmissionAbandoned, AdmissionTimeout } from './admission';
 import { callerGone } from './caller';
+import type { EagerStarter } from './eager-start';
+import { beforeDeadline, TemporalUnavailable, translate, WorkflowClosed, WorkflowRefusal } from './call-errors';
 import { createOrderLifeGateway } from './order-life';
 
-/**
- * The workflow refused with a business reason (its ApplicationFailure's type), e.g. InsufficientStock. `type` is null
- * for a failure type that is not a FailureType: a bug, which the routes answer as an internal error.
- */
-export class WorkflowRefusal extends Error {
-  readonly type: FailureType | null;
-  constructor(
-    type: string,
-    readonly details: unknown[],
-  ) {
-    super(`refused: ${type}`);
-    this.type = isFailureType(type) ? type : null;
-  }
-}
-/** The workflow has already finished: the database holds the answer. */
-export class WorkflowClosed extends Error {}
-/** Temporal (or a worker) did not answer within the deadline. */
-export class TemporalUnavailable extends Error {}
+export { TemporalUnavailable, WorkflowClosed, WorkflowRefusal } from './call-errors';
 
 export interface HoldSettings {
   taskQueue: string;
@@ -68,8 +45,12 @@ export interface HoldSettings {
   maxExtensionSeconds?: number;
 }
 
-/** The typed calls the API makes to Temporal; every call is bounded by a deadline. */
-export function createHoldGateway(client: Client, settings: HoldSettings) {
+/**
+ * The typed calls the API makes to Temporal; every call is bounded by a deadline. With `eager` (HOLD_EAGER_START and
+ * this process's hold worker running), a hold starts eagerly on that worker (temporal/eager-start.ts); without it,
+ * with Update-with-Start.
+ */
+export function createHoldGateway(client: Client, settings: HoldSettings, eager?: () => EagerStarter | null) {
   const admission = settings.maxInFlight
     ? new Admission(settings.maxInFlight, settings.queueTimeoutMs ?? settings.callTimeoutMs)
     : null;
@@ -96,6 +77,10 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
     }
   };
 
+  // How holds were started: eagerly on this process's worker and answered in-process, eagerly but answered by the
+  // workflow's update, or with Update-with-Start (no eager starter, or the server did not start the hold here).
+  const starts = { eager: 0, eagerThenUpdate: 0, updateWithStart: 0 };
+
   /** What a finished hold run made of its reservation: the hold, or the refusal (then a WorkflowRefusal). */
   const reserveOutcome = async (holdId: number): Promise<HoldView> => {
     const handle = client.workflow.getHandle<typeof holdWorkflowV2>(holdWorkflowId(holdId));
@@ -113,6 +98,7 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
   return {
     settings,
     admission,
+    starts,
     ...createOrderLifeGateway(client, settings),
     /** Starts the hold's workflow and waits for its reservation, in one round trip (Update-with-Start). */
     reserve(
@@ -129,7 +115,7 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
     ): Promise<HoldView> {
       // gateEpoch: the sold-out gate's epoch read before this start; the reservation hands it back with the stock
       // it saw, so the gate never keeps a figure from before stock came back (see cache/product-cache.ts).
-      const startOperation = () => {
+      const startOptions = () => {
         // The expiry is fixed here, once the call has its slot (a wait in the queue never shortens a hold), so that
         // every search attribute is given at start: the workflow's happy path writes no visibility record of its own.
         const expiresAt = new Date(Date.now() + settings.ttlSeconds * 1000);
@@ -144,14 +130,14 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
           ...(settings.events ? { events: settings.events } : {}),
           ...(customerId === undefined ? {} : { customerId }),
         };
-        return new WithStartWorkflowOperation<typeof holdWorkflowV2>('holdWorkflowV2', {
+        return {
           workflowId: holdWorkflowId(holdId),
           taskQueue: settings.taskQueue,
-          args: [input],
+          args: [input] as [HoldWorkflowInput],
           // A retried request (same Idempotency-Key, so same hold id) attaches to the first run...
-          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdConflictPolicy: 'USE_EXISTING' as const,
           // ...and never starts a second one after the first has finished.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
           typedSearchAttributes: [
             { key: HoldStatusKey, value: 'HELD' },
             { key: ProductIdKey, value: productId },
@@ -159,15 +145,53 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
             ...(customerId === undefined ? [] : [{ key: CustomerIdKey, value: customerId }]),
           ],
           staticSummary: `hold ${holdId}: ${quantity} × product ${productId}`,
+        };
+      };
+      const withUpdate = () => {
+        starts.updateWithStart++;
+        return client.workflow.executeUpdateWithStart(reserveUpdate, {
+          startWorkflowOperation: new WithStartWorkflowOperation<typeof holdWorkflowV2>(
+            'holdWorkflowV2',
+            startOptions(),
+          ),
+          updateId: 'reserve',
         });
+      };
+      const eagerly = async ({ client: local, waiters }: EagerStarter): Promise<HoldView> => {
+        const { outcome, done } = waiters.expect(holdId);
+        try {
+          const deadline = Date.now() + settings.callTimeoutMs;
+          const handle = await local.withDeadline(deadline, () =>
+            local.workflow.start<typeof holdWorkflowV2>('holdWorkflowV2', {
+              ...startOptions(),
+              requestEagerStart: true,
+            }),
+          );
+          if (handle.eagerlyStarted) {
+            const reserved = await beforeDeadline(outcome, deadline);
+            starts[reserved.kind === 'ask' ? 'eagerThenUpdate' : 'eager']++;
+            if (reserved.kind === 'held') return reserved.hold;
+            if (reserved.kind === 'refused')
+              throw new WorkflowRefusal(
+                reserved.failure.type ?? 'Unknown',
+                (reserved.failure.details as unknown[]) ?? [],
+              );
+          }
+          // Not started here (no free workflow slot in this process, or a retry attaching to a run already started),
+          // or the reservation did not settle at once: the workflow answers, as after Update-with-Start.
+          else starts.updateWithStart++;
+          return await client.withDeadline(deadline, () =>
+            handle.executeUpdate(reserveUpdate, { updateId: 'reserve' }),
+          );
+        } finally {
+          done();
+        }
       };
       const recheck = afterQueue && (async () => void (gateEpoch = (await afterQueue()) ?? gateEpoch));
       return bounded(async () => {
         try {
-          return await client.workflow.executeUpdateWithStart(reserveUpdate, {
-            startWorkflowOperation: startOperation(),
-            updateId: 'reserve',
-          });
+          const starter = eager?.();
+          return await (starter ? eagerly(starter) : withUpdate());
         } catch (err) {
           // A retry (same Idempotency-Key, so same hold id) after the first run has finished (its first attempt was
           // answered 503), or a run that finished while this update waited: that run's outcome is the answer, never
@@ -223,22 +247,3 @@ export function createHoldGateway(client: Client, settings: HoldSettings) {
 }
 
 export type HoldGateway = ReturnType<typeof createHoldGateway>;
-
-function translate(err: unknown): Error {
-  if (err instanceof WorkflowRefusal || err instanceof WorkflowClosed || err instanceof TemporalUnavailable) return err;
-  if (err instanceof WorkflowUpdateFailedError) {
-    if (err.cause instanceof ApplicationFailure) {
-      return new WorkflowRefusal(err.cause.type ?? 'Unknown', (err.cause.details as unknown[]) ?? []);
-    }
-    return err;
-  }
-  if (err instanceof WorkflowNotFoundError || err instanceof WorkflowExecutionAlreadyStartedError) {
-    return new WorkflowClosed((err as Error).message);
-  }
-  const e = err as { code?: number; name?: string; message?: string };
-  // gRPC NOT_FOUND for an update to a completed workflow.
-  if (e.code === 5 || /workflow execution already completed/i.test(e.message ?? '')) {
-    return new WorkflowClosed(e.message ?? 'closed');
-  }
-  return new TemporalUnavailable(e.message ?? String(err));
-}

@@ -65,15 +65,7 @@ export async function createFlashSaleWorker(
     log,
     events: { url: config.EVENTS_URL, secret: config.EVENTS_SECRET },
   });
-  const worker = await Worker.create({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TASK_QUEUE,
-    workflowBundle,
-    activities,
-    shutdownGraceTime: '10s',
-    ...workerTuning(config),
-  });
+  const worker = await Worker.create(holdWorkerOptions(config, connection, workflowBundle, activities));
   // The sweep polls a queue of its own: during an expiry storm the holds' queue is thousands of timer tasks deep,
   // and the sweep's bulk release is what gives their stock back quickly.
   const sweepWorker = await Worker.create({
@@ -104,6 +96,24 @@ export async function createFlashSaleWorker(
       worker.shutdown();
       sweepWorker.shutdown();
     },
+  };
+}
+
+/** The holds' worker: in the worker process, and in an API process that starts holds eagerly (api/hold-worker.ts). */
+export function holdWorkerOptions(
+  config: Config,
+  connection: NativeConnection,
+  workflowBundle: WorkerOptions['workflowBundle'],
+  activities: WorkerOptions['activities'],
+): WorkerOptions {
+  return {
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TASK_QUEUE,
+    workflowBundle,
+    activities,
+    shutdownGraceTime: '10s',
+    ...workerTuning(config),
   };
 }
 

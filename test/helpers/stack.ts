@@ -62,7 +62,7 @@ export async function startStack(
   }
   const bundlePath = process.env.TEST_WORKFLOW_BUNDLE!;
   const workflowBundle = { code: readFileSync(bundlePath, 'utf8') };
-  const api = await startApi(config, log);
+  const api = await startApi(config, log, { workflowBundle });
   const baseUrl = `http://127.0.0.1:${api.port}`;
   const db = createSequelize({ url: config.DATABASE_URL, poolMax: 5 });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });

@@ -1,0 +1,100 @@
+import { Client } from '@temporalio/client';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import type { Sequelize } from 'sequelize';
+import { createActivities } from '../activities';
+import type { ProductCache } from '../cache/product-cache';
+import type { Config } from '../config';
+import { hotPathPool } from '../db/sequelize';
+import type { Logger } from '../logger';
+import { handingBackReservations, ReservationWaiters, type EagerStarter } from '../temporal/eager-start';
+import { temporalConnectionSettings } from '../temporal/options';
+import { holdWorkerOptions } from '../worker/worker';
+
+export interface ApiHoldWorker {
+  /** The eager starter once this process's hold worker runs; null before, and after it stopped. */
+  starter: () => EagerStarter | null;
+  close: () => Promise<void>;
+}
+
+export type WorkflowBundleOption = WorkerOptions['workflowBundle'];
+
+const RECONNECT_MS = 2_000;
+
+/**
+ * The hold worker of an API process with HOLD_EAGER_START (temporal/eager-start.ts). It starts in the background: the
+ * API serves at once, with Update-with-Start until this worker runs, and again if it ever stops. Temporal down at
+ * start-up: it retries the connection every two seconds. It is a full worker of the holds' task queue: the holds it
+ * starts stay in its cache (their timers and orders come back to it), and it takes tasks from the queue like any
+ * other worker.
+ */
+export function startApiHoldWorker(
+  config: Config,
+  deps: { db: Sequelize; cache: ProductCache; log: Logger },
+  prebuilt?: WorkflowBundleOption,
+) {
+  const { db, cache, log } = deps;
+  let starter: EagerStarter | null = null;
+  let closing = false;
+  let worker: Worker | null = null;
+  let running: Promise<void> = Promise.resolve();
+
+  const connect = async (): Promise<NativeConnection | null> => {
+    while (!closing) {
+      try {
+        return await NativeConnection.connect(temporalConnectionSettings(config));
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'hold worker: Temporal unreachable, holds use Update-with-Start');
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
+      }
+    }
+    return null;
+  };
+
+  const run = async () => {
+    const connection = await connect();
+    if (!connection) return;
+    try {
+      const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
+      const workflowBundle =
+        prebuilt ??
+        (bundlePath
+          ? { codePath: bundlePath }
+          : await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundler }));
+      hotPathPool(db, config.DATABASE_RESERVE_POOL_MAX);
+      const waiters = new ReservationWaiters();
+      const activities = createActivities({
+        db,
+        cache,
+        log,
+        events: { url: config.EVENTS_URL, secret: config.EVENTS_SECRET },
+      });
+      worker = await Worker.create(
+        holdWorkerOptions(config, connection, workflowBundle, handingBackReservations(activities, waiters)),
+      );
+      if (closing) return;
+      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+      const done = worker.run();
+      starter = { client, waiters };
+      log.info({ task_queue: config.TASK_QUEUE }, 'hold worker running: holds start eagerly');
+      await done;
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'hold worker stopped: holds use Update-with-Start');
+    } finally {
+      starter = null;
+      await connection.close().catch(() => undefined);
+    }
+  };
+  running = run();
+
+  return {
+    starter: () => starter,
+    close: async () => {
+      closing = true;
+      starter = null;
+      if (worker?.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  } satisfies ApiHoldWorker;
+}
+
+const quietBundler = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };

@@ -1,0 +1,61 @@
+import { availableStock, createProduct, expectConserved } from '../helpers/fixtures';
+import { startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
+
+/**
+ * HOLD_EAGER_START: the API process runs the hold worker itself and starts holds eagerly on it. No worker process
+ * runs here, so every hold, refusal, order and release below went through the API's own worker.
+ */
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ HOLD_EAGER_START: 'true', HOLD_TTL_SECONDS: '2' }, { worker: false });
+  await waitFor('the API hold worker', () => stack.api.eagerStartReady(), 60_000);
+}, 90_000);
+afterAll(async () => stack.close());
+
+describe('eager start (HOLD_EAGER_START=true, no worker process)', () => {
+  test('holds are started eagerly and answered in-process: exactly the stock is held, the rest refused by name', async () => {
+    const productId = await createProduct(stack, 5);
+    const before = { ...stack.api.holdStarts };
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, () => stack.http.post('/api/holds', { product_id: productId, quantity: 1 })),
+    );
+    const created = replies.filter((r) => r.status === 201);
+    const refused = replies.filter((r) => r.status === 400);
+    expect([created.length, refused.length]).toEqual([5, 3]);
+    for (const r of refused) expect(r.body.message).toBe('Insufficient stock available. Only 0 units remaining.');
+    const ids = created.map((r) => r.body.data.hold_id);
+    const rows = await stack.db.query(`SELECT id FROM holds WHERE id IN (${ids.join(',')})`);
+    expect(rows[0]).toHaveLength(5);
+    // The gate may answer some refusals without Temporal; every hold that did start, started eagerly here.
+    expect(stack.api.holdStarts.eager - before.eager).toBeGreaterThanOrEqual(5);
+    expect(stack.api.holdStarts.updateWithStart).toBe(before.updateWithStart);
+    expect(await availableStock(stack.db, productId)).toBe(0);
+    await expectConserved(stack.db, productId, 5);
+  });
+
+  test('a retry with the same Idempotency-Key gets the same hold, through the workflow', async () => {
+    const productId = await createProduct(stack, 3);
+    const headers = { 'Idempotency-Key': `eager-${Date.now()}` };
+    const first = await stack.http.post('/api/holds', { product_id: productId, quantity: 2 }, headers);
+    const retry = await stack.http.post('/api/holds', { product_id: productId, quantity: 2 }, headers);
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.body.data.hold_id).toBe(first.body.data.hold_id);
+    expect(await availableStock(stack.db, productId)).toBe(1);
+  });
+
+  test('an eagerly started hold lives on in the API worker: it orders, and an unordered one expires', async () => {
+    const productId = await createProduct(stack, 4);
+    const ordered = await stack.http.post('/api/holds', { product_id: productId, quantity: 1 });
+    const lapsing = await stack.http.post('/api/holds', { product_id: productId, quantity: 2 });
+    const order = await stack.http.post('/api/orders', { hold_id: ordered.body.data.hold_id });
+    expect(order.status).toBe(201);
+    await waitFor('the unordered hold to expire', async () => {
+      const h = await stack.http.get(`/api/holds/${lapsing.body.data.hold_id}`);
+      return h.body.released_at;
+    });
+    expect(await availableStock(stack.db, productId)).toBe(3);
+    await expectConserved(stack.db, productId, 4);
+  });
+});

@@ -1,0 +1,74 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Activities } from '../../src/activities';
+import { FailureType, type HoldWorkflowInput } from '../../src/shared/types';
+import type { HoldView } from '../../src/shared/views';
+import { handingBackReservations, ReservationWaiters } from '../../src/temporal/eager-start';
+
+const input = (holdId: number) => ({ holdId, productId: 7, quantity: 1 }) as HoldWorkflowInput;
+const hold = (id: number) => ({ id, product_id: 7, quantity: 1 }) as HoldView;
+
+/** Activities whose reservation does what the test says; nothing else is called here. */
+const activitiesReserving = (reserve: (i: HoldWorkflowInput) => Promise<HoldView>) =>
+  ({ reserveStock: reserve }) as unknown as Activities;
+
+describe('eager start: the reservation handed back in-process', () => {
+  test('a reservation that takes stock hands the hold to the call waiting for it, and to no other', async () => {
+    const waiters = new ReservationWaiters();
+    const activities = handingBackReservations(
+      activitiesReserving(async (i) => hold(i.holdId)),
+      waiters,
+    );
+    const mine = waiters.expect(1);
+    const other = waiters.expect(2);
+    await expect(activities.reserveStock(input(1))).resolves.toEqual(hold(1));
+    await expect(mine.outcome).resolves.toEqual({ kind: 'held', hold: hold(1) });
+    const unsettled = await Promise.race([other.outcome, Promise.resolve('pending')]);
+    expect(unsettled).toBe('pending');
+    other.done();
+    expect(waiters.size).toBe(0);
+  });
+
+  test('a business refusal is handed back as the refusal; the activity still fails for the workflow', async () => {
+    const waiters = new ReservationWaiters();
+    const refusal = ApplicationFailure.nonRetryable('insufficient', FailureType.InsufficientStock, { available: 0 });
+    const activities = handingBackReservations(
+      activitiesReserving(async () => {
+        throw refusal;
+      }),
+      waiters,
+    );
+    const waiting = waiters.expect(3);
+    await expect(activities.reserveStock(input(3))).rejects.toBe(refusal);
+    await expect(waiting.outcome).resolves.toEqual({ kind: 'refused', failure: refusal });
+  });
+
+  test('a transient failure (which the local activity retries) says "ask the workflow", never a refusal', async () => {
+    const waiters = new ReservationWaiters();
+    const activities = handingBackReservations(
+      activitiesReserving(async () => {
+        throw new Error('connection lost');
+      }),
+      waiters,
+    );
+    const waiting = waiters.expect(4);
+    await expect(activities.reserveStock(input(4))).rejects.toThrow('connection lost');
+    await expect(waiting.outcome).resolves.toEqual({ kind: 'ask' });
+  });
+
+  test('two calls waiting on one hold (a retry with the same key) both hear; a reservation nobody waits for is fine', async () => {
+    const waiters = new ReservationWaiters();
+    const activities = handingBackReservations(
+      activitiesReserving(async (i) => hold(i.holdId)),
+      waiters,
+    );
+    const first = waiters.expect(5);
+    const retry = waiters.expect(5);
+    await activities.reserveStock(input(5));
+    await expect(Promise.all([first.outcome, retry.outcome])).resolves.toEqual([
+      { kind: 'held', hold: hold(5) },
+      { kind: 'held', hold: hold(5) },
+    ]);
+    await expect(activities.reserveStock(input(6))).resolves.toEqual(hold(6));
+    expect(waiters.size).toBe(0);
+  });
+});
