@@ -90,6 +90,7 @@ async function runScenario(stack: Stack, checker: InvariantChecker, acks: Acks, 
   const crashesBefore = stack.crashes.length;
   let crashed = false;
   try {
+    await stack.holdsInApi(s.holdsOn !== 'worker');
     if (s.load !== false) {
       const background = [...(await ctx.api.createProducts([3_000, 3_000, 25]))];
       await ctx.startLoad(background);

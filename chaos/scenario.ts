@@ -19,6 +19,12 @@ export interface Scenario {
    * its whole run, and every fault must land in it.
    */
   load?: false;
+  /**
+   * 'worker': the scenario's fault points sit in the hold path (reservation, expiry) of the worker process, so the API
+   * processes run with HOLD_EAGER_START=false for it and every hold runs in the workers. By default the APIs are
+   * hold workers too (the service's default) and start holds eagerly.
+   */
+  holdsOn?: 'worker';
 }
 
 export interface ScenarioResult {
@@ -91,6 +97,7 @@ export class Ctx {
       // The load's own API process, its answers tallied (and held to the contract) with the scenario's.
       api = new ApiClient(this.stack.loadBaseUrl, this.acks);
       api.tally = this.api.tally;
+      api.apiDownOnPurpose = () => this.stack.apiDownOnPurpose();
     }
     this.loadOn(products);
     this.load = new Load(api, () => this.loadProducts, opts);

@@ -91,6 +91,11 @@ export class Stack {
   private workerSeq = 0;
   /** Settings a scenario turns on for the processes it (re)starts, e.g. EVENTS_URL; cleared when it ends. */
   extraEnv: Record<string, string> = {};
+  /**
+   * HOLD_EAGER_START of the API processes: true (the service's default) makes them hold workers; a scenario whose
+   * fault points sit in the hold path of the worker process runs with false (`Scenario.holdsOn`).
+   */
+  eager = true;
   /** When the system was down (no Temporal, no running worker, no database): stretches the lateness bound. */
   readonly outages = new Outages(() => this.downBecause());
   private temporalDb = path.join(RUN_DIR, 'temporal.db');
@@ -135,7 +140,10 @@ export class Stack {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (!api.alive) throw new Error('the load API exited during start-up (see .run/chaos/logs/api-load.log)');
-      if (await portOpen(this.ports.loadApi)) return;
+      if (await portOpen(this.ports.loadApi)) {
+        if (this.apiPlannedUntil === Infinity) this.apiPlannedUntil = Date.now() + 2_000;
+        return;
+      }
       await sleep(200);
     }
     throw new Error('the load API did not listen within 60 s');
@@ -188,6 +196,7 @@ export class Stack {
       RATE_LIMIT_ORDERS_PER_WINDOW: '1000000',
       RATE_LIMIT_WEBHOOKS_PER_WINDOW: '1000000',
       RATE_LIMIT_ADMIN_PER_WINDOW: '1000000',
+      HOLD_EAGER_START: String(this.eager),
       ...this.extraEnv,
       ...extra,
     };
@@ -392,6 +401,16 @@ export class Stack {
       await sleep(200);
     }
     throw new Error('the API did not listen within 60 s');
+  }
+
+  /** Where holds run: in the API processes (eager start) or only in the workers; restarts both APIs on a change. */
+  async holdsInApi(eager: boolean): Promise<void> {
+    if (this.eager === eager) return;
+    this.eager = eager;
+    log(`  API processes restarted with HOLD_EAGER_START=${eager}`);
+    await this.loadApi?.stop(10_000);
+    await this.restartApi(this.api?.armed ?? '');
+    await this.startLoadApi();
   }
 
   /** Restarts the API (SIGTERM: it drains) with these fault points armed ('' for none). */

@@ -8,6 +8,9 @@ ensure_temporal_cli
 check_services
 say "Building"
 npm run --silent build
+# One workflow bundle for the worker and for the API's own hold worker (HOLD_EAGER_START), instead of one each.
+node dist/cli/bundle-workflows.js "$RUN_DIR/workflow-bundle.js" >/dev/null
+export WORKFLOW_BUNDLE_PATH="${WORKFLOW_BUNDLE_PATH:-$RUN_DIR/workflow-bundle.js}"
 
 ensure_temporal_server "$RUN_DIR/temporal.db" "${TEMPORAL_UI_PORT:-8233}"
 ensure_namespace "${TEMPORAL_NAMESPACE:-default}"

@@ -186,11 +186,12 @@ export const configSchema = z
      */
     TEMPORAL_QUEUE_TIMEOUT_MS: wholeNumber(15_000, 0, 600_000),
     /**
-     * `true`: this API process also runs a hold worker and starts holds eagerly on it (docs/performance.md, "Eager
-     * workflow start"): the first workflow task skips matching and the reservation's outcome comes back in-process.
-     * Until that worker runs (and whenever the server does not start a hold eagerly) holds use Update-with-Start.
+     * `true` (default): this API process also runs a hold worker and starts holds eagerly on it (docs/performance.md,
+     * "Eager workflow start"): the first workflow task skips matching and the reservation's outcome comes back
+     * in-process. Until that worker runs (and whenever the server does not start a hold eagerly) holds use
+     * Update-with-Start. `false`: the API only calls Temporal, and the worker processes run every hold.
      */
-    HOLD_EAGER_START: trueOrFalse.transform((v) => v ?? false),
+    HOLD_EAGER_START: trueOrFalse.transform((v) => v ?? true),
     /** The sweep's own task queue (default `<TASK_QUEUE>-sweep`), so it never waits behind a storm of hold timers. */
     SWEEP_TASK_QUEUE: z.string().min(1).optional(),
     // Performance tuning (docs/performance.md measures each one; the defaults are the measured best on 2 cores).

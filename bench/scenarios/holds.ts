@@ -128,7 +128,7 @@ export async function eagerBesideUpdateWithStart(db: Pool, pairs: Array<{ plain:
 async function eagerStats(c: Contender): Promise<{ eager_starts: number; plain_starts: number }> {
   if (c.system === 'floor')
     return (await c.running.http.request('GET', '/stats')).body as { eager_starts: number; plain_starts: number };
-  const text = String((await c.running.http.request('GET', '/metrics')).body);
+  const text = await (await fetch(`${c.running.base}/metrics`)).text();
   const count = (how: string) =>
     Number(new RegExp(`^flash_sale_hold_starts\\{how="${how}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
   return { eager_starts: count('eager'), plain_starts: count('eagerThenUpdate') + count('updateWithStart') };

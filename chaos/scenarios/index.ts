@@ -1,5 +1,6 @@
 import type { Scenario } from '../scenario';
 import { baseline } from './baseline';
+import { eagerApiKill } from './eager';
 import { eventsReceiverDown, eventsWorkerKill } from './events';
 import { expiryRace, webhookRaces } from './flows';
 import { latePaidVsTimeout } from './late-payments';
@@ -53,6 +54,7 @@ export function scenarios(opts: ScenarioOptions): Scenario[] {
     releaseKillBeforeCommit,
     releaseKillAfterCommit,
     workerKillUnderLoad,
+    eagerApiKill,
     timersWorkerDown,
     workerSigstop,
     workerSigterm,

@@ -32,6 +32,7 @@ async function availableInDb(ctx: Ctx, productId: number): Promise<number> {
 
 export const mariadbDown: Scenario = {
   name: 'mariadb-down',
+  holdsOn: 'worker',
   title:
     'MariaDB unreachable under load (every connection refused), then connections cut at random and inside open transactions (a release, an order): the retry does the work once',
   async run(ctx) {
@@ -324,6 +325,7 @@ export const poisonedCache: Scenario = {
 
 export const mariadbLongOutage: Scenario = {
   name: 'mariadb-long-outage',
+  holdsOn: 'worker',
   title:
     'MariaDB down 35 s (longer than the reservation retry budget) under a keyed POST: 503, and its retry afterwards gets one hold',
   async run(ctx) {

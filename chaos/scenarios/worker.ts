@@ -26,6 +26,7 @@ function reserveKill(when: 'before' | 'after', title: string, extra: (ctx: Ctx, 
   return {
     name: `reserve-kill-${when}-commit`,
     title,
+    holdsOn: 'worker',
     async run(ctx: Ctx) {
       const [p] = await ctx.createProducts(1, 100);
       const held = await killAt(ctx, point, () => makeHolds(ctx, p, 4, 2));
@@ -134,6 +135,7 @@ function releaseKill(when: 'before' | 'after', title: string): Scenario {
   return {
     name: `release-kill-${when}-commit`,
     title,
+    holdsOn: 'worker',
     async run(ctx) {
       const [p] = await ctx.createProducts(1, 100);
       const held = await makeHolds(ctx, p, 4, 2);
@@ -167,6 +169,7 @@ export const releaseKillAfterCommit = releaseKill(
 
 export const timersWorkerDown: Scenario = {
   name: 'timers-worker-down',
+  holdsOn: 'worker',
   title:
     'Worker down under load while hold and payment timers fire; API calls meanwhile answer 503 with Retry-After, reads still work',
   async run(ctx) {
@@ -209,6 +212,7 @@ async function armedRelease(ctx: Ctx, quantity: number, action: string): Promise
 
 export const workerSigstop: Scenario = {
   name: 'worker-sigstop',
+  holdsOn: 'worker',
   title:
     'Worker SIGSTOPped past the activity timeout (inside a release transaction, row locks held, a second worker taking over; then at a random moment), under load, then SIGCONT',
   async run(ctx) {
@@ -235,6 +239,7 @@ export const workerSigstop: Scenario = {
 
 export const workerSigterm: Scenario = {
   name: 'worker-sigterm',
+  holdsOn: 'worker',
   title:
     'Worker SIGTERM mid-activity under load: it drains (the release in flight commits and reports) and exits cleanly',
   async run(ctx) {

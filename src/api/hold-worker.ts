@@ -23,9 +23,9 @@ const RECONNECT_MS = 2_000;
 /**
  * The hold worker of an API process with HOLD_EAGER_START (temporal/eager-start.ts). It starts in the background: the
  * API serves at once, with Update-with-Start until this worker runs, and again if it ever stops. Temporal down at
- * start-up: it retries the connection every two seconds. It is a full worker of the holds' task queue: the holds it
- * starts stay in its cache (their timers and orders come back to it), and it takes tasks from the queue like any
- * other worker.
+ * start-up: it retries the connection every two seconds. It runs workflow tasks of the holds' task queue like any
+ * worker (the holds it starts stay in its cache, so their timers come back to it) and local activities, but no
+ * scheduled activities: those stay with the worker processes.
  */
 export function startApiHoldWorker(
   config: Config,
@@ -68,12 +68,19 @@ export function startApiHoldWorker(
         log,
         events: { url: config.EVENTS_URL, secret: config.EVENTS_SECRET },
       });
-      worker = await Worker.create(
-        holdWorkerOptions(config, connection, workflowBundle, handingBackReservations(activities, waiters)),
-      );
-      if (closing) return;
-      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+      worker = await Worker.create({
+        ...holdWorkerOptions(config, connection, workflowBundle, handingBackReservations(activities, waiters)),
+        // Workflow tasks and local activities (the reservation, the expiry's release) only: a client's order, release
+        // or extension and the outbound events stay scheduled activities of the worker processes, which scale apart.
+        enableNonLocalActivities: false,
+      });
       const done = worker.run();
+      // Closed while this worker was being made: it still has to run to be shut down and let the process exit.
+      if (closing) {
+        worker.shutdown();
+        return await done;
+      }
+      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
       starter = { client, waiters };
       log.info({ task_queue: config.TASK_QUEUE }, 'hold worker running: holds start eagerly');
       await done;
@@ -91,7 +98,11 @@ export function startApiHoldWorker(
     close: async () => {
       closing = true;
       starter = null;
-      if (worker?.getState() === 'RUNNING') worker.shutdown();
+      try {
+        worker?.shutdown();
+      } catch {
+        // Not running (never started, or already stopping): nothing to stop.
+      }
       await running;
     },
   } satisfies ApiHoldWorker;

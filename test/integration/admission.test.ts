@@ -12,6 +12,8 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
     TEMPORAL_MAX_IN_FLIGHT: '1',
+    // Stopping the worker must leave holds with no worker: the API runs none of its own here.
+    HOLD_EAGER_START: 'false',
     TEMPORAL_QUEUE_TIMEOUT_MS: '300',
     TEMPORAL_CALL_TIMEOUT_MS: '4000',
   });
@@ -58,6 +60,8 @@ describe('a buyer who hangs up while queued', () => {
   beforeAll(async () => {
     patient = await startStack({
       TEMPORAL_MAX_IN_FLIGHT: '1',
+      // Stopping the worker must leave holds with no worker: the API runs none of its own here.
+      HOLD_EAGER_START: 'false',
       TEMPORAL_QUEUE_TIMEOUT_MS: '30000',
       TEMPORAL_CALL_TIMEOUT_MS: '3000',
     });
@@ -107,6 +111,8 @@ describe('the queue after a sell-out', () => {
   beforeAll(async () => {
     queue = await startStack({
       TEMPORAL_MAX_IN_FLIGHT: '1',
+      // Stopping the worker must leave holds with no worker: the API runs none of its own here.
+      HOLD_EAGER_START: 'false',
       TEMPORAL_QUEUE_TIMEOUT_MS: '30000',
       TEMPORAL_CALL_TIMEOUT_MS: '20000',
     });

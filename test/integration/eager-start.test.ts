@@ -3,8 +3,9 @@ import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
 /**
- * HOLD_EAGER_START: the API process runs the hold worker itself and starts holds eagerly on it. No worker process
- * runs here, so every hold, refusal, order and release below went through the API's own worker.
+ * HOLD_EAGER_START: the API process runs a hold worker itself and starts holds eagerly on it. No worker process runs
+ * for the first tests, so every hold and refusal there went through the API's own worker; orders are scheduled
+ * activities, which only worker processes run.
  */
 let stack: Stack;
 beforeAll(async () => {
@@ -45,16 +46,18 @@ describe('eager start (HOLD_EAGER_START=true, no worker process)', () => {
     expect(await availableStock(stack.db, productId)).toBe(1);
   });
 
-  test('an eagerly started hold lives on in the API worker: it orders, and an unordered one expires', async () => {
+  test('an eagerly started hold expires in the API worker, and orders once a worker process runs', async () => {
     const productId = await createProduct(stack, 4);
-    const ordered = await stack.http.post('/api/holds', { product_id: productId, quantity: 1 });
     const lapsing = await stack.http.post('/api/holds', { product_id: productId, quantity: 2 });
-    const order = await stack.http.post('/api/orders', { hold_id: ordered.body.data.hold_id });
-    expect(order.status).toBe(201);
-    await waitFor('the unordered hold to expire', async () => {
+    await waitFor('the unordered hold to expire with no worker process', async () => {
       const h = await stack.http.get(`/api/holds/${lapsing.body.data.hold_id}`);
       return h.body.released_at;
     });
+    expect(await availableStock(stack.db, productId)).toBe(4);
+    await stack.startWorker();
+    const ordered = await stack.http.post('/api/holds', { product_id: productId, quantity: 1 });
+    const order = await stack.http.post('/api/orders', { hold_id: ordered.body.data.hold_id });
+    expect(order.status).toBe(201);
     expect(await availableStock(stack.db, productId)).toBe(3);
     await expectConserved(stack.db, productId, 4);
   });

@@ -39,7 +39,11 @@ beforeAll(async () => {
     RATE_LIMIT_CUSTOMER_PER_WINDOW: '2',
   });
   // No worker and a short Temporal deadline: a hold cannot be answered in time (503).
-  bare = await startStack({ TEMPORAL_CALL_TIMEOUT_MS: '1000', TEMPORAL_QUEUE_TIMEOUT_MS: '1000' }, { worker: false });
+  // No worker anywhere, the API's own hold worker included: a hold can only be answered `unavailable`.
+  bare = await startStack(
+    { TEMPORAL_CALL_TIMEOUT_MS: '1000', TEMPORAL_QUEUE_TIMEOUT_MS: '1000', HOLD_EAGER_START: 'false' },
+    { worker: false },
+  );
 });
 afterAll(async () => {
   await stack?.close();
