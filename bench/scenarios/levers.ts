@@ -16,6 +16,8 @@ interface Lever {
   title: string;
   flags: string[];
   before: boolean;
+  /** The service's own settings for this step. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const [pragmas, noRefresh, onePartition] = [
@@ -47,9 +49,17 @@ export const LEVERS: Lever[] = [
   },
   {
     id: 'workflow-v2',
-    title: '+ holdWorkflowV2: search attributes at start (today)',
+    title: '+ holdWorkflowV2: search attributes at start',
     flags: devServerFlags('file'),
     before: false,
+    env: { HOLD_EAGER_START: 'false' },
+  },
+  {
+    id: 'eager-start',
+    title: '+ eager start on the API’s own hold worker (today)',
+    flags: devServerFlags('file'),
+    before: false,
+    env: { HOLD_EAGER_START: 'true' },
   },
 ];
 
@@ -63,6 +73,7 @@ export async function measureLevers(db: Pool) {
       const service = await startService({
         dist: lever.before ? settings.beforeDist : undefined,
         label: `lever-${lever.id}`,
+        env: lever.env,
       });
       try {
         const c = await contender(db, 'service', service);
