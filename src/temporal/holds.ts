@@ -100,7 +100,7 @@ export function createHoldGateway(client: Client, settings: HoldSettings, eager?
     admission,
     starts,
     ...createOrderLifeGateway(client, settings),
-    /** Starts the hold's workflow and waits for its reservation, in one round trip (Update-with-Start). */
+    /** Starts the hold's workflow and waits for its reservation: eagerly on this process's worker, or Update-with-Start. */
     reserve(
       holdId: number,
       productId: number,
@@ -180,7 +180,7 @@ export function createHoldGateway(client: Client, settings: HoldSettings, eager?
           // Not started here (no free workflow slot in this process, or a retry attaching to a run already started),
           // or the reservation did not settle at once: the workflow answers, as after Update-with-Start.
           else starts.updateWithStart++;
-          return await client.withDeadline(deadline, () =>
+          return await local.withDeadline(deadline, () =>
             handle.executeUpdate(reserveUpdate, { updateId: 'reserve' }),
           );
         } finally {

@@ -50,7 +50,8 @@ const { releaseHold: releaseExpiredHold } = proxyLocalActivities<Activities>(DB_
 const FINAL: HoldState[] = ['ORDERED', 'RELEASED', 'EXPIRED', 'REJECTED'];
 
 /**
- * A hold's life: reserve (answering the API's Update-with-Start), then wait for its expiry, an order or a release.
+ * A hold's life: reserve (answering the API's Update-with-Start; when the API started it eagerly on its own worker,
+ * the reservation's outcome goes back to the API in-process instead), then wait for its expiry, an order or a release.
  *
  * The successor of `holdWorkflow` (legacy/hold-v1.ts, kept for holds started before it). The API starts it with
  * every search attribute already set (HoldStatus=HELD, ProductId, HoldExpiresAt), so the happy path writes no
