@@ -131,5 +131,5 @@ async function eagerStats(c: Contender): Promise<{ eager_starts: number; plain_s
   const text = await (await fetch(`${c.running.base}/metrics`)).text();
   const count = (how: string) =>
     Number(new RegExp(`^flash_sale_hold_starts\\{how="${how}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
-  return { eager_starts: count('eager'), plain_starts: count('eagerThenUpdate') + count('updateWithStart') };
+  return { eager_starts: count('eager'), plain_starts: count('updateWithStart') };
 }

@@ -58,7 +58,7 @@ export function createMetrics(
   });
   new Gauge({
     name: 'flash_sale_hold_starts',
-    help: 'Holds this API process started, by how: eager (answered in-process), eagerThenUpdate, updateWithStart',
+    help: 'Holds this API process started, by how: eager (answered in-process), updateWithStart (answered by the workflow)',
     labelNames: ['how'],
     registers: [registry],
     collect() {

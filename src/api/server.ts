@@ -20,7 +20,7 @@ export interface RunningApi {
   /** HOLD_EAGER_START: whether this process's hold worker runs (holds start eagerly on it). */
   eagerStartReady: () => boolean;
   /** How this process started its holds (the gateway's counts, also in /metrics as flash_sale_hold_starts). */
-  holdStarts: Readonly<Record<'eager' | 'eagerThenUpdate' | 'updateWithStart', number>>;
+  holdStarts: Readonly<Record<'eager' | 'updateWithStart', number>>;
 }
 
 export interface ApiExtras {

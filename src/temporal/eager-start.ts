@@ -10,13 +10,14 @@ import type { HoldView } from '../shared/views';
  * outcome comes back to the waiting HTTP call in-process, through `ReservationWaiters`.
  *
  * What comes back in-process is only what the workflow itself will make of the activity's result: a hold, or a
- * business refusal (a non-retryable ApplicationFailure). Anything else (a transient error the local activity will
- * retry, a timeout) says `ask`, and the call waits on the workflow's reserve update as a non-eager start does.
+ * business refusal (a non-retryable ApplicationFailure). A transient error settles nothing: the local activity
+ * retries here, and a later attempt settles the call (or its deadline answers 503, as a slow Update-with-Start
+ * would). Asking the workflow instead, while its first task was still in flight, raced that task (chaos suite).
  * The answer may precede the workflow task's completion: a process that dies then has its task retried elsewhere,
- * and the reservation, idempotent by hold id, finds the hold it already took (activities/stock.ts).
+ * and the reservation, idempotent by hold id, finds the hold it already took (activities/stock.ts); the workflow
+ * accepts the client's next request even when it arrives together with its start (workflows/hold.ts).
  */
-export type ReservationOutcome =
-  { kind: 'held'; hold: HoldView } | { kind: 'refused'; failure: ApplicationFailure } | { kind: 'ask' };
+export type ReservationOutcome = { kind: 'held'; hold: HoldView } | { kind: 'refused'; failure: ApplicationFailure };
 
 export class ReservationWaiters {
   // A set per hold: a retry with the same Idempotency-Key may wait on the same hold in this process.
@@ -57,8 +58,9 @@ export function handingBackReservations(activities: Activities, waiters: Reserva
         waiters.settle(input.holdId, { kind: 'held', hold });
         return hold;
       } catch (err) {
-        const refused = err instanceof ApplicationFailure && err.nonRetryable;
-        waiters.settle(input.holdId, refused ? { kind: 'refused', failure: err } : { kind: 'ask' });
+        if (err instanceof ApplicationFailure && err.nonRetryable) {
+          waiters.settle(input.holdId, { kind: 'refused', failure: err });
+        }
         throw err;
       }
     },

@@ -1,6 +1,7 @@
 import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
@@ -45,6 +46,9 @@ export interface HoldSettings {
   maxExtensionSeconds?: number;
 }
 
+/** How long an eager start (one round trip to the frontend) may take before its call answers 503. */
+const EAGER_START_TIMEOUT_MS = 2_000;
+
 /**
  * The typed calls the API makes to Temporal; every call is bounded by a deadline. With `eager` (HOLD_EAGER_START and
  * this process's hold worker running), a hold starts eagerly on that worker (temporal/eager-start.ts); without it,
@@ -77,9 +81,9 @@ export function createHoldGateway(client: Client, settings: HoldSettings, eager?
     }
   };
 
-  // How holds were started: eagerly on this process's worker and answered in-process, eagerly but answered by the
-  // workflow's update, or with Update-with-Start (no eager starter, or the server did not start the hold here).
-  const starts = { eager: 0, eagerThenUpdate: 0, updateWithStart: 0 };
+  // How holds were started: eagerly on this process's worker (answered in-process), or answered by the workflow's
+  // update (Update-with-Start, or a start the server did not run here).
+  const starts = { eager: 0, updateWithStart: 0 };
 
   /** What a finished hold run made of its reservation: the hold, or the refusal (then a WorkflowRefusal). */
   const reserveOutcome = async (holdId: number): Promise<HoldView> => {
@@ -161,28 +165,29 @@ export function createHoldGateway(client: Client, settings: HoldSettings, eager?
         const { outcome, done } = waiters.expect(holdId);
         try {
           const deadline = Date.now() + settings.callTimeoutMs;
-          const handle = await local.withDeadline(deadline, () =>
+          // The worker's connection retries an unreachable server until the deadline, where the API's client gives up
+          // in about a second: a start that is one round trip gets a short deadline of its own, so that Temporal
+          // down is a quick 503 on this path too.
+          const startDeadline = Math.min(deadline, Date.now() + EAGER_START_TIMEOUT_MS);
+          const handle = await local.withDeadline(startDeadline, () =>
             local.workflow.start<typeof holdWorkflowV2>('holdWorkflowV2', {
               ...startOptions(),
               requestEagerStart: true,
             }),
           );
           if (handle.eagerlyStarted) {
+            starts.eager++;
             const reserved = await beforeDeadline(outcome, deadline);
-            starts[reserved.kind === 'ask' ? 'eagerThenUpdate' : 'eager']++;
             if (reserved.kind === 'held') return reserved.hold;
-            if (reserved.kind === 'refused')
-              throw new WorkflowRefusal(
-                reserved.failure.type ?? 'Unknown',
-                (reserved.failure.details as unknown[]) ?? [],
-              );
+            throw new WorkflowRefusal(
+              reserved.failure.type ?? 'Unknown',
+              (reserved.failure.details as unknown[]) ?? [],
+            );
           }
-          // Not started here (no free workflow slot in this process, or a retry attaching to a run already started),
-          // or the reservation did not settle at once: the workflow answers, as after Update-with-Start.
-          else starts.updateWithStart++;
-          return await local.withDeadline(deadline, () =>
-            handle.executeUpdate(reserveUpdate, { updateId: 'reserve' }),
-          );
+          // Not started here (no free workflow slot in this process, or a retry attaching to a run already started):
+          // the workflow answers, as after Update-with-Start.
+          starts.updateWithStart++;
+          return await local.withDeadline(deadline, () => handle.executeUpdate(reserveUpdate, { updateId: 'reserve' }));
         } finally {
           done();
         }
@@ -196,7 +201,7 @@ export function createHoldGateway(client: Client, settings: HoldSettings, eager?
           // A retry (same Idempotency-Key, so same hold id) after the first run has finished (its first attempt was
           // answered 503), or a run that finished while this update waited: that run's outcome is the answer, never
           // a second run.
-          if (err instanceof WorkflowExecutionAlreadyStartedError || /aborted by closing workflow/i.test(String(err)))
+          if (err instanceof WorkflowExecutionAlreadyStartedError || closedMeanwhile(err))
             return reserveOutcome(holdId);
           throw err;
         }
@@ -247,3 +252,9 @@ export function createHoldGateway(client: Client, settings: HoldSettings, eager?
 }
 
 export type HoldGateway = ReturnType<typeof createHoldGateway>;
+
+/** The run finished while the reserve update waited (Update-with-Start), or before it was sent (after a start). */
+function closedMeanwhile(err: unknown): boolean {
+  if (err instanceof WorkflowNotFoundError) return true;
+  return /aborted by closing workflow|workflow execution already completed/i.test(String(err));
+}

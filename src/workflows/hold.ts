@@ -82,15 +82,26 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
     if (FINAL.includes(next)) upsertSearchAttributes([{ key: HoldStatusKey, value: next }]);
     describe();
   };
-  // One change at a time: an order, a release or an extension arriving while an extension is in flight waits for it
-  // to settle, then is checked again against the hold as it is now.
-  const afterExtension = async (refusalOf: typeof orderRefusal) => {
-    await condition(() => state !== 'EXTENDING');
+  // One change at a time: an order, a release or an extension arriving while an extension is in flight, or while the
+  // reservation itself still runs, waits for it to settle, then is checked again against the hold as it is now. The
+  // reservation case is eager start's: the API answers 201 in-process before the first workflow task completes, and
+  // when that task is retried (its worker died) the client's next request arrives with the start itself.
+  const unsettled = () => state === 'EXTENDING' || state === 'RESERVING';
+  const whenSettled = async (refusalOf: typeof orderRefusal) => {
+    await condition(() => !unsettled());
+    absent();
     const refusal = refusalOf(facts(), Date.now());
     if (refusal) throw refuse(refusal);
   };
-  const settledOrAbsent = () => {
-    if (state === 'RESERVING' || state === 'REJECTED') throw refuse(FailureType.HoldMissing);
+  const absent = () => {
+    if (state === 'REJECTED') throw refuse(FailureType.HoldMissing);
+  };
+  /** A validator's check; while the reservation runs there is nothing to check yet, and the handler waits for it. */
+  const validate = (refusalOf: typeof orderRefusal) => {
+    absent();
+    if (state === 'RESERVING') return;
+    const refusal = refusalOf(facts(), Date.now());
+    if (refusal) throw refuse(refusal);
   };
 
   setHandler(holdStatusQuery, () => ({ state, hold, orderId, rejection: rejection?.type ?? null }));
@@ -104,7 +115,7 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
   setHandler(
     placeOrderUpdate,
     async () => {
-      if (state === 'EXTENDING') await afterExtension(orderRefusal);
+      if (unsettled()) await whenSettled(orderRefusal);
       enter('ORDERING');
       let order;
       try {
@@ -122,18 +133,14 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
       return order;
     },
     {
-      validator: () => {
-        settledOrAbsent();
-        const refusal = orderRefusal(facts(), Date.now());
-        if (refusal) throw refuse(refusal);
-      },
+      validator: () => validate(orderRefusal),
     },
   );
 
   setHandler(
     releaseHoldUpdate,
     async () => {
-      if (state === 'EXTENDING') await afterExtension(releaseRefusal);
+      if (unsettled()) await whenSettled(releaseRefusal);
       enter('RELEASING');
       const result = await releaseHold(input.holdId, 'released');
       hold = result.hold;
@@ -146,18 +153,14 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
       throw refuse(hold.used_at ? FailureType.HoldUsed : FailureType.HoldReleased);
     },
     {
-      validator: () => {
-        settledOrAbsent();
-        const refusal = releaseRefusal(facts(), Date.now());
-        if (refusal) throw refuse(refusal);
-      },
+      validator: () => validate(releaseRefusal),
     },
   );
 
   setHandler(
     extendHoldUpdate,
     async ({ seconds, maxTotalSeconds }) => {
-      if (state === 'EXTENDING') await afterExtension(orderRefusal);
+      if (unsettled()) await whenSettled(orderRefusal);
       enter('EXTENDING');
       let extended: HoldView;
       try {
@@ -180,11 +183,7 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
     {
       // Refused here, before anything is written to history, when the hold is not held any more (same order of
       // reasons as an order: expired first); the activity decides the rest under the row lock.
-      validator: (_request: ExtendRequest) => {
-        settledOrAbsent();
-        const refusal = orderRefusal(facts(), Date.now());
-        if (refusal) throw refuse(refusal);
-      },
+      validator: (_request: ExtendRequest) => validate(orderRefusal),
     },
   );
 

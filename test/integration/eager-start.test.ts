@@ -1,3 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { temporal } from '@temporalio/proto';
+import { QueryTypes } from 'sequelize';
+import { placeOrderUpdate } from '../../src/shared/messages';
+import type { HoldWorkflowInput } from '../../src/shared/types';
+import { holdWorkflowId } from '../../src/shared/workflow-ids';
+import { createLogger } from '../../src/logger';
+import { createFlashSaleWorker } from '../../src/worker/worker';
 import { availableStock, createProduct, expectConserved } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
@@ -60,5 +69,59 @@ describe('eager start (HOLD_EAGER_START=true, no worker process)', () => {
     expect(order.status).toBe(201);
     expect(await availableStock(stack.db, productId)).toBe(3);
     await expectConserved(stack.db, productId, 4);
+  });
+
+  test('an order that reaches a hold together with its start waits for the reservation (an eager 201 whose task was retried)', async () => {
+    // The eager path answers 201 before the first workflow task completes; if that task is lost with its API, the
+    // retried one carries the client's order in with the start. Made here by starting the hold, and sending the
+    // order, on a queue no worker polls yet.
+    const productId = await createProduct(stack, 3);
+    const [{ id }] = await stack.db.query<{ id: number }>('SELECT NEXTVAL(hold_ids) AS id', {
+      type: QueryTypes.SELECT,
+    });
+    const holdId = Number(id);
+    const taskQueue = `with-start-${randomUUID()}`;
+    const input: HoldWorkflowInput = {
+      holdId,
+      productId,
+      quantity: 2,
+      ttlSeconds: 60,
+      paymentTimeoutSeconds: 60,
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    };
+    const handle = await stack.client.workflow.start('holdWorkflowV2', {
+      workflowId: holdWorkflowId(holdId),
+      taskQueue,
+      args: [input],
+    });
+    const ordering = handle.executeUpdate(placeOrderUpdate, { updateId: 'order-with-start' });
+    ordering.catch(() => undefined); // read below
+    const admitted =
+      temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;
+    await waitFor('the order to be admitted before any worker runs', () =>
+      stack.client.workflowService.pollWorkflowExecutionUpdate({
+        namespace: stack.config.TEMPORAL_NAMESPACE,
+        updateRef: { workflowExecution: { workflowId: handle.workflowId }, updateId: 'order-with-start' },
+        identity: 'test',
+        waitPolicy: { lifecycleStage: admitted },
+      }),
+    );
+    const worker = await createFlashSaleWorker(
+      { ...stack.config, TASK_QUEUE: taskQueue },
+      createLogger('silent', 'test'),
+      {
+        workflowBundle: { code: readFileSync(process.env.TEST_WORKFLOW_BUNDLE!, 'utf8') },
+        skipSchedule: true,
+      },
+    );
+    const running = worker.run();
+    try {
+      const order = await ordering;
+      expect(order).toMatchObject({ hold_id: holdId, status: 'pending' });
+      expect(await availableStock(stack.db, productId)).toBe(1);
+    } finally {
+      await worker.shutdown();
+      await running;
+    }
   });
 });

@@ -42,17 +42,21 @@ describe('eager start: the reservation handed back in-process', () => {
     await expect(waiting.outcome).resolves.toEqual({ kind: 'refused', failure: refusal });
   });
 
-  test('a transient failure (which the local activity retries) says "ask the workflow", never a refusal', async () => {
+  test('a transient failure (which the local activity retries) settles nothing; the attempt that succeeds does', async () => {
     const waiters = new ReservationWaiters();
+    let attempts = 0;
     const activities = handingBackReservations(
-      activitiesReserving(async () => {
-        throw new Error('connection lost');
+      activitiesReserving(async (i) => {
+        if (++attempts === 1) throw new Error('connection lost');
+        return hold(i.holdId);
       }),
       waiters,
     );
     const waiting = waiters.expect(4);
     await expect(activities.reserveStock(input(4))).rejects.toThrow('connection lost');
-    await expect(waiting.outcome).resolves.toEqual({ kind: 'ask' });
+    expect(await Promise.race([waiting.outcome, Promise.resolve('pending')])).toBe('pending');
+    await expect(activities.reserveStock(input(4))).resolves.toEqual(hold(4));
+    await expect(waiting.outcome).resolves.toEqual({ kind: 'held', hold: hold(4) });
   });
 
   test('two calls waiting on one hold (a retry with the same key) both hear; a reservation nobody waits for is fine', async () => {
