@@ -165,16 +165,19 @@ export function createHoldGateway(client: Client, settings: HoldSettings, eager?
         const { outcome, done } = waiters.expect(holdId);
         try {
           const deadline = Date.now() + settings.callTimeoutMs;
-          // The worker's connection retries an unreachable server until the deadline, where the API's client gives up
-          // in about a second: a start that is one round trip gets a short deadline of its own, so that Temporal
-          // down is a quick 503 on this path too.
+          // The worker's connection retries an unreachable server for about ten seconds, where the API's client gives
+          // up in about one: a start, one round trip, gets a short deadline of its own, so that Temporal down is a
+          // quick 503 on this path too. (A start that still lands later is a hold the client's retry finds by key.)
           const startDeadline = Math.min(deadline, Date.now() + EAGER_START_TIMEOUT_MS);
-          const handle = await local.withDeadline(startDeadline, () =>
+          const starting = local.withDeadline(startDeadline, () =>
             local.workflow.start<typeof holdWorkflowV2>('holdWorkflowV2', {
               ...startOptions(),
               requestEagerStart: true,
             }),
           );
+          // Raced as well: the deadline bounds each of the connection's attempts, not its retries.
+          starting.catch(() => undefined);
+          const handle = await beforeDeadline(starting, startDeadline);
           if (handle.eagerlyStarted) {
             starts.eager++;
             const reserved = await beforeDeadline(outcome, deadline);

@@ -5,6 +5,7 @@ import { QueryTypes } from 'sequelize';
 import { placeOrderUpdate } from '../../src/shared/messages';
 import type { HoldWorkflowInput } from '../../src/shared/types';
 import { holdWorkflowId } from '../../src/shared/workflow-ids';
+import { FaultProxy } from '../../chaos/proxy';
 import { createLogger } from '../../src/logger';
 import { createFlashSaleWorker } from '../../src/worker/worker';
 import { availableStock, createProduct, expectConserved } from '../helpers/fixtures';
@@ -123,5 +124,39 @@ describe('eager start (HOLD_EAGER_START=true, no worker process)', () => {
       await worker.shutdown();
       await running;
     }
+  });
+});
+
+describe('eager start with Temporal unreachable', () => {
+  // Temporal behind a proxy that can drop it: the API's hold worker and both its clients go through it.
+  let proxy: FaultProxy;
+  let cut: Stack;
+  beforeAll(async () => {
+    const [host, port] = (process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233').split(':');
+    proxy = new FaultProxy('temporal', { host, port: Number(port) });
+    const proxyPort = await proxy.start();
+    cut = await startStack({ HOLD_EAGER_START: 'true', TEMPORAL_ADDRESS: `127.0.0.1:${proxyPort}` }, { worker: false });
+    await waitFor('the API hold worker', () => cut.api.eagerStartReady(), 60_000);
+  }, 90_000);
+  afterAll(async () => {
+    proxy.setMode('pass');
+    await cut.close();
+    await proxy.close();
+  });
+
+  test('a hold answers 503 with Retry-After well before the call deadline, not after the connection’s retries', async () => {
+    const productId = await createProduct(cut, 5);
+    expect((await cut.http.post('/api/holds', { product_id: productId, quantity: 1 })).status).toBe(201);
+    const eagerBefore = cut.api.holdStarts.eager;
+    proxy.setMode('refuse');
+    const startedAt = Date.now();
+    const res = await cut.http.post('/api/holds', { product_id: productId, quantity: 1 });
+    const tookMs = Date.now() - startedAt;
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBeTruthy();
+    // The call deadline here is 8 s; the worker connection alone would have retried for about 10.
+    expect(tookMs).toBeLessThan(5_000);
+    expect(cut.api.holdStarts.eager).toBe(eagerBefore);
+    proxy.setMode('pass');
   });
 });
