@@ -96,7 +96,7 @@ async function main() {
   if (wanted('eager')) {
     const [floor, eagerFloor] = [await startFloor(), await startEagerFloor()];
     const [service, eagerService] = [
-      await startService(),
+      await startService({ label: 'service update-with-start', env: { HOLD_EAGER_START: 'false' } }),
       await startService({
         label: 'service eager',
         env: { HOLD_EAGER_START: 'true', TASK_QUEUE: `${settings.taskQueue}-eager` },
