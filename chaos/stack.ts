@@ -137,18 +137,7 @@ export class Stack {
       { cwd: ROOT, registry: runPids() },
     );
     this.loadApi = api;
-    const holdWorker = this.holdWorkerReady(api);
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      if (!api.alive) throw new Error('the load API exited during start-up (see .run/chaos/logs/api-load.log)');
-      if (await portOpen(this.ports.loadApi)) {
-        await holdWorker('the load API');
-        if (this.apiPlannedUntil === Infinity) this.apiPlannedUntil = Date.now() + 2_000;
-        return;
-      }
-      await sleep(200);
-    }
-    throw new Error('the load API did not listen within 60 s');
+    await this.untilServing(api, this.ports.loadApi, 'the load API', 'api-load.log');
   }
 
   get temporalAddress(): string {
@@ -393,29 +382,29 @@ export class Stack {
         this.firedPoints.push({ worker: 'api', point, at: Date.now() });
       }
     });
-    const holdWorker = this.holdWorkerReady(api);
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      if (!api.alive) throw new Error('the API exited during start-up (see .run/chaos/logs/api.log)');
-      if (await portOpen(this.ports.api)) {
-        await holdWorker('the API');
-        if (this.apiPlannedUntil === Infinity) this.apiPlannedUntil = Date.now() + 2_000;
-        return api;
-      }
-      await sleep(200);
-    }
-    throw new Error('the API did not listen within 60 s');
+    await this.untilServing(api, this.ports.api, 'the API', 'api.log');
+    return api;
   }
 
   /**
-   * With eager start, an API serves at once (with Update-with-Start) and its hold worker comes up a few seconds later:
-   * the harness waits for it, so that a scenario's holds really start eagerly. Call before the process can log it.
+   * Resolves once a just-spawned API listens and, with eager start, runs its hold worker: an API serves at once (with
+   * Update-with-Start) and its hold worker comes up a few seconds later, and a scenario's holds must really start
+   * eagerly. Planned outages of the API end two seconds after.
    */
-  private holdWorkerReady(api: Proc): (what: string) => Promise<void> {
-    const line = this.eager ? api.waitForLine(/hold worker running/, 90_000) : Promise.resolve('');
-    return async (what) => {
-      if ((await line) === null) throw new Error(`${what}'s hold worker did not start within 90 s`);
-    };
+  private async untilServing(api: Proc, port: number, what: string, logFile: string): Promise<void> {
+    // Listened for at once, before the process can log it.
+    const holdWorker = this.eager ? api.waitForLine(/hold worker running/, 90_000) : Promise.resolve('');
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (!api.alive) throw new Error(`${what} exited during start-up (see .run/chaos/logs/${logFile})`);
+      if (await portOpen(port)) {
+        if ((await holdWorker) === null) throw new Error(`${what}'s hold worker did not start within 90 s`);
+        if (this.apiPlannedUntil === Infinity) this.apiPlannedUntil = Date.now() + 2_000;
+        return;
+      }
+      await sleep(200);
+    }
+    throw new Error(`${what} did not listen within 60 s`);
   }
 
   /** Where holds run: in the API processes (eager start) or only in the workers; restarts both APIs on a change. */

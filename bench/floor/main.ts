@@ -22,6 +22,7 @@ import { createHoldIdAllocator } from '../../src/db/ids';
 import { createSequelize, hotPathPool } from '../../src/db/sequelize';
 import { createLogger } from '../../src/logger';
 import { reserveUpdate } from '../../src/shared/messages';
+import { handingBackReservations, ReservationWaiters } from '../../src/temporal/eager-start';
 import { workerTuning } from '../../src/worker/worker';
 import type { HoldView } from '../../src/shared/views';
 import { floorHoldWorkflow } from './workflows';
@@ -94,21 +95,9 @@ function serveHolds(
 
 async function eager() {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  // The reservation's outcome, handed from the activity to the waiting HTTP call in this process.
-  const waiting = new Map<number, { resolve: (h: HoldView) => void; reject: (e: unknown) => void }>();
-  const w = await createFloorWorker(connection, (activities) => ({
-    ...activities,
-    async reserveStock(input) {
-      try {
-        const hold = await activities.reserveStock(input);
-        waiting.get(input.holdId)?.resolve(hold);
-        return hold;
-      } catch (err) {
-        waiting.get(input.holdId)?.reject(err);
-        throw err;
-      }
-    },
-  }));
+  // The reservation's outcome, handed from the activity to the waiting HTTP call in this process, as in the service.
+  const waiters = new ReservationWaiters();
+  const w = await createFloorWorker(connection, (activities) => handingBackReservations(activities, waiters));
   void w.run();
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const nextHoldId = createHoldIdAllocator(db, config.HOLD_ID_BLOCK_SIZE);
@@ -117,7 +106,7 @@ async function eager() {
   serveHolds(
     async (productId, quantity) => {
       const holdId = await nextHoldId();
-      const outcome = new Promise<HoldView>((resolve, reject) => waiting.set(holdId, { resolve, reject }));
+      const { outcome, done } = waiters.expect(holdId);
       try {
         const handle = await client.workflow.start(floorHoldWorkflow, {
           workflowId: `floor-${holdId}`,
@@ -127,7 +116,9 @@ async function eager() {
         });
         if (handle.eagerlyStarted) {
           eagerStarts++;
-          return await outcome;
+          const reserved = await outcome;
+          if (reserved.kind === 'held') return reserved.hold;
+          throw reserved.failure;
         }
         // Not started eagerly: the task goes through matching, maybe to another worker; ask the workflow itself.
         plainStarts++;
@@ -135,7 +126,7 @@ async function eager() {
           handle.executeUpdate(reserveUpdate),
         );
       } finally {
-        waiting.delete(holdId);
+        done();
       }
     },
     () => ({ eager_starts: eagerStarts, plain_starts: plainStarts }),

@@ -1,14 +1,12 @@
 import { Client } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Sequelize } from 'sequelize';
-import { createActivities } from '../activities';
 import type { ProductCache } from '../cache/product-cache';
 import type { Config } from '../config';
-import { hotPathPool } from '../db/sequelize';
 import type { Logger } from '../logger';
 import { handingBackReservations, ReservationWaiters, type EagerStarter } from '../temporal/eager-start';
 import { temporalConnectionSettings } from '../temporal/options';
-import { holdWorkerOptions } from '../worker/worker';
+import { holdWorkerOptions, workerActivities, workflowBundleOf } from '../worker/worker';
 
 export interface ApiHoldWorker {
   /** The eager starter once this process's hold worker runs; null before, and after it stopped. */
@@ -36,7 +34,6 @@ export function startApiHoldWorker(
   let starter: EagerStarter | null = null;
   let closing = false;
   let worker: Worker | null = null;
-  let running: Promise<void> = Promise.resolve();
 
   const connect = async (): Promise<NativeConnection | null> => {
     while (!closing) {
@@ -54,20 +51,9 @@ export function startApiHoldWorker(
     const connection = await connect();
     if (!connection) return;
     try {
-      const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
-      const workflowBundle =
-        prebuilt ??
-        (bundlePath
-          ? { codePath: bundlePath }
-          : await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundler }));
-      hotPathPool(db, config.DATABASE_RESERVE_POOL_MAX);
+      const workflowBundle = await workflowBundleOf(prebuilt, quietBundler);
       const waiters = new ReservationWaiters();
-      const activities = createActivities({
-        db,
-        cache,
-        log,
-        events: { url: config.EVENTS_URL, secret: config.EVENTS_SECRET },
-      });
+      const activities = workerActivities(config, { db, cache, log });
       worker = await Worker.create({
         ...holdWorkerOptions(config, connection, workflowBundle, handingBackReservations(activities, waiters)),
         // Workflow tasks and local activities (the reservation, the expiry's release) only: a client's order, release
@@ -91,7 +77,7 @@ export function startApiHoldWorker(
       await connection.close().catch(() => undefined);
     }
   };
-  running = run();
+  const running = run();
 
   return {
     starter: () => starter,

@@ -16,13 +16,8 @@ async function main() {
       ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } } }
       : {}),
   });
-  // The container image ships a bundle prebuilt at build time; elsewhere workflows are bundled at start.
-  const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
-  const handle = await createFlashSaleWorker(
-    config,
-    log,
-    bundlePath ? { workflowBundle: { codePath: bundlePath } } : {},
-  );
+  // A bundle prebuilt at WORKFLOW_BUNDLE_PATH (the container image, npm start) is used; otherwise bundled at start.
+  const handle = await createFlashSaleWorker(config, log);
   log.info(
     {
       task_queue: config.TASK_QUEUE,

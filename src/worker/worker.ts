@@ -1,7 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import type { Sequelize } from 'sequelize';
 import { createActivities } from '../activities';
-import { createProductCache } from '../cache/product-cache';
+import { createProductCache, type ProductCache } from '../cache/product-cache';
 import { createRedis } from '../cache/redis';
 import { sweepTaskQueue, type Config } from '../config';
 import { createSequelize, hotPathPool } from '../db/sequelize';
@@ -17,7 +18,7 @@ export interface WorkerHandle {
 }
 
 export interface WorkerExtras {
-  /** A prebuilt workflow bundle (tests and the container image); otherwise workflows are bundled at start. */
+  /** A prebuilt workflow bundle (tests); otherwise workflowBundleOf's: WORKFLOW_BUNDLE_PATH, or bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Leave the sweep Schedule alone (tests that drive the sweep themselves). */
   skipSchedule?: boolean;
@@ -31,7 +32,6 @@ export async function createFlashSaleWorker(
   const db = createSequelize({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, log });
   const redis = createRedis(config.REDIS_URL, log);
   const cache = createProductCache(redis, log, { gateTtlSeconds: config.SOLD_OUT_GATE_TTL_SECONDS });
-  hotPathPool(db, config.DATABASE_RESERVE_POOL_MAX);
   const connection = await NativeConnection.connect(temporalConnectionSettings(config));
 
   if (!extras.skipSchedule) {
@@ -57,14 +57,8 @@ export async function createFlashSaleWorker(
     }
   }
 
-  const workflowBundle =
-    extras.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
-  const activities = createActivities({
-    db,
-    cache,
-    log,
-    events: { url: config.EVENTS_URL, secret: config.EVENTS_SECRET },
-  });
+  const workflowBundle = await workflowBundleOf(extras.workflowBundle);
+  const activities = workerActivities(config, { db, cache, log });
   const worker = await Worker.create(holdWorkerOptions(config, connection, workflowBundle, activities));
   // The sweep polls a queue of its own: during an expiry storm the holds' queue is thousands of timer tasks deep,
   // and the sweep's bulk release is what gives their stock back quickly.
@@ -97,6 +91,26 @@ export async function createFlashSaleWorker(
       sweepWorker.shutdown();
     },
   };
+}
+
+/**
+ * The workflow code: given (tests), prebuilt at WORKFLOW_BUNDLE_PATH (the container image, `npm start`), or bundled
+ * now (webpack, a few seconds).
+ */
+export async function workflowBundleOf(
+  given?: WorkerOptions['workflowBundle'],
+  logger?: Parameters<typeof bundleWorkflowCode>[0]['logger'],
+): Promise<NonNullable<WorkerOptions['workflowBundle']>> {
+  if (given) return given;
+  const prebuilt = process.env.WORKFLOW_BUNDLE_PATH;
+  if (prebuilt) return { codePath: prebuilt };
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), ...(logger ? { logger } : {}) });
+}
+
+/** Every activity, on the reservation's own pool sized by DATABASE_RESERVE_POOL_MAX: what any hold worker runs. */
+export function workerActivities(config: Config, deps: { db: Sequelize; cache: ProductCache; log: Logger }) {
+  hotPathPool(deps.db, config.DATABASE_RESERVE_POOL_MAX);
+  return createActivities({ ...deps, events: { url: config.EVENTS_URL, secret: config.EVENTS_SECRET } });
 }
 
 /** The holds' worker: in the worker process, and in an API process that starts holds eagerly (api/hold-worker.ts). */

@@ -87,21 +87,16 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
   // reservation case is eager start's: the API answers 201 in-process before the first workflow task completes, and
   // when that task is retried (its worker died) the client's next request arrives with the start itself.
   const unsettled = () => state === 'EXTENDING' || state === 'RESERVING';
-  const whenSettled = async (refusalOf: typeof orderRefusal) => {
-    await condition(() => !unsettled());
-    absent();
-    const refusal = refusalOf(facts(), Date.now());
-    if (refusal) throw refuse(refusal);
-  };
-  const absent = () => {
-    if (state === 'REJECTED') throw refuse(FailureType.HoldMissing);
-  };
-  /** A validator's check; while the reservation runs there is nothing to check yet, and the handler waits for it. */
+  /** The check of validators and settled handlers; while the reservation runs there is nothing to check yet. */
   const validate = (refusalOf: typeof orderRefusal) => {
-    absent();
+    if (state === 'REJECTED') throw refuse(FailureType.HoldMissing);
     if (state === 'RESERVING') return;
     const refusal = refusalOf(facts(), Date.now());
     if (refusal) throw refuse(refusal);
+  };
+  const whenSettled = async (refusalOf: typeof orderRefusal) => {
+    await condition(() => !unsettled());
+    validate(refusalOf);
   };
 
   setHandler(holdStatusQuery, () => ({ state, hold, orderId, rejection: rejection?.type ?? null }));

@@ -7,64 +7,52 @@ import { handingBackReservations, ReservationWaiters } from '../../src/temporal/
 const input = (holdId: number) => ({ holdId, productId: 7, quantity: 1 }) as HoldWorkflowInput;
 const hold = (id: number) => ({ id, product_id: 7, quantity: 1 }) as HoldView;
 
-/** Activities whose reservation does what the test says; nothing else is called here. */
-const activitiesReserving = (reserve: (i: HoldWorkflowInput) => Promise<HoldView>) =>
-  ({ reserveStock: reserve }) as unknown as Activities;
+/** Waiters, and activities handing back to them whose reservation does what the test says (nothing else is called). */
+function handingBack(reserve: (i: HoldWorkflowInput) => Promise<HoldView>) {
+  const waiters = new ReservationWaiters();
+  const activities = handingBackReservations({ reserveStock: reserve } as unknown as Activities, waiters);
+  return { waiters, activities };
+}
+/** What a promise has settled to so far: 'pending' when nothing yet. */
+const settledYet = <T>(p: Promise<T>) => Promise.race([p, Promise.resolve('pending' as const)]);
 
 describe('eager start: the reservation handed back in-process', () => {
   test('a reservation that takes stock hands the hold to the call waiting for it, and to no other', async () => {
-    const waiters = new ReservationWaiters();
-    const activities = handingBackReservations(
-      activitiesReserving(async (i) => hold(i.holdId)),
-      waiters,
-    );
+    const { waiters, activities } = handingBack(async (i) => hold(i.holdId));
     const mine = waiters.expect(1);
     const other = waiters.expect(2);
     await expect(activities.reserveStock(input(1))).resolves.toEqual(hold(1));
     await expect(mine.outcome).resolves.toEqual({ kind: 'held', hold: hold(1) });
-    const unsettled = await Promise.race([other.outcome, Promise.resolve('pending')]);
-    expect(unsettled).toBe('pending');
+    expect(await settledYet(other.outcome)).toBe('pending');
     other.done();
     expect(waiters.size).toBe(0);
   });
 
   test('a business refusal is handed back as the refusal; the activity still fails for the workflow', async () => {
-    const waiters = new ReservationWaiters();
     const refusal = ApplicationFailure.nonRetryable('insufficient', FailureType.InsufficientStock, { available: 0 });
-    const activities = handingBackReservations(
-      activitiesReserving(async () => {
-        throw refusal;
-      }),
-      waiters,
-    );
+    const { waiters, activities } = handingBack(async () => {
+      throw refusal;
+    });
     const waiting = waiters.expect(3);
     await expect(activities.reserveStock(input(3))).rejects.toBe(refusal);
     await expect(waiting.outcome).resolves.toEqual({ kind: 'refused', failure: refusal });
   });
 
   test('a transient failure (which the local activity retries) settles nothing; the attempt that succeeds does', async () => {
-    const waiters = new ReservationWaiters();
     let attempts = 0;
-    const activities = handingBackReservations(
-      activitiesReserving(async (i) => {
-        if (++attempts === 1) throw new Error('connection lost');
-        return hold(i.holdId);
-      }),
-      waiters,
-    );
+    const { waiters, activities } = handingBack(async (i) => {
+      if (++attempts === 1) throw new Error('connection lost');
+      return hold(i.holdId);
+    });
     const waiting = waiters.expect(4);
     await expect(activities.reserveStock(input(4))).rejects.toThrow('connection lost');
-    expect(await Promise.race([waiting.outcome, Promise.resolve('pending')])).toBe('pending');
+    expect(await settledYet(waiting.outcome)).toBe('pending');
     await expect(activities.reserveStock(input(4))).resolves.toEqual(hold(4));
     await expect(waiting.outcome).resolves.toEqual({ kind: 'held', hold: hold(4) });
   });
 
   test('two calls waiting on one hold (a retry with the same key) both hear; a reservation nobody waits for is fine', async () => {
-    const waiters = new ReservationWaiters();
-    const activities = handingBackReservations(
-      activitiesReserving(async (i) => hold(i.holdId)),
-      waiters,
-    );
+    const { waiters, activities } = handingBack(async (i) => hold(i.holdId));
     const first = waiters.expect(5);
     const retry = waiters.expect(5);
     await activities.reserveStock(input(5));
