@@ -214,6 +214,14 @@ export const configSchema = z
       .string()
       .regex(/^$|^[^\s:]+:\d{1,5}$/, 'must be host:port or empty')
       .default('127.0.0.1:9464'),
+    /**
+     * Where an API process's hold worker (HOLD_EAGER_START) serves the Temporal SDK's Prometheus metrics; empty turns it
+     * off. Several API processes on one host each need their own.
+     */
+    HOLD_WORKER_METRICS_ADDRESS: z
+      .string()
+      .regex(/^$|^[^\s:]+:\d{1,5}$/, 'must be host:port or empty')
+      .default('127.0.0.1:9564'),
     // Hostile input (src/api/security.ts). Limits count requests per client address and window, across API processes
     // (in Redis; in memory while Redis is unreachable); 0 turns one limit off.
     /** `true` or `false`; unset: on, except with NODE_ENV=test (the test suite sends thousands of writes from 127.0.0.1). */
@@ -308,7 +316,7 @@ export const sweepTaskQueue = (c: Pick<Config, 'TASK_QUEUE' | 'SWEEP_TASK_QUEUE'
 
 export class ConfigError extends Error {}
 
-const EMPTY_IS_A_VALUE = new Set(['WORKER_METRICS_ADDRESS']);
+const EMPTY_IS_A_VALUE = new Set(['WORKER_METRICS_ADDRESS', 'HOLD_WORKER_METRICS_ADDRESS']);
 
 /** The variables given: an empty one (`PORT=` in a compose file) means "not set", so the default applies. */
 function givenVariables(env: NodeJS.ProcessEnv): Record<string, string> {

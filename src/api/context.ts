@@ -36,6 +36,8 @@ export interface ApiState {
   body: unknown;
   /** The fingerprint of the request's valid API key (src/api/api-keys.ts), if it sent one. */
   apiKeyId?: string;
+  /** Aborted when the client hangs up before its answer: work it waits on stops waiting. */
+  gone?: AbortSignal;
 }
 
 export type ApiRouter = Router<ApiState>;

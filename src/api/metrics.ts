@@ -14,6 +14,7 @@ export function createMetrics(
   db: Sequelize,
   admission: Admission | null = null,
   holdStarts: Record<string, number> = {},
+  holdWorker?: { running: () => boolean; restarts: () => number },
 ) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'flash_sale_api_' });
@@ -56,15 +57,35 @@ export function createMetrics(
       this.set({ state: 'queued' }, admission?.queued ?? 0);
     },
   });
-  new Gauge({
-    name: 'flash_sale_hold_starts',
-    help: 'Holds this API process started, by how: eager (answered in-process), updateWithStart (answered by the workflow)',
+  new Counter({
+    name: 'flash_sale_hold_starts_total',
+    help: 'Holds this API process started, by how: eager (answered in-process), update_with_start (answered by the workflow)',
     labelNames: ['how'],
     registers: [registry],
     collect() {
-      for (const [how, n] of Object.entries(holdStarts)) this.set({ how }, n);
+      this.reset();
+      for (const [how, n] of Object.entries(holdStarts)) this.inc({ how }, n);
     },
   });
+  if (holdWorker) {
+    new Gauge({
+      name: 'flash_sale_hold_worker_running',
+      help: "1 while this API process's hold worker runs (HOLD_EAGER_START), 0 while it is down or restarting",
+      registers: [registry],
+      collect() {
+        this.set(holdWorker.running() ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'flash_sale_hold_worker_restarts_total',
+      help: "Times this API process's hold worker was restarted after it stopped or failed to start",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(holdWorker.restarts());
+      },
+    });
+  }
   new Gauge({
     name: 'flash_sale_holds',
     help: 'Holds by state (held, ordered, expired, released, sweep, payment_failed, payment_timeout), from MariaDB',

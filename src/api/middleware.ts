@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import getRawBody from 'raw-body';
-import { callerGone } from '../temporal/caller';
 import { TemporalUnavailable } from '../temporal/holds';
 import type { Logger } from '../logger';
 import type { ApiState } from './context';
@@ -29,7 +28,8 @@ export function requestContext(log: Logger): Middleware<ApiState> {
     };
     ctx.res.once('close', onClose);
     try {
-      await callerGone.run(gone.signal, next);
+      ctx.state.gone = gone.signal;
+      await next();
     } finally {
       ctx.res.off('close', onClose);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

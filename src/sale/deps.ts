@@ -2,6 +2,7 @@ import type { ProductCache } from '../cache/product-cache';
 import type { Models } from '../db/models';
 import type { Sequelize } from 'sequelize';
 import type { HoldGateway } from '../temporal/holds';
+import type { Logger } from '../logger';
 
 /** What the sale's rules need: the database that decides, the cache that answers fast, the workflows. */
 export interface SaleDeps {
@@ -9,4 +10,5 @@ export interface SaleDeps {
   models: Models;
   cache: ProductCache;
   holds: HoldGateway;
+  log?: Logger;
 }

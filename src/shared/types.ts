@@ -23,7 +23,15 @@ export interface HoldWorkflowInput {
   customerId?: string;
   /** Outbound events (EVENTS_URL set at the API); absent: the workflow does no event work at all. */
   events?: EventSettings;
+  /**
+   * When the API stops waiting for this reservation (ISO; its call deadline): a reservation that would run later
+   * refuses (CallerGone), so a caller answered 503 owns nothing. Absent in older runs.
+   */
+  answerBy?: string;
 }
+
+/** A buyer's hold request, one shape from the route to the SQL (the workflow input adds the hold's settings). */
+export type HoldRequest = Pick<HoldWorkflowInput, 'holdId' | 'productId' | 'quantity' | 'customerId' | 'gateEpoch'>;
 
 /** POST /api/holds/{id}/extend: the hold's workflow moves its timer once the database has moved the expiry. */
 export interface ExtendRequest {
@@ -112,6 +120,8 @@ export const FailureType = {
   HoldMissing: 'HoldMissing',
   /** The reservation failed for a reason that is not the customer's (retries exhausted). */
   ReservationFailed: 'ReservationFailed',
+  /** The reservation came after its caller was answered (past `answerBy`, or the hold was abandoned): nothing held. */
+  CallerGone: 'CallerGone',
   /** Outbound events: this worker has no EVENTS_URL/EVENTS_SECRET (never retried). */
   EventsOff: 'EventsOff',
   /** Outbound events: the receiver did not take the event (retried until the window closes). */

@@ -10,7 +10,7 @@ import {
 import { createExtensionDesk } from '../../sale/extensions';
 import { OTHER_CUSTOMER_MESSAGE } from '../../sale/customers';
 import { customerIdField, customerListFilter, givenCustomer } from '../customers';
-import { createHoldDesk, type HoldOutcome } from '../../sale/holds';
+import { HoldDesk, type HoldOutcome } from '../../sale/holds';
 import { createProductDirectory } from '../../sale/products';
 import type { ApiDeps, ApiState } from '../context';
 import { HttpError, ValidationError, notFound, unavailable } from '../errors';
@@ -52,7 +52,7 @@ export function holdRoutes(deps: ApiDeps) {
   const { db, models, maxQuantityPerHold } = deps;
   const router = new Router<ApiState>();
   const idempotent = createIdempotency(db);
-  const desk = createHoldDesk(deps);
+  const desk = new HoldDesk(deps);
   const extensions = createExtensionDesk(deps);
   const productExists = createProductDirectory(deps);
 
@@ -89,7 +89,8 @@ export function holdRoutes(deps: ApiDeps) {
       params: { product_id: productId, quantity, ...(customerId === undefined ? {} : { customer_id: customerId }) },
       resourceId: () => desk.nextHoldId(),
       run: async (holdId) => {
-        const outcome = await desk.reserve(holdId, productId, quantity, gate, customerId);
+        const request = { holdId, productId, quantity, ...(customerId === undefined ? {} : { customerId }) };
+        const outcome = await desk.reserve(request, gate, ctx.state.gone);
         if (outcome.kind === 'held') {
           ctx.state.log.info({ hold_id: outcome.hold.id, product_id: productId, quantity }, 'hold created');
         }
