@@ -1,5 +1,8 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
   allHandlersFinished,
   condition,
   getExternalWorkflowHandle,
@@ -8,8 +11,10 @@ import {
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { outboundEvent } from '../shared/events';
 import {
@@ -21,7 +26,13 @@ import {
   reserveUpdate,
 } from '../shared/messages';
 import { orderRefusal, releaseRefusal } from '../shared/refusals';
-import { HoldExpiresAtKey, HoldStatusKey } from '../shared/search-attributes';
+import {
+  CustomerIdKey,
+  HoldExpiresAtKey,
+  HoldStatusKey,
+  OrderStatusKey,
+  ProductIdKey,
+} from '../shared/search-attributes';
 import {
   FailureType,
   type ExtendRequest,
@@ -32,7 +43,7 @@ import {
 import type { HoldView } from '../shared/views';
 import { orderWorkflowId } from '../shared/workflow-ids';
 import { DB_STEP_OPTIONS, RESERVATION_OPTIONS } from './activity-options';
-import { businessFailure, startOrderWorkflow } from './hold-parts';
+import { orderWorkflow } from './order';
 import { Outbox } from './outbox';
 
 // The reservation runs as a local activity: it answers the waiting HTTP caller within one workflow task.
@@ -53,7 +64,7 @@ const FINAL: HoldState[] = ['ORDERED', 'RELEASED', 'EXPIRED', 'REJECTED'];
  * A hold's life: reserve (answering the API's Update-with-Start; when the API started it eagerly on its own worker,
  * the reservation's outcome goes back to the API in-process instead), then wait for its expiry, an order or a release.
  *
- * The successor of `holdWorkflow` (legacy/hold-v1.ts, kept for holds started before it). The API starts it with
+ * The successor of `holdWorkflow` (v1, retired: docs/development.md, "Workflow versions"). The API starts it with
  * every search attribute already set (HoldStatus=HELD, ProductId, HoldExpiresAt), so the happy path writes no
  * visibility record of its own: only a final state (ordered, released, expired, refused) is upserted, once.
  */
@@ -234,5 +245,47 @@ async function tellOrderHoldEventsAreOut(orderId: number) {
     await getExternalWorkflowHandle(orderWorkflowId(orderId)).signal(holdEventsDeliveredSignal);
   } catch (err) {
     log.error('order workflow not told that the hold events are out', { orderId, error: (err as Error).message });
+  }
+}
+
+/** The activity's own refusal, whether it arrives bare (local activity) or wrapped in an ActivityFailure. */
+export function businessFailure(err: unknown): ApplicationFailure | null {
+  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause;
+  return null;
+}
+
+/** Starts the order's own workflow, which outlives the hold's. */
+export async function startOrderWorkflow(input: HoldWorkflowInput, orderId: number, createdAt: string) {
+  try {
+    await startChild(orderWorkflow, {
+      workflowId: orderWorkflowId(orderId),
+      args: [
+        {
+          orderId,
+          holdId: input.holdId,
+          productId: input.productId,
+          quantity: input.quantity,
+          createdAt,
+          paymentTimeoutSeconds: input.paymentTimeoutSeconds,
+          ...(input.events ? { events: { ...input.events, afterHold: true } } : {}),
+        },
+      ],
+      // The order outlives its hold's workflow, which ends once the order exists.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: OrderStatusKey, value: 'pending' },
+        { key: ProductIdKey, value: input.productId },
+        ...(input.customerId === undefined ? [] : [{ key: CustomerIdKey, value: input.customerId }]),
+      ],
+      staticSummary: `order ${orderId}: hold ${input.holdId}, ${input.quantity} × product ${input.productId}`,
+    });
+  } catch (err) {
+    // Already started means a webhook got there first (signal-with-start): the same order. Anything else
+    // leaves the order to the backup sweep, which cancels unpaid orders past their payment timeout.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+      log.error('order workflow not started', { orderId, error: (err as Error).message });
+    }
   }
 }

@@ -6,9 +6,9 @@ const dir = path.resolve(__dirname, '../fixtures/histories');
 
 /**
  * Recorded histories of every path a hold and an order can take, replayed against today's workflow code:
- * a change that would break running holds (non-determinism) fails here. `hold-*.json` are holdWorkflow (v1)
- * histories, `hold-v2-*.json` holdWorkflowV2's (test/fixtures/record-histories.ts records them). A breaking change
- * to a shipped type needs patched() or a new workflow type.
+ * a change that would break running holds (non-determinism) fails here. `hold-v2-*.json` are holdWorkflowV2's
+ * (test/fixtures/record-histories.ts records them). A breaking change to a shipped type needs patched() or a new
+ * workflow type (docs/development.md, "Workflow versions").
  */
 describe('workflow replay', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -16,10 +16,6 @@ describe('workflow replay', () => {
   test('there are recorded histories for each path', () => {
     expect(files.sort()).toEqual(
       expect.arrayContaining([
-        'hold-expired.json',
-        'hold-ordered.json',
-        'hold-rejected.json',
-        'hold-released.json',
         'hold-v2-expired.json',
         'hold-v2-ordered.json',
         'hold-v2-rejected.json',
