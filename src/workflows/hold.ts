@@ -42,8 +42,8 @@ const { releaseHold: releaseExpiredHold } = proxyLocalActivities<Activities>(DB_
  * every search attribute already set (HoldStatus=HELD, ProductId, HoldExpiresAt), so the happy path writes no
  * visibility record of its own: only a final state (ordered, released, expired, refused) is upserted, once.
  *
- * Every step awaits exactly as the recorded histories did (test/integration/replay.test.ts): an extra `await` between
- * two commands can reorder them against a handler's in the same workflow task.
+ * Keep each `await` (here and in Hold's handlers) where it is: one more between two commands can reorder them against
+ * a handler's in the same workflow task, and running holds replay the order they recorded (replay.test.ts).
  */
 export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStatus> {
   const hold = new Hold(input);
