@@ -4,6 +4,7 @@ import { createProductCache } from '../cache/product-cache';
 import { createRedis } from '../cache/redis';
 import { defineModels } from '../db/models';
 import { createSequelize } from '../db/sequelize';
+import { faultPointsFromEnvironment } from '../faults';
 import type { Logger } from '../logger';
 import { connectClient } from '../temporal/connection';
 import { temporalConnectionSettings } from '../temporal/options';
@@ -34,6 +35,7 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
   const models = defineModels(db);
   const redis = createRedis(config.REDIS_URL, log);
   const cache = createProductCache(redis, log, { gateTtlSeconds: config.SOLD_OUT_GATE_TTL_SECONDS });
+  const faults = faultPointsFromEnvironment();
   const client = await connectClient({ ...temporalConnectionSettings(config), namespace: config.TEMPORAL_NAMESPACE });
   const holdWorker = config.HOLD_EAGER_START
     ? startApiHoldWorker(config, { db, cache, log }, extras.workflowBundle)
@@ -67,6 +69,7 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
     metrics: createMetrics(db, holds.admission, holds.starts),
     security: securitySettings(config),
     redis,
+    faults,
     probes: {
       mariadb: () => db.query('SELECT 1'),
       redis: () => redis.ping(),

@@ -23,6 +23,11 @@ export interface HoldWorkflowInput {
   customerId?: string;
   /** Outbound events (EVENTS_URL set at the API); absent: the workflow does no event work at all. */
   events?: EventSettings;
+  /**
+   * The API's deadline for its answer (ISO): a reservation that runs after it is refused (CallerGone), since its
+   * caller has already been answered without the hold. Absent: no deadline (and in older histories).
+   */
+  answerBy?: string;
 }
 
 /** POST /api/holds/{id}/extend: the hold's workflow moves its timer once the database has moved the expiry. */
@@ -110,6 +115,11 @@ export const FailureType = {
   CustomerLimit: 'CustomerLimit',
   /** An order or release reached a hold whose reservation never committed (or was refused). */
   HoldMissing: 'HoldMissing',
+  /**
+   * The reservation's caller is gone: the API answered without the hold (its deadline passed, `answerBy`, or it
+   * abandoned the hold: src/db/abandoned-holds.ts). Nothing was taken; never retried.
+   */
+  CallerGone: 'CallerGone',
   /** The reservation failed for a reason that is not the customer's (retries exhausted). */
   ReservationFailed: 'ReservationFailed',
   /** Outbound events: this worker has no EVENTS_URL/EVENTS_SECRET (never retried). */
