@@ -19,7 +19,7 @@ import { createProductCache } from '../../src/cache/product-cache';
 import { createRedis } from '../../src/cache/redis';
 import { loadConfig } from '../../src/config';
 import { createHoldIdAllocator } from '../../src/db/ids';
-import { createSequelize, hotPathPool } from '../../src/db/sequelize';
+import { createSequelize } from '../../src/db/sequelize';
 import { createLogger } from '../../src/logger';
 import { reserveUpdate } from '../../src/shared/messages';
 import { ReservationWaiters } from '../../src/temporal/reservation-waiters';
@@ -35,7 +35,6 @@ const db = createSequelize({ url: config.DATABASE_URL, poolMax: config.DATABASE_
 type Activities = ReturnType<typeof createActivities>;
 
 async function createFloorWorker(connection: NativeConnection, wrap = (a: Activities) => a) {
-  hotPathPool(db, config.DATABASE_RESERVE_POOL_MAX);
   const cache = createProductCache(createRedis(config.REDIS_URL, log), log, {
     gateTtlSeconds: config.SOLD_OUT_GATE_TTL_SECONDS,
   });

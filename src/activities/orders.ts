@@ -2,7 +2,7 @@ import { sqlTime } from '../db/time';
 import { ApplicationFailure } from '@temporalio/activity';
 import { QueryTypes } from 'sequelize';
 import { orderView } from '../db/views';
-import { faultPoint } from '../faults';
+import { noFaults } from '../faults';
 import { cancelPendingOrder, selectOne } from '../db/transitions';
 import { orderRefusal } from '../shared/refusals';
 import { FailureType } from '../shared/types';
@@ -17,7 +17,7 @@ interface LockedHold {
   used_at: Date | null;
 }
 
-export function createOrderActivities({ db, cache, log }: ActivityDeps) {
+export function createOrderActivities({ db, cache, log, faults = noFaults }: ActivityDeps) {
   const loadOrder = async (orderId: number): Promise<OrderView> =>
     orderView((await selectOne<Record<string, unknown>>(db, 'SELECT * FROM orders WHERE id = :orderId', { orderId }))!);
 
@@ -69,10 +69,10 @@ export function createOrderActivities({ db, cache, log }: ActivityDeps) {
             type: QueryTypes.INSERT,
           },
         );
-        await faultPoint('order.beforeCommit');
+        await faults.at('order.beforeCommit');
         return Number(insertId);
       });
-      await faultPoint('order.afterCommit');
+      await faults.at('order.afterCommit');
       log.info({ hold_id: holdId, order_id: orderId }, 'order created');
       return loadOrder(orderId);
     },
@@ -83,7 +83,9 @@ export function createOrderActivities({ db, cache, log }: ActivityDeps) {
     /** Payment never came: cancel the order and give its stock back, unless the webhook settled it first. */
     async cancelUnpaidOrder(orderId: number, holdId: number, productId: number): Promise<OrderStatus> {
       const now = new Date();
-      const cancelled = await db.transaction((t) => cancelPendingOrder(db, t, orderId, holdId, now, 'payment_timeout'));
+      const cancelled = await db.transaction((t) =>
+        cancelPendingOrder(db, t, orderId, holdId, now, 'payment_timeout', faults),
+      );
       const { status } = await loadOrder(orderId);
       // Also when an earlier attempt committed the cancel and died before its cache update (idempotent).
       if (status === 'cancelled') await cache.invalidate([productId]);

@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type { ProductCache } from '../cache/product-cache';
 import type { Models } from '../db/models';
+import type { FaultPoints } from '../faults';
 import type { Logger } from '../logger';
 import type { HoldGateway } from '../temporal/holds';
 import type { Metrics } from './metrics';
@@ -27,6 +28,8 @@ export interface ApiDeps {
   security?: SecuritySettings;
   /** Where rate-limit counters are shared between API processes (in memory without it, or while it is down). */
   redis?: Redis;
+  /** The chaos suite's fault points (FAULT_POINTS), built once by the process entry point; absent: none. */
+  faults?: FaultPoints;
 }
 
 export interface ApiState {

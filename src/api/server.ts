@@ -4,6 +4,7 @@ import { createProductCache } from '../cache/product-cache';
 import { createRedis } from '../cache/redis';
 import { defineModels } from '../db/models';
 import { createSequelize } from '../db/sequelize';
+import { faultPointsFromEnvironment } from '../faults';
 import type { Logger } from '../logger';
 import { clientOnlyLink } from '../temporal/connection';
 import { temporalConnectionSettings } from '../temporal/options';
@@ -34,9 +35,10 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
   const models = defineModels(db);
   const redis = createRedis(config.REDIS_URL, log);
   const cache = createProductCache(redis, log, { gateTtlSeconds: config.SOLD_OUT_GATE_TTL_SECONDS });
+  const faults = faultPointsFromEnvironment();
   // One Temporal connection for the process, and the hold start strategy, chosen here once.
   const temporal = config.HOLD_EAGER_START
-    ? new SupervisedHoldWorker(config, { db, cache, log }, extras.workflowBundle)
+    ? new SupervisedHoldWorker(config, { db, cache, log, faults }, extras.workflowBundle)
     : await clientOnlyLink(
         { ...temporalConnectionSettings(config), namespace: config.TEMPORAL_NAMESPACE },
         config.TASK_QUEUE,
@@ -70,6 +72,7 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
     metrics: createMetrics(db, holds.admission, temporal.counts, temporal.holdWorker),
     security: securitySettings(config),
     redis,
+    faults,
     probes: {
       mariadb: () => db.query('SELECT 1'),
       redis: () => redis.ping(),

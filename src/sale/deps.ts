@@ -1,4 +1,5 @@
 import type { ProductCache } from '../cache/product-cache';
+import type { FaultPoints } from '../faults';
 import type { Models } from '../db/models';
 import type { Sequelize } from 'sequelize';
 import type { HoldGateway } from '../temporal/holds';
@@ -10,5 +11,10 @@ export interface SaleDeps {
   models: Models;
   cache: ProductCache;
   holds: HoldGateway;
+<<<<<<< HEAD
   log?: Logger;
+=======
+  /** The chaos suite's fault points (FAULT_POINTS), built by the process entry point; absent: none. */
+  faults?: FaultPoints;
+>>>>>>> db
 }

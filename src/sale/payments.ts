@@ -10,7 +10,7 @@ import type { SaleDeps } from './deps';
  * stock moved, and the order's workflow is told so it can finish now instead of at its payment timeout (or, for a
  * late payment, so the refund shows in the Web UI and the order's events go out).
  */
-export function createPaymentDesk({ db, models, cache, holds }: SaleDeps) {
+export function createPaymentDesk({ db, models, cache, holds, faults }: SaleDeps) {
   const orderExists = async (id: number) => (await models.Order.count({ where: { id } })) > 0;
   const policy = holds.settings?.latePaymentPolicy ?? 'refund';
 
@@ -48,7 +48,7 @@ export function createPaymentDesk({ db, models, cache, holds }: SaleDeps) {
   }
 
   async function settle(event: PaymentEvent, log: Logger): Promise<Settlement> {
-    const result = await settlePayment(db, event, policy);
+    const result = await settlePayment(db, event, { policy, faults });
     if (result.kind === 'late-paid') {
       if (result.outcome === 'honoured') await cache.invalidate([result.productId]);
       log.warn({ hold_id: result.holdId, outcome: result.outcome }, 'late payment recorded');

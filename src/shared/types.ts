@@ -24,8 +24,8 @@ export interface HoldWorkflowInput {
   /** Outbound events (EVENTS_URL set at the API); absent: the workflow does no event work at all. */
   events?: EventSettings;
   /**
-   * When the API stops waiting for this reservation (ISO; its call deadline): a reservation that would run later
-   * refuses (CallerGone), so a caller answered 503 owns nothing. Absent in older runs.
+   * The API's deadline for its answer (ISO): a reservation that runs after it is refused (CallerGone), since its
+   * caller has already been answered without the hold. Absent: no deadline (and in older histories).
    */
   answerBy?: string;
 }
@@ -118,10 +118,13 @@ export const FailureType = {
   CustomerLimit: 'CustomerLimit',
   /** An order or release reached a hold whose reservation never committed (or was refused). */
   HoldMissing: 'HoldMissing',
+  /**
+   * The reservation's caller is gone: the API answered without the hold (its deadline passed, `answerBy`, or it
+   * abandoned the hold: src/db/abandoned-holds.ts). Nothing was taken; never retried.
+   */
+  CallerGone: 'CallerGone',
   /** The reservation failed for a reason that is not the customer's (retries exhausted). */
   ReservationFailed: 'ReservationFailed',
-  /** The reservation came after its caller was answered (past `answerBy`, or the hold was abandoned): nothing held. */
-  CallerGone: 'CallerGone',
   /** Outbound events: this worker has no EVENTS_URL/EVENTS_SECRET (never retried). */
   EventsOff: 'EventsOff',
   /** Outbound events: the receiver did not take the event (retried until the window closes). */

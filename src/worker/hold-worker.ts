@@ -5,6 +5,7 @@ import type { Sequelize } from 'sequelize';
 import type { Activities } from '../activities';
 import type { ProductCache } from '../cache/product-cache';
 import type { Config } from '../config';
+import type { FaultPoints } from '../faults';
 import type { Logger } from '../logger';
 import { TemporalUnavailable } from '../temporal/call-errors';
 import type { TemporalLink } from '../temporal/connection';
@@ -63,7 +64,7 @@ export class SupervisedHoldWorker implements TemporalLink {
 
   constructor(
     private readonly config: Config,
-    private readonly deps: { db: Sequelize; cache: ProductCache; log: Logger },
+    private readonly deps: { db: Sequelize; cache: ProductCache; log: Logger; faults?: FaultPoints },
     private readonly prebuilt?: WorkflowBundleOption,
   ) {
     this.start = eagerStart(this.client, this.waiters, config.TASK_QUEUE, this.counts);

@@ -165,4 +165,18 @@ export const migrations: Migration[] = [
         'ALTER TABLE products DROP COLUMN max_per_customer',
       ]),
   },
+  {
+    // A hold whose caller was answered without it (the API's deadline passed first: a 503) is abandoned: its tombstone
+    // bars a reservation that has not committed yet (src/db/abandoned-holds.ts). hold_id is holds.id's type; no
+    // foreign key, the hold usually never exists. The sweep deletes tombstones older than a day.
+    name: '0005-abandoned-holds',
+    up: (qi) =>
+      run(qi, [
+        `CREATE TABLE abandoned_holds (
+          hold_id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+          abandoned_at DATETIME(3) NOT NULL
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+      ]),
+    down: (qi) => run(qi, ['DROP TABLE abandoned_holds']),
+  },
 ];
