@@ -11,10 +11,7 @@ export interface SaleDeps {
   models: Models;
   cache: ProductCache;
   holds: HoldGateway;
-<<<<<<< HEAD
   log?: Logger;
-=======
   /** The chaos suite's fault points (FAULT_POINTS), built by the process entry point; absent: none. */
   faults?: FaultPoints;
->>>>>>> db
 }
