@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import getRawBody from 'raw-body';
-import { callerGone } from '../temporal/caller';
-import { TemporalUnavailable } from '../temporal/holds';
+import { callerGone, TemporalUnavailable } from '../sale/gateway-failures';
 import type { Logger } from '../logger';
 import type { ApiState } from './context';
 import { GENERIC_MESSAGES, HttpError, ValidationError, unavailable } from './errors';

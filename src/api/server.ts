@@ -2,7 +2,9 @@ import type { Server } from 'node:http';
 import { apiKeys, type Config } from '../config';
 import { createProductCache } from '../cache/product-cache';
 import { createRedis } from '../cache/redis';
+import { databaseAnswers } from '../db/health';
 import { defineModels } from '../db/models';
+import { createSaleFigures } from '../db/sale-figures';
 import { createSequelize } from '../db/sequelize';
 import type { Logger } from '../logger';
 import { connectClient } from '../temporal/connection';
@@ -64,11 +66,11 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
     adminToken: config.ADMIN_TOKEN,
     apiKeys: apiKeys(config),
     maxQuantityPerHold: config.MAX_QUANTITY_PER_HOLD,
-    metrics: createMetrics(db, holds.admission, holds.starts),
+    metrics: createMetrics(createSaleFigures(db), holds.admission, holds.starts),
     security: securitySettings(config),
     redis,
     probes: {
-      mariadb: () => db.query('SELECT 1'),
+      mariadb: () => databaseAnswers(db),
       redis: () => redis.ping(),
       temporal: () => client.workflowService.getSystemInfo({}),
     },

@@ -1,0 +1,6 @@
+/**
+ * The failures of the Temporal gateway that reach the API's callers as HTTP answers (503, a replayed answer), and
+ * whether the caller is gone: the API sees them through the sale, never the gateway itself.
+ */
+export { TemporalUnavailable, WorkflowClosed } from '../temporal/call-errors';
+export { callerGone } from '../temporal/caller';
