@@ -4,13 +4,14 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 /*
- * The layers of src/ (rule `boundaries/dependencies`; cycles: `import-x/no-cycle`). An arrow is "may import";
- * anything may import the types of anything below it, nothing imports upwards.
+ * The layers of src/ (rule `boundaries/dependencies`; cycles: `import-x/no-cycle` here, and dependency-cruiser in
+ * `npm run lint` for type-only cycles). An arrow is "may import values from"; each policy below says what a layer
+ * may import as values and as types. Nothing imports upwards.
  *
  *   entry points   api/main.ts, api/server.ts, worker/*, cli/*, db/cli.ts, db/migrate.ts, events/receiver.ts
  *        |         (they compose everything)
  *        v
- *   api/** ---------------> sale/**             HTTP in, HTTP out; values only from sale, shared, config, logger
+ *   api/** ---------------> sale/**             HTTP in, HTTP out (types from anywhere)
  *                            |     |     |
  *                            v     v     v
  *                  temporal/**  db/**  cache/**  the sale's rules call the gateway, the database and the cache
@@ -18,8 +19,9 @@ import tseslint from 'typescript-eslint';
  *   workflows/**  -> shared, and the TYPES of activities (the sandbox, see the rule below)
  *        ...all of them -> shared/**, which imports nothing of the project
  *
- * Beside them, files any layer may use: config.ts and logger.ts (db, cache, temporal: types only), signature.ts
- * (the webhook and event signature scheme), faults.ts (the chaos suite's fault points: db and activities).
+ * Files beside them (each policy says which layer takes what from them): config.ts, logger.ts,
+ * signature.ts (the webhook and event signature scheme), faults.ts (the chaos suite's fault points, for db and
+ * activities); config.ts itself reads temporal/envconfig.ts, the Temporal profile parser, which imports nothing.
  */
 const layer = (type) => ({ element: { type } });
 const files = (...categories) => ({ file: { categories: categories.length === 1 ? categories[0] : categories } });
