@@ -2,8 +2,6 @@ import { holdPage, orderPage, productPage, type ListFilter, type PageRequest } f
 import { findOrder } from '../db/orders';
 import type { SaleDeps } from './deps';
 
-export type { ListFilter, PageRequest } from '../db/listings';
-
 /** The list endpoints' reads: pages in ascending id order (one row more than asked), and one order by id. */
 export function createLists({ models }: Pick<SaleDeps, 'models'>) {
   return {
