@@ -36,7 +36,10 @@ export function sendPage<T extends { id: number }>(ctx: Context, rows: T[], page
   ctx.body = items;
 }
 
-/** One page of a list in ascending id order, as the list endpoints answer it; `query` (`name=value&`) is its filter. */
+/**
+ * One page of a list in ascending id order, as the list endpoints answer it. `read` returns up to `limit + 1` rows
+ * after `afterId` (the extra one tells that more remain); `query` (`name=value&`) is the list's filter, for the link.
+ */
 export async function listPage<T extends { id: number }>(
   ctx: Context,
   read: (page: Page) => Promise<T[]>,
