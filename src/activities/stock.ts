@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { createReserver, type ReserveOutcome } from '../db/reserve';
-import { holdView } from '../db/views';
-import { releaseHoldStock, selectOne } from '../db/transitions';
+import { holdReleaseReason, readHold } from '../db/holds';
+import { releaseHoldStock } from '../db/transitions';
 import { noFaults } from '../faults';
 import { FailureType, type HoldWorkflowInput } from '../shared/types';
 import type { HoldView } from '../shared/views';
@@ -18,7 +18,6 @@ export interface ReleaseResult {
 /** How late a reservation may run behind the expiry the API announced before the hold's life starts from it. */
 export const LATE_RESERVATION_MS = 1_000;
 
-const SELECT_HOLD = 'SELECT * FROM holds WHERE id = :holdId';
 /** Names a reservation's mark in the product cache (its retries share it). */
 const writeId = (holdId: number) => `hold-${holdId}`;
 
@@ -31,14 +30,10 @@ export function createStockActivities({ db, cache, log, faults = noFaults }: Act
   // invalidate after the server commits it.
   const reserve = createReserver(db, (productId, holdId) => cache.beginStockWrite(productId, writeId(holdId)));
 
-  const releaseReason = async (holdId: number) =>
-    (await selectOne<{ r: string | null }>(db, 'SELECT release_reason AS r FROM holds WHERE id = :holdId', { holdId }))
-      ?.r ?? null;
-
   async function loadHold(holdId: number): Promise<HoldView> {
-    const row = await selectOne<Record<string, unknown>>(db, SELECT_HOLD, { holdId });
-    if (!row) throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, FailureType.HoldMissing);
-    return holdView(row);
+    const hold = await readHold(db, holdId);
+    if (!hold) throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, FailureType.HoldMissing);
+    return hold;
   }
 
   return {
@@ -127,7 +122,7 @@ export function createStockActivities({ db, cache, log, faults = noFaults }: Act
       // update that attempt may have missed is done again (idempotent).
       const done =
         released ||
-        (reason === 'released' && hold.released_at !== null && (await releaseReason(holdId)) === 'released');
+        (reason === 'released' && hold.released_at !== null && (await holdReleaseReason(db, holdId)) === 'released');
       if (hold.released_at !== null) await cache.invalidate([hold.product_id]);
       if (released) {
         log.info({ hold_id: holdId, product_id: hold.product_id, quantity: hold.quantity, reason }, 'hold released');

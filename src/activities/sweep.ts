@@ -1,7 +1,6 @@
-import { sqlTime } from '../db/time';
 import { Context, heartbeat } from '@temporalio/activity';
-import { QueryTypes } from 'sequelize';
 import { deleteOldTombstones } from '../db/abandoned-holds';
+import { holdsLapsingBefore, overdueOrders } from '../db/sweep';
 import { cancelPendingOrder, releaseExpiredHolds } from '../db/transitions';
 import { noFaults } from '../faults';
 import type { SweepInput, SweepResult } from '../shared/types';
@@ -45,17 +44,8 @@ export function createSweepActivities({ db, cache, log, faults = noFaults }: Act
         log.info({ hold_id: h.id, product_id: h.product_id, quantity: h.quantity }, 'sweep released expired hold');
       }
       result.holdsReleased += holds.length;
-      const orders = await db.query<{ id: number; hold_id: number; product_id: number }>(
-        `SELECT o.id, o.hold_id, h.product_id FROM orders o JOIN holds h ON h.id = o.hold_id
-         WHERE o.status = 'pending' AND o.created_at < :cutoff ORDER BY o.created_at LIMIT :batchSize`,
-        {
-          replacements: {
-            cutoff: sqlTime(new Date(now.getTime() - (paymentTimeoutSeconds + graceSeconds) * 1000)),
-            batchSize,
-          },
-          type: QueryTypes.SELECT,
-        },
-      );
+      const cutoff = new Date(now.getTime() - (paymentTimeoutSeconds + graceSeconds) * 1000);
+      const orders = await overdueOrders(db, cutoff, batchSize);
       for (const o of orders) {
         const cancelled = await db.transaction((t) =>
           cancelPendingOrder(db, t, Number(o.id), Number(o.hold_id), now, 'sweep_payment_timeout', faults),
@@ -76,14 +66,7 @@ export function createSweepActivities({ db, cache, log, faults = noFaults }: Act
   // A storm's holds all lapse at one moment, when Temporal's timers (the next Schedule tick's included) run late: a
   // watcher that sees them coming stays on rather than leave the moment to a tick that may be late.
   async function lapsingSoon(graceSeconds: number): Promise<boolean> {
-    const rows = await db.query(
-      `SELECT 1 FROM holds WHERE released_at IS NULL AND used_at IS NULL AND hold_expires_at < :horizon LIMIT 1`,
-      {
-        replacements: { horizon: sqlTime(new Date(Date.now() + (graceSeconds + LOOKAHEAD_SECONDS) * 1000)) },
-        type: QueryTypes.SELECT,
-      },
-    );
-    return rows.length > 0;
+    return holdsLapsingBefore(db, new Date(Date.now() + (graceSeconds + LOOKAHEAD_SECONDS) * 1000));
   }
 
   async function deleteTombstones(): Promise<number> {

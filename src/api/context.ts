@@ -1,4 +1,3 @@
-import type Router from '@koa/router';
 import type Redis from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type { ProductCache } from '../cache/product-cache';
@@ -32,15 +31,4 @@ export interface ApiDeps {
   faults?: FaultPoints;
 }
 
-export interface ApiState {
-  requestId: string;
-  log: Logger;
-  rawBody: string;
-  body: unknown;
-  /** The fingerprint of the request's valid API key (src/api/api-keys.ts), if it sent one. */
-  apiKeyId?: string;
-  /** Aborted when the client hangs up before its answer: work it waits on stops waiting. */
-  gone?: AbortSignal;
-}
-
-export type ApiRouter = Router<ApiState>;
+export type { ApiRouter, ApiState } from './state';

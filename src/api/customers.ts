@@ -1,5 +1,4 @@
 import type { Context } from 'koa';
-import type { WhereOptions } from 'sequelize';
 import { CUSTOMER_ID_MAX_LENGTH } from '../sale/customers';
 import { check, ensureValid, rules } from './validation';
 
@@ -11,11 +10,9 @@ export const givenCustomer = (input: Record<string, unknown>) =>
   typeof input.customer_id === 'string' && input.customer_id.trim() !== '' ? input.customer_id : undefined;
 
 /** `?customer_id=` of a hold or order list (exact match; repeated or too long: 422), as a list filter. */
-export function customerListFilter(ctx: Context): { where: WhereOptions; query: string } | undefined {
+export function customerListFilter(ctx: Context): { customerId?: string; query?: string } {
   const checked = check(ctx.query, { customer_id: customerIdField });
   ensureValid(checked);
   const customer = givenCustomer(checked.input);
-  return customer === undefined
-    ? undefined
-    : { where: { customer_id: customer }, query: `customer_id=${encodeURIComponent(customer)}&` };
+  return customer === undefined ? {} : { customerId: customer, query: `customer_id=${encodeURIComponent(customer)}&` };
 }

@@ -1,17 +1,15 @@
 import type { Middleware } from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { QueryTypes, type Sequelize } from 'sequelize';
-import { deliveryCounts } from '../db/deliveries';
-import { availableStockSql } from '../db/models';
+import type { SaleFigures } from '../db/sale-figures';
 import type { Admission } from '../temporal/admission';
-import type { ApiState } from './context';
+import type { ApiState } from './state';
 
 /**
  * Prometheus metrics of one API process. Request figures are counted here; stock and hold figures are read
  * from MariaDB at scrape time, so every replica reports the same authoritative numbers.
  */
 export function createMetrics(
-  db: Sequelize,
+  figures: SaleFigures,
   admission: Admission | null = null,
   holdStarts: Record<string, number> = {},
   holdWorker?: { running: () => boolean; restarts: () => number },
@@ -39,10 +37,7 @@ export function createMetrics(
     labelNames: ['product_id'],
     registers: [registry],
     async collect() {
-      const rows = await db.query<{ id: number; available_stock: number }>(
-        `SELECT p.id, ${availableStockSql('p')} AS available_stock FROM products p ORDER BY p.updated_at DESC LIMIT 1000`,
-        { type: QueryTypes.SELECT },
-      );
+      const rows = await figures.availableStock();
       this.reset();
       for (const r of rows) this.set({ product_id: String(r.id) }, Number(r.available_stock));
     },
@@ -92,12 +87,7 @@ export function createMetrics(
     labelNames: ['state'],
     registers: [registry],
     async collect() {
-      const rows = await db.query<{ state: string; n: number }>(
-        `SELECT CASE WHEN released_at IS NOT NULL THEN release_reason
-                     WHEN used_at IS NOT NULL THEN 'ordered' ELSE 'held' END AS state, COUNT(*) AS n
-         FROM holds GROUP BY state`,
-        { type: QueryTypes.SELECT },
-      );
+      const rows = await figures.holdsByState();
       this.reset();
       for (const r of rows) this.set({ state: r.state ?? 'released' }, Number(r.n));
     },
@@ -109,10 +99,7 @@ export function createMetrics(
     labelNames: ['status'],
     registers: [registry],
     async collect() {
-      const rows = await db.query<{ status: string; n: number }>(
-        'SELECT status, COUNT(*) AS n FROM payment_events WHERE late = 1 GROUP BY status',
-        { type: QueryTypes.SELECT },
-      );
+      const rows = await figures.latePaymentsByStatus();
       this.reset();
       for (const status of ['paid', 'failed']) this.set({ status }, 0);
       for (const r of rows) this.set({ status: r.status }, Number(r.n));
@@ -123,11 +110,7 @@ export function createMetrics(
     help: 'Orders owing a refund for a late payment that no operator has closed yet, from MariaDB',
     registers: [registry],
     async collect() {
-      const [row] = await db.query<{ n: number }>(
-        'SELECT COUNT(*) AS n FROM orders WHERE refund_due_at IS NOT NULL AND refunded_at IS NULL',
-        { type: QueryTypes.SELECT },
-      );
-      this.set(Number(row?.n ?? 0));
+      this.set(await figures.refundsDue());
     },
   });
   new Gauge({
@@ -136,7 +119,7 @@ export function createMetrics(
     labelNames: ['status'],
     registers: [registry],
     async collect() {
-      const counts = await deliveryCounts(db);
+      const counts = await figures.outboundEvents();
       for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
     },
   });

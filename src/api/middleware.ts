@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import getRawBody from 'raw-body';
-import { TemporalUnavailable } from '../temporal/holds';
+import { TemporalUnavailable } from '../sale/gateway-failures';
 import type { Logger } from '../logger';
 import type { ApiState } from './context';
 import { GENERIC_MESSAGES, HttpError, ValidationError, unavailable } from './errors';

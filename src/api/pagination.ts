@@ -1,5 +1,4 @@
 import type { Context } from 'koa';
-import { Op, type ModelStatic, type Model, type WhereOptions } from 'sequelize';
 import { check, ensureValid, rules, toInteger } from './validation';
 
 export interface Page {
@@ -37,25 +36,15 @@ export function sendPage<T extends { id: number }>(ctx: Context, rows: T[], page
   ctx.body = items;
 }
 
-/** One page of a table in ascending id order, as the list endpoints answer it. */
+/**
+ * One page of a list in ascending id order, as the list endpoints answer it. `read` returns up to `limit + 1` rows
+ * after `afterId` (the extra one tells that more remain); `query` (`name=value&`) is the list's filter, for the link.
+ */
 export async function listPage<T extends { id: number }>(
   ctx: Context,
-  model: ModelStatic<Model>,
-  view: (row: Record<string, unknown>) => T,
-  /** A filtered list: its condition, and its query (`name=value&`) for the next page's link. */
-  filter?: { where: WhereOptions; query: string },
+  read: (page: Page) => Promise<T[]>,
+  query?: string,
 ): Promise<void> {
   const page = readPage(ctx);
-  const rows = await model.findAll({
-    where: { ...(filter?.where as object), id: { [Op.gt]: page.afterId } },
-    order: [['id', 'ASC']],
-    limit: page.limit + 1,
-    raw: true,
-  });
-  sendPage(
-    ctx,
-    rows.map((r) => view(r as unknown as Record<string, unknown>)),
-    page,
-    filter?.query,
-  );
+  sendPage(ctx, await read(page), page, query);
 }

@@ -2,7 +2,9 @@ import type { Server } from 'node:http';
 import { apiKeys, type Config } from '../config';
 import { createProductCache } from '../cache/product-cache';
 import { createRedis } from '../cache/redis';
+import { databaseAnswers } from '../db/health';
 import { defineModels } from '../db/models';
+import { createSaleFigures } from '../db/sale-figures';
 import { createSequelize } from '../db/sequelize';
 import { faultPointsFromEnvironment } from '../faults';
 import type { Logger } from '../logger';
@@ -69,12 +71,12 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
     adminToken: config.ADMIN_TOKEN,
     apiKeys: apiKeys(config),
     maxQuantityPerHold: config.MAX_QUANTITY_PER_HOLD,
-    metrics: createMetrics(db, holds.admission, temporal.counts, temporal.holdWorker),
+    metrics: createMetrics(createSaleFigures(db), holds.admission, temporal.counts, temporal.holdWorker),
     security: securitySettings(config),
     redis,
     faults,
     probes: {
-      mariadb: () => db.query('SELECT 1'),
+      mariadb: () => databaseAnswers(db),
       redis: () => redis.ping(),
       temporal: () => temporal.client().workflowService.getSystemInfo({}),
       ...(temporal.holdWorker ? { hold_worker: async () => assertRunning(temporal.holdWorker!.running()) } : {}),

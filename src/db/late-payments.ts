@@ -4,7 +4,7 @@ import { sqlTime } from './time';
 import { selectOne } from './transitions';
 
 /** What a `paid` event for an order that is no longer pending does (LATE_PAYMENT_POLICY). */
-export type LatePaymentPolicy = 'refund' | 'honour_if_available';
+export type { LatePaymentPolicy } from '../shared/types';
 
 /**
  * Sells a cancelled order's units again for a payment that came late, inside the caller's transaction (which holds

@@ -1,8 +1,7 @@
 import { settlePayment, type PaymentEvent, type Settlement } from '../db/payments';
-import { selectOne } from '../db/transitions';
-import { orderView } from '../db/views';
+import { readOrderWithStock } from '../db/orders';
 import type { Logger } from '../logger';
-import { TemporalUnavailable } from '../temporal/holds';
+import { TemporalUnavailable } from './gateway-failures';
 import type { SaleDeps } from './deps';
 
 /**
@@ -15,28 +14,21 @@ export function createPaymentDesk({ db, models, cache, holds, faults }: SaleDeps
   const policy = holds.settings?.latePaymentPolicy ?? 'refund';
 
   /** The order as it now is, with what a new run of its workflow needs. */
-  async function loadOrder(orderId: number) {
-    const row = await selectOne<Record<string, unknown>>(
-      db,
-      'SELECT o.*, h.product_id, h.quantity FROM orders o JOIN holds h ON h.id = o.hold_id WHERE o.id = :orderId',
-      { orderId },
-    );
-    return { row: row!, view: orderView(row!) };
-  }
+  const loadOrder = async (orderId: number) => (await readOrderWithStock(db, orderId))!;
 
   /**
    * A late `paid` is only safe once its order's workflow knows (the refund is then visible and reported): when
    * Temporal cannot be told, the answer is a 503 and the provider's retry (a replay) tells it again.
    */
   async function reportLate(event: PaymentEvent, outcome: 'honoured' | 'refund-due', log: Logger) {
-    const { row, view } = await loadOrder(event.orderId);
+    const { view, productId, quantity } = await loadOrder(event.orderId);
     try {
       await holds.notifyLatePayment(
         {
           orderId: view.id,
           holdId: view.hold_id,
-          productId: Number(row.product_id),
-          quantity: Number(row.quantity),
+          productId,
+          quantity,
           createdAt: view.created_at,
         },
         { eventId: event.eventId, outcome, order: view },

@@ -136,3 +136,6 @@ const failureTypes = new Set<string>(Object.values(FailureType));
 /** Whether an ApplicationFailure's type is one of ours (anything else is a bug, not a business answer). */
 export const isFailureType = (type: string | null | undefined): type is FailureType =>
   type != null && failureTypes.has(type);
+
+/** LATE_PAYMENT_POLICY: what a paid event for an order that is no longer pending does. */
+export type LatePaymentPolicy = 'refund' | 'honour_if_available';

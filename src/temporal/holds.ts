@@ -5,7 +5,6 @@ import {
   type Client,
 } from '@temporalio/client';
 import { extendHoldUpdate, paymentSettledSignal, placeOrderUpdate, releaseHoldUpdate } from '../shared/messages';
-import type { LatePaymentPolicy } from '../db/late-payments';
 import type { EventSettings } from '../shared/events';
 import {
   FailureType,
@@ -13,6 +12,7 @@ import {
   type HoldRequest,
   type HoldStatus,
   type HoldWorkflowInput,
+  type LatePaymentPolicy,
   type PaymentSettled,
 } from '../shared/types';
 import type { HoldView, OrderView } from '../shared/views';

@@ -1,4 +1,4 @@
-import { MAX_STOCK_SHARDS } from '../../db/shards';
+import { MAX_STOCK_SHARDS } from '../../sale/catalogue';
 import { ADMIN_MESSAGES, MAX_PER_CUSTOMER_MAX, PRICE_MAX, PRODUCT_NAME_MAX_LENGTH, STOCK_MAX } from '../routes/admin';
 import { productSchemas } from './products';
 import {

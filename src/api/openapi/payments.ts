@@ -1,6 +1,6 @@
 import { INT32_MAX } from '../validation';
 import { EVENT_ID_MAX_LENGTH, PAYMENT_MESSAGES } from '../routes/payments';
-import { SIGNATURE_TOLERANCE_SECONDS } from '../signature';
+import { SIGNATURE_TOLERANCE_SECONDS } from '../../signature';
 import {
   bodyErrors,
   envelope,

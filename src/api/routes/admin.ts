@@ -1,15 +1,13 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { Op } from 'sequelize';
-import { closeRefund } from '../../db/late-payments';
-import { adminProductView as productView, orderView } from '../../db/views';
-import { MAX_STOCK_SHARDS, changeStock } from '../../db/shards';
+import { createCatalogueDesk, MAX_STOCK_SHARDS } from '../../sale/catalogue';
+import { createLists } from '../../sale/lists';
 import type { ApiDeps, ApiState } from '../context';
 import { HttpError, ValidationError, notFound } from '../errors';
 import { jsonBody } from '../middleware';
 import { listPage } from '../pagination';
 import { success } from '../respond';
-import { secretsEqual } from '../signature';
+import { secretsEqual } from '../../signature';
 import { check, ensureValid, parsePathId, rules, toInteger, toNumber } from '../validation';
 
 export const STOCK_MAX = 1_000_000_000;
@@ -24,8 +22,11 @@ export const ADMIN_MESSAGES = {
   noRefundDue: 'Order has no refund due',
 } as const;
 
-export function adminRoutes({ db, models, cache, holds, adminToken }: ApiDeps) {
+export function adminRoutes(deps: ApiDeps) {
+  const { adminToken } = deps;
   const router = new Router<ApiState>();
+  const catalogue = createCatalogueDesk(deps);
+  const lists = createLists(deps);
 
   const requireAdmin: Middleware<ApiState> = async (ctx, next) => {
     if (!adminToken) throw new HttpError(403, ADMIN_MESSAGES.disabled);
@@ -57,7 +58,7 @@ export function adminRoutes({ db, models, cache, holds, adminToken }: ApiDeps) {
       checked.errors.available_stock = [`The available stock field must be less than or equal to ${total}.`];
     }
     ensureValid(checked);
-    const product = await models.Product.create({
+    const product = await catalogue.create({
       name: (checked.input.name as string).trim(),
       total_stock: total!,
       available_stock: available!,
@@ -65,7 +66,7 @@ export function adminRoutes({ db, models, cache, holds, adminToken }: ApiDeps) {
       max_per_customer: toInteger(checked.input.max_per_customer),
     });
     ctx.state.log.info({ product_id: product.id }, 'product created');
-    success(ctx, 201, productView(product.get({ plain: true }) as unknown as Record<string, unknown>));
+    success(ctx, 201, product);
   });
 
   router.post('/api/admin/products/:id/restock', requireAdmin, jsonBody(), async (ctx) => {
@@ -76,19 +77,14 @@ export function adminRoutes({ db, models, cache, holds, adminToken }: ApiDeps) {
     });
     ensureValid(checked);
     const quantity = toInteger(checked.input.quantity)!;
-    // Stock stays within STOCK_MAX (the columns' range is wider, but an overflow would be a 500). A sharded product's
-    // restock is spread over its shards.
-    const outcome = await changeStock(db, id, { add: quantity, maxTotal: STOCK_MAX });
-    if (outcome === 'not_found') throw notFound('Product');
-    if (outcome === 'over_max') {
-      const current = await models.Product.findByPk(id, { raw: true });
-      const room = Math.max(0, STOCK_MAX - Number(current!.total_stock));
-      throw new ValidationError({ quantity: [`The quantity field must not be greater than ${room}.`] });
+    // Stock stays within STOCK_MAX (the columns' range is wider, but an overflow would be a 500).
+    const outcome = await catalogue.restock(id, quantity, STOCK_MAX);
+    if (outcome.kind === 'not-found') throw notFound('Product');
+    if (outcome.kind === 'over-max') {
+      throw new ValidationError({ quantity: [`The quantity field must not be greater than ${outcome.room}.`] });
     }
-    await cache.invalidate([id]);
     ctx.state.log.info({ product_id: id, quantity }, 'product restocked');
-    const product = await models.Product.findByPk(id, { raw: true });
-    success(ctx, 200, productView(product as unknown as Record<string, unknown>));
+    success(ctx, 200, outcome.product);
   });
 
   // The purchase limit, checked by every later reservation (holds already made stay); null lifts it.
@@ -101,12 +97,10 @@ export function adminRoutes({ db, models, cache, holds, adminToken }: ApiDeps) {
     if (!given) checked.errors.max_per_customer = ['The max per customer field must be present.'];
     ensureValid(checked);
     const max = toInteger(checked.input.max_per_customer);
-    await models.Product.update({ max_per_customer: max }, { where: { id } });
-    // Read back once: it answers the request, and tells a missing product (nothing updated) from an unchanged one.
-    const product = await models.Product.findByPk(id, { raw: true });
+    const product = await catalogue.setPurchaseLimit(id, max);
     if (!product) throw notFound('Product');
     ctx.state.log.info({ product_id: id, max_per_customer: max }, 'product purchase limit set');
-    success(ctx, 200, productView(product as unknown as Record<string, unknown>));
+    success(ctx, 200, product);
   });
 
   // A hot product's stock split over N rows that holds lock independently (docs/scaling.md); 1 puts it back on one row.
@@ -118,40 +112,31 @@ export function adminRoutes({ db, models, cache, holds, adminToken }: ApiDeps) {
     });
     ensureValid(checked);
     const shards = toInteger(checked.input.shards)!;
-    if ((await changeStock(db, id, { shards })) === 'not_found') throw notFound('Product');
-    await cache.invalidate([id]);
+    const product = await catalogue.reshard(id, shards);
+    if (!product) throw notFound('Product');
     ctx.state.log.info({ product_id: id, stock_shards: shards }, 'product stock resharded');
-    const product = await models.Product.findByPk(id, { raw: true });
-    success(ctx, 200, productView(product as unknown as Record<string, unknown>));
+    success(ctx, 200, product);
   });
 
   // Late payments whose money is owed back (LATE_PAYMENT_POLICY): the operator's to-do list, and its done button.
   router.get('/api/admin/orders', requireAdmin, async (ctx) => {
     const checked = check(ctx.query, { refund_due: { checks: [rules.in(['true', 'false'])] } });
     ensureValid(checked);
-    const owed = { refund_due_at: { [Op.ne]: null }, refunded_at: null };
-    const filter =
-      checked.input.refund_due === undefined
-        ? undefined
-        : {
-            where: checked.input.refund_due === 'true' ? owed : { [Op.not]: owed },
-            query: `refund_due=${checked.input.refund_due}&`,
-          };
-    await listPage(ctx, models.Order, orderView, filter);
+    const refundDue = checked.input.refund_due === undefined ? undefined : checked.input.refund_due === 'true';
+    await listPage(
+      ctx,
+      (page) => lists.orders(page, { refundDue }),
+      refundDue === undefined ? undefined : `refund_due=${checked.input.refund_due}&`,
+    );
   });
 
   router.post('/api/admin/orders/:id/refunded', requireAdmin, jsonBody(), async (ctx) => {
     const id = parsePathId(ctx.params.id);
-    const row = id === null ? null : await models.Order.findByPk(id, { raw: true });
-    if (!row) throw notFound('Order');
-    if (!(await closeRefund(db, id!))) throw new HttpError(400, ADMIN_MESSAGES.noRefundDue);
-    // The database says so already; the order's workflow stops showing refund_due and ends.
-    await holds
-      .closeRefund(id!)
-      .catch((err: Error) => ctx.state.log.warn({ order_id: id, err: err.message }, 'order workflow not told'));
+    const outcome = id === null ? ({ kind: 'not-found' } as const) : await catalogue.closeRefund(id, ctx.state.log);
+    if (outcome.kind === 'not-found') throw notFound('Order');
+    if (outcome.kind === 'no-refund-due') throw new HttpError(400, ADMIN_MESSAGES.noRefundDue);
     ctx.state.log.info({ order_id: id }, 'refund closed');
-    const order = await models.Order.findByPk(id!, { raw: true });
-    success(ctx, 200, orderView(order as unknown as Record<string, unknown>));
+    success(ctx, 200, outcome.order);
   });
 
   return router;

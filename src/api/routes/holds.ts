@@ -1,5 +1,4 @@
 import Router from '@koa/router';
-import { holdView } from '../../db/views';
 import {
   extendRefusalMessage,
   customerLimitMessage,
@@ -11,6 +10,8 @@ import { createExtensionDesk } from '../../sale/extensions';
 import { OTHER_CUSTOMER_MESSAGE } from '../../sale/customers';
 import { customerIdField, customerListFilter, givenCustomer } from '../customers';
 import { HoldDesk, type HoldOutcome } from '../../sale/holds';
+import { idempotencyKeysOf } from '../../sale/idempotency-keys';
+import { createLists } from '../../sale/lists';
 import { createProductDirectory } from '../../sale/products';
 import type { ApiDeps, ApiState } from '../context';
 import { HttpError, ValidationError, notFound, unavailable } from '../errors';
@@ -49,12 +50,13 @@ function holdAnswer(outcome: HoldOutcome): StoredAnswer {
 }
 
 export function holdRoutes(deps: ApiDeps) {
-  const { db, models, maxQuantityPerHold } = deps;
+  const { maxQuantityPerHold } = deps;
   const router = new Router<ApiState>();
-  const idempotent = createIdempotency(db);
+  const idempotent = createIdempotency(idempotencyKeysOf(deps));
   const desk = new HoldDesk(deps);
   const extensions = createExtensionDesk(deps);
   const productExists = createProductDirectory(deps);
+  const lists = createLists(deps);
 
   router.post('/api/holds', jsonBody(), async (ctx) => {
     const checked = check(ctx.state.body, {
@@ -102,7 +104,10 @@ export function holdRoutes(deps: ApiDeps) {
     ctx.body = answer.body;
   });
 
-  router.get('/api/holds', (ctx) => listPage(ctx, models.Hold, holdView, customerListFilter(ctx)));
+  router.get('/api/holds', (ctx) => {
+    const filter = customerListFilter(ctx);
+    return listPage(ctx, (page) => lists.holds(page, filter), filter.query);
+  });
 
   router.get('/api/holds/:id', async (ctx) => {
     const id = parsePathId(ctx.params.id);

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
-import { orderView } from '../../db/views';
 import { orderRefusalMessage } from '../../shared/refusals';
+import { idempotencyKeysOf } from '../../sale/idempotency-keys';
+import { createLists } from '../../sale/lists';
 import { createOrderDesk, type OrderOutcome } from '../../sale/orders';
 import type { ApiDeps, ApiState } from '../context';
 import { notFound } from '../errors';
@@ -23,10 +24,12 @@ function orderAnswer(outcome: OrderOutcome): StoredAnswer {
   };
 }
 
-export function orderRoutes({ db, models, holds }: ApiDeps) {
+export function orderRoutes(deps: ApiDeps) {
+  const { models, holds } = deps;
   const router = new Router<ApiState>();
-  const idempotent = createIdempotency(db);
+  const idempotent = createIdempotency(idempotencyKeysOf(deps));
   const desk = createOrderDesk({ models, holds });
+  const lists = createLists({ models });
 
   router.post('/api/orders', jsonBody(), async (ctx) => {
     const checked = check(ctx.state.body, {
@@ -58,13 +61,16 @@ export function orderRoutes({ db, models, holds }: ApiDeps) {
     ctx.body = answer.body;
   });
 
-  router.get('/api/orders', (ctx) => listPage(ctx, models.Order, orderView, customerListFilter(ctx)));
+  router.get('/api/orders', (ctx) => {
+    const filter = customerListFilter(ctx);
+    return listPage(ctx, (page) => lists.orders(page, filter), filter.query);
+  });
 
   router.get('/api/orders/:id', async (ctx) => {
     const id = parsePathId(ctx.params.id);
-    const row = id === null ? null : await models.Order.findByPk(id, { raw: true });
-    if (!row) throw notFound('Order');
-    ctx.body = orderView(row as unknown as Record<string, unknown>);
+    const order = id === null ? null : await lists.order(id);
+    if (!order) throw notFound('Order');
+    ctx.body = order;
   });
 
   return router;

@@ -4,7 +4,7 @@ import type { ApiDeps, ApiState } from '../context';
 import { HttpError, ValidationError } from '../errors';
 import { jsonBody } from '../middleware';
 import { success } from '../respond';
-import { verifySignature } from '../signature';
+import { verifySignature } from '../../signature';
 import { check, ensureValid, exists, rules, selectedInvalid, toInteger } from '../validation';
 
 export const EVENT_ID_MAX_LENGTH = 255;
