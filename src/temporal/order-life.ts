@@ -4,13 +4,21 @@ import { OrderStatusKey, ProductIdKey } from '../shared/search-attributes';
 import type { LatePayment, OrderWorkflowInput } from '../shared/types';
 import { orderWorkflowId } from '../shared/workflow-ids';
 import type { orderWorkflow } from '../workflows/order';
-import type { HoldSettings } from './holds';
+import type { EventSettings } from '../shared/events';
 
 /** The order facts a late payment's workflow run needs if the order's first run has closed. */
 export type LateOrder = Pick<OrderWorkflowInput, 'orderId' | 'holdId' | 'productId' | 'quantity' | 'createdAt'>;
 
 /** Temporal calls for an order's life after its payment: late payments and refunds. Each is bounded by a deadline. */
-export function createOrderLifeGateway(clientOf: () => Client, settings: HoldSettings) {
+/** What the order-life calls need of the gateway's settings (temporal/holds.ts HoldSettings has them all). */
+export interface OrderLifeSettings {
+  taskQueue: string;
+  callTimeoutMs: number;
+  paymentTimeoutSeconds: number;
+  events?: EventSettings;
+}
+
+export function createOrderLifeGateway(clientOf: () => Client, settings: OrderLifeSettings) {
   const within = <T>(fn: (client: Client) => Promise<T>) => {
     const client = clientOf();
     return client.withDeadline(Date.now() + settings.callTimeoutMs, () => fn(client));
