@@ -1,4 +1,3 @@
-import { QueryTypes } from 'sequelize';
 import { sqlValues, type ReservationDb, type ReserveOutcome, type ReserveRequest } from './reserve-request';
 import { lockWaitBounded } from './sequelize';
 
@@ -37,15 +36,16 @@ SET @fs_gone = @fs_already = 0 AND (@fs_gone > 0 OR :pastAnswerBy = 1);`;
  * Every statement that can wait for a lock carries the reservation's bound (lockWaitBounded), as the connection's
  * other transactions keep the server's.
  *
- * The reservation as one statement batch inside Sequelize's managed transaction (runBatch): the product row is
- * locked, checked, decremented and the hold inserted, and the batch's own COMMIT ends the transaction, all on the
- * server, so the hot row is locked only for the server's own work, never across network and event-loop waits.
- * Session variables are reset first (a missing product leaves them NULL). `already` makes a retry after a commit
- * find its own hold instead of taking the stock twice. `shards` and `elsewhere` (stock in shard rows, read without a
- * lock) tell the caller whether a refusal is the whole answer.
+ * The reservation as one statement batch, START TRANSACTION to COMMIT, sent in one round trip (runBatch): the product
+ * row is locked, checked, decremented and the hold inserted, and the transaction commits, all on the server, so the
+ * hot row is locked only for the server's own work, never across network and event-loop waits. Session variables are
+ * reset first (a missing product leaves them NULL). `already` makes a retry after a commit find its own hold instead
+ * of taking the stock twice. `shards` and `elsewhere` (stock in shard rows, read without a lock) tell the caller
+ * whether a refusal is the whole answer.
  */
 export const RESERVE_SQL = `SET @fs_avail = NULL, @fs_shards = NULL, @fs_max = NULL, @fs_already = NULL, @fs_mine = 0,
   @fs_within = 1, @fs_gone = 0, @fs_ok = 0, @fs_elsewhere = 0;
+START TRANSACTION;
 ${lockWaitBounded(`SELECT available_stock, stock_shards, max_per_customer INTO @fs_avail, @fs_shards, @fs_max
   FROM products WHERE id = :productId FOR UPDATE`)};
 ${CUSTOMER_LIMIT_SQL}
@@ -68,6 +68,7 @@ SELECT @fs_avail AS available, @fs_already AS already, @fs_ok AS reserved, @fs_s
  */
 export const SHARD_RESERVE_SQL = `SET @fs_avail = NULL, @fs_max = NULL, @fs_already = NULL, @fs_mine = 0,
   @fs_within = 1, @fs_gone = 0, @fs_ok = 0;
+START TRANSACTION;
 ${lockWaitBounded(`SELECT available INTO @fs_avail FROM stock_shards
   WHERE product_id = :productId AND shard = :shard FOR UPDATE`)};
 ${lockWaitBounded('SELECT max_per_customer INTO @fs_max FROM products WHERE id = :productId LOCK IN SHARE MODE')};
@@ -86,24 +87,42 @@ SELECT @fs_avail AS available, @fs_already AS already, @fs_ok AS reserved, @fs_w
 
 type Row = Record<string, unknown>;
 
+/** The driver's connection under Sequelize's pool (mysql2's callback API). */
+interface DriverConnection {
+  query(
+    options: { sql: string; namedPlaceholders: boolean },
+    values: object,
+    done: (err: Error | null, results?: unknown) => void,
+  ): void;
+}
+
+const send = (conn: DriverConnection, sql: string, values: object) =>
+  new Promise<unknown>((resolve, reject) => {
+    conn.query({ sql, namedPlaceholders: true }, values, (err, results) => (err ? reject(err) : resolve(results)));
+  });
+
 /**
- * Runs a reservation batch in Sequelize's managed transaction: Sequelize starts it, the batch commits it, and
- * Sequelize's own COMMIT afterwards finds no transaction open and does nothing. When any statement fails (a lock wait
- * past its bound, a lost connection), the server stops the batch there, before its COMMIT, and Sequelize rolls the
- * half-run transaction back before the connection goes back to the pool (or destroys the connection when the rollback
- * fails), so no later transaction on it can commit the half.
+ * Runs a reservation batch, START TRANSACTION to COMMIT, as one round trip on a connection of Sequelize's own pool.
+ * When any statement fails (a lock wait past its bound, a lost connection), the server stops the batch there, before
+ * its COMMIT: the half-run transaction is rolled back before the connection goes back to the pool, and a connection
+ * that cannot even be rolled back is destroyed, so no later transaction on it can commit the half.
  */
 async function runBatch({ db, beforeSend }: ReservationDb, sql: string, r: ReserveRequest, shard?: number) {
-  return db.transaction(async (transaction) => {
+  const conn = (await db.connectionManager.getConnection({ type: 'write' })) as unknown as DriverConnection;
+  let results: unknown;
+  try {
     await beforeSend?.(r.productId, r.holdId);
-    const [results] = await db.query(sql, {
-      transaction,
-      replacements: { ...sqlValues(r), shard: shard ?? null },
-      type: QueryTypes.RAW,
-    });
-    const sets = results as unknown as Row[][];
-    return sets[sets.length - 1][0];
-  });
+    results = await send(conn, sql, { ...sqlValues(r), shard: shard ?? null });
+  } catch (err) {
+    await send(conn, 'ROLLBACK', {}).then(
+      () => db.connectionManager.releaseConnection(conn as never),
+      () => db.connectionManager.destroyConnection(conn as never).catch(() => undefined),
+    );
+    throw err;
+  }
+  db.connectionManager.releaseConnection(conn as never);
+  const sets = results as Row[][];
+  return sets[sets.length - 1][0];
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));

@@ -49,8 +49,8 @@ export function createSequelize({ url, poolMax, log, stallTimeoutMs = DB_STALL_T
     timezone: '+00:00',
     logging: log ? (sql) => log.trace({ sql }, 'sql') : false,
     pool: { max: poolMax, min: 0, idle: 10_000, acquire: 10_000 },
-    // multipleStatements: the reservation sends its locked transaction as one batch (src/db/reserve.ts). Every query
-    // here takes its values as replacements, which Sequelize escapes, so no value can add a statement.
+    // multipleStatements: the reservation sends its locked transaction as one batch (src/db/reserve-batch.ts). Every
+    // query takes its values as escaped replacements or placeholders, never spliced in, so no value can add a statement.
     dialectOptions: { decimalNumbers: false, dateStrings: false, connectTimeout: 5_000, multipleStatements: true },
     define: { underscored: true, timestamps: true },
     retry: { max: 0 },

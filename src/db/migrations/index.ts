@@ -142,7 +142,7 @@ export const migrations: Migration[] = [
   {
     // Customers and purchase limits (docs/integration.md). customer_id is the shop's own id, compared byte for byte.
     // A product's max_per_customer bounds a customer's unreleased units; the reservation serialises one customer's
-    // holds of a limited product on their row in customer_limit_locks (src/db/reserve.ts).
+    // holds of a limited product on their row in customer_limit_locks (src/db/reserve-batch.ts).
     name: '0004-customers',
     up: (qi) =>
       run(qi, [
