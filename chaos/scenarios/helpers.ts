@@ -152,11 +152,18 @@ export async function proxyFault(
   return what;
 }
 
-/** The end of every scenario: sampling stops, everything in flight settles, workflows and database agree. */
-export async function finish(ctx: Ctx, agreementWaitMs?: number): Promise<{ holds: number; orders: number }> {
+/**
+ * The end of every scenario: sampling stops, everything in flight settles (given `longerMs` more when its holds live
+ * longer than the suite's TTL), workflows and database agree for every product it touched.
+ */
+export async function finish(
+  ctx: Ctx,
+  agreementWaitMs?: number,
+  longerMs = 0,
+): Promise<{ holds: number; orders: number }> {
   await ctx.stopSampling();
-  await ctx.settle();
-  return ctx.agreement(ctx.products, agreementWaitMs);
+  await ctx.settle(45_000 + longerMs);
+  return ctx.agreement(undefined, agreementWaitMs);
 }
 
 /** `n` pending orders on product `p`, each ordered right after its own hold (retried: on a busy machine a hold may expire first). */

@@ -7,6 +7,7 @@ import { latePaidVsTimeout } from './late-payments';
 import { paymentKillAfterCommit, paymentKillBeforeCommit } from './payments';
 import { replicas } from './replicas';
 import { shardedStampede } from './shards';
+import { reserveStallPhantom, temporalStallPhantom } from './phantoms';
 import { nemesisSoak, workerKillDuringDbStall } from './soak';
 import {
   mariadbCrash,
@@ -37,9 +38,15 @@ export interface ScenarioOptions {
 
 /**
  * `npm run chaos -- --smoke` (CI): worker SIGKILL under load, Temporal SIGKILL, MariaDB SIGKILL, the expiry-instant
- * race.
+ * race, and Temporal frozen past the API's deadline (no phantom hold).
  */
-export const SMOKE = ['worker-kill-under-load', 'temporal-restart', 'mariadb-crash', 'expiry-race'];
+export const SMOKE = [
+  'worker-kill-under-load',
+  'temporal-restart',
+  'temporal-stall-phantom',
+  'mariadb-crash',
+  'expiry-race',
+];
 
 /**
  * Every scenario, in the order `npm run chaos` runs them. A new scenario is a `Scenario` (name, title, run(ctx)) in a
@@ -59,6 +66,8 @@ export function scenarios(opts: ScenarioOptions): Scenario[] {
     workerSigstop,
     workerSigterm,
     temporalRestart,
+    temporalStallPhantom,
+    reserveStallPhantom,
     sweepMissedTick,
     webhookTemporalDown,
     mariadbCrash,
