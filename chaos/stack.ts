@@ -379,6 +379,7 @@ export class Stack {
     api.onLine((line) => {
       if (line.includes('fault point fired')) {
         const point = /"point":"([^"]+)"/.exec(line)?.[1] ?? '?';
+        if (line.includes('"kind":"stop"')) api.paused = true;
         this.firedPoints.push({ worker: 'api', point, at: Date.now() });
       }
     });

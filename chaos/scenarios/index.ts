@@ -49,6 +49,23 @@ export const SMOKE = [
 ];
 
 /**
+ * A scenario whose faults sit in the hold path runs twice: on the service's default (holds start eagerly in the API,
+ * so its kill points, freezes and drains hit the API process and its hold worker under load) and, in a row of its own
+ * named `-worker-holds`, with HOLD_EAGER_START=false (every hold in the worker processes).
+ */
+function bothModes(s: Scenario): Scenario[] {
+  return [
+    { ...s, holdsOn: undefined },
+    {
+      ...s,
+      name: `${s.name}-worker-holds`,
+      title: `HOLD_EAGER_START=false (holds in the worker only): ${s.title}`,
+      holdsOn: 'worker',
+    },
+  ];
+}
+
+/**
  * Every scenario, in the order `npm run chaos` runs them. A new scenario is a `Scenario` (name, title, run(ctx)) in a
  * file of this directory, added here; the runner gives it the background load, the sampling checkers and the results
  * row.
@@ -56,24 +73,24 @@ export const SMOKE = [
 export function scenarios(opts: ScenarioOptions): Scenario[] {
   return [
     baseline,
-    reserveKillBeforeCommit,
-    reserveKillAfterCommit,
-    releaseKillBeforeCommit,
-    releaseKillAfterCommit,
+    ...bothModes(reserveKillBeforeCommit),
+    ...bothModes(reserveKillAfterCommit),
+    ...bothModes(releaseKillBeforeCommit),
+    ...bothModes(releaseKillAfterCommit),
     workerKillUnderLoad,
     eagerApiKill,
-    timersWorkerDown,
-    workerSigstop,
-    workerSigterm,
+    ...bothModes(timersWorkerDown),
+    ...bothModes(workerSigstop),
+    ...bothModes(workerSigterm),
     temporalRestart,
     temporalStallPhantom,
     reserveStallPhantom,
     sweepMissedTick,
     webhookTemporalDown,
     mariadbCrash,
-    mariadbDown,
+    ...bothModes(mariadbDown),
     mariadbHang,
-    mariadbLongOutage,
+    ...bothModes(mariadbLongOutage),
     redisCrash,
     redisOutage,
     poisonedCache,

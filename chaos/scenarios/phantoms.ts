@@ -1,6 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Ctx, Scenario } from '../scenario';
-import { log, sleep } from '../util';
+import { log, rand, sleep } from '../util';
 import { faultFired, finish, restartWorker } from './helpers';
 
 /** The API's deadline for one Temporal call on the service's defaults (TEMPORAL_CALL_TIMEOUT_MS, src/config.ts). */
@@ -12,17 +12,27 @@ const STALL_MS = CALL_DEADLINE_MS + 4_000;
  * live far longer (HOLD_TTL_SECONDS below), so only a give-back on purpose is in time: an expiry is not.
  */
 export const STALL_PHANTOM_BOUND_SECONDS = 10;
-const STALL_TTL_SECONDS = 60;
+const STALL_TTL_SECONDS = 30;
 const BUYERS = 20;
+const BUYERS_ARRIVE_MS = 3_000;
 
-/** BUYERS unkeyed buyers ask for 1 unit each of a product with exactly that stock; their answers, tallied. */
+/**
+ * BUYERS unkeyed buyers, arriving over BUYERS_ARRIVE_MS, each ask for 1 unit of a product with exactly that stock and
+ * ask again (a new request: no key) after every 503 or no answer, as a buyer clicking again does, until they hold a
+ * unit or hear it is sold out; `stall` runs meanwhile. Their last answers, tallied.
+ */
 async function buyersDuring(ctx: Ctx, productId: number, stall: () => Promise<void>): Promise<void> {
-  const asking = Promise.all(Array.from({ length: BUYERS }, () => ctx.api.hold(productId, 1)));
+  const asking = Promise.all(
+    Array.from({ length: BUYERS }, async () => {
+      await sleep(rand(0, BUYERS_ARRIVE_MS));
+      return ctx.api.retrying(() => ctx.api.hold(productId, 1), 40, 90_000);
+    }),
+  );
   await stall();
   const answers = await asking;
   const by = new Map<number, number>();
   for (const a of answers) by.set(a.status, (by.get(a.status) ?? 0) + 1);
-  ctx.note(`${BUYERS} unkeyed buyers answered: ${[...by].map(([s, n]) => `${s || 'none'}×${n}`).join(' ')}`);
+  ctx.note(`${BUYERS} unkeyed buyers' last answers: ${[...by].map(([s, n]) => `${s || 'none'}×${n}`).join(' ')}`);
 }
 
 /**
@@ -52,12 +62,13 @@ export const temporalStallPhantom: Scenario = {
   load: false,
   phantomBoundSeconds: STALL_PHANTOM_BOUND_SECONDS,
   settings: { HOLD_TTL_SECONDS: String(STALL_TTL_SECONDS) },
-  title: `HOLD_TTL_SECONDS=${STALL_TTL_SECONDS}: Temporal dev server SIGSTOPped ${STALL_MS / 1000} s (past the API's ${CALL_DEADLINE_MS / 1000} s call deadline) while ${BUYERS} unkeyed buyers ask for 1 unit each, then SIGCONT: no phantom hold (every unit still held is a 201's; the others back within ${STALL_PHANTOM_BOUND_SECONDS} s of the 503)`,
+  title: `HOLD_TTL_SECONDS=${STALL_TTL_SECONDS}: Temporal dev server SIGSTOPped ${STALL_MS / 1000} s (past the API's ${CALL_DEADLINE_MS / 1000} s call deadline) while ${BUYERS} unkeyed buyers ask for 1 unit each (again after each 503), then SIGCONT: no phantom hold (every unit still held is a 201's; the others back within ${STALL_PHANTOM_BOUND_SECONDS} s of the 503)`,
   async run(ctx) {
     {
       const [p] = await ctx.createProducts(1, BUYERS);
       await buyersDuring(ctx, p, async () => {
-        // A request reaching the API after the freeze waits on Temporal all the same: the stall outlasts its deadline.
+        // Mid-arrival: some buyers' calls are on their way through Temporal, others reach it frozen.
+        await sleep(BUYERS_ARRIVE_MS / 2);
         ctx.stack.temporal!.signal('SIGSTOP');
         ctx.stack.outages.tick();
         ctx.fault(`Temporal dev server SIGSTOPped with ${ctx.api.tally.inFlight} hold requests in flight`);
@@ -77,7 +88,7 @@ export const reserveStallPhantom: Scenario = {
   load: false,
   phantomBoundSeconds: STALL_PHANTOM_BOUND_SECONDS,
   settings: { HOLD_TTL_SECONDS: String(STALL_TTL_SECONDS) },
-  title: `HOLD_TTL_SECONDS=${STALL_TTL_SECONDS}: the reservation itself stalled ${STALL_MS / 1000} s before its COMMIT (FAULT_POINTS reserve.beforeCommit pause, in the API's hold worker and the worker, past the ${CALL_DEADLINE_MS / 1000} s call deadline) while ${BUYERS} unkeyed buyers ask for 1 unit each: no phantom hold`,
+  title: `HOLD_TTL_SECONDS=${STALL_TTL_SECONDS}: the reservation itself stalled ${STALL_MS / 1000} s before its COMMIT (FAULT_POINTS reserve.beforeCommit pause, in the API's hold worker and the worker, past the ${CALL_DEADLINE_MS / 1000} s call deadline) while ${BUYERS} unkeyed buyers ask for 1 unit each (again after each 503): no phantom hold`,
   async run(ctx) {
     {
       const [p] = await ctx.createProducts(1, BUYERS);
