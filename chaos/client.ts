@@ -54,6 +54,8 @@ const LEAK =
  * busy shared machine.
  */
 export const HANG_MS = 33_000;
+/** A freeze the harness makes (the API SIGSTOPped) stretches the bound by its length, up to this much. */
+const FREEZE_ALLOWANCE_MS = 20_000;
 
 /**
  * The harness's HTTP client: every answer is checked against the contract under faults (never a 500, a 503 always
@@ -87,7 +89,7 @@ export class ApiClient {
         method,
         body,
         { 'content-type': 'application/json', ...headers },
-        timeoutMs,
+        timeoutMs + FREEZE_ALLOWANCE_MS,
       );
       answer = {
         status: reply.status,
@@ -113,6 +115,10 @@ export class ApiClient {
     }
     this.tally.count(answer.status);
     this.tally.slowestMs = Math.max(this.tally.slowestMs, answer.ms);
+    // Silence past the bound (plus the time the system was frozen or down on purpose meanwhile) is a hang.
+    if (answer.status !== 0 && answer.ms > timeoutMs + this.downMs(started, Date.now())) {
+      this.violation(`${method} ${path.replace(/\d+/g, ':id')}: answered ${answer.status} only after ${answer.ms} ms`);
+    }
     this.inspect(method, path, answer);
     return answer;
   }
@@ -127,6 +133,9 @@ export class ApiClient {
    */
   apiDownOnPurpose: () => boolean = () => false;
 
+  /** How long the harness had the system down or frozen between two instants (stretches the hang bound). */
+  downMs: (from: number, to: number) => number = () => 0;
+
   private inspect(method: string, path: string, a: Answer) {
     const route = path.replace(/\d+/g, ':id').replace(/\?.*$/, '');
     if (a.status === 0 && a.error !== 'timeout' && this.apiDownOnPurpose()) {
@@ -135,7 +144,7 @@ export class ApiClient {
     }
     if (a.status === 0) {
       this.violation(
-        `${method} ${route}: ${a.error === 'timeout' ? `no answer within ${HANG_MS / 1000} s` : `connection failed (${a.error})`}`,
+        `${method} ${route}: ${a.error === 'timeout' ? `no answer within ${a.ms} ms` : `connection failed (${a.error})`}`,
       );
       return;
     }

@@ -86,6 +86,7 @@ export class Ctx {
   ) {
     this.api = new ApiClient(stack.baseUrl, acks);
     this.api.apiDownOnPurpose = () => stack.apiDownOnPurpose();
+    this.api.downMs = (from, to) => stack.outages.overlap(from, to);
     this.checkerViolationsBefore = new Set(checker.violations.keys());
     this.initialViolations = new Set(checker.violations.keys());
     this.checksBefore = checker.checks;
@@ -116,6 +117,7 @@ export class Ctx {
       api = new ApiClient(this.stack.loadBaseUrl, this.acks);
       api.tally = this.api.tally;
       api.apiDownOnPurpose = () => this.stack.apiDownOnPurpose();
+      api.downMs = (from, to) => this.stack.outages.overlap(from, to);
     }
     this.loadOn(products);
     this.load = new Load(api, () => this.loadProducts, opts);
