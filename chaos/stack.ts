@@ -425,11 +425,16 @@ export class Stack {
   async withSettings(settings: Record<string, string>): Promise<void> {
     this.extraEnv = settings;
     log(`  API processes and the worker restarted with ${JSON.stringify(settings)}`);
-    await this.loadApi?.stop(10_000);
-    await this.restartApi('');
-    await this.startLoadApi();
-    await this.workers.get('w1')?.stop();
-    await this.startWorker('w1');
+    // All three at once: each takes seconds to start its hold worker on a busy machine.
+    const loadApi = (async () => {
+      await this.loadApi?.stop(10_000);
+      await this.startLoadApi();
+    })();
+    const worker = (async () => {
+      await this.workers.get('w1')?.stop();
+      await this.startWorker('w1');
+    })();
+    await Promise.all([this.restartApi(''), loadApi, worker]);
   }
 
   /** Restarts the API (SIGTERM: it drains) with these fault points armed ('' for none). */

@@ -1,4 +1,4 @@
-import type { RowDataPacket } from 'mysql2/promise';
+import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import type { Ctx, Scenario } from '../scenario';
 import { log, rand, sleep } from '../util';
 import { faultFired, finish, restartWorker } from './helpers';
@@ -83,27 +83,37 @@ export const temporalStallPhantom: Scenario = {
   },
 };
 
+/**
+ * The reservation stalls past the deadline: a FAULT_POINTS pause at reserve.beforeCommit (where holds reserve: the API's
+ * hold worker and the worker), and, since a paused attempt alone is retried around by its activity's own timeout, the
+ * product's row lock held by the harness for as long, so every reservation of the product waits inside its transaction.
+ */
 export const reserveStallPhantom: Scenario = {
   name: 'reserve-stall-phantom',
   load: false,
   phantomBoundSeconds: STALL_PHANTOM_BOUND_SECONDS,
   settings: { HOLD_TTL_SECONDS: String(STALL_TTL_SECONDS) },
-  title: `HOLD_TTL_SECONDS=${STALL_TTL_SECONDS}: the reservation itself stalled ${STALL_MS / 1000} s before its COMMIT (FAULT_POINTS reserve.beforeCommit pause, in the API's hold worker and the worker, past the ${CALL_DEADLINE_MS / 1000} s call deadline) while ${BUYERS} unkeyed buyers ask for 1 unit each (again after each 503): no phantom hold`,
+  title: `HOLD_TTL_SECONDS=${STALL_TTL_SECONDS}: the reservation itself stalled ${STALL_MS / 1000} s before its COMMIT (a reserve.beforeCommit pause in the API's hold worker and the worker, and the product's row lock held as long), past the ${CALL_DEADLINE_MS / 1000} s call deadline, while ${BUYERS} unkeyed buyers ask for 1 unit each (again after each 503): no phantom hold`,
   async run(ctx) {
-    {
-      const [p] = await ctx.createProducts(1, BUYERS);
-      // Wherever the reservation runs (eagerly in the API, or in a worker), it stalls there.
-      const stall = `reserve.beforeCommit=pause:${STALL_MS}`;
-      await ctx.stack.restartApi(stall);
-      await restartWorker(ctx, stall);
-      const since = Date.now();
+    const [p] = await ctx.createProducts(1, BUYERS);
+    const stall = `reserve.beforeCommit=pause:${STALL_MS}`;
+    await Promise.all([ctx.stack.restartApi(stall), restartWorker(ctx, stall)]);
+    const since = Date.now();
+    const lock = await createConnection({ uri: ctx.stack.directDbUrl });
+    try {
+      await lock.query('START TRANSACTION');
+      await lock.query('SELECT available_stock FROM products WHERE id = ? FOR UPDATE', [p]);
       await buyersDuring(ctx, p, async () => {
-        const fired = await faultFired(ctx, 'reserve.beforeCommit', since, 15_000);
-        ctx.expect(fired, 'reserve.beforeCommit never fired');
-        if (fired) ctx.fault(`a reservation stalled ${STALL_MS / 1000} s before its COMMIT, the row lock held`);
+        ctx.fault(`product ${p}'s row lock held ${STALL_MS / 1000} s: every reservation of it waits before its COMMIT`);
+        await sleep(STALL_MS);
+        await lock.query('COMMIT');
+        log('  row lock released');
+        ctx.expect(await faultFired(ctx, 'reserve.beforeCommit', since, 15_000), 'reserve.beforeCommit never fired');
       });
-      await noUnitHeldForNobody(ctx, p);
-      await finish(ctx, undefined, STALL_TTL_SECONDS * 1000);
+    } finally {
+      await lock.end();
     }
+    await noUnitHeldForNobody(ctx, p);
+    await finish(ctx, undefined, STALL_TTL_SECONDS * 1000);
   },
 };
