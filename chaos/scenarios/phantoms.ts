@@ -14,7 +14,7 @@ const STALL_MS = CALL_DEADLINE_MS + 4_000;
 export const STALL_PHANTOM_BOUND_SECONDS = 10;
 const STALL_TTL_SECONDS = 30;
 const BUYERS = 20;
-const BUYERS_ARRIVE_MS = 1_000;
+const BUYERS_ARRIVE_MS = 3_000;
 
 /**
  * BUYERS unkeyed buyers, arriving over BUYERS_ARRIVE_MS, each ask for 1 unit of a product with exactly that stock and
