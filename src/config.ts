@@ -203,8 +203,6 @@ export const configSchema = z
     WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(1_000, 0, 1_000_000),
     /** Local activities (the reservation) one worker runs at once. */
     WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: wholeNumber(200, 1, 10_000),
-    /** Connections of the worker's one-round-trip reservation pool (beside DATABASE_POOL_MAX). */
-    DATABASE_RESERVE_POOL_MAX: wholeNumber(10, 1, 1_000),
     /** Hold ids taken from the database sequence per round trip (1 = one NEXTVAL per hold). */
     HOLD_ID_BLOCK_SIZE: wholeNumber(100, 1, 100_000),
     /** How long a sold-out gate entry may live without being refreshed (seconds; 0 turns the gate off). */
