@@ -58,7 +58,11 @@ export function requestSchema(request: z.ZodType): Json {
 
 /** The schema of one query parameter of a request schema, with its description beside it. */
 export function queryParameter(query: z.ZodObject, name: string): Json {
-  const { description, ...fieldSchema } = requestSchema(query.shape[name] as z.ZodType);
+  const field = query.shape[name] as z.ZodType;
+  const { description, ...fieldSchema } = requestSchema(field);
+  // zod 4 leaves a preprocessed field's default out of its JSON Schema: the value an absent parameter takes.
+  const fallback = field.safeParse(undefined).data;
+  if (fallback !== undefined) fieldSchema.default = fallback;
   return { name, in: 'query', required: false, description, schema: fieldSchema };
 }
 

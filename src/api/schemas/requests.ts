@@ -124,16 +124,12 @@ export const pageQuery = body({
     min: 1,
     max: PAGE_SIZE_MAX,
     description: `Page size, 1 to ${PAGE_SIZE_MAX}. Not an integer, out of range or repeated: 422 on \`limit\`.`,
-  })
-    .default(PAGE_SIZE_DEFAULT)
-    .optional(),
+  }).default(PAGE_SIZE_DEFAULT),
   after_id: integer({
     min: 0,
     description:
       'Only rows with a larger id (the last id of the previous page). Not an integer, negative or repeated: 422 on `after_id`.',
-  })
-    .default(0)
-    .optional(),
+  }).default(0),
 });
 
 /** `?customer_id=` of the hold and order lists (exact match). */
