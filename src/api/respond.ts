@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { statusCode, type ErrorCode } from './error-codes';
+import { statusCode } from './error-codes';
 import type { HttpError } from './errors';
 
 export const now = () => new Date().toISOString();
@@ -15,7 +15,7 @@ export function success(ctx: Context, status: number, data: unknown, message?: s
 
 /** `{"status":"error","message":…,"code":…,"timestamp":…}`: the body of every error but the 422. */
 export function errorBody(err: Pick<HttpError, 'code' | 'message'>) {
-  return { status: 'error', message: err.message, code: err.code as ErrorCode, timestamp: now() };
+  return { status: 'error', message: err.message, code: err.code, timestamp: now() };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
