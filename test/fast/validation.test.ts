@@ -118,6 +118,12 @@ describe('field kinds: Laravel wording, field names with spaces', () => {
     expect(messageOf('price', price, 0.29)).toBeNull();
     expect(messageOf('price', price, -1)).toBe('The price field must be at least 0.');
     expect(messageOf('price', price, 100.01)).toBe('The price field must not be greater than 100.');
+    // Decimals as written, not as they round: a float artefact or a padded string is refused, not rounded.
+    expect(messageOf('price', price, 0.1 + 0.2)).toBe('The price field must have 0-2 decimal places.');
+    expect(messageOf('price', price, '1.500')).toBe('The price field must have 0-2 decimal places.');
+    expect(messageOf('price', price, '1.50')).toBeNull();
+    // Bounds come before decimals, as Laravel lists the rules.
+    expect(messageOf('price', price, -0.001)).toBe('The price field must be at least 0.');
   });
 });
 

@@ -33,6 +33,9 @@ const mustBe =
 export function boundsMessage(iss: Issue): string | undefined {
   const field = fieldOf(iss);
   if (iss.code === 'too_small') return `The ${field} field must be at least ${iss.minimum}.`;
+  if (iss.code === 'custom' && iss.params?.decimals !== undefined) {
+    return `The ${field} field must have 0-${iss.params.decimals} decimal places.`;
+  }
   if (iss.code === 'too_big') {
     const unit = iss.origin === 'string' ? ' characters' : '';
     return `The ${field} field must not be greater than ${iss.maximum}${unit}.`;
@@ -78,14 +81,27 @@ export function integer({ min, max = INT32_MAX, description }: { min: number; ma
   return z.preprocess(reading(toInteger), value).meta({ description: joined(description, INTEGER_TEXT) });
 }
 
-/** A number as Laravel's `numeric` rule reads it (a numeric string counts), with at most two decimals. */
+/** Decimal places as written: `0.30000000000000004` and `"1.500"` have more than two, whatever they round to. */
+const decimalPlaces = (v: unknown) => (String(v).trim().split('.')[1] ?? '').length;
+
+/** A number as Laravel's `numeric` rule reads it (a numeric string counts), with at most two decimals as written. */
 export function money({ max, description }: { max: number; description?: string }) {
+  const decimals = (iss: Issue) => `The ${fieldOf(iss)} field must have 0-2 decimal places.`;
   const value = z
     .number({ error: mustBe('a number') })
     .min(0, { abort: true })
     .max(max, { abort: true })
-    .multipleOf(0.01, { error: (iss) => `The ${fieldOf(iss)} field must have 0-2 decimal places.` });
-  return z.preprocess(reading(toNumber), value).meta({ description });
+    // States the rule in the JSON Schema; the decimals as written are checked on the way in, below.
+    .multipleOf(0.01, { error: decimals });
+  // Bounds first, as Laravel lists the rules: only a number within them is told about its decimals.
+  const reader = (v: unknown, ctx: { issues: z.core.$ZodRawIssue[] }) => {
+    const n = reading(toNumber)(v);
+    if (typeof n === 'number' && n >= 0 && n <= max && decimalPlaces(v) > 2) {
+      ctx.issues.push({ code: 'custom', input: v, params: { decimals: 2 } });
+    }
+    return n;
+  };
+  return z.preprocess(reader, value).meta({ description });
 }
 
 /** A string of 1 to `max` characters (Unicode code points, as Laravel's `max` counts them). */
