@@ -36,7 +36,7 @@ const corsOrigins = z
     for (const origin of list ?? []) {
       if (origin === '*' ? list!.length > 1 : !isOrigin(origin)) {
         ctx.addIssue({
-          code: z.ZodIssueCode.custom,
+          code: 'custom',
           message:
             origin === '*'
               ? '"*" must be the only entry'
@@ -59,7 +59,7 @@ function keyList(text: string, ctx: z.RefinementCtx): string[] {
   keys.forEach((key, i) => {
     if (!API_KEY.test(key)) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         message: `key ${i + 1} must be 16 to 256 visible ASCII characters, without commas`,
       });
     }
@@ -76,14 +76,14 @@ const apiKeysFile = z
     try {
       text = readFileSync(path, 'utf8');
     } catch {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `cannot read ${path}` });
+      ctx.addIssue({ code: 'custom', message: `cannot read ${path}` });
       return undefined;
     }
     return keyList(text, ctx);
   });
 
 const trueOrFalse = z
-  .enum(['true', 'false'], { errorMap: () => ({ message: 'must be true or false' }) })
+  .enum(['true', 'false'], { error: 'must be true or false' })
   .optional()
   .transform((v) => (v === undefined ? undefined : v === 'true'));
 
@@ -139,7 +139,7 @@ export const configSchema = z
     TEMPORAL_API_KEY: optionalSecret,
     /** `true` or `false`; unset: on when any other TLS setting or an API key is given. */
     TEMPORAL_TLS: z
-      .enum(['true', 'false', '1', '0'], { errorMap: () => ({ message: 'must be true or false' }) })
+      .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
       .optional()
       .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
     /** mTLS to a real cluster: client certificate and key (PEM, as a file or as the text itself), CA, server name. */
@@ -268,18 +268,18 @@ export const configSchema = z
     const key = c.TEMPORAL_TLS_CLIENT_KEY_PATH ?? c.TEMPORAL_TLS_CLIENT_KEY_DATA;
     if (!cert !== !key) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: [cert ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH'],
         message: 'a client certificate and its key go together (each as _PATH or _DATA)',
       });
     }
     if (c.EVENTS_URL && !c.EVENTS_SECRET) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['EVENTS_SECRET'], message: 'is required with EVENTS_URL' });
+      ctx.addIssue({ code: 'custom', path: ['EVENTS_SECRET'], message: 'is required with EVENTS_URL' });
     }
     for (const item of ['CLIENT_CERT', 'CLIENT_KEY', 'SERVER_CA_CERT'] as const) {
       if (c[`TEMPORAL_TLS_${item}_PATH`] && c[`TEMPORAL_TLS_${item}_DATA`]) {
         ctx.addIssue({
-          code: z.ZodIssueCode.custom,
+          code: 'custom',
           path: [`TEMPORAL_TLS_${item}_DATA`],
           message: `give TEMPORAL_TLS_${item}_PATH or TEMPORAL_TLS_${item}_DATA, not both`,
         });
@@ -287,7 +287,7 @@ export const configSchema = z
     }
     if (c.NODE_ENV === 'production' && !apiKeys(c).length && !c.ALLOW_ANONYMOUS) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: ['API_KEYS'],
         message:
           'is required when NODE_ENV=production (or API_KEYS_FILE); set ALLOW_ANONYMOUS=true to run an open API on purpose',
@@ -295,7 +295,7 @@ export const configSchema = z
     }
     if (c.NODE_ENV === 'production' && !c.WEBHOOK_SECRET) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: ['WEBHOOK_SECRET'],
         message: 'is required when NODE_ENV=production',
       });

@@ -75,7 +75,7 @@ export function createIdempotency(keys: IdempotencyKeys) {
     }
     if (!row) throw new Error('idempotency record vanished');
     if (row.request_hash !== hash) {
-      throw new ValidationError({ idempotency_key: [IDEMPOTENCY_KEY_REUSED] });
+      throw new ValidationError({ idempotency_key: [IDEMPOTENCY_KEY_REUSED] }, 'idempotency_conflict');
     }
     if (row.response_status) return { ...replay(row), replayed: true };
 

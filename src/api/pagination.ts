@@ -1,29 +1,19 @@
 import type { Context } from 'koa';
-import { check, ensureValid, rules, toInteger } from './validation';
+import { PAGE_SIZE_DEFAULT, pageQuery } from './schemas/requests';
+import { check, ensureValid } from './validation';
+
+export { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from './schemas/requests';
 
 export interface Page {
   limit: number;
   afterId: number;
 }
 
-export const PAGE_SIZE_MAX = 1000;
-export const PAGE_SIZE_DEFAULT = 100;
-
 /** `?limit=` (1–1000, default 100) and `?after_id=`; the bare-array body stays, a Link header points onwards. */
 export function readPage(ctx: Context): Page {
-  const checked = check(ctx.query, {
-    limit: { checks: [rules.integer(), rules.min(1), rules.max(PAGE_SIZE_MAX)] },
-    after_id: { checks: [rules.integer(), rules.min(0)] },
-  });
-  for (const f of ['limit', 'after_id']) {
-    if (Array.isArray(ctx.query[f])) checked.errors[f] = [`The ${f.replace('_', ' ')} field must be an integer.`];
-  }
-  ensureValid(checked);
-  return {
-    // A blank value counts as absent, like a missing one.
-    limit: toInteger(checked.input.limit) ?? PAGE_SIZE_DEFAULT,
-    afterId: toInteger(checked.input.after_id) ?? 0,
-  };
+  // A blank value counts as absent, like a missing one.
+  const { limit, after_id } = ensureValid(check(pageQuery, ctx.query));
+  return { limit: limit ?? PAGE_SIZE_DEFAULT, afterId: after_id ?? 0 };
 }
 
 /** Trims the one extra row fetched to learn whether more remain, and sets the Link header. */

@@ -1,22 +1,21 @@
 import Router from '@koa/router';
-import { orderRefusalMessage } from '../../shared/refusals';
 import { idempotencyKeysOf } from '../../sale/idempotency-keys';
 import { createLists } from '../../sale/lists';
 import { createOrderDesk, type OrderOutcome } from '../../sale/orders';
 import type { ApiDeps, ApiState } from '../context';
-import { notFound } from '../errors';
+import { notFound, refusal } from '../errors';
 import { createIdempotency, isKeyedAttempt, type StoredAnswer } from '../idempotency';
 import { jsonBody } from '../middleware';
 import { listPage } from '../pagination';
 import { errorBody, now } from '../respond';
-import { check, ensureValid, exists, parsePathId, rules, toInteger } from '../validation';
-import { belongsToAnother, OTHER_CUSTOMER_MESSAGE } from '../../sale/customers';
-import { customerIdField, customerListFilter, givenCustomer } from '../customers';
-import { HttpError } from '../errors';
+import { createOrderRequest } from '../schemas/requests';
+import { check, ensureValid, exists, parsePathId } from '../validation';
+import { belongsToAnother } from '../../sale/customers';
+import { customerListFilter } from '../customers';
 
 /** An order request's outcome as the answer stored for its Idempotency-Key. */
 function orderAnswer(outcome: OrderOutcome): StoredAnswer {
-  if (outcome.kind === 'refused') return { status: 400, body: errorBody(orderRefusalMessage[outcome.reason]) };
+  if (outcome.kind === 'refused') return { status: 400, body: errorBody(refusal.order(outcome.reason)) };
   const { id, hold_id, status, created_at, updated_at } = outcome.order;
   return {
     status: 201,
@@ -32,17 +31,12 @@ export function orderRoutes(deps: ApiDeps) {
   const lists = createLists({ models });
 
   router.post('/api/orders', jsonBody(), async (ctx) => {
-    const checked = check(ctx.state.body, {
-      hold_id: { required: true, checks: [rules.integer(), rules.min(1)] },
-      customer_id: customerIdField,
-    });
+    const checked = check(createOrderRequest, ctx.state.body);
     let hold: Awaited<ReturnType<typeof desk.findHold>> = null;
     await exists(checked, 'hold_id', async (id) => (hold = await desk.findHold(id)) !== null);
-    ensureValid(checked);
-    const holdId = toInteger(checked.input.hold_id)!;
-    const customerId = givenCustomer(checked.input);
+    const { hold_id: holdId, customer_id: customerId } = ensureValid(checked);
     // A hold's customer never changes: the database row settles it before anything else runs.
-    if (belongsToAnother(hold!, customerId)) throw new HttpError(403, OTHER_CUSTOMER_MESSAGE);
+    if (belongsToAnother(hold!, customerId)) throw refusal.otherCustomer();
 
     const answer = await idempotent({
       scope: 'orders',
