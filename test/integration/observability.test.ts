@@ -29,7 +29,12 @@ describe('health, readiness and metrics', () => {
       const ready = await broken.http.get('/ready');
       expect(ready.status).toBe(503);
       expect(ready.body.message).toBe('Unavailable: redis');
-      expect(ready.body.checks).toMatchObject({ mariadb: 'ok', redis: 'unavailable', temporal: 'ok', hold_worker: 'ok' });
+      expect(ready.body.checks).toMatchObject({
+        mariadb: 'ok',
+        redis: 'unavailable',
+        temporal: 'ok',
+        hold_worker: 'ok',
+      });
     } finally {
       await broken.close();
     }
