@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IdempotencyKeyRow, IdempotencyKeys } from '../db/idempotency-keys';
 import { WorkflowClosed } from '../sale/gateway-failures';
-import { ValidationError } from './errors';
+import { HttpError, ValidationError } from './errors';
 
 export interface StoredAnswer {
   status: number;
@@ -27,6 +27,11 @@ export interface IdempotentCall {
   run: (resourceId: number, attempt: string) => Promise<StoredAnswer>;
   /** Waits are bounded: how long a retry may wait for a first attempt that is still answering. */
   waitMs?: number;
+  /**
+   * A 503 lets the key's retry start afresh with a new resource (holds: the hold the 503 abandoned can never reserve,
+   * so a retry attached to it would be refused for the key's whole 24 h).
+   */
+  freshAfterUnavailable?: boolean;
 }
 
 /**
@@ -85,6 +90,9 @@ export function createIdempotency(keys: IdempotencyKeys) {
       const attempt = `key-${createHash('sha256').update(`${scope}\n${key}\n${hash}`).digest('hex').slice(0, 32)}`;
       answer = await call.run(Number(row.resource_id), attempt);
     } catch (err) {
+      if (call.freshAfterUnavailable && err instanceof HttpError && err.status === 503) {
+        await keys.forgetPending(scope, key, Number(row.resource_id));
+      }
       if (!(err instanceof WorkflowClosed)) throw err;
       // The first attempt finished its workflow but has not stored its answer yet.
       const stored = await waitForAnswer(scope, key, Date.now() + (call.waitMs ?? 5_000));

@@ -29,6 +29,15 @@ export function createIdempotencyKeys(db: Sequelize) {
       );
     },
 
+    /** Drops a record that has no answer yet and still names this resource, so the key's next use starts afresh. */
+    async forgetPending(scope: string, key: string, resourceId: number): Promise<void> {
+      await db.query(
+        `DELETE FROM idempotency_keys WHERE scope = :scope AND idempotency_key = :key AND resource_id = :resourceId
+         AND response_status IS NULL`,
+        { replacements: { scope, key, resourceId } },
+      );
+    },
+
     /** Records the key's first use; a concurrent first use keeps its own record (INSERT IGNORE). */
     async claim(scope: string, key: string, hash: string, resourceId: number): Promise<void> {
       await db.query(

@@ -100,6 +100,20 @@ describe('Temporal frozen past the deadline', () => {
     expect(await availableStock(stack.db, productId)).toBe(39);
     expect(await unreleasedHolds(stack, productId)).toBe(1);
     await expectConserved(stack.db, productId, 40);
+
+    // A keyed buyer who retries with the same key gets a hold now: a fresh one, not the abandoned hold.
+    const retries = await Promise.all(
+      [0, 4, 8, 12, 16].map((i) =>
+        stack.http.post(
+          '/api/holds',
+          { product_id: productId, quantity: 1 },
+          { 'Idempotency-Key': `frozen-${productId}-${i}` },
+        ),
+      ),
+    );
+    expect(retries.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+    for (const r of retries) expect(abandoned).not.toContain(r.body.data.hold_id);
+    expect(await availableStock(stack.db, productId)).toBe(34);
   }, 120_000);
 });
 

@@ -74,6 +74,7 @@ export function holdRoutes(deps: ApiDeps) {
       // customer_id only when given, so the keys of requests without one hash as they always have.
       params: { product_id: productId, quantity, ...(customerId === undefined ? {} : { customer_id: customerId }) },
       resourceId: () => desk.nextHoldId(),
+      freshAfterUnavailable: true,
       run: async (holdId) => {
         const request = { holdId, productId, quantity, ...(customerId === undefined ? {} : { customerId }) };
         const outcome = await desk.reserve(request, gate, ctx.state.gone);
