@@ -40,7 +40,9 @@ async function abandonedRunsFinished(stack: Stack, ids: number[], ran: number) {
     `the runs of ${ids.length} abandoned holds to finish`,
     async () => {
       const states = await Promise.all(ids.map(statusOf));
-      return !states.includes('RUNNING') && states.filter((s) => s === 'COMPLETED').length >= ran;
+      if (!states.includes('RUNNING') && states.filter((s) => s === 'COMPLETED').length >= ran) return true;
+      // Not yet: the states, for the timeout's message.
+      throw new Error(ids.map((id, i) => `${id}:${states[i]}`).join(' '));
     },
     60_000,
   );
