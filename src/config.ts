@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { CURRENCY_CODE, DEFAULT_CURRENCY } from './shared/money';
 import { resolveTemporalEnv, TEMPORAL_ALIASES, TemporalProfileError } from './temporal/envconfig';
 
 /**
@@ -151,6 +152,11 @@ export const configSchema = z
     TEMPORAL_TLS_SERVER_CA_CERT_DATA: optionalSecret,
     TEMPORAL_TLS_SERVER_NAME: optionalSecret,
     WEBHOOK_SECRET: optionalSecret,
+    /**
+     * The currency of every price, and of the orders' `amount` (in its minor units): a lower-case ISO 4217 code. An
+     * order keeps the currency it was created in.
+     */
+    CURRENCY: z.string().regex(CURRENCY_CODE, 'must be a lower-case ISO 4217 code like usd').default(DEFAULT_CURRENCY),
     ADMIN_TOKEN: optionalSecret,
     /** Keys of the shop's backend (comma-separated; two during a rotation). Unset: the API is open (development). */
     API_KEYS: z

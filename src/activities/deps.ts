@@ -8,4 +8,6 @@ export interface ActivityDeps {
   log: Logger;
   /** Where outbound events go (EVENTS_URL, EVENTS_SECRET); absent: none are sent. */
   events?: { url?: string; secret?: string };
+  /** CURRENCY: what new orders are priced in (src/shared/money.ts); absent: usd. */
+  currency?: string;
 }

@@ -1,6 +1,7 @@
 import { sqlTime } from '../db/time';
 import { ApplicationFailure } from '@temporalio/activity';
 import { QueryTypes } from 'sequelize';
+import { ORDER_AMOUNT_SQL, orderAmountReplacements } from '../db/order-amounts';
 import { orderView } from '../db/views';
 import { faultPoint } from '../faults';
 import { cancelPendingOrder, selectOne } from '../db/transitions';
@@ -8,6 +9,7 @@ import { orderRefusal } from '../shared/refusals';
 import { FailureType } from '../shared/types';
 import type { OrderStatus, OrderView } from '../shared/views';
 import type { ActivityDeps } from './deps';
+import { DEFAULT_CURRENCY } from '../shared/money';
 
 interface LockedHold {
   product_id: number;
@@ -17,7 +19,7 @@ interface LockedHold {
   used_at: Date | null;
 }
 
-export function createOrderActivities({ db, cache, log }: ActivityDeps) {
+export function createOrderActivities({ db, cache, log, currency = DEFAULT_CURRENCY }: ActivityDeps) {
   const loadOrder = async (orderId: number): Promise<OrderView> =>
     orderView((await selectOne<Record<string, unknown>>(db, 'SELECT * FROM orders WHERE id = :orderId', { orderId }))!);
 
@@ -60,11 +62,18 @@ export function createOrderActivities({ db, cache, log }: ActivityDeps) {
           transaction: t,
           type: QueryTypes.UPDATE,
         });
+        // The amount is priced here, under the hold's lock, from the product's price now (ORDER_AMOUNT_SQL).
         const [insertId] = await db.query(
-          `INSERT INTO orders (hold_id, customer_id, status, created_at, updated_at)
-           VALUES (:holdId, :customerId, 'pending', :now, :now)`,
+          `INSERT INTO orders (hold_id, customer_id, status, amount, currency, created_at, updated_at)
+           SELECT :holdId, :customerId, 'pending', ${ORDER_AMOUNT_SQL}, :currency, :now, :now
+           FROM holds h JOIN products p ON p.id = h.product_id WHERE h.id = :holdId`,
           {
-            replacements: { holdId, customerId: hold.customer_id, now: sqlTime(now) },
+            replacements: {
+              holdId,
+              customerId: hold.customer_id,
+              now: sqlTime(now),
+              ...orderAmountReplacements(currency),
+            },
             transaction: t,
             type: QueryTypes.INSERT,
           },

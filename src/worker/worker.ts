@@ -110,7 +110,11 @@ export async function workflowBundleOf(
 /** Every activity, on the reservation's own pool sized by DATABASE_RESERVE_POOL_MAX: what any hold worker runs. */
 export function workerActivities(config: Config, deps: { db: Sequelize; cache: ProductCache; log: Logger }) {
   hotPathPool(deps.db, config.DATABASE_RESERVE_POOL_MAX);
-  return createActivities({ ...deps, events: { url: config.EVENTS_URL, secret: config.EVENTS_SECRET } });
+  return createActivities({
+    ...deps,
+    events: { url: config.EVENTS_URL, secret: config.EVENTS_SECRET },
+    currency: config.CURRENCY,
+  });
 }
 
 /** The holds' worker: in the worker process, and in an API process that starts holds eagerly (api/hold-worker.ts). */

@@ -53,6 +53,8 @@ function stubs(opts: { failDeliveries?: number } = {}) {
     payment_idempotency_key: null,
     refund_due: false,
     customer_id: null,
+    amount: 2100,
+    currency: 'usd',
     created_at: iso(Date.now()),
     updated_at: iso(Date.now()),
   });

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Activities } from '../../../src/activities';
 import type { ReleaseResult } from '../../../src/activities/stock';
+import { toMinorUnits } from '../../../src/shared/money';
 import { orderRefusal } from '../../../src/shared/refusals';
 import { FailureType, type HoldWorkflowInput, type SweepInput } from '../../../src/shared/types';
 import type { HoldView, OrderStatus, OrderView } from '../../../src/shared/views';
@@ -9,6 +10,10 @@ type StubbedActivities = Pick<
   Activities,
   'reserveStock' | 'releaseHold' | 'createOrder' | 'cancelUnpaidOrder' | 'sweepExpired'
 >;
+
+/** The one product's price, as MariaDB's DECIMAL reads: an order's amount is priced from it (src/db/order-amounts.ts). */
+const PRICE = '10.50';
+const priced = (quantity: number) => ({ amount: Number(toMinorUnits(PRICE, quantity, 'usd')), currency: 'usd' });
 
 /**
  * The database's rules in memory, for stub activities: every change is a conditional transition, as in
@@ -95,6 +100,7 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
         payment_idempotency_key: null,
         refund_due: false,
         customer_id: hold.customer_id,
+        ...priced(hold.quantity),
         created_at: iso(t),
         updated_at: iso(t),
       };
@@ -178,6 +184,7 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
       payment_idempotency_key: null,
       refund_due: false,
       customer_id: null,
+      ...priced(quantity),
       created_at: iso(createdAtMs),
       updated_at: iso(createdAtMs),
     };
