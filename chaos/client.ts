@@ -16,6 +16,8 @@ export interface Answer {
 /** What the client saw during one scenario: requests, and answers that break the contract under faults. */
 export class Tally {
   requests = 0;
+  /** Requests sent and not yet answered (or given up on), by every client sharing this tally: the load at the service. */
+  inFlight = 0;
   byStatus = new Map<number, number>();
   violations: string[] = [];
   /** Slowest answer, and the slowest 503 (the outage answers must come quickly). */
@@ -25,6 +27,11 @@ export class Tally {
   connectionFailuresExpected = 0;
   count(status: number) {
     this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
+  }
+  /** The share of answers that were 503, in per cent (0 without requests). */
+  share503(): number {
+    const answered = [...this.byStatus.values()].reduce((a, b) => a + b, 0);
+    return answered ? (100 * (this.byStatus.get(503) ?? 0)) / answered : 0;
   }
   summary(): string {
     return [...this.byStatus]
@@ -42,11 +49,13 @@ const LEAK =
   /\b(select|insert|update|delete)\b.+\b(from|into|set|where)\b|sequelize|mysql|mariadb|(?<![a-z])ER_[A-Z_]{3,}|ECONNREFUSED|ETIMEDOUT|\bat [\w.<>]+ \(|\.js:\d+|\bstack\b|\bTemporal\b|grpc|workflow/i;
 
 /**
- * Past this with no answer, a request hangs: the API's own bounds (TEMPORAL_QUEUE_TIMEOUT_MS 1.5 s for a call slot +
- * TEMPORAL_CALL_TIMEOUT_MS 10 s for the call, as the suite configures them) plus 8 s of explicit slack for a busy
- * shared machine.
+ * Past this with no answer, a request hangs: the API's own bounds on the service's defaults (TEMPORAL_QUEUE_TIMEOUT_MS
+ * 15 s for a call slot + TEMPORAL_CALL_TIMEOUT_MS 10 s for the call, src/config.ts) plus 8 s of explicit slack for a
+ * busy shared machine.
  */
-export const HANG_MS = 19_500;
+export const HANG_MS = 33_000;
+/** A freeze the harness makes (the API SIGSTOPped) stretches the bound by its length, up to this much. */
+const FREEZE_ALLOWANCE_MS = 20_000;
 
 /**
  * The harness's HTTP client: every answer is checked against the contract under faults (never a 500, a 503 always
@@ -72,6 +81,7 @@ export class ApiClient {
   ): Promise<Answer> {
     const started = Date.now();
     this.tally.requests++;
+    this.tally.inFlight++;
     let answer: Answer;
     try {
       const reply = await sendJson(
@@ -79,7 +89,7 @@ export class ApiClient {
         method,
         body,
         { 'content-type': 'application/json', ...headers },
-        timeoutMs,
+        timeoutMs + FREEZE_ALLOWANCE_MS,
       );
       answer = {
         status: reply.status,
@@ -100,9 +110,15 @@ export class ApiClient {
         retryAfter: null,
         error: e.name === 'TimeoutError' ? 'timeout' : e.message,
       };
+    } finally {
+      this.tally.inFlight--;
     }
     this.tally.count(answer.status);
     this.tally.slowestMs = Math.max(this.tally.slowestMs, answer.ms);
+    // Silence past the bound (plus the time the system was frozen or down on purpose meanwhile) is a hang.
+    if (answer.status !== 0 && answer.ms > timeoutMs + this.downMs(started, Date.now())) {
+      this.violation(`${method} ${path.replace(/\d+/g, ':id')}: answered ${answer.status} only after ${answer.ms} ms`);
+    }
     this.inspect(method, path, answer);
     return answer;
   }
@@ -117,6 +133,9 @@ export class ApiClient {
    */
   apiDownOnPurpose: () => boolean = () => false;
 
+  /** How long the harness had the system down or frozen between two instants (stretches the hang bound). */
+  downMs: (from: number, to: number) => number = () => 0;
+
   private inspect(method: string, path: string, a: Answer) {
     const route = path.replace(/\d+/g, ':id').replace(/\?.*$/, '');
     if (a.status === 0 && a.error !== 'timeout' && this.apiDownOnPurpose()) {
@@ -125,7 +144,7 @@ export class ApiClient {
     }
     if (a.status === 0) {
       this.violation(
-        `${method} ${route}: ${a.error === 'timeout' ? `no answer within ${HANG_MS / 1000} s` : `connection failed (${a.error})`}`,
+        `${method} ${route}: ${a.error === 'timeout' ? `no answer within ${a.ms} ms` : `connection failed (${a.error})`}`,
       );
       return;
     }
@@ -186,8 +205,12 @@ export class ApiClient {
     return this.call('GET', `/api/products/${id}`);
   }
 
-  /** POST /api/holds; a 201 is recorded as a promise the database must keep. */
+  /**
+   * POST /api/holds; a 201 is recorded as a promise the database must keep, any other answer but sold out (and no
+   * answer) as a buyer told no, whom no hold may keep stock for (the phantom check).
+   */
   async hold(productId: number, quantity: number, key?: string, timeoutMs?: number): Promise<Answer> {
+    const sentAt = Date.now();
     const a = await this.call(
       'POST',
       '/api/holds',
@@ -204,6 +227,12 @@ export class ApiClient {
         this.keyHolds.set(key, ids);
         if (ids.size > 1) this.violation(`Idempotency-Key ${key} answered with holds ${[...ids].join(', ')}`);
       }
+    } else if (!(
+      a.status === 400 &&
+      (a.body?.code === 'insufficient_stock' || /^Insufficient stock/.test(a.body?.message))
+    )) {
+      const answer = a.status ? String(a.status) : a.error === 'timeout' ? 'timeout' : 'cut';
+      this.acks.unansweredHolds.push({ productId, quantity, key: key ?? null, sentAt, answeredAt: Date.now(), answer });
     }
     return a;
   }

@@ -18,7 +18,7 @@ export interface LoadOptions {
   thinkMs: [number, number];
 }
 
-/** The load every fault lands in: at least 200 operations in flight from at least 50 clients. */
+/** The load every fault lands in: at least 200 requests in flight at the service from at least 50 clients. */
 export const FAULT_LOAD = { clients: 50, parallel: 5 };
 export const MIN_IN_FLIGHT = 200;
 export const MIN_CLIENTS = 50;
@@ -36,14 +36,14 @@ const DEFAULTS: LoadOptions = {
 /**
  * Customers: each reads a product, holds 1–3 units (Idempotency-Key, retried on 503 or no answer like a real
  * client), then orders (its own key, retried) and pays (or fails, or never pays), releases early, or walks away and
- * lets the hold expire. `inFlight` counts operations begun and not yet answered for good (retries included).
+ * lets the hold expire. `inFlight` counts requests sent and not yet answered, by every client sharing the load's
+ * tally (the scenario's own included): what the service is carrying, not operations asleep in a client's back-off.
  */
 export class Load {
   private running = false;
   private loops: Promise<void>[] = [];
   readonly opts: LoadOptions;
   flows = 0;
-  inFlight = 0;
   operations = 0;
 
   constructor(
@@ -52,6 +52,11 @@ export class Load {
     opts: Partial<LoadOptions> = {},
   ) {
     this.opts = { ...DEFAULTS, ...opts };
+  }
+
+  /** Requests sent to the service and not yet answered. */
+  get inFlight(): number {
+    return this.api.tally.inFlight;
   }
 
   get clients(): number {
@@ -70,7 +75,7 @@ export class Load {
     this.loops = [];
   }
 
-  /** Resolves once `n` operations are in flight (or `ms` passed); true when they are. */
+  /** Resolves once `n` requests are in flight (or `ms` passed); true when they are. */
   async warm(n = MIN_IN_FLIGHT, ms = 30_000): Promise<boolean> {
     const deadline = Date.now() + ms;
     while (this.inFlight < n && Date.now() < deadline) await sleep(50);
@@ -78,14 +83,9 @@ export class Load {
   }
 
   private async op(fn: () => Promise<Answer>, attempts: number, untilMs: number): Promise<Answer> {
-    this.inFlight++;
     this.operations++;
-    try {
-      // Background clients back off further than the scenarios' own (up to 8 s): many clients, one saturated service.
-      return await this.api.retrying(fn, attempts, untilMs, 8_000);
-    } finally {
-      this.inFlight--;
-    }
+    // Background clients back off further than the scenarios' own (up to 8 s): many clients, one saturated service.
+    return this.api.retrying(fn, attempts, untilMs, 8_000);
   }
 
   private async loop(): Promise<void> {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as prettier from 'prettier';
-import type { RunResults } from './results';
+import { share503, type RunResults } from './results';
 
 /**
  * `npm run chaos:report`: regenerates the results tables in docs/reliability.md (and the README's short summary, when
@@ -20,13 +20,13 @@ const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
 export function detailTable(r: RunResults): string {
   const m = r.meta;
   const lines = [
-    '| scenario | what it does | faults | requests | in flight | checks | violations | seconds |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
+    '| scenario | what it does | faults | requests | 503 | in flight | checks | violations | seconds |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
     ...r.scenarios.map(
       (s) =>
-        `| \`${s.scenario}\` | ${esc(s.title)} | ${s.faults} | ${s.requests} | ${s.in_flight} | ${s.checks} | ${s.violations} | ${s.duration_seconds} |`,
+        `| \`${s.scenario}\` | ${esc(s.title)} | ${s.faults} | ${s.requests} | ${share503(s.statuses)} | ${s.in_flight} | ${s.checks} | ${s.violations} | ${s.duration_seconds} |`,
     ),
-    `| **all ${m.scenarios}** | | **${m.faults}** | **${m.requests}** | | **${m.checks}** | **${m.violations}** | **${m.duration_seconds}** |`,
+    `| **all ${m.scenarios}** | | **${m.faults}** | **${m.requests}** | | | **${m.checks}** | **${m.violations}** | **${m.duration_seconds}** |`,
   ];
   return `${lines.join('\n')}\n\n${provenance(r)}`;
 }

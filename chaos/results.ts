@@ -36,7 +36,7 @@ export interface RunResults {
     checks: number;
     violations: number;
     duration_seconds: number;
-    /** Most operations in flight at once while a fault was active, and the concurrent clients sending them. */
+    /** Fewest requests in flight at the service when a fault was injected, and the concurrent clients sending them. */
     in_flight: number;
     clients: number;
     statuses: string;
@@ -113,11 +113,31 @@ export function writeResults(results: RunResults, runDir: string): string {
   return file;
 }
 
+/** The share of 503s among a row's answers ("200×3 503×1" → "25.0 %"; "" without answers). */
+export function share503(statuses: string): string {
+  const counts = statuses
+    .split(' ')
+    .filter(Boolean)
+    .map((c) => c.split('×'));
+  const answered = counts.reduce((n, [, k]) => n + Number(k), 0);
+  const shed = Number(counts.find(([s]) => s === '503')?.[1] ?? 0);
+  return answered ? `${((100 * shed) / answered).toFixed(1)} %` : '';
+}
+
 /** The console table. */
 export function table(results: ScenarioResult[]): string {
-  const head = ['scenario', 'faults', 'requests', 'in flight', 'checks', 'violations', 'seconds'];
+  const head = ['scenario', 'faults', 'requests', '503', 'in flight', 'checks', 'violations', 'seconds'];
   const rows = results.map((r) =>
-    [r.name, r.faults, r.requests, r.inFlight, r.checks, r.violations.length, r.seconds.toFixed(0)].map(String),
+    [
+      r.name,
+      r.faults,
+      r.requests,
+      share503(r.statuses),
+      r.inFlight,
+      r.checks,
+      r.violations.length,
+      r.seconds.toFixed(0),
+    ].map(String),
   );
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>

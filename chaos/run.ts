@@ -2,14 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { Acks, InvariantChecker } from './checker';
 import { LiveChecks } from './live';
 import { buildResults, codeVersion, table, writeResults } from './results';
-import { Ctx, SETTLED_GRACE_SECONDS, type Scenario, type ScenarioResult } from './scenario';
+import { Ctx, PHANTOM_BOUND_SECONDS, SETTLED_GRACE_SECONDS, type Scenario, type ScenarioResult } from './scenario';
 import { SMOKE, scenarios } from './scenarios';
 import { RUN_DIR, SETTINGS, Stack } from './stack';
 import { log } from './util';
 
 /**
  * `npm run chaos`: every fault scenario against the service running as separate processes (with a MariaDB, a Redis and
- * a Temporal dev server of its own), under a background load of ≥200 operations in flight from ≥50 clients, with the
+ * a Temporal dev server of its own), under a background load of ≥200 requests in flight from ≥50 clients, with the
  * invariant checker and the live checks sampling throughout. Writes chaos/results/latest.json (full run),
  * chaos/results/smoke.json (--smoke) or .run/chaos/results.json (--only).
  * Flags: --smoke (the CI subset, under 5 minutes), --soak=<seconds> (default 75), --only=<name,...>, --list.
@@ -91,6 +91,8 @@ async function runScenario(stack: Stack, checker: InvariantChecker, acks: Acks, 
   let crashed = false;
   try {
     await stack.holdsInApi(s.holdsOn !== 'worker');
+    if (s.settings) await stack.withSettings(s.settings);
+    ctx.phantomBoundSeconds = s.phantomBoundSeconds ?? PHANTOM_BOUND_SECONDS;
     if (s.load !== false) {
       const background = [...(await ctx.api.createProducts([3_000, 3_000, 25]))];
       await ctx.startLoad(background);
@@ -105,6 +107,7 @@ async function runScenario(stack: Stack, checker: InvariantChecker, acks: Acks, 
     await ctx.load?.stop();
     await ctx.stopSampling();
     await heal(stack, ctx);
+    if (s.settings) await stack.withSettings({});
     if (crashed)
       await ctx.settle().catch((err: Error) => ctx.failures.push(`settling after the crash: ${err.message}`));
     await live.close();

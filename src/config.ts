@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { CURRENCY_CODE, DEFAULT_CURRENCY } from './shared/money';
 import { resolveTemporalEnv, TEMPORAL_ALIASES, TemporalProfileError } from './temporal/envconfig';
 
 /**
@@ -37,7 +36,7 @@ const corsOrigins = z
     for (const origin of list ?? []) {
       if (origin === '*' ? list!.length > 1 : !isOrigin(origin)) {
         ctx.addIssue({
-          code: z.ZodIssueCode.custom,
+          code: 'custom',
           message:
             origin === '*'
               ? '"*" must be the only entry'
@@ -60,7 +59,7 @@ function keyList(text: string, ctx: z.RefinementCtx): string[] {
   keys.forEach((key, i) => {
     if (!API_KEY.test(key)) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         message: `key ${i + 1} must be 16 to 256 visible ASCII characters, without commas`,
       });
     }
@@ -77,14 +76,14 @@ const apiKeysFile = z
     try {
       text = readFileSync(path, 'utf8');
     } catch {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `cannot read ${path}` });
+      ctx.addIssue({ code: 'custom', message: `cannot read ${path}` });
       return undefined;
     }
     return keyList(text, ctx);
   });
 
 const trueOrFalse = z
-  .enum(['true', 'false'], { errorMap: () => ({ message: 'must be true or false' }) })
+  .enum(['true', 'false'], { error: 'must be true or false' })
   .optional()
   .transform((v) => (v === undefined ? undefined : v === 'true'));
 
@@ -140,7 +139,7 @@ export const configSchema = z
     TEMPORAL_API_KEY: optionalSecret,
     /** `true` or `false`; unset: on when any other TLS setting or an API key is given. */
     TEMPORAL_TLS: z
-      .enum(['true', 'false', '1', '0'], { errorMap: () => ({ message: 'must be true or false' }) })
+      .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
       .optional()
       .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
     /** mTLS to a real cluster: client certificate and key (PEM, as a file or as the text itself), CA, server name. */
@@ -161,7 +160,11 @@ export const configSchema = z
      * The currency of every price, and of the orders' `amount` (in its minor units): a lower-case ISO 4217 code. An
      * order keeps the currency it was created in.
      */
-    CURRENCY: z.string().regex(CURRENCY_CODE, 'must be a lower-case ISO 4217 code like usd').default(DEFAULT_CURRENCY),
+    // The same code and default as src/shared/money.ts (config may not import shared code).
+    CURRENCY: z
+      .string()
+      .regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code like usd')
+      .default('usd'),
     ADMIN_TOKEN: optionalSecret,
     /** Keys of the shop's backend (comma-separated; two during a rotation). Unset: the API is open (development). */
     API_KEYS: z
@@ -214,8 +217,6 @@ export const configSchema = z
     WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(1_000, 0, 1_000_000),
     /** Local activities (the reservation) one worker runs at once. */
     WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: wholeNumber(200, 1, 10_000),
-    /** Connections of the worker's one-round-trip reservation pool (beside DATABASE_POOL_MAX). */
-    DATABASE_RESERVE_POOL_MAX: wholeNumber(10, 1, 1_000),
     /** Hold ids taken from the database sequence per round trip (1 = one NEXTVAL per hold). */
     HOLD_ID_BLOCK_SIZE: wholeNumber(100, 1, 100_000),
     /** How long a sold-out gate entry may live without being refreshed (seconds; 0 turns the gate off). */
@@ -225,6 +226,14 @@ export const configSchema = z
       .string()
       .regex(/^$|^[^\s:]+:\d{1,5}$/, 'must be host:port or empty')
       .default('127.0.0.1:9464'),
+    /**
+     * Where an API process's hold worker (HOLD_EAGER_START) serves the Temporal SDK's Prometheus metrics; empty turns it
+     * off. Several API processes on one host each need their own.
+     */
+    HOLD_WORKER_METRICS_ADDRESS: z
+      .string()
+      .regex(/^$|^[^\s:]+:\d{1,5}$/, 'must be host:port or empty')
+      .default('127.0.0.1:9564'),
     // Hostile input (src/api/security.ts). Limits count requests per client address and window, across API processes
     // (in Redis; in memory while Redis is unreachable); 0 turns one limit off.
     /** `true` or `false`; unset: on, except with NODE_ENV=test (the test suite sends thousands of writes from 127.0.0.1). */
@@ -273,18 +282,18 @@ export const configSchema = z
     const key = c.TEMPORAL_TLS_CLIENT_KEY_PATH ?? c.TEMPORAL_TLS_CLIENT_KEY_DATA;
     if (!cert !== !key) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: [cert ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH'],
         message: 'a client certificate and its key go together (each as _PATH or _DATA)',
       });
     }
     if (c.EVENTS_URL && !c.EVENTS_SECRET) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['EVENTS_SECRET'], message: 'is required with EVENTS_URL' });
+      ctx.addIssue({ code: 'custom', path: ['EVENTS_SECRET'], message: 'is required with EVENTS_URL' });
     }
     for (const item of ['CLIENT_CERT', 'CLIENT_KEY', 'SERVER_CA_CERT'] as const) {
       if (c[`TEMPORAL_TLS_${item}_PATH`] && c[`TEMPORAL_TLS_${item}_DATA`]) {
         ctx.addIssue({
-          code: z.ZodIssueCode.custom,
+          code: 'custom',
           path: [`TEMPORAL_TLS_${item}_DATA`],
           message: `give TEMPORAL_TLS_${item}_PATH or TEMPORAL_TLS_${item}_DATA, not both`,
         });
@@ -292,7 +301,7 @@ export const configSchema = z
     }
     if (c.NODE_ENV === 'production' && !apiKeys(c).length && !c.ALLOW_ANONYMOUS) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: ['API_KEYS'],
         message:
           'is required when NODE_ENV=production (or API_KEYS_FILE); set ALLOW_ANONYMOUS=true to run an open API on purpose',
@@ -300,7 +309,7 @@ export const configSchema = z
     }
     if (c.NODE_ENV === 'production' && !c.WEBHOOK_SECRET) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: ['WEBHOOK_SECRET'],
         message: 'is required when NODE_ENV=production',
       });
@@ -319,7 +328,7 @@ export const sweepTaskQueue = (c: Pick<Config, 'TASK_QUEUE' | 'SWEEP_TASK_QUEUE'
 
 export class ConfigError extends Error {}
 
-const EMPTY_IS_A_VALUE = new Set(['WORKER_METRICS_ADDRESS']);
+const EMPTY_IS_A_VALUE = new Set(['WORKER_METRICS_ADDRESS', 'HOLD_WORKER_METRICS_ADDRESS']);
 
 /** The variables given: an empty one (`PORT=` in a compose file) means "not set", so the default applies. */
 function givenVariables(env: NodeJS.ProcessEnv): Record<string, string> {

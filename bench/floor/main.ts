@@ -19,10 +19,11 @@ import { createProductCache } from '../../src/cache/product-cache';
 import { createRedis } from '../../src/cache/redis';
 import { loadConfig } from '../../src/config';
 import { createHoldIdAllocator } from '../../src/db/ids';
-import { createSequelize, hotPathPool } from '../../src/db/sequelize';
+import { createSequelize } from '../../src/db/sequelize';
 import { createLogger } from '../../src/logger';
 import { reserveUpdate } from '../../src/shared/messages';
-import { handingBackReservations, ReservationWaiters } from '../../src/temporal/eager-start';
+import { ReservationWaiters } from '../../src/temporal/reservation-waiters';
+import { handingBackReservations } from '../../src/worker/hold-worker';
 import { workerTuning } from '../../src/worker/worker';
 import type { HoldView } from '../../src/shared/views';
 import { floorHoldWorkflow } from './workflows';
@@ -34,7 +35,6 @@ const db = createSequelize({ url: config.DATABASE_URL, poolMax: config.DATABASE_
 type Activities = ReturnType<typeof createActivities>;
 
 async function createFloorWorker(connection: NativeConnection, wrap = (a: Activities) => a) {
-  hotPathPool(db, config.DATABASE_RESERVE_POOL_MAX);
   const cache = createProductCache(createRedis(config.REDIS_URL, log), log, {
     gateTtlSeconds: config.SOLD_OUT_GATE_TTL_SECONDS,
   });

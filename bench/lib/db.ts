@@ -1,6 +1,8 @@
 import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
 import { readConservation, type Conservation } from '../../test/harness/conservation';
-import { RESERVE_SQL, createReserver, reserveParams, runReservation } from '../../src/db/reserve';
+import { createReserver } from '../../src/db/reserve';
+import { runReservation } from '../../src/db/reserve-batch';
+import { createSequelize } from '../../src/db/sequelize';
 import { sqlTime } from '../../src/db/time';
 import { sleep } from './util';
 
@@ -113,10 +115,15 @@ export async function hotRow(
   seconds: number,
   onTick: (done: number) => void,
 ): Promise<HotRowResult> {
-  const db = connect(url, connections, variant !== 'classic');
-  const reserve = createReserver(db);
+  const db = connect(url, connections);
+  // The worker's own reservation runs on Sequelize's pool (multi-statement batches in its managed transactions).
+  const sequelize = createSequelize({ url, poolMax: connections });
+  const reserve = createReserver(sequelize);
   // Open every connection before the clock starts.
   await Promise.all(Array.from({ length: connections }, () => db.query('SELECT 1')));
+  await Promise.all(
+    Array.from({ length: connections }, () => sequelize.transaction(() => sequelize.query('SELECT 1'))),
+  );
   let done = 0;
   let errors = 0;
   const started = performance.now();
@@ -150,7 +157,10 @@ export async function hotRow(
           const out = await reserve({ holdId, productId, quantity: 1, now, expiresAt: expires });
           if (!out.reserved) throw new Error('sharded product ran out of stock');
         } else {
-          const out = await runReservation(db, reserveParams(holdId, productId, 1, now, expires));
+          const out = await runReservation(
+            { db: sequelize },
+            { holdId, productId, quantity: 1, now, expiresAt: expires },
+          );
           if (!out.reserved) throw new Error('hot row ran out of stock');
         }
         done++;
@@ -166,6 +176,7 @@ export async function hotRow(
   clearInterval(ticker);
   const elapsed = (performance.now() - started) / 1000;
   await db.end();
+  await sequelize.close();
   return {
     variant,
     connections,
@@ -175,5 +186,3 @@ export async function hotRow(
     errors,
   };
 }
-
-export { RESERVE_SQL };

@@ -124,12 +124,12 @@ export async function eagerBesideUpdateWithStart(db: Pool, pairs: Array<{ plain:
   }
 }
 
-/** Eager and other starts so far: the floor's /stats, or the service's flash_sale_hold_starts metric. */
+/** Eager and other starts so far: the floor's /stats, or the service's flash_sale_hold_starts_total metric. */
 async function eagerStats(c: Contender): Promise<{ eager_starts: number; plain_starts: number }> {
   if (c.system === 'floor')
     return (await c.running.http.request('GET', '/stats')).body as { eager_starts: number; plain_starts: number };
   const text = await (await fetch(`${c.running.base}/metrics`)).text();
   const count = (how: string) =>
-    Number(new RegExp(`^flash_sale_hold_starts\\{how="${how}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
-  return { eager_starts: count('eager'), plain_starts: count('updateWithStart') };
+    Number(new RegExp(`^flash_sale_hold_starts_total\\{how="${how}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return { eager_starts: count('eager'), plain_starts: count('update_with_start') };
 }

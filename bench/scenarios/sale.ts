@@ -4,7 +4,7 @@
  * expiry, after the sale: the bench's TTL is an hour).
  */
 import type { Pool } from 'mysql2/promise';
-import { signPayload } from '../../src/api/signature';
+import { signPayload } from '../../src/signature';
 import { check } from '../lib/checks';
 import * as dbx from '../lib/db';
 import { meter, record } from '../lib/run-state';

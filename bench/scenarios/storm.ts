@@ -4,7 +4,8 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'mysql2/promise';
-import { createHoldGateway } from '../../src/temporal/holds';
+import { updateWithStart } from '../../src/temporal/hold-start';
+import { HoldGateway } from '../../src/temporal/holds';
 import { check } from '../lib/checks';
 import * as dbx from '../lib/db';
 import { meter, record, type ScenarioResult } from '../lib/run-state';
@@ -39,14 +40,18 @@ export async function startHolds(
   // At least 15 minutes, more for big counts (this machine starts 30–90 holds/s).
   await pool(count, 100, Date.now() + Math.max(900_000, count * 60), async () => {
     const holdId = await nextId();
-    const gateway = createHoldGateway(client, {
-      taskQueue: settings.taskQueue,
-      ttlSeconds: ttlFor(),
-      paymentTimeoutSeconds: settings.holdTtl,
-      callTimeoutMs: 30_000,
-    });
+    const gateway = new HoldGateway(
+      () => client,
+      {
+        taskQueue: settings.taskQueue,
+        ttlSeconds: ttlFor(),
+        paymentTimeoutSeconds: settings.holdTtl,
+        callTimeoutMs: 30_000,
+      },
+      updateWithStart(() => client, settings.taskQueue, { eager: 0, update_with_start: 0 }),
+    );
     try {
-      await gateway.reserve(holdId, product, 1);
+      await gateway.reserve({ holdId, productId: product, quantity: 1 });
       createdIds.push(holdId);
       created++;
     } catch {

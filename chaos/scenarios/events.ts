@@ -84,7 +84,7 @@ async function expectAllDelivered(ctx: Ctx, productId: number, received: Receive
 export const eventsReceiverDown: Scenario = {
   name: 'events-receiver-down',
   title:
-    'outbound events with the receiver down, then up: every event arrives afterwards, once by id, in order per hold',
+    'EVENTS_URL set (outbound events on): the receiver down, then up: every event arrives afterwards, once by id, in order per hold',
   async run(ctx) {
     const port = await freePort();
     await withEvents(ctx, port, async () => {
@@ -118,7 +118,8 @@ export const eventsReceiverDown: Scenario = {
 /** The worker SIGKILLed while deliveries are in flight (the receiver answers slowly): another attempt delivers them. */
 export const eventsWorkerKill: Scenario = {
   name: 'events-worker-kill',
-  title: 'worker SIGKILLed mid-delivery of outbound events: none lost, each once by id, in order per hold',
+  title:
+    'EVENTS_URL set (outbound events on): worker SIGKILLed mid-delivery of outbound events: none lost, each once by id, in order per hold',
   async run(ctx) {
     const port = await freePort();
     const received: ReceivedEvent[] = [];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Ctx } from '../scenario';
+import type { Proc } from '../stack';
 import { log, sleep } from '../util';
 
 /** Restarts worker `name` with these fault points armed ('' for none). */
@@ -119,19 +120,70 @@ export async function holdsSettled(ctx: Ctx, productId: number, ms = 40_000): Pr
   return false;
 }
 
-/** Restarts worker w1 armed to die at `point`, runs `trigger`, restarts w1 once the point fired; `trigger`'s result. */
-export async function killAt<T>(ctx: Ctx, point: string, trigger: () => Promise<T>, downMs = 1_000): Promise<T> {
-  await restartWorker(ctx, `${point}=kill`);
+/** A process that runs holds: the API (its hold worker, with eager start) or worker w1. */
+export interface HoldHost {
+  name: 'API' | 'worker';
+  proc: () => Proc;
+  /** Restarted with these fault points armed ('' for none). */
+  arm: (faults: string) => Promise<void>;
+  kill: () => Promise<void>;
+  start: () => Promise<void>;
+}
+
+/**
+ * Where a scenario's holds reserve and expire: with eager start (the service's default) in the API the scenario talks
+ * to (the reservation and the expiry's release are local activities of its hold worker), else in worker w1. A
+ * client's release or order is a scheduled activity: always a worker's (`where = 'worker'`).
+ */
+export function holdHost(ctx: Ctx, where: 'holds' | 'worker' = 'holds'): HoldHost {
+  const stack = ctx.stack;
+  if (where === 'worker' || !stack.eager) {
+    return {
+      name: 'worker',
+      proc: () => stack.worker('w1')!,
+      arm: (faults) => restartWorker(ctx, faults),
+      kill: () => stack.killWorker('w1'),
+      start: async () => void (await stack.startWorker('w1')),
+    };
+  }
+  return {
+    name: 'API',
+    proc: () => stack.api!,
+    arm: async (faults) => void (await stack.restartApi(faults)),
+    kill: async () => {
+      stack.planApiOutage();
+      await stack.api!.kill();
+    },
+    start: async () => void (await stack.startApi()),
+  };
+}
+
+/**
+ * Restarts the holds' host (`holdHost`) armed to die at `point`, runs `trigger`, restarts the host once the point
+ * fired; `trigger`'s result.
+ */
+export async function killAt<T>(
+  ctx: Ctx,
+  point: string,
+  trigger: () => Promise<T>,
+  downMs = 1_000,
+  host = holdHost(ctx),
+): Promise<T> {
+  await host.arm(`${point}=kill`);
   const since = Date.now();
   const pending = trigger();
   const fired = await faultFired(ctx, point, since, 40_000);
   ctx.expect(fired, `fault point ${point} never fired`);
   if (fired) {
-    ctx.fault(`worker SIGKILLed at ${point}`);
-    ctx.expect(await workerExited(ctx), `worker survived its SIGKILL at ${point}`);
+    ctx.fault(`${host.name} SIGKILLed at ${point}`);
+    const p = host.proc();
+    const exited = await Promise.race([p.exited.then(() => true), sleep(30_000).then(() => false)]);
+    ctx.expect(exited, `${host.name} survived its SIGKILL at ${point}`);
     await sleep(downMs);
   }
-  await ctx.stack.startWorker('w1');
+  // Back with no fault point armed (a point that never fired must not fire in the next step).
+  if (fired) await host.start();
+  else await host.arm('');
   return pending;
 }
 
@@ -152,11 +204,18 @@ export async function proxyFault(
   return what;
 }
 
-/** The end of every scenario: sampling stops, everything in flight settles, workflows and database agree. */
-export async function finish(ctx: Ctx, agreementWaitMs?: number): Promise<{ holds: number; orders: number }> {
+/**
+ * The end of every scenario: sampling stops, everything in flight settles (given `longerMs` more when its holds live
+ * longer than the suite's TTL), workflows and database agree for every product it touched.
+ */
+export async function finish(
+  ctx: Ctx,
+  agreementWaitMs?: number,
+  longerMs = 0,
+): Promise<{ holds: number; orders: number }> {
   await ctx.stopSampling();
-  await ctx.settle();
-  return ctx.agreement(ctx.products, agreementWaitMs);
+  await ctx.settle(45_000 + longerMs);
+  return ctx.agreement(undefined, agreementWaitMs);
 }
 
 /** `n` pending orders on product `p`, each ordered right after its own hold (retried: on a busy machine a hold may expire first). */

@@ -7,6 +7,7 @@ import { latePaidVsTimeout } from './late-payments';
 import { paymentKillAfterCommit, paymentKillBeforeCommit } from './payments';
 import { replicas } from './replicas';
 import { shardedStampede } from './shards';
+import { reserveStallPhantom, temporalStallPhantom } from './phantoms';
 import { nemesisSoak, workerKillDuringDbStall } from './soak';
 import {
   mariadbCrash,
@@ -37,9 +38,32 @@ export interface ScenarioOptions {
 
 /**
  * `npm run chaos -- --smoke` (CI): worker SIGKILL under load, Temporal SIGKILL, MariaDB SIGKILL, the expiry-instant
- * race.
+ * race, and Temporal frozen past the API's deadline (no phantom hold).
  */
-export const SMOKE = ['worker-kill-under-load', 'temporal-restart', 'mariadb-crash', 'expiry-race'];
+export const SMOKE = [
+  'worker-kill-under-load',
+  'temporal-restart',
+  'temporal-stall-phantom',
+  'mariadb-crash',
+  'expiry-race',
+];
+
+/**
+ * A scenario whose faults sit in the hold path runs twice: on the service's default (holds start eagerly in the API,
+ * so its kill points, freezes and drains hit the API process and its hold worker under load) and, in a row of its own
+ * named `-worker-holds`, with HOLD_EAGER_START=false (every hold in the worker processes).
+ */
+function bothModes(s: Scenario): Scenario[] {
+  return [
+    { ...s, holdsOn: undefined },
+    {
+      ...s,
+      name: `${s.name}-worker-holds`,
+      title: `HOLD_EAGER_START=false (holds in the worker only): ${s.title}`,
+      holdsOn: 'worker',
+    },
+  ];
+}
 
 /**
  * Every scenario, in the order `npm run chaos` runs them. A new scenario is a `Scenario` (name, title, run(ctx)) in a
@@ -49,22 +73,24 @@ export const SMOKE = ['worker-kill-under-load', 'temporal-restart', 'mariadb-cra
 export function scenarios(opts: ScenarioOptions): Scenario[] {
   return [
     baseline,
-    reserveKillBeforeCommit,
-    reserveKillAfterCommit,
-    releaseKillBeforeCommit,
-    releaseKillAfterCommit,
+    ...bothModes(reserveKillBeforeCommit),
+    ...bothModes(reserveKillAfterCommit),
+    ...bothModes(releaseKillBeforeCommit),
+    ...bothModes(releaseKillAfterCommit),
     workerKillUnderLoad,
     eagerApiKill,
-    timersWorkerDown,
-    workerSigstop,
-    workerSigterm,
+    ...bothModes(timersWorkerDown),
+    ...bothModes(workerSigstop),
+    ...bothModes(workerSigterm),
     temporalRestart,
+    temporalStallPhantom,
+    reserveStallPhantom,
     sweepMissedTick,
     webhookTemporalDown,
     mariadbCrash,
-    mariadbDown,
+    ...bothModes(mariadbDown),
     mariadbHang,
-    mariadbLongOutage,
+    ...bothModes(mariadbLongOutage),
     redisCrash,
     redisOutage,
     poisonedCache,

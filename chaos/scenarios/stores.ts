@@ -7,6 +7,7 @@ import {
   faultFired,
   finish,
   holdsForKey,
+  holdHost,
   holdsSettled,
   makeHolds,
   makeOrders,
@@ -32,7 +33,6 @@ async function availableInDb(ctx: Ctx, productId: number): Promise<number> {
 
 export const mariadbDown: Scenario = {
   name: 'mariadb-down',
-  holdsOn: 'worker',
   title:
     'MariaDB unreachable under load (every connection refused), then connections cut at random and inside open transactions (a release, an order): the retry does the work once',
   async run(ctx) {
@@ -325,13 +325,14 @@ export const poisonedCache: Scenario = {
 
 export const mariadbLongOutage: Scenario = {
   name: 'mariadb-long-outage',
-  holdsOn: 'worker',
   title:
     'MariaDB down 35 s (longer than the reservation retry budget) under a keyed POST: 503, and its retry afterwards gets one hold',
   async run(ctx) {
     const [p] = await ctx.createProducts(1, 100);
-    // The reservation pauses at its fault point; the database goes away while it is in flight.
-    await restartWorker(ctx, 'reserve.beforeCommit=pause:1500');
+    // The reservation pauses at its fault point (where holds reserve: the API, or the worker); the database goes away
+    // while it is in flight.
+    const host = holdHost(ctx);
+    await host.arm('reserve.beforeCommit=pause:1500');
     const key = randomUUID();
     const since = Date.now();
     const first = ctx.api.hold(p, 2, key);
@@ -343,7 +344,7 @@ export const mariadbLongOutage: Scenario = {
     ctx.note(`the POST in flight answered ${a.status} after ${a.ms} ms`);
     await sleep(Math.max(0, since + 35_000 - Date.now()));
     ctx.stack.db.setMode('pass');
-    await restartWorker(ctx, '');
+    await host.arm('');
     const retried = await ctx.api.retrying(() => ctx.api.hold(p, 2, key), 20, 30_000);
     ctx.note(`the same key after the outage: ${retried.status} ${JSON.stringify(retried.body).slice(0, 120)}`);
     ctx.expect(retried.status === 201, `the retried key answered ${retried.status}, not a hold`);

@@ -10,12 +10,15 @@ import {
   holdCount,
   holdsForKey,
   holdsSettled,
+  holdHost,
   killAt,
   makeHolds,
   makeOrders,
   probeOutage,
-  restartWorker,
 } from './helpers';
+
+/** How long a host frozen right after a reservation's COMMIT stays frozen: past the API's 10 s call deadline. */
+const FREEZE_MS = 12_000;
 
 /**
  * Worker SIGKILL at a reservation fault point (under the background load, so the point may fire in anyone's
@@ -26,7 +29,6 @@ function reserveKill(when: 'before' | 'after', title: string, extra: (ctx: Ctx, 
   return {
     name: `reserve-kill-${when}-commit`,
     title,
-    holdsOn: 'worker',
     async run(ctx: Ctx) {
       const [p] = await ctx.createProducts(1, 100);
       const held = await killAt(ctx, point, () => makeHolds(ctx, p, 4, 2));
@@ -55,12 +57,13 @@ async function killDuringLockWait(ctx: Ctx, p: number): Promise<number> {
     return Number((rows as { n: number }[])[0].n);
   }, 15_000);
   ctx.expect(waiting > 0, 'no reservation ever waited on the row lock');
-  await ctx.stack.killWorker('w1');
-  ctx.fault(`worker SIGKILLed with ${waiting} reservation transaction(s) open, waiting on our row lock`);
+  const host = holdHost(ctx);
+  await host.kill();
+  ctx.fault(`${host.name} SIGKILLed with ${waiting} reservation transaction(s) open, waiting on our row lock`);
   await sleep(1_000);
   await lock.query('COMMIT');
   await lock.end();
-  await ctx.stack.startWorker('w1');
+  await host.start();
   const second = await pending;
   ctx.expect(second.length === 3, `after the mid-transaction kill ${second.length}/3 holds were answered 201`);
   await expectOneHoldPerKey(ctx, second);
@@ -68,19 +71,22 @@ async function killDuringLockWait(ctx: Ctx, p: number): Promise<number> {
 }
 
 /**
- * Frozen right after the commit past the API's call deadline: the client hears 503 while its hold goes on to live and
- * expire; its retry with the same key, after that hold's workflow has finished, gets the hold it made.
+ * Frozen right after the commit past the API's call deadline (the worker; or the API itself, its HTTP answer with it):
+ * the client hears 503 (or, from a frozen API, its answer late) while its hold goes on to live and expire; its retry
+ * with the same key, after that hold's workflow has finished, gets the hold it made.
  */
 async function freezeAfterCommit(ctx: Ctx, p: number): Promise<number> {
-  await restartWorker(ctx, 'reserve.afterCommit=stop');
+  const host = holdHost(ctx);
+  await host.arm('reserve.afterCommit=stop');
   const key = randomUUID();
   const since = Date.now();
   const first = ctx.api.hold(p, 1, key);
   if (await faultFired(ctx, 'reserve.afterCommit', since, 15_000)) {
-    ctx.fault('worker SIGSTOPped right after a reservation committed, past the API deadline');
+    ctx.fault(`${host.name} SIGSTOPped right after a reservation committed, past the API deadline`);
   }
+  await Promise.race([first, sleep(FREEZE_MS)]);
+  host.proc().signal('SIGCONT');
   const a = await first;
-  ctx.stack.worker('w1')!.signal('SIGCONT');
   ctx.note(`the POST whose worker froze after the commit answered ${a.status} after ${a.ms} ms`);
   const [row] = await ctx.query<RowDataPacket>(
     "SELECT k.resource_id FROM idempotency_keys k WHERE k.scope = 'holds' AND k.idempotency_key = ?",
@@ -100,7 +106,7 @@ async function freezeAfterCommit(ctx: Ctx, p: number): Promise<number> {
     : false;
   if (!started) {
     ctx.note('the reservation frozen after its commit was not this key’s');
-    await restartWorker(ctx, '');
+    await host.arm('');
     return (await ctx.api.retrying(() => ctx.api.hold(p, 1, key), 30, 60_000)).status === 201 ? 1 : 0;
   }
   ctx.expect(await waitFor(finished, TTL_MS + 30_000), 'the hold’s workflow never finished after the freeze');
@@ -113,7 +119,7 @@ async function freezeAfterCommit(ctx: Ctx, p: number): Promise<number> {
     `the retry after the workflow finished answered ${retried.status}`,
   );
   ctx.expect((await holdsForKey(ctx, key)) === 1, 'the retried key does not map to exactly one hold');
-  await restartWorker(ctx, '');
+  await host.arm('');
   return 1;
 }
 
@@ -135,7 +141,6 @@ function releaseKill(when: 'before' | 'after', title: string): Scenario {
   return {
     name: `release-kill-${when}-commit`,
     title,
-    holdsOn: 'worker',
     async run(ctx) {
       const [p] = await ctx.createProducts(1, 100);
       const held = await makeHolds(ctx, p, 4, 2);
@@ -143,8 +148,9 @@ function releaseKill(when: 'before' | 'after', title: string): Scenario {
       await killAt(ctx, point, () => holdsSettled(ctx, p, 0), 1_000);
       ctx.expect(await holdsSettled(ctx, p), 'expired holds not released after the worker came back');
 
+      // A client's release is a scheduled activity: a worker's, whichever process started the hold.
       const [h] = await makeHolds(ctx, p, 1, 1);
-      const a = await killAt(ctx, point, () => ctx.api.release(h.holdId));
+      const a = await killAt(ctx, point, () => ctx.api.release(h.holdId), 1_000, holdHost(ctx, 'worker'));
       const retried = a.status === 503 ? await ctx.api.retrying(() => ctx.api.release(h.holdId), 20, 30_000) : a;
       ctx.note(
         `client release during the kill: ${a.status}, after retrying: ${retried.status} ${retried.body?.message ?? ''}`,
@@ -169,7 +175,6 @@ export const releaseKillAfterCommit = releaseKill(
 
 export const timersWorkerDown: Scenario = {
   name: 'timers-worker-down',
-  holdsOn: 'worker',
   title:
     'Worker down under load while hold and payment timers fire; API calls meanwhile answer 503 with Retry-After, reads still work',
   async run(ctx) {
@@ -189,7 +194,9 @@ export const timersWorkerDown: Scenario = {
       11_000,
       'with no worker: POST hold, GET hold, GET product',
     );
-    ctx.expect(probes[0].status === 503, `POST /api/holds with no worker answered ${probes[0].status}`);
+    // With eager start the API's own hold worker reserves: a hold may still be taken with no worker process.
+    const holdOk = ctx.stack.eager ? [201, 503].includes(probes[0].status) : probes[0].status === 503;
+    ctx.expect(holdOk, `POST /api/holds with no worker answered ${probes[0].status}`);
     ctx.expect(probes[1].status === 200 && probes[2].status === 200, 'reads failed with no worker');
     // Down past every hold's expiry and past a sweep tick.
     const until = Math.max(...held.map((h) => h.expiresAt)) + 6_000;
@@ -199,12 +206,15 @@ export const timersWorkerDown: Scenario = {
   },
 };
 
-/** Three holds of `quantity` on a product of the scenario's, then w1 restarted with release.beforeCommit=`action`. */
+/**
+ * The holds' host (`holdHost`) restarted with release.beforeCommit=`action`, then three holds of `quantity` on a
+ * product of the scenario's (their expiry comes back to the process that started them).
+ */
 async function armedRelease(ctx: Ctx, quantity: number, action: string): Promise<boolean> {
   const [p] = await ctx.createProducts(1, 100);
+  await holdHost(ctx).arm(`release.beforeCommit=${action}`);
   const held = await makeHolds(ctx, p, 3, quantity);
   ctx.expect(held.length === 3, `${held.length}/3 holds answered 201`);
-  await restartWorker(ctx, `release.beforeCommit=${action}`);
   const fired = await faultFired(ctx, 'release.beforeCommit', Date.now() - 5_000, TTL_MS + 20_000);
   ctx.expect(fired, 'release.beforeCommit never fired');
   return fired;
@@ -212,45 +222,49 @@ async function armedRelease(ctx: Ctx, quantity: number, action: string): Promise
 
 export const workerSigstop: Scenario = {
   name: 'worker-sigstop',
-  holdsOn: 'worker',
   title:
-    'Worker SIGSTOPped past the activity timeout (inside a release transaction, row locks held, a second worker taking over; then at a random moment), under load, then SIGCONT',
+    'The holds’ process (the API and its hold worker; the worker without eager start) SIGSTOPped past the activity timeout (inside a release transaction, row locks held, a second worker taking over; then at a random moment), under load, then SIGCONT',
   async run(ctx) {
+    const host = holdHost(ctx);
     // 1. Frozen inside a release transaction (row locks held) past startToCloseTimeout, with a healthy second worker.
-    if (await armedRelease(ctx, 2, 'stop')) ctx.fault('worker SIGSTOPped itself inside a release transaction');
+    if (await armedRelease(ctx, 2, 'stop')) ctx.fault(`${host.name} SIGSTOPped itself inside a release transaction`);
     await ctx.stack.startWorker('w2');
     await sleep(15_000); // past the release activity's 10 s startToCloseTimeout
-    ctx.stack.worker('w1')!.signal('SIGCONT');
-    log('  SIGCONT w1');
+    host.proc().signal('SIGCONT');
+    log(`  SIGCONT ${host.name}`);
 
     // 2. Frozen at a random moment under load.
     await sleep(4_000);
-    ctx.stack.worker('w1')!.signal('SIGSTOP');
-    ctx.fault('worker w1 SIGSTOPped under load for 12 s');
+    host.proc().signal('SIGSTOP');
+    ctx.stack.outages.tick();
+    ctx.fault(`${host.name} SIGSTOPped under load for 12 s`);
     await sleep(12_000);
-    ctx.stack.worker('w1')!.signal('SIGCONT');
+    host.proc().signal('SIGCONT');
+    ctx.stack.outages.tick();
     await sleep(3_000);
     await ctx.stack.stopWorker('w2');
     ctx.stack.workers.delete('w2');
-    await restartWorker(ctx, '');
+    await host.arm('');
     await finish(ctx);
   },
 };
 
 export const workerSigterm: Scenario = {
   name: 'worker-sigterm',
-  holdsOn: 'worker',
   title:
-    'Worker SIGTERM mid-activity under load: it drains (the release in flight commits and reports) and exits cleanly',
+    'The holds’ process (the API and its hold worker; the worker without eager start) SIGTERMed mid-activity under load, requests in flight: it drains (the release in flight commits and reports) and exits cleanly',
   async run(ctx) {
+    const host = holdHost(ctx);
     await armedRelease(ctx, 1, 'pause:4000');
     for (let i = 0; i < 3; i++) {
-      const w = ctx.stack.worker('w1')!;
-      w.signal('SIGTERM');
-      ctx.fault(i === 0 ? 'worker SIGTERMed while a release transaction was open' : 'worker SIGTERMed under load');
-      const exit = await Promise.race([w.exited, sleep(30_000).then(() => null)]);
-      ctx.expect(exit !== null && exit.code === 0, `worker did not shut down cleanly: ${JSON.stringify(exit)}`);
-      await ctx.stack.startWorker('w1');
+      const p = host.proc();
+      if (host.name === 'API') ctx.stack.planApiOutage();
+      p.signal('SIGTERM');
+      const what = i === 0 ? 'while a release transaction was open' : 'under load';
+      ctx.fault(`${host.name} SIGTERMed ${what}`);
+      const exit = await Promise.race([p.exited, sleep(30_000).then(() => null)]);
+      ctx.expect(exit !== null && exit.code === 0, `${host.name} did not shut down cleanly: ${JSON.stringify(exit)}`);
+      await host.start();
       await sleep(4_000);
     }
     await finish(ctx);

@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { signPayload } from '../api/signature';
+import { signPayload } from '../signature';
 import { recordDelivery } from '../db/deliveries';
 import type { OutboundEvent } from '../shared/events';
 import { FailureType } from '../shared/types';

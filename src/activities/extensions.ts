@@ -1,7 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { extendHold, type Extension } from '../db/extensions';
-import { holdView } from '../db/views';
-import { selectOne } from '../db/transitions';
+import { readHold } from '../db/holds';
 import type { HoldView } from '../shared/views';
 import type { ActivityDeps } from './deps';
 
@@ -13,10 +12,7 @@ export function createExtensionActivities({ db, log }: ActivityDeps) {
       if (!outcome.extended) {
         throw ApplicationFailure.nonRetryable(`hold ${x.holdId} cannot be extended`, outcome.refusal);
       }
-      const row = await selectOne<Record<string, unknown>>(db, 'SELECT * FROM holds WHERE id = :holdId', {
-        holdId: x.holdId,
-      });
-      const hold = holdView(row!);
+      const hold = (await readHold(db, x.holdId))!;
       log.info({ hold_id: x.holdId, seconds: x.seconds, hold_expires_at: hold.hold_expires_at }, 'hold extended');
       return hold;
     },

@@ -1,9 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { hotPathPool } from '../db/sequelize';
-import { createReserver } from '../db/reserve';
-import { holdView } from '../db/views';
-import { releaseHoldStock, selectOne } from '../db/transitions';
-import { faultPoint } from '../faults';
+import { createReserver, type ReserveOutcome } from '../db/reserve';
+import { holdReleaseReason, readHold } from '../db/holds';
+import { releaseHoldStock } from '../db/transitions';
+import { noFaults } from '../faults';
 import { FailureType, type HoldWorkflowInput } from '../shared/types';
 import type { HoldView } from '../shared/views';
 import type { ActivityDeps } from './deps';
@@ -19,25 +18,22 @@ export interface ReleaseResult {
 /** How late a reservation may run behind the expiry the API announced before the hold's life starts from it. */
 export const LATE_RESERVATION_MS = 1_000;
 
-const SELECT_HOLD = 'SELECT * FROM holds WHERE id = :holdId';
 /** Names a reservation's mark in the product cache (its retries share it). */
 const writeId = (holdId: number) => `hold-${holdId}`;
 
-export function createStockActivities({ db, cache, log }: ActivityDeps) {
-  const pool = hotPathPool(db);
+/** The reservation's answers that take nothing: the product's write mark ends, as no stock write follows. */
+const takesNothing = (o: ReserveOutcome) =>
+  o.available === null || o.already || o.abandoned || o.customerLimit !== null;
 
+export function createStockActivities({ db, cache, log, faults = noFaults }: ActivityDeps) {
   // The cache is told before each reservation is sent: a worker killed while its batch waits on the row lock cannot
   // invalidate after the server commits it.
-  const reserve = createReserver(pool, (productId, holdId) => cache.beginStockWrite(productId, writeId(holdId)));
-
-  const releaseReason = async (holdId: number) =>
-    (await selectOne<{ r: string | null }>(db, 'SELECT release_reason AS r FROM holds WHERE id = :holdId', { holdId }))
-      ?.r ?? null;
+  const reserve = createReserver(db, (productId, holdId) => cache.beginStockWrite(productId, writeId(holdId)));
 
   async function loadHold(holdId: number): Promise<HoldView> {
-    const row = await selectOne<Record<string, unknown>>(db, SELECT_HOLD, { holdId });
-    if (!row) throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, FailureType.HoldMissing);
-    return holdView(row);
+    const hold = await readHold(db, holdId);
+    if (!hold) throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, FailureType.HoldMissing);
+    return hold;
   }
 
   return {
@@ -56,10 +52,18 @@ export function createStockActivities({ db, cache, log }: ActivityDeps) {
       const expiresAt = new Date(
         input.expiresAt ? Math.max(Date.parse(input.expiresAt), fullTtl - LATE_RESERVATION_MS) : fullTtl,
       );
-      await faultPoint('reserve.beforeCommit');
-      const outcome = await reserve({ holdId, productId, quantity, now, expiresAt, customerId });
-      await faultPoint('reserve.afterCommit');
-      if (outcome.available === null || outcome.already || outcome.customerLimit !== null) {
+      await faults.at('reserve.beforeCommit');
+      const outcome = await reserve({
+        holdId,
+        productId,
+        quantity,
+        now,
+        expiresAt,
+        customerId,
+        answerBy: input.answerBy,
+      });
+      await faults.at('reserve.afterCommit');
+      if (takesNothing(outcome)) {
         // An earlier attempt may have died between its commit and its cache update: do it now (idempotent).
         if (outcome.already) await cache.invalidate([productId]);
         await cache.endStockWrite(productId, writeId(holdId));
@@ -70,6 +74,11 @@ export function createStockActivities({ db, cache, log }: ActivityDeps) {
       if (outcome.already) {
         log.info({ hold_id: holdId, product_id: productId }, 'hold already reserved by an earlier attempt');
         return loadHold(holdId);
+      }
+      if (outcome.abandoned) {
+        // The API answered without this hold (its deadline passed, or abandonHold barred it): nothing was taken.
+        log.info({ hold_id: holdId, product_id: productId }, 'reservation refused: its caller is gone');
+        throw ApplicationFailure.nonRetryable(`hold ${holdId} was abandoned by its caller`, FailureType.CallerGone);
       }
       if (outcome.customerLimit !== null) {
         // The customer's refusal, not the product's: the sold-out gate learns nothing from it.
@@ -105,15 +114,15 @@ export function createStockActivities({ db, cache, log }: ActivityDeps) {
     /** Gives a held hold's stock back, exactly once, whoever (timer, sweep, client) gets there first. */
     async releaseHold(holdId: number, reason: 'expired' | 'released' | 'sweep'): Promise<ReleaseResult> {
       const now = new Date();
-      const released = await db.transaction((t) => releaseHoldStock(db, t, holdId, now, reason, false));
-      await faultPoint('release.afterCommit');
+      const released = await db.transaction((t) => releaseHoldStock(db, t, holdId, now, reason, false, faults));
+      await faults.at('release.afterCommit');
       const hold = await loadHold(holdId);
       // A retry of an attempt that committed and died before reporting finds the hold already released. A client's
       // release was then this very release (only one runs at a time), so it still answers as done; and the cache
       // update that attempt may have missed is done again (idempotent).
       const done =
         released ||
-        (reason === 'released' && hold.released_at !== null && (await releaseReason(holdId)) === 'released');
+        (reason === 'released' && hold.released_at !== null && (await holdReleaseReason(db, holdId)) === 'released');
       if (hold.released_at !== null) await cache.invalidate([hold.product_id]);
       if (released) {
         log.info({ hold_id: holdId, product_id: hold.product_id, quantity: hold.quantity, reason }, 'hold released');

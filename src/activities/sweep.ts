@@ -1,7 +1,8 @@
-import { sqlTime } from '../db/time';
 import { Context, heartbeat } from '@temporalio/activity';
-import { QueryTypes } from 'sequelize';
+import { deleteOldTombstones } from '../db/abandoned-holds';
+import { holdsLapsingBefore, overdueOrders } from '../db/sweep';
 import { cancelPendingOrder, releaseExpiredHolds } from '../db/transitions';
+import { noFaults } from '../faults';
 import type { SweepInput, SweepResult } from '../shared/types';
 import type { ActivityDeps } from './deps';
 
@@ -13,8 +14,16 @@ const POLL_MS = 1_000;
 const LOOKAHEAD_SECONDS = 30;
 const OVERTIME_MS = 5 * 60_000;
 
+/**
+ * Abandoned holds' tombstones (src/db/abandoned-holds.ts) are kept this long: a reservation still running a day after
+ * its caller's deadline cannot happen (its attempts are bounded in seconds), and the API's `answerBy` refuses it anyway.
+ * Deleted a small batch per statement, so no delete holds many locks at once.
+ */
+const TOMBSTONE_LIFETIME_MS = 24 * 3_600_000;
+const TOMBSTONE_BATCH = 200;
+
 /** The backup path: whatever the hold and order timers missed (a worker down, a lost signal) is settled here. */
-export function createSweepActivities({ db, cache, log }: ActivityDeps) {
+export function createSweepActivities({ db, cache, log, faults = noFaults }: ActivityDeps) {
   /** One pass: every batch of expired holds and overdue orders there is now; returns what it settled. */
   async function sweepOnce({ graceSeconds, paymentTimeoutSeconds, batchSize }: SweepInput): Promise<SweepResult> {
     const result: SweepResult = { holdsReleased: 0, ordersCancelled: 0 };
@@ -23,26 +32,23 @@ export function createSweepActivities({ db, cache, log }: ActivityDeps) {
       const now = new Date();
       // One transaction per batch: a storm of expiries gives its stock back in seconds even while the holds' own
       // timers are still queued in Temporal (they then find their hold released and change nothing).
-      const holds = await releaseExpiredHolds(db, new Date(now.getTime() - graceSeconds * 1000), now, batchSize);
+      const holds = await releaseExpiredHolds(
+        db,
+        new Date(now.getTime() - graceSeconds * 1000),
+        now,
+        batchSize,
+        faults,
+      );
       for (const h of holds) {
         touched.add(h.product_id);
         log.info({ hold_id: h.id, product_id: h.product_id, quantity: h.quantity }, 'sweep released expired hold');
       }
       result.holdsReleased += holds.length;
-      const orders = await db.query<{ id: number; hold_id: number; product_id: number }>(
-        `SELECT o.id, o.hold_id, h.product_id FROM orders o JOIN holds h ON h.id = o.hold_id
-         WHERE o.status = 'pending' AND o.created_at < :cutoff ORDER BY o.created_at LIMIT :batchSize`,
-        {
-          replacements: {
-            cutoff: sqlTime(new Date(now.getTime() - (paymentTimeoutSeconds + graceSeconds) * 1000)),
-            batchSize,
-          },
-          type: QueryTypes.SELECT,
-        },
-      );
+      const cutoff = new Date(now.getTime() - (paymentTimeoutSeconds + graceSeconds) * 1000);
+      const orders = await overdueOrders(db, cutoff, batchSize);
       for (const o of orders) {
         const cancelled = await db.transaction((t) =>
-          cancelPendingOrder(db, t, Number(o.id), Number(o.hold_id), now, 'sweep_payment_timeout'),
+          cancelPendingOrder(db, t, Number(o.id), Number(o.hold_id), now, 'sweep_payment_timeout', faults),
         );
         if (cancelled) {
           result.ordersCancelled++;
@@ -60,14 +66,18 @@ export function createSweepActivities({ db, cache, log }: ActivityDeps) {
   // A storm's holds all lapse at one moment, when Temporal's timers (the next Schedule tick's included) run late: a
   // watcher that sees them coming stays on rather than leave the moment to a tick that may be late.
   async function lapsingSoon(graceSeconds: number): Promise<boolean> {
-    const rows = await db.query(
-      `SELECT 1 FROM holds WHERE released_at IS NULL AND used_at IS NULL AND hold_expires_at < :horizon LIMIT 1`,
-      {
-        replacements: { horizon: sqlTime(new Date(Date.now() + (graceSeconds + LOOKAHEAD_SECONDS) * 1000)) },
-        type: QueryTypes.SELECT,
-      },
-    );
-    return rows.length > 0;
+    return holdsLapsingBefore(db, new Date(Date.now() + (graceSeconds + LOOKAHEAD_SECONDS) * 1000));
+  }
+
+  async function deleteTombstones(): Promise<number> {
+    const cutoff = new Date(Date.now() - TOMBSTONE_LIFETIME_MS);
+    let deleted = 0;
+    for (;;) {
+      const n = await deleteOldTombstones(db, cutoff, TOMBSTONE_BATCH);
+      deleted += n;
+      heartbeat();
+      if (n < TOMBSTONE_BATCH) return deleted;
+    }
   }
 
   return {
@@ -81,6 +91,8 @@ export function createSweepActivities({ db, cache, log }: ActivityDeps) {
     async sweepExpired(input: SweepInput): Promise<SweepResult> {
       const total: SweepResult = { holdsReleased: 0, ordersCancelled: 0 };
       const watchUntil = Date.now() + (input.watchSeconds ?? 0) * 1000;
+      const tombstones = await deleteTombstones();
+      if (tombstones) log.info({ tombstones }, 'sweep deleted old abandoned-hold tombstones');
       for (;;) {
         const pass = await sweepOnce(input);
         total.holdsReleased += pass.holdsReleased;

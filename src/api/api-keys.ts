@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { ApiState } from './context';
-import { HttpError } from './errors';
+import { unauthorized } from './errors';
 
 /** A key's name in logs and rate-limit counters: a fingerprint that cannot be turned back into the key. */
 export const keyFingerprint = (key: string) => `key_${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
@@ -39,7 +39,7 @@ export function createApiKeys(keys: string[]) {
 
   const require: Middleware<ApiState> = async (ctx, next) => {
     if (known.length > 0 && !ctx.state.apiKeyId) {
-      throw new HttpError(401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer' });
+      throw unauthorized({ 'WWW-Authenticate': 'Bearer' });
     }
     await next();
   };

@@ -1,8 +1,8 @@
-import type Router from '@koa/router';
 import type Redis from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type { ProductCache } from '../cache/product-cache';
 import type { Models } from '../db/models';
+import type { FaultPoints } from '../faults';
 import type { Logger } from '../logger';
 import type { HoldGateway } from '../temporal/holds';
 import type { Metrics } from './metrics';
@@ -29,15 +29,8 @@ export interface ApiDeps {
   security?: SecuritySettings;
   /** Where rate-limit counters are shared between API processes (in memory without it, or while it is down). */
   redis?: Redis;
+  /** The chaos suite's fault points (FAULT_POINTS), built once by the process entry point; absent: none. */
+  faults?: FaultPoints;
 }
 
-export interface ApiState {
-  requestId: string;
-  log: Logger;
-  rawBody: string;
-  body: unknown;
-  /** The fingerprint of the request's valid API key (src/api/api-keys.ts), if it sent one. */
-  apiKeyId?: string;
-}
-
-export type ApiRouter = Router<ApiState>;
+export type { ApiRouter, ApiState } from './state';

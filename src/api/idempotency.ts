@@ -1,21 +1,11 @@
-import { sqlTime } from '../db/time';
 import { createHash } from 'node:crypto';
-import { QueryTypes, type Sequelize } from 'sequelize';
-import { selectOne } from '../db/transitions';
-import { WorkflowClosed } from '../temporal/holds';
+import type { IdempotencyKeyRow, IdempotencyKeys } from '../db/idempotency-keys';
+import { WorkflowClosed } from '../sale/gateway-failures';
 import { ValidationError } from './errors';
 
 export interface StoredAnswer {
   status: number;
   body: unknown;
-}
-
-interface KeyRow {
-  request_hash: string;
-  resource_id: number | null;
-  response_status: number | null;
-  response_body: string | null;
-  created_at: Date;
 }
 
 export const IDEMPOTENCY_TTL_HOURS = 24;
@@ -43,15 +33,10 @@ export interface IdempotentCall {
  * Idempotency-Key: a retry with the same key and body gets the first answer again and does no more work;
  * concurrent retries attach to the same workflow run and update, so they reserve once.
  */
-export function createIdempotency(db: Sequelize) {
-  const find = (scope: string, key: string) =>
-    selectOne<KeyRow>(
-      db,
-      'SELECT request_hash, resource_id, response_status, response_body, created_at FROM idempotency_keys WHERE scope = :scope AND idempotency_key = :key',
-      { scope, key },
-    );
+export function createIdempotency(keys: IdempotencyKeys) {
+  const find = keys.find;
 
-  const replay = (row: KeyRow): StoredAnswer => ({
+  const replay = (row: IdempotencyKeyRow): StoredAnswer => ({
     status: row.response_status!,
     body: JSON.parse(row.response_body!),
   });
@@ -80,26 +65,17 @@ export function createIdempotency(db: Sequelize) {
     const hash = createHash('sha256').update(JSON.stringify(call.params)).digest('hex');
     let row = await find(scope, key);
     if (row && Date.now() - new Date(row.created_at).getTime() > TTL_MS) {
-      await db.query(
-        'DELETE FROM idempotency_keys WHERE scope = :scope AND idempotency_key = :key AND created_at = :created',
-        {
-          replacements: { scope, key, created: sqlTime(new Date(row.created_at)) },
-        },
-      );
+      await keys.forget(scope, key, row.created_at);
       row = null;
     }
     if (!row) {
       const resourceId = await call.resourceId();
-      await db.query(
-        `INSERT IGNORE INTO idempotency_keys (scope, idempotency_key, request_hash, resource_id, created_at)
-         VALUES (:scope, :key, :hash, :resourceId, :now)`,
-        { replacements: { scope, key, hash, resourceId, now: sqlTime(new Date()) }, type: QueryTypes.INSERT },
-      );
+      await keys.claim(scope, key, hash, resourceId);
       row = await find(scope, key);
     }
     if (!row) throw new Error('idempotency record vanished');
     if (row.request_hash !== hash) {
-      throw new ValidationError({ idempotency_key: [IDEMPOTENCY_KEY_REUSED] });
+      throw new ValidationError({ idempotency_key: [IDEMPOTENCY_KEY_REUSED] }, 'idempotency_conflict');
     }
     if (row.response_status) return { ...replay(row), replayed: true };
 
@@ -117,11 +93,7 @@ export function createIdempotency(db: Sequelize) {
     }
     // Only final answers are kept: a 5xx may be retried and must then do the work.
     if (answer.status < 500) {
-      await db.query(
-        `UPDATE idempotency_keys SET response_status = :status, response_body = :body
-         WHERE scope = :scope AND idempotency_key = :key AND response_status IS NULL`,
-        { replacements: { status: answer.status, body: JSON.stringify(answer.body), scope, key } },
-      );
+      await keys.storeAnswer(scope, key, answer.status, JSON.stringify(answer.body));
       const stored = await find(scope, key);
       if (stored?.response_status) return { ...replay(stored), replayed: false };
     }

@@ -1,6 +1,6 @@
 import { Runtime } from '@temporalio/worker';
 import { configWarnings, loadConfig } from '../config';
-import { createLogger } from '../logger';
+import { createLogger, type Logger } from '../logger';
 import { temporalLogger } from '../worker/temporal-logger';
 import { startApi } from './server';
 
@@ -8,8 +8,9 @@ async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, 'api');
   for (const warning of configWarnings()) log.warn(warning);
-  // The hold worker of HOLD_EAGER_START logs through ours; this process stops it itself on a signal (below).
-  if (config.HOLD_EAGER_START) Runtime.install({ logger: temporalLogger(log), shutdownSignals: [] });
+  // The hold worker of HOLD_EAGER_START logs through ours and exports the SDK's metrics; this process stops it itself
+  // on a signal (below).
+  if (config.HOLD_EAGER_START) installTemporalRuntime(config.HOLD_WORKER_METRICS_ADDRESS, log);
   const api = await startApi(config, log);
   const stop = (signal: string) => {
     log.info({ signal }, 'shutting down');
@@ -23,6 +24,20 @@ async function main() {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** A metrics address already taken (another API on this host) turns the SDK's metrics off here, with a warning. */
+function installTemporalRuntime(metrics: string, log: Logger) {
+  const base = { logger: temporalLogger(log), shutdownSignals: [] };
+  try {
+    Runtime.install(
+      metrics ? { ...base, telemetryOptions: { metrics: { prometheus: { bindAddress: metrics } } } } : base,
+    );
+    log.info({ hold_worker_metrics: metrics || 'off' }, 'temporal runtime installed');
+  } catch (err) {
+    Runtime.install(base);
+    log.warn({ hold_worker_metrics: metrics, err: (err as Error).message }, 'hold worker SDK metrics off');
+  }
 }
 
 main().catch((err: Error) => {

@@ -1,19 +1,18 @@
 import type { Middleware } from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { QueryTypes, type Sequelize } from 'sequelize';
-import { deliveryCounts } from '../db/deliveries';
-import { availableStockSql } from '../db/models';
+import type { SaleFigures } from '../db/sale-figures';
 import type { Admission } from '../temporal/admission';
-import type { ApiState } from './context';
+import type { ApiState } from './state';
 
 /**
  * Prometheus metrics of one API process. Request figures are counted here; stock and hold figures are read
  * from MariaDB at scrape time, so every replica reports the same authoritative numbers.
  */
 export function createMetrics(
-  db: Sequelize,
+  figures: SaleFigures,
   admission: Admission | null = null,
   holdStarts: Record<string, number> = {},
+  holdWorker?: { running: () => boolean; restarts: () => number },
 ) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'flash_sale_api_' });
@@ -38,10 +37,7 @@ export function createMetrics(
     labelNames: ['product_id'],
     registers: [registry],
     async collect() {
-      const rows = await db.query<{ id: number; available_stock: number }>(
-        `SELECT p.id, ${availableStockSql('p')} AS available_stock FROM products p ORDER BY p.updated_at DESC LIMIT 1000`,
-        { type: QueryTypes.SELECT },
-      );
+      const rows = await figures.availableStock();
       this.reset();
       for (const r of rows) this.set({ product_id: String(r.id) }, Number(r.available_stock));
     },
@@ -56,27 +52,42 @@ export function createMetrics(
       this.set({ state: 'queued' }, admission?.queued ?? 0);
     },
   });
-  new Gauge({
-    name: 'flash_sale_hold_starts',
-    help: 'Holds this API process started, by how: eager (answered in-process), updateWithStart (answered by the workflow)',
+  new Counter({
+    name: 'flash_sale_hold_starts_total',
+    help: 'Holds this API process started, by how: eager (answered in-process), update_with_start (answered by the workflow)',
     labelNames: ['how'],
     registers: [registry],
     collect() {
-      for (const [how, n] of Object.entries(holdStarts)) this.set({ how }, n);
+      this.reset();
+      for (const [how, n] of Object.entries(holdStarts)) this.inc({ how }, n);
     },
   });
+  if (holdWorker) {
+    new Gauge({
+      name: 'flash_sale_hold_worker_running',
+      help: "1 while this API process's hold worker runs (HOLD_EAGER_START), 0 while it is down or restarting",
+      registers: [registry],
+      collect() {
+        this.set(holdWorker.running() ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'flash_sale_hold_worker_restarts_total',
+      help: "Times this API process's hold worker was restarted after it stopped or failed to start",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(holdWorker.restarts());
+      },
+    });
+  }
   new Gauge({
     name: 'flash_sale_holds',
     help: 'Holds by state (held, ordered, expired, released, sweep, payment_failed, payment_timeout), from MariaDB',
     labelNames: ['state'],
     registers: [registry],
     async collect() {
-      const rows = await db.query<{ state: string; n: number }>(
-        `SELECT CASE WHEN released_at IS NOT NULL THEN release_reason
-                     WHEN used_at IS NOT NULL THEN 'ordered' ELSE 'held' END AS state, COUNT(*) AS n
-         FROM holds GROUP BY state`,
-        { type: QueryTypes.SELECT },
-      );
+      const rows = await figures.holdsByState();
       this.reset();
       for (const r of rows) this.set({ state: r.state ?? 'released' }, Number(r.n));
     },
@@ -88,10 +99,7 @@ export function createMetrics(
     labelNames: ['status'],
     registers: [registry],
     async collect() {
-      const rows = await db.query<{ status: string; n: number }>(
-        'SELECT status, COUNT(*) AS n FROM payment_events WHERE late = 1 GROUP BY status',
-        { type: QueryTypes.SELECT },
-      );
+      const rows = await figures.latePaymentsByStatus();
       this.reset();
       for (const status of ['paid', 'failed']) this.set({ status }, 0);
       for (const r of rows) this.set({ status: r.status }, Number(r.n));
@@ -102,11 +110,7 @@ export function createMetrics(
     help: 'Orders owing a refund for a late payment that no operator has closed yet, from MariaDB',
     registers: [registry],
     async collect() {
-      const [row] = await db.query<{ n: number }>(
-        'SELECT COUNT(*) AS n FROM orders WHERE refund_due_at IS NOT NULL AND refunded_at IS NULL',
-        { type: QueryTypes.SELECT },
-      );
-      this.set(Number(row?.n ?? 0));
+      this.set(await figures.refundsDue());
     },
   });
   new Gauge({
@@ -115,7 +119,7 @@ export function createMetrics(
     labelNames: ['status'],
     registers: [registry],
     async collect() {
-      const counts = await deliveryCounts(db);
+      const counts = await figures.outboundEvents();
       for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
     },
   });

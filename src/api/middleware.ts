@@ -1,13 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import getRawBody from 'raw-body';
-import { callerGone } from '../temporal/caller';
-import { TemporalUnavailable } from '../temporal/holds';
+import { TemporalUnavailable } from '../sale/gateway-failures';
 import type { Logger } from '../logger';
 import type { ApiState } from './context';
-import { GENERIC_MESSAGES, HttpError, ValidationError, unavailable } from './errors';
-import { withErrorCode } from './error-codes';
-import { errorBody } from './respond';
+import { statusCode } from './error-codes';
+import {
+  GENERIC_MESSAGES,
+  HttpError,
+  ValidationError,
+  internalError,
+  malformedJson,
+  methodNotAllowed,
+  payloadTooLarge,
+  routeNotFound,
+  unavailable,
+} from './errors';
+import { errorBody, withStoredCode } from './respond';
 
 export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -29,7 +38,8 @@ export function requestContext(log: Logger): Middleware<ApiState> {
     };
     ctx.res.once('close', onClose);
     try {
-      await callerGone.run(gone.signal, next);
+      ctx.state.gone = gone.signal;
+      await next();
     } finally {
       ctx.res.off('close', onClose);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -65,13 +75,14 @@ const DB_TRANSIENT_CODES = new Set([
 
 /**
  * The single place where failures become answers; nothing internal ever reaches a body. Every error body leaves with
- * its `code` (src/api/error-codes.ts), whether it was thrown, set by a route or replayed from an idempotency record.
+ * the `code` it was raised with (src/api/errors.ts); an answer replayed from an idempotency record stored before
+ * bodies carried codes gets its status's.
  */
 export function errorMapping(): Middleware<ApiState> {
   const answerFailures = failureAnswers();
   return async (ctx, next) => {
     await answerFailures(ctx, next);
-    const coded = withErrorCode(ctx.status, ctx.body);
+    const coded = withStoredCode(ctx.status, ctx.body);
     if (coded !== ctx.body) ctx.body = coded;
   };
 }
@@ -80,7 +91,7 @@ function failureAnswers(): Middleware<ApiState> {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, GENERIC_MESSAGES.routeNotFound);
+      if (ctx.status === 404 && ctx.body === undefined) throw routeNotFound();
       // The router answers OPTIONS with an empty text body; no content is the honest answer.
       if (ctx.method === 'OPTIONS' && ctx.status === 200 && ctx.body === '') ctx.status = 204;
     } catch (caught) {
@@ -88,9 +99,7 @@ function failureAnswers(): Middleware<ApiState> {
       // The router's 405 and 501 (a method it does not know) carry no Allow header: name the route's methods.
       if (err.status === 405 || (err.status === 501 && err.name === 'NotImplementedError')) {
         const allowed = routeMethods(ctx);
-        err = allowed.length
-          ? new HttpError(405, GENERIC_MESSAGES.methodNotAllowed, { Allow: allowed.join(', ') })
-          : new HttpError(404, GENERIC_MESSAGES.routeNotFound);
+        err = allowed.length ? methodNotAllowed(allowed) : routeNotFound();
       }
       if (err instanceof TemporalUnavailable || isDbUnavailable(err)) {
         ctx.state.log.warn({ err: err.message, kind: err.name }, 'dependency unavailable');
@@ -98,25 +107,25 @@ function failureAnswers(): Middleware<ApiState> {
       }
       if (err instanceof ValidationError) {
         ctx.status = 422;
-        ctx.body = { message: err.message, errors: err.errors };
+        ctx.body = { message: err.message, code: err.code, errors: err.errors };
         return;
       }
       if (err instanceof HttpError) {
         ctx.status = err.status;
         ctx.set(err.headers);
-        ctx.body = errorBody(err.message);
+        ctx.body = errorBody(err);
         return;
       }
       // Koa/router errors that carry a client status (405 from allowedMethods, 413 from raw-body).
       if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
         ctx.status = err.status;
         if (err.headers) ctx.set(err.headers);
-        ctx.body = errorBody(clientMessage(err.status));
+        ctx.body = errorBody({ code: statusCode(err.status), message: clientMessage(err.status) });
         return;
       }
       ctx.state.log.error({ err: { name: err.name, message: err.message, stack: err.stack } }, 'unhandled error');
       ctx.status = 500;
-      ctx.body = errorBody(GENERIC_MESSAGES.internal);
+      ctx.body = errorBody(internalError());
     }
   };
 }
@@ -153,22 +162,23 @@ export function jsonBody(limitBytes = BODY_LIMIT_BYTES): Middleware<ApiState> {
     ctx.state.body = {};
     if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(ctx.method)) {
       const declared = Number(ctx.get('Content-Length') || 0);
-      if (declared > limitBytes) throw new HttpError(413, GENERIC_MESSAGES.payloadTooLarge);
+      if (declared > limitBytes) throw payloadTooLarge();
       let raw: string;
       try {
         raw = await getRawBody(ctx.req, { limit: limitBytes, encoding: 'utf8' });
       } catch (err) {
         const e = err as { type?: string; status?: number };
-        if (e.type === 'entity.too.large') throw new HttpError(413, GENERIC_MESSAGES.payloadTooLarge);
-        if (e.type === 'encoding.unsupported') throw new HttpError(415, 'Unsupported content encoding');
-        throw new HttpError(400, 'Malformed request body');
+        if (e.type === 'entity.too.large') throw payloadTooLarge();
+        if (e.type === 'encoding.unsupported')
+          throw new HttpError(415, 'malformed_json', GENERIC_MESSAGES.unsupportedEncoding);
+        throw new HttpError(400, 'malformed_json', GENERIC_MESSAGES.malformedBody);
       }
       ctx.state.rawBody = raw;
       if (raw.trim() !== '') {
         try {
           ctx.state.body = JSON.parse(raw);
         } catch {
-          throw new HttpError(400, GENERIC_MESSAGES.malformedJson);
+          throw malformedJson();
         }
       }
     }

@@ -1,30 +1,19 @@
 import type { Context } from 'koa';
-import { Op, type ModelStatic, type Model, type WhereOptions } from 'sequelize';
-import { check, ensureValid, rules, toInteger } from './validation';
+import { PAGE_SIZE_DEFAULT, pageQuery } from './schemas/requests';
+import { check, ensureValid } from './validation';
+
+export { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from './schemas/requests';
 
 export interface Page {
   limit: number;
   afterId: number;
 }
 
-export const PAGE_SIZE_MAX = 1000;
-export const PAGE_SIZE_DEFAULT = 100;
-
 /** `?limit=` (1–1000, default 100) and `?after_id=`; the bare-array body stays, a Link header points onwards. */
 export function readPage(ctx: Context): Page {
-  const checked = check(ctx.query, {
-    limit: { checks: [rules.integer(), rules.min(1), rules.max(PAGE_SIZE_MAX)] },
-    after_id: { checks: [rules.integer(), rules.min(0)] },
-  });
-  for (const f of ['limit', 'after_id']) {
-    if (Array.isArray(ctx.query[f])) checked.errors[f] = [`The ${f.replace('_', ' ')} field must be an integer.`];
-  }
-  ensureValid(checked);
-  return {
-    // A blank value counts as absent, like a missing one.
-    limit: toInteger(checked.input.limit) ?? PAGE_SIZE_DEFAULT,
-    afterId: toInteger(checked.input.after_id) ?? 0,
-  };
+  // A blank value counts as absent, like a missing one.
+  const { limit, after_id } = ensureValid(check(pageQuery, ctx.query));
+  return { limit: limit ?? PAGE_SIZE_DEFAULT, afterId: after_id ?? 0 };
 }
 
 /** Trims the one extra row fetched to learn whether more remain, and sets the Link header. */
@@ -37,25 +26,15 @@ export function sendPage<T extends { id: number }>(ctx: Context, rows: T[], page
   ctx.body = items;
 }
 
-/** One page of a table in ascending id order, as the list endpoints answer it. */
+/**
+ * One page of a list in ascending id order, as the list endpoints answer it. `read` returns up to `limit + 1` rows
+ * after `afterId` (the extra one tells that more remain); `query` (`name=value&`) is the list's filter, for the link.
+ */
 export async function listPage<T extends { id: number }>(
   ctx: Context,
-  model: ModelStatic<Model>,
-  view: (row: Record<string, unknown>) => T,
-  /** A filtered list: its condition, and its query (`name=value&`) for the next page's link. */
-  filter?: { where: WhereOptions; query: string },
+  read: (page: Page) => Promise<T[]>,
+  query?: string,
 ): Promise<void> {
   const page = readPage(ctx);
-  const rows = await model.findAll({
-    where: { ...(filter?.where as object), id: { [Op.gt]: page.afterId } },
-    order: [['id', 'ASC']],
-    limit: page.limit + 1,
-    raw: true,
-  });
-  sendPage(
-    ctx,
-    rows.map((r) => view(r as unknown as Record<string, unknown>)),
-    page,
-    filter?.query,
-  );
+  sendPage(ctx, await read(page), page, query);
 }

@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import type { Middleware } from 'koa';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts } from 'rate-limiter-flexible';
 import type { ApiState } from './context';
-import { HttpError } from './errors';
+import { rateLimited } from './errors';
 import { clientKey, type LimitGroup, type SecuritySettings } from './security';
 
 /** The write endpoints and the group whose budget each one spends (same matching as the router: any case, optional /). */
@@ -61,7 +61,7 @@ async function spend(ctx: { state: ApiState }, l: Limiter, key: string, what: Re
     }
     const seconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
     ctx.state.log.info({ ...what, retry_after_s: seconds }, 'rate limited');
-    throw new HttpError(429, 'Too many requests', { 'Retry-After': String(seconds) });
+    throw rateLimited(seconds);
   }
 }
 

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import cors from '@koa/cors';
 import type { Context, Middleware } from 'koa';
 import type { Config } from '../config';
-import type { ApiState } from './context';
+import type { ApiState } from './state';
 
 /** What the hostile-input defences need from the configuration (src/config.ts documents each setting). */
 export interface SecuritySettings {

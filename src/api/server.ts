@@ -2,14 +2,17 @@ import type { Server } from 'node:http';
 import { apiKeys, type Config } from '../config';
 import { createProductCache } from '../cache/product-cache';
 import { createRedis } from '../cache/redis';
+import { databaseAnswers } from '../db/health';
 import { defineModels } from '../db/models';
+import { createSaleFigures } from '../db/sale-figures';
 import { createSequelize } from '../db/sequelize';
+import { faultPointsFromEnvironment } from '../faults';
 import type { Logger } from '../logger';
-import { connectClient } from '../temporal/connection';
+import { clientOnlyLink } from '../temporal/connection';
 import { temporalConnectionSettings } from '../temporal/options';
-import { createHoldGateway } from '../temporal/holds';
+import { HoldGateway } from '../temporal/holds';
+import { SupervisedHoldWorker, type WorkflowBundleOption } from '../worker/hold-worker';
 import { createApp } from './app';
-import { startApiHoldWorker, type WorkflowBundleOption } from './hold-worker';
 import { createMetrics } from './metrics';
 import { securitySettings } from './security';
 
@@ -19,8 +22,8 @@ export interface RunningApi {
   close: () => Promise<void>;
   /** HOLD_EAGER_START: whether this process's hold worker runs (holds start eagerly on it). */
   eagerStartReady: () => boolean;
-  /** How this process started its holds (the gateway's counts, also in /metrics as flash_sale_hold_starts). */
-  holdStarts: Readonly<Record<'eager' | 'updateWithStart', number>>;
+  /** How this process started its holds (also in /metrics as flash_sale_hold_starts_total). */
+  holdStarts: Readonly<Record<'eager' | 'update_with_start', number>>;
 }
 
 export interface ApiExtras {
@@ -34,12 +37,16 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
   const models = defineModels(db);
   const redis = createRedis(config.REDIS_URL, log);
   const cache = createProductCache(redis, log, { gateTtlSeconds: config.SOLD_OUT_GATE_TTL_SECONDS });
-  const client = await connectClient({ ...temporalConnectionSettings(config), namespace: config.TEMPORAL_NAMESPACE });
-  const holdWorker = config.HOLD_EAGER_START
-    ? startApiHoldWorker(config, { db, cache, log }, extras.workflowBundle)
-    : null;
-  const holds = createHoldGateway(
-    client,
+  const faults = faultPointsFromEnvironment();
+  // One Temporal connection for the process, and the hold start strategy, chosen here once.
+  const temporal = config.HOLD_EAGER_START
+    ? new SupervisedHoldWorker(config, { db, cache, log, faults }, extras.workflowBundle)
+    : await clientOnlyLink(
+        { ...temporalConnectionSettings(config), namespace: config.TEMPORAL_NAMESPACE },
+        config.TASK_QUEUE,
+      );
+  const holds = new HoldGateway(
+    temporal.client,
     {
       holdIdBlockSize: config.HOLD_ID_BLOCK_SIZE,
       taskQueue: config.TASK_QUEUE,
@@ -52,7 +59,7 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
       latePaymentPolicy: config.LATE_PAYMENT_POLICY,
       maxExtensionSeconds: config.HOLD_MAX_EXTENSION_SECONDS,
     },
-    holdWorker?.starter,
+    temporal.start,
   );
   const app = createApp({
     db,
@@ -65,13 +72,15 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
     adminToken: config.ADMIN_TOKEN,
     apiKeys: apiKeys(config),
     maxQuantityPerHold: config.MAX_QUANTITY_PER_HOLD,
-    metrics: createMetrics(db, holds.admission, holds.starts),
+    metrics: createMetrics(createSaleFigures(db), holds.admission, temporal.counts, temporal.holdWorker),
     security: securitySettings(config),
     redis,
+    faults,
     probes: {
-      mariadb: () => db.query('SELECT 1'),
+      mariadb: () => databaseAnswers(db),
       redis: () => redis.ping(),
-      temporal: () => client.workflowService.getSystemInfo({}),
+      temporal: () => temporal.client().workflowService.getSystemInfo({}),
+      ...(temporal.holdWorker ? { hold_worker: async () => assertRunning(temporal.holdWorker!.running()) } : {}),
     },
   });
   if (!config.WEBHOOK_SECRET)
@@ -94,15 +103,18 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
   return {
     server,
     port,
-    eagerStartReady: () => Boolean(holdWorker?.starter()),
-    holdStarts: holds.starts,
+    eagerStartReady: () => Boolean(temporal.holdWorker?.running()),
+    holdStarts: temporal.counts,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await holdWorker?.close();
-      await client.connection.close().catch(() => undefined);
+      await temporal.close();
       redis.disconnect();
       await db.close();
     },
   };
+}
+
+function assertRunning(running: boolean) {
+  if (!running) throw new Error('the hold worker is not running');
 }

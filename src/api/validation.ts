@@ -1,115 +1,57 @@
-import { ValidationError, type FieldErrors } from './errors';
-
-/** Integer fields are 32-bit signed (the columns' range). */
-export const INT32_MAX = 2 ** 31 - 1;
-const INT32_MIN = -(2 ** 31);
-
-/** Laravel's attribute name: snake_case field names read with spaces. */
-const label = (field: string) => field.replace(/_/g, ' ');
-
-export type Check = (value: unknown, field: string) => string | null;
-
-/** A value that names no allowed choice or no existing row. */
-export const selectedInvalid = (field: string) => `The selected ${label(field)} is invalid.`;
-
-/** Each rule answers an error message, or null; the first failing rule ends a field's checks. */
-export const rules = {
-  integer: (): Check => (v, f) => (toInteger(v) === null ? `The ${label(f)} field must be an integer.` : null),
-  min:
-    (n: number): Check =>
-    (v, f) =>
-      Number(v) < n ? `The ${label(f)} field must be at least ${n}.` : null,
-  max:
-    (n: number): Check =>
-    (v, f) =>
-      Number(v) > n ? `The ${label(f)} field must not be greater than ${n}.` : null,
-  string: (): Check => (v, f) => (typeof v !== 'string' ? `The ${label(f)} field must be a string.` : null),
-  maxLength:
-    (n: number): Check =>
-    (v, f) =>
-      [...String(v)].length > n ? `The ${label(f)} field must not be greater than ${n} characters.` : null,
-  in:
-    (allowed: string[]): Check =>
-    (v, f) =>
-      typeof v !== 'string' || !allowed.includes(v) ? selectedInvalid(f) : null,
-  numeric: (): Check => (v, f) => (toNumber(v) === null ? `The ${label(f)} field must be a number.` : null),
-  decimals:
-    (max: number): Check =>
-    (v, f) => {
-      const frac = String(v).split('.')[1] ?? '';
-      return frac.length > max ? `The ${label(f)} field must have 0-${max} decimal places.` : null;
-    },
-};
-
-/** A JSON integer, or a string of one, within 32-bit range; anything else is null. */
-export function toInteger(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isInteger(v) && v <= INT32_MAX && v >= INT32_MIN ? v : null;
-  if (typeof v === 'string' && /^\s*[-+]?\d+\s*$/.test(v)) {
-    const n = Number(v.trim());
-    return n <= INT32_MAX && n >= INT32_MIN ? n : null;
-  }
-  return null;
-}
-
-export function toNumber(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-  if (typeof v === 'string' && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(v)) {
-    const n = Number(v.trim());
-    return Number.isFinite(n) ? n : null;
-  }
-  return null;
-}
-
-export interface FieldSpec {
-  required?: boolean;
-  checks: Check[];
-}
-
-const isMissing = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
-
-export interface Checked {
-  input: Record<string, unknown>;
-  errors: FieldErrors;
-  fields: string[];
-}
-
 /**
- * Checks a parsed body against field specs, collecting one message per failing field (absent optional
- * fields are skipped). Pass the result to `exists` checks, then to `ensureValid`.
+ * Runs a request schema (src/api/schemas/requests.ts) the way Laravel validates: one message per failing field (its
+ * first failing rule), absent and blank values alike count as missing, and "The selected X is invalid." for an id
+ * that names no row, checked against the database only once the field's shape is right. Errors come out in the
+ * schema's field order as a 422 (ValidationError).
  */
-export function check(body: unknown, spec: Record<string, FieldSpec>): Checked {
-  const input =
-    body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+import type { z } from 'zod';
+import { ValidationError, type FieldErrors } from './errors';
+import { boundsMessage, selectedInvalid } from './schemas/fields';
+
+export { INT32_MAX, selectedInvalid, toInteger } from './schemas/fields';
+
+type Schema = z.ZodObject;
+
+export interface Checked<S extends Schema> {
+  schema: S;
+  /** The fields given, blank ones left out. */
+  input: Record<string, unknown>;
+  data: z.output<S> | undefined;
+  errors: FieldErrors;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isBlank = (v: unknown) => v === null || (typeof v === 'string' && v.trim() === '');
+
+/** Checks a parsed body or query against a schema (a body that is not an object is read as `{}`). */
+export function check<S extends Schema>(schema: S, body: unknown): Checked<S> {
+  const input = Object.fromEntries(Object.entries(isRecord(body) ? body : {}).filter(([, v]) => !isBlank(v)));
+  const result = schema.safeParse(input, { error: boundsMessage });
   const errors: FieldErrors = {};
-  for (const [field, { required, checks }] of Object.entries(spec)) {
-    const value = input[field];
-    if (isMissing(value)) {
-      if (required) errors[field] = [`The ${label(field)} field is required.`];
-      continue;
-    }
-    for (const check of checks) {
-      const message = check(value, field);
-      if (message) {
-        errors[field] = [message];
-        break;
-      }
-    }
+  for (const issue of result.error?.issues ?? []) {
+    const field = String(issue.path[0] ?? '_');
+    errors[field] ??= [issue.message];
   }
-  return { input, errors, fields: Object.keys(spec) };
+  return { schema, input, data: result.data, errors };
 }
 
-/** Adds "The selected X is invalid." when a field that passed its checks names no existing row. */
-export async function exists(checked: Checked, field: string, lookup: (id: number) => Promise<boolean>) {
+/** Adds "The selected X is invalid." when an id field that passed its checks names no existing row. */
+export async function exists<S extends Schema>(
+  checked: Checked<S>,
+  field: keyof z.output<S> & string,
+  lookup: (id: number) => Promise<boolean>,
+): Promise<void> {
   if (checked.errors[field] || checked.input[field] === undefined) return;
-  if (!(await lookup(toInteger(checked.input[field])!))) {
-    checked.errors[field] = [selectedInvalid(field)];
-  }
+  const id = (checked.schema.shape[field] as z.ZodType).safeParse(checked.input[field]).data as number;
+  if (!(await lookup(id))) checked.errors[field] = [selectedInvalid(field)];
 }
 
-export function ensureValid({ errors, fields }: Checked): void {
-  if (Object.keys(errors).length === 0) return;
+/** The checked values, or a 422 with every field's message in the schema's order. */
+export function ensureValid<S extends Schema>({ schema, errors, data }: Checked<S>): z.output<S> {
+  if (Object.keys(errors).length === 0) return data!;
   const ordered: FieldErrors = {};
-  for (const f of [...fields, ...Object.keys(errors)]) if (errors[f] && !ordered[f]) ordered[f] = errors[f];
+  for (const f of [...Object.keys(schema.shape), ...Object.keys(errors)])
+    if (errors[f] && !ordered[f]) ordered[f] = errors[f];
   throw new ValidationError(ordered);
 }
 

@@ -18,10 +18,11 @@ const writingKey = (id: number) => `product:${id}:writing`;
  * trip, so once sent it commits on the server even if its worker dies at that instant, and then no one invalidates the
  * cached product until Temporal retries the reservation. The mark, set before the batch is sent and removed once its
  * outcome is noted, keeps readers from caching the product meanwhile; a mark whose writer died lapses after this,
- * when the batch can no longer commit: its lock waits are bounded (RESERVATION_LOCK_WAIT_SECONDS, at most three of
- * them in a batch).
+ * when the batch can no longer commit: each of its statements that can wait for a lock is bounded
+ * (RESERVATION_LOCK_WAIT_SECONDS: the stock row, the customer's limit row, the abandoned-hold tombstone, the
+ * decrement and the hold's insert, five at most, though only the first waits long in practice).
  */
-export const STOCK_WRITE_MARK_MS = 12_000;
+export const STOCK_WRITE_MARK_MS = 18_000;
 
 const REDIS_NOW_MS = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { signPayload } from '../api/signature';
+import { signPayload } from '../signature';
 import { apiBaseUrl, positiveId, postJson, printReply, required, runCli, UsageError } from './common';
 
 const USAGE = `usage: npm run webhook -- --order <id> --status paid|failed [--event <event id>] [--url <api base url>]

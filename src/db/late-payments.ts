@@ -1,10 +1,10 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { faultPoint } from '../faults';
+import { noFaults, type FaultPoints } from '../faults';
 import { sqlTime } from './time';
 import { selectOne } from './transitions';
 
 /** What a `paid` event for an order that is no longer pending does (LATE_PAYMENT_POLICY). */
-export type LatePaymentPolicy = 'refund' | 'honour_if_available';
+export type { LatePaymentPolicy } from '../shared/types';
 
 /**
  * Sells a cancelled order's units again for a payment that came late, inside the caller's transaction (which holds
@@ -12,7 +12,13 @@ export type LatePaymentPolicy = 'refund' | 'honour_if_available';
  * marks the hold unreleased again. Locks go orders → holds → shards → product, the order every stock writer uses.
  * False (nothing changed) when the hold is not released or the product no longer has the units.
  */
-export async function retakeCancelledHold(db: Sequelize, t: Transaction, holdId: number, now: Date): Promise<boolean> {
+export async function retakeCancelledHold(
+  db: Sequelize,
+  t: Transaction,
+  holdId: number,
+  now: Date,
+  faults: FaultPoints = noFaults,
+): Promise<boolean> {
   const hold = await selectOne<{ product_id: number; quantity: number; released_at: Date | null }>(
     db,
     'SELECT product_id, quantity, released_at FROM holds WHERE id = :holdId FOR UPDATE',
@@ -45,7 +51,7 @@ export async function retakeCancelledHold(db: Sequelize, t: Transaction, holdId:
      WHERE id = :holdId`,
     { replacements: { ...replacements, shard: shard?.shard ?? 0 }, transaction: t, type: QueryTypes.UPDATE },
   );
-  await faultPoint('latePayment.beforeCommit');
+  await faults.at('latePayment.beforeCommit');
   return true;
 }
 

@@ -3,7 +3,7 @@ import { QueryTypes, UniqueConstraintError, type Sequelize, type Transaction } f
 import type { OrderStatus } from '../shared/views';
 import { markRefundDue, retakeCancelledHold, type LatePaymentPolicy } from './late-payments';
 import { releaseHoldStock, selectOne } from './transitions';
-import { faultPoint } from '../faults';
+import { noFaults, type FaultPoints } from '../faults';
 
 export interface PaymentEvent {
   eventId: string;
@@ -32,10 +32,15 @@ export type Settlement =
  * An event for an order no longer pending is recorded too (`late`), so the provider's retries find it: a late `paid`
  * owes a refund or, by policy, sells the units again; a late `failed` changes nothing.
  */
+export interface SettleOptions {
+  policy?: LatePaymentPolicy;
+  faults?: FaultPoints;
+}
+
 export async function settlePayment(
   db: Sequelize,
   e: PaymentEvent,
-  policy: LatePaymentPolicy = 'refund',
+  { policy = 'refund', faults = noFaults }: SettleOptions = {},
 ): Promise<Settlement> {
   for (let attempt = 0; ; attempt++) {
     try {
@@ -61,7 +66,7 @@ export async function settlePayment(
           return { kind: 'replayed', orderStatus: order.status, late: Boolean(seen.late) } as const;
         }
         const now = new Date();
-        if (order.status !== 'pending') return settleLate(db, t, e, order, now, policy);
+        if (order.status !== 'pending') return settleLate(db, t, e, order, now, { policy, faults });
 
         const orderStatus: OrderStatus = e.status === 'paid' ? 'completed' : 'cancelled';
         await db.query(
@@ -79,8 +84,8 @@ export async function settlePayment(
         );
         const stockReturned =
           orderStatus === 'cancelled' &&
-          (await releaseHoldStock(db, t, Number(order.hold_id), now, 'payment_failed', true));
-        await faultPoint('payment.beforeCommit');
+          (await releaseHoldStock(db, t, Number(order.hold_id), now, 'payment_failed', true, faults));
+        await faults.at('payment.beforeCommit');
         return {
           kind: 'processed',
           orderStatus,
@@ -90,7 +95,7 @@ export async function settlePayment(
         } as const;
       });
       // Committed, not yet signalled to the order's workflow nor answered (chaos: the API killed mid-webhook).
-      if (settled.kind === 'processed') await faultPoint('payment.afterCommit');
+      if (settled.kind === 'processed') await faults.at('payment.afterCommit');
       return settled;
     } catch (err) {
       // The same event id committed for another order between our check and insert: decide again.
@@ -107,7 +112,7 @@ async function settleLate(
   e: PaymentEvent,
   order: { status: OrderStatus; hold_id: number; product_id: number },
   now: Date,
-  policy: LatePaymentPolicy,
+  { policy, faults }: Required<SettleOptions>,
 ): Promise<Settlement> {
   await db.query(
     `INSERT INTO payment_events (event_id, order_id, status, late, created_at) VALUES (:eventId, :orderId, :status, 1, :now)`,
@@ -120,7 +125,7 @@ async function settleLate(
   if (
     policy === 'honour_if_available' &&
     order.status === 'cancelled' &&
-    (await retakeCancelledHold(db, t, holdId, now))
+    (await retakeCancelledHold(db, t, holdId, now, faults))
   ) {
     await db.query(
       `UPDATE orders SET status = 'completed', payment_idempotency_key = :eventId, updated_at = :now WHERE id = :orderId`,

@@ -1,4 +1,3 @@
-import { createPool, type Pool } from 'mysql2/promise';
 import { Sequelize } from 'sequelize';
 import type { Logger } from '../logger';
 
@@ -27,7 +26,7 @@ interface DriverConnection {
   _command?: unknown;
 }
 
-/** Arms the stall timeout on a mysql2 connection (Sequelize's or the hot-path pool's). */
+/** Arms the stall timeout on one of Sequelize's mysql2 connections. */
 export function guardStalls(connection: DriverConnection, ms = DB_STALL_TIMEOUT_MS): void {
   const socket = connection.stream;
   if (!socket?.setTimeout) return;
@@ -50,7 +49,9 @@ export function createSequelize({ url, poolMax, log, stallTimeoutMs = DB_STALL_T
     timezone: '+00:00',
     logging: log ? (sql) => log.trace({ sql }, 'sql') : false,
     pool: { max: poolMax, min: 0, idle: 10_000, acquire: 10_000 },
-    dialectOptions: { decimalNumbers: false, dateStrings: false, connectTimeout: 5_000 },
+    // multipleStatements: the reservation sends its locked transaction as one batch (src/db/reserve-batch.ts). Every
+    // query takes its values as escaped replacements or placeholders, never spliced in, so no value can add a statement.
+    dialectOptions: { decimalNumbers: false, dateStrings: false, connectTimeout: 5_000, multipleStatements: true },
     define: { underscored: true, timestamps: true },
     retry: { max: 0 },
   });
@@ -70,52 +71,15 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
-const hotPools = new WeakMap<Sequelize, Pool>();
-
 /**
  * The longest a reservation waits for one row lock (MariaDB's default is 50 s). A reservation's transaction goes to
  * the server whole, COMMIT included, so it commits even when its worker has died meanwhile; bounding its lock waits
  * bounds how late that can happen (see STOCK_WRITE_MARK_MS). Shorter than the reservation's 5 s attempt, so a wait
- * that long fails the attempt cleanly and Temporal retries it.
+ * that long fails the attempt cleanly and Temporal retries it. Applied per statement (`lockWaitBounded`), so the other
+ * transactions sharing the pool keep the server's own wait.
  */
 export const RESERVATION_LOCK_WAIT_SECONDS = 3;
 
-/**
- * A small mysql2 pool beside Sequelize's, for the reservation: it sends its whole locked transaction as one
- * multi-statement round trip (no ORM, no waiting on the event loop while the product row is locked). Same
- * server and credentials as `db`; it closes with `db.close()`. Only fixed SQL with `?` placeholders runs on it.
- */
-export function hotPathPool(db: Sequelize, size = 10): Pool {
-  const existing = hotPools.get(db);
-  if (existing) return existing;
-  const c = db.config;
-  const pool = createPool({
-    host: c.host,
-    port: Number(c.port ?? 3306),
-    user: c.username,
-    password: c.password ?? undefined,
-    database: c.database,
-    connectionLimit: size,
-    maxIdle: size,
-    idleTimeout: 10_000,
-    connectTimeout: 5_000,
-    multipleStatements: true,
-    timezone: 'Z',
-    dateStrings: true,
-  });
-  pool.on('connection', (connection) => {
-    guardStalls(connection as unknown as DriverConnection);
-    // The event hands over mysql2's core connection: the statement is queued ahead of the connection's first use, and
-    // a failure of it surfaces on that use.
-    const core = connection as unknown as { query: (sql: string, done: () => void) => void };
-    core.query(`SET SESSION innodb_lock_wait_timeout = ${RESERVATION_LOCK_WAIT_SECONDS}`, () => undefined);
-  });
-  hotPools.set(db, pool);
-  const close = db.close.bind(db);
-  db.close = async () => {
-    hotPools.delete(db);
-    await pool.end().catch(() => undefined);
-    return close();
-  };
-  return pool;
-}
+/** One statement with the reservation's lock-wait bound, for that statement only (MariaDB's SET STATEMENT). */
+export const lockWaitBounded = (statement: string): string =>
+  `SET STATEMENT innodb_lock_wait_timeout = ${RESERVATION_LOCK_WAIT_SECONDS} FOR ${statement}`;

@@ -1,6 +1,6 @@
 import { sqlTime } from './time';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { faultPoint } from '../faults';
+import { noFaults, type FaultPoints } from '../faults';
 
 /**
  * Gives a hold's stock back, once: only a row still unreleased changes, and only then does the stock move.
@@ -14,6 +14,7 @@ export async function releaseHoldStock(
   now: Date,
   reason: string,
   ordered: boolean,
+  faults: FaultPoints = noFaults,
 ): Promise<boolean> {
   const [, changed] = await sequelize.query(
     `UPDATE holds SET released_at = :now, release_reason = :reason, updated_at = :now
@@ -22,7 +23,7 @@ export async function releaseHoldStock(
   );
   if (changed !== 1) return false;
   await returnStock(sequelize, t, [holdId], now);
-  await faultPoint('release.beforeCommit');
+  await faults.at('release.beforeCommit');
   return true;
 }
 
@@ -34,13 +35,14 @@ export async function cancelPendingOrder(
   holdId: number,
   now: Date,
   reason: string,
+  faults: FaultPoints = noFaults,
 ): Promise<boolean> {
   const [, changed] = await sequelize.query(
     `UPDATE orders SET status = 'cancelled', updated_at = :now WHERE id = :orderId AND status = 'pending'`,
     { replacements: { now: sqlTime(now), orderId }, transaction: t, type: QueryTypes.UPDATE },
   );
   if (changed !== 1) return false;
-  await releaseHoldStock(sequelize, t, holdId, now, reason, true);
+  await releaseHoldStock(sequelize, t, holdId, now, reason, true, faults);
   return true;
 }
 
@@ -94,6 +96,7 @@ export async function releaseExpiredHolds(
   cutoff: Date,
   now: Date,
   limit: number,
+  faults: FaultPoints = noFaults,
 ): Promise<ReleasedHold[]> {
   const candidates = await sequelize.query<{ id: number }>(
     `SELECT id FROM holds WHERE released_at IS NULL AND used_at IS NULL AND hold_expires_at < :cutoff
@@ -119,7 +122,7 @@ export async function releaseExpiredHolds(
       { replacements: { now: sqlTime(now), holdIds }, transaction: t, type: QueryTypes.UPDATE },
     );
     await returnStock(sequelize, t, holdIds, now);
-    await faultPoint('release.beforeCommit');
+    await faults.at('release.beforeCommit');
     return locked.map((h) => ({ id: Number(h.id), product_id: Number(h.product_id), quantity: Number(h.quantity) }));
   });
 }

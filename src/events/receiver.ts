@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifySignature } from '../api/signature';
+import { verifySignature } from '../signature';
 import type { OutboundEvent } from '../shared/events';
 
 export interface ReceivedEvent {

@@ -1,9 +1,10 @@
 import type { StockGate } from '../cache/product-cache';
+import { abandonHold } from '../db/abandoned-holds';
 import { createHoldIdAllocator } from '../db/ids';
 import { releaseRefusal } from '../shared/refusals';
-import { FailureType } from '../shared/types';
+import { FailureType, type HoldRequest } from '../shared/types';
 import type { HoldView } from '../shared/views';
-import { WorkflowClosed, WorkflowRefusal } from '../temporal/holds';
+import { CallerGone, TemporalUnavailable, WorkflowClosed, WorkflowRefusal } from '../temporal/holds';
 import { belongsToAnother } from './customers';
 import type { SaleDeps } from './deps';
 import { holdFinder } from './find-hold';
@@ -16,7 +17,7 @@ export type HoldOutcome =
   /** The customer already has the product's max_per_customer units. */
   | { kind: 'customer-limit'; max: number }
   | { kind: 'unknown-product' }
-  /** The reservation could not reach the database within its retry budget. */
+  /** No answer in time (Temporal or the database): the buyer is told 503 and owns nothing. */
   | { kind: 'unavailable' };
 
 export type ReleaseOutcome =
@@ -39,85 +40,128 @@ class SoldOutWhileQueued extends Error {
   }
 }
 
-/** Holds: reserving stock through a hold's workflow behind the sold-out gate, and releasing early. */
-export function createHoldDesk(deps: SaleDeps) {
-  const { db, holds } = deps;
-  const gate = createSoldOutGate(deps);
-  const nextHoldId = createHoldIdAllocator(db, holds.settings?.holdIdBlockSize ?? 100);
+const refusalOutcome = (err: WorkflowRefusal): HoldOutcome | null => {
+  const detail = (err.details[0] ?? {}) as { available?: number; max?: number };
+  switch (err.type) {
+    case FailureType.InsufficientStock:
+      return { kind: 'sold-out', available: Number(detail.available ?? 0) };
+    case FailureType.CustomerLimit:
+      return { kind: 'customer-limit', max: Number(detail.max ?? 0) };
+    case FailureType.UnknownProduct:
+      return { kind: 'unknown-product' };
+    case FailureType.ReservationFailed:
+    case FailureType.CallerGone:
+      return { kind: 'unavailable' };
+  }
+  return null;
+};
 
-  const findHold = holdFinder(deps);
+/** Holds: reserving stock through a hold's workflow behind the sold-out gate, and releasing early. */
+export class HoldDesk {
+  readonly nextHoldId: () => Promise<number>;
+  readonly findHold: ReturnType<typeof holdFinder>;
+  private readonly gate: ReturnType<typeof createSoldOutGate>;
+
+  constructor(private readonly deps: SaleDeps) {
+    this.gate = createSoldOutGate(deps);
+    this.nextHoldId = createHoldIdAllocator(deps.db, deps.holds.settings?.holdIdBlockSize ?? 100);
+    this.findHold = holdFinder(deps);
+  }
+
+  /** Reads the sold-out gate once per request: the epoch travels with the reservation. */
+  readGate = (productId: number) => this.gate.read(productId);
+  soldOut = (seen: StockGate | null, productId: number, quantity: number) =>
+    this.gate.soldOut(seen, productId, quantity);
 
   /** Starts the hold's workflow and waits for its reservation; refused early when the gate shows it sold out. */
-  async function reserve(
-    holdId: number,
-    productId: number,
-    quantity: number,
-    seen: StockGate | null,
-    customerId?: string,
-  ): Promise<HoldOutcome> {
-    const available = await gate.soldOut(seen, productId, quantity);
+  async reserve(request: HoldRequest, seen: StockGate | null, gone?: AbortSignal): Promise<HoldOutcome> {
+    const { productId, quantity } = request;
+    const available = await this.gate.soldOut(seen, productId, quantity);
     if (available !== null) return { kind: 'sold-out', available };
     // A request that waited its turn for Temporal asks the gate again: after a sale's first burst sells out, the
     // queue behind it is answered "sold out" at once instead of starting a workflow each to be refused.
     const stillInStock = async () => {
-      const fresh = await gate.read(productId);
-      const left = await gate.soldOut(fresh, productId, quantity);
+      const fresh = await this.gate.read(productId);
+      const left = await this.gate.soldOut(fresh, productId, quantity);
       if (left !== null) throw new SoldOutWhileQueued(left);
       return fresh?.epoch;
     };
     try {
-      return {
-        kind: 'held',
-        hold: await holds.reserve(holdId, productId, quantity, seen?.epoch, customerId, stillInStock),
-      };
+      const hold = await this.deps.holds.reserve(
+        { ...request, gateEpoch: seen?.epoch },
+        { gone, afterQueue: stillInStock },
+      );
+      return { kind: 'held', hold };
     } catch (err) {
       if (err instanceof SoldOutWhileQueued) return { kind: 'sold-out', available: err.available };
-      if (!(err instanceof WorkflowRefusal)) throw err;
-      switch (err.type) {
-        case FailureType.InsufficientStock:
-          return { kind: 'sold-out', available: Number((err.details[0] as { available?: number })?.available ?? 0) };
-        case FailureType.CustomerLimit:
-          return { kind: 'customer-limit', max: Number((err.details[0] as { max?: number })?.max ?? 0) };
-        case FailureType.ReservationFailed:
-          return { kind: 'unavailable' };
-        case FailureType.UnknownProduct:
-          return { kind: 'unknown-product' };
-      }
+      if (err instanceof TemporalUnavailable || err instanceof CallerGone) return this.abandon(request.holdId, err);
+      const refused = err instanceof WorkflowRefusal ? refusalOutcome(err) : null;
+      if (refused) return refused;
       throw err;
     }
   }
 
   /** Gives a held hold's stock back now, through its workflow; the database answers for a hold that has moved on. */
-  async function release(holdId: number, customerId?: string): Promise<ReleaseOutcome> {
-    const hold = await findHold(holdId);
+  async release(holdId: number, customerId?: string): Promise<ReleaseOutcome> {
+    const hold = await this.findHold(holdId);
     if (!hold) return { kind: 'not-found' };
     if (belongsToAnother(hold, customerId)) return { kind: 'other-customer' };
     const early = releaseRefusalOf(hold);
     if (early) return { kind: 'refused', reason: early };
     try {
-      return { kind: 'released', hold: await holds.release(hold.id) };
+      return { kind: 'released', hold: await this.deps.holds.release(hold.id) };
     } catch (err) {
       if (err instanceof WorkflowRefusal && isReleaseRefusal(err.type)) return { kind: 'refused', reason: err.type };
       if (!(err instanceof WorkflowClosed)) throw err;
       // The workflow ended meanwhile (ordered or expired): the database says which.
-      const latest = await findHold(holdId);
+      const latest = await this.findHold(holdId);
       if (!latest) return { kind: 'not-found' };
       return { kind: 'refused', reason: releaseRefusalOf(latest) ?? FailureType.HoldReleased };
     }
   }
 
-  return {
-    nextHoldId,
-    findHold,
-    /** Reads the sold-out gate once per request: the epoch travels with the reservation. */
-    readGate: gate.read,
-    soldOut: gate.soldOut,
-    reserve,
-    release,
-  };
+  /**
+   * The call gave up (its deadline, Temporal down, or its client hung up) after the start was sent: the buyer must
+   * own nothing. The database decides, serialised with the reservation: either the hold is barred from ever
+   * reserving, or it had already reserved, and then a caller still listening is answered with it (201) and one that
+   * hung up has it released. Should even that write fail, the reservation still refuses once past its `answerBy`.
+   */
+  private async abandon(holdId: number, gaveUp: TemporalUnavailable | CallerGone): Promise<HoldOutcome> {
+    const { db, log } = this.deps;
+    if (!gaveUp.sent) return { kind: 'unavailable' };
+    let reserved: HoldView | null;
+    try {
+      reserved = await abandonHold(db, holdId);
+    } catch (err) {
+      log?.error({ hold_id: holdId, err: (err as Error).message }, 'hold not abandoned: its answerBy bars it');
+      return { kind: 'unavailable' };
+    }
+    if (!reserved) {
+      log?.info({ hold_id: holdId, reason: gaveUp.message }, 'hold abandoned before it reserved');
+      return { kind: 'unavailable' };
+    }
+    if (gaveUp instanceof CallerGone) {
+      log?.info({ hold_id: holdId }, 'caller hung up after its hold reserved: releasing it');
+      void this.releaseForGoneCaller(holdId);
+      return { kind: 'unavailable' };
+    }
+    return { kind: 'held', hold: reserved };
+  }
+
+  /** Best effort, a few tries: the hold's own TTL (and the sweep) stay the backstop. */
+  private async releaseForGoneCaller(holdId: number) {
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      try {
+        await this.deps.holds.release(holdId);
+        return;
+      } catch (err) {
+        if (err instanceof WorkflowRefusal || err instanceof WorkflowClosed) return;
+        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+      }
+    }
+    this.deps.log?.warn({ hold_id: holdId }, 'hold of a caller that hung up not released: it lapses at its TTL');
+  }
 }
 
 const isReleaseRefusal = (type: FailureType | null): type is FailureType =>
   type === FailureType.HoldUsed || type === FailureType.HoldReleased;
-
-export type HoldDesk = ReturnType<typeof createHoldDesk>;

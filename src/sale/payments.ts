@@ -1,8 +1,7 @@
 import { settlePayment, type PaymentEvent, type Settlement } from '../db/payments';
-import { selectOne } from '../db/transitions';
-import { orderView } from '../db/views';
+import { readOrderWithStock } from '../db/orders';
 import type { Logger } from '../logger';
-import { TemporalUnavailable } from '../temporal/holds';
+import { TemporalUnavailable } from './gateway-failures';
 import type { SaleDeps } from './deps';
 
 /**
@@ -10,33 +9,26 @@ import type { SaleDeps } from './deps';
  * stock moved, and the order's workflow is told so it can finish now instead of at its payment timeout (or, for a
  * late payment, so the refund shows in the Web UI and the order's events go out).
  */
-export function createPaymentDesk({ db, models, cache, holds }: SaleDeps) {
+export function createPaymentDesk({ db, models, cache, holds, faults }: SaleDeps) {
   const orderExists = async (id: number) => (await models.Order.count({ where: { id } })) > 0;
   const policy = holds.settings?.latePaymentPolicy ?? 'refund';
 
   /** The order as it now is, with what a new run of its workflow needs. */
-  async function loadOrder(orderId: number) {
-    const row = await selectOne<Record<string, unknown>>(
-      db,
-      'SELECT o.*, h.product_id, h.quantity FROM orders o JOIN holds h ON h.id = o.hold_id WHERE o.id = :orderId',
-      { orderId },
-    );
-    return { row: row!, view: orderView(row!) };
-  }
+  const loadOrder = async (orderId: number) => (await readOrderWithStock(db, orderId))!;
 
   /**
    * A late `paid` is only safe once its order's workflow knows (the refund is then visible and reported): when
    * Temporal cannot be told, the answer is a 503 and the provider's retry (a replay) tells it again.
    */
   async function reportLate(event: PaymentEvent, outcome: 'honoured' | 'refund-due', log: Logger) {
-    const { row, view } = await loadOrder(event.orderId);
+    const { view, productId, quantity } = await loadOrder(event.orderId);
     try {
       await holds.notifyLatePayment(
         {
           orderId: view.id,
           holdId: view.hold_id,
-          productId: Number(row.product_id),
-          quantity: Number(row.quantity),
+          productId,
+          quantity,
           createdAt: view.created_at,
         },
         { eventId: event.eventId, outcome, order: view },
@@ -48,7 +40,7 @@ export function createPaymentDesk({ db, models, cache, holds }: SaleDeps) {
   }
 
   async function settle(event: PaymentEvent, log: Logger): Promise<Settlement> {
-    const result = await settlePayment(db, event, policy);
+    const result = await settlePayment(db, event, { policy, faults });
     if (result.kind === 'late-paid') {
       if (result.outcome === 'honoured') await cache.invalidate([result.productId]);
       log.warn({ hold_id: result.holdId, outcome: result.outcome }, 'late payment recorded');

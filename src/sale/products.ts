@@ -2,6 +2,9 @@ import { productView } from '../db/views';
 import type { ProductView } from '../shared/views';
 import type { SaleDeps } from './deps';
 
+/** How long a product read stays cached (the API documents it). */
+export { PRODUCT_CACHE_TTL_SECONDS } from '../cache/product-cache';
+
 /** A product through the Redis read-through cache (MariaDB on a miss), or null when there is none. */
 export function readProduct({ models, cache }: Pick<SaleDeps, 'models' | 'cache'>, id: number) {
   return cache.read(id, async (): Promise<ProductView | null> => {

@@ -23,7 +23,15 @@ export interface HoldWorkflowInput {
   customerId?: string;
   /** Outbound events (EVENTS_URL set at the API); absent: the workflow does no event work at all. */
   events?: EventSettings;
+  /**
+   * The API's deadline for its answer (ISO): a reservation that runs after it is refused (CallerGone), since its
+   * caller has already been answered without the hold. Absent: no deadline (and in older histories).
+   */
+  answerBy?: string;
 }
+
+/** A buyer's hold request, one shape from the route to the SQL (the workflow input adds the hold's settings). */
+export type HoldRequest = Pick<HoldWorkflowInput, 'holdId' | 'productId' | 'quantity' | 'customerId' | 'gateEpoch'>;
 
 /** POST /api/holds/{id}/extend: the hold's workflow moves its timer once the database has moved the expiry. */
 export interface ExtendRequest {
@@ -110,6 +118,11 @@ export const FailureType = {
   CustomerLimit: 'CustomerLimit',
   /** An order or release reached a hold whose reservation never committed (or was refused). */
   HoldMissing: 'HoldMissing',
+  /**
+   * The reservation's caller is gone: the API answered without the hold (its deadline passed, `answerBy`, or it
+   * abandoned the hold: src/db/abandoned-holds.ts). Nothing was taken; never retried.
+   */
+  CallerGone: 'CallerGone',
   /** The reservation failed for a reason that is not the customer's (retries exhausted). */
   ReservationFailed: 'ReservationFailed',
   /** Outbound events: this worker has no EVENTS_URL/EVENTS_SECRET (never retried). */
@@ -123,3 +136,6 @@ const failureTypes = new Set<string>(Object.values(FailureType));
 /** Whether an ApplicationFailure's type is one of ours (anything else is a bug, not a business answer). */
 export const isFailureType = (type: string | null | undefined): type is FailureType =>
   type != null && failureTypes.has(type);
+
+/** LATE_PAYMENT_POLICY: what a paid event for an order that is no longer pending does. */
+export type LatePaymentPolicy = 'refund' | 'honour_if_available';

@@ -22,27 +22,61 @@ export class WorkflowRefusal extends Error {
 }
 /** The workflow has already finished: the database holds the answer. */
 export class WorkflowClosed extends Error {}
-/** Temporal (or a worker) did not answer within the deadline. */
-export class TemporalUnavailable extends Error {}
+/**
+ * Temporal (or a worker) did not answer within the deadline. `sent: false` when nothing reached Temporal (no call
+ * slot in time): no hold can exist for the call.
+ */
+export class TemporalUnavailable extends Error {
+  constructor(
+    message: string,
+    readonly sent = true,
+  ) {
+    super(message);
+  }
+}
+/** The HTTP client hung up while its call waited: nobody will read the answer (`sent` as above). */
+export class CallerGone extends Error {
+  constructor(
+    message: string,
+    readonly sent = true,
+  ) {
+    super(message);
+  }
+}
 
-/** The in-process reservation outcome, or a TemporalUnavailable once the call's deadline has passed. */
-export async function beforeDeadline<T>(outcome: Promise<T>, deadline: number): Promise<T> {
+/**
+ * `outcome`, or a TemporalUnavailable once `deadline` has passed, or a CallerGone when `gone` aborts first. Raced, not
+ * cancelled: what was sent may still land, which is why a caller that gives up abandons its hold in the database.
+ */
+export async function beforeDeadline<T>(outcome: Promise<T>, deadline: number, gone?: AbortSignal): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new TemporalUnavailable('no reservation within the call deadline')),
+      () => reject(new TemporalUnavailable('no answer within the call deadline')),
       deadline - Date.now(),
     );
+    onAbort = () => reject(new CallerGone('the caller went away'));
+    if (gone?.aborted) onAbort();
+    else gone?.addEventListener('abort', onAbort, { once: true });
   });
+  outcome.catch(() => undefined);
   try {
     return await Promise.race([outcome, late]);
   } finally {
     clearTimeout(timer);
+    if (onAbort) gone?.removeEventListener('abort', onAbort);
   }
 }
 
 export function translate(err: unknown): Error {
-  if (err instanceof WorkflowRefusal || err instanceof WorkflowClosed || err instanceof TemporalUnavailable) return err;
+  if (
+    err instanceof WorkflowRefusal ||
+    err instanceof WorkflowClosed ||
+    err instanceof TemporalUnavailable ||
+    err instanceof CallerGone
+  )
+    return err;
   if (err instanceof WorkflowUpdateFailedError) {
     if (err.cause instanceof ApplicationFailure) {
       return new WorkflowRefusal(err.cause.type ?? 'Unknown', (err.cause.details as unknown[]) ?? []);

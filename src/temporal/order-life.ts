@@ -4,14 +4,25 @@ import { OrderStatusKey, ProductIdKey } from '../shared/search-attributes';
 import type { LatePayment, OrderWorkflowInput } from '../shared/types';
 import { orderWorkflowId } from '../shared/workflow-ids';
 import type { orderWorkflow } from '../workflows/order';
-import type { HoldSettings } from './holds';
+import type { EventSettings } from '../shared/events';
 
 /** The order facts a late payment's workflow run needs if the order's first run has closed. */
 export type LateOrder = Pick<OrderWorkflowInput, 'orderId' | 'holdId' | 'productId' | 'quantity' | 'createdAt'>;
 
 /** Temporal calls for an order's life after its payment: late payments and refunds. Each is bounded by a deadline. */
-export function createOrderLifeGateway(client: Client, settings: HoldSettings) {
-  const within = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + settings.callTimeoutMs, fn);
+/** What the order-life calls need of the gateway's settings (temporal/holds.ts HoldSettings has them all). */
+export interface OrderLifeSettings {
+  taskQueue: string;
+  callTimeoutMs: number;
+  paymentTimeoutSeconds: number;
+  events?: EventSettings;
+}
+
+export function createOrderLifeGateway(clientOf: () => Client, settings: OrderLifeSettings) {
+  const within = <T>(fn: (client: Client) => Promise<T>) => {
+    const client = clientOf();
+    return client.withDeadline(Date.now() + settings.callTimeoutMs, () => fn(client));
+  };
   return {
     /**
      * Tells the order's workflow about a late payment the database has recorded: the running run, or (once it has
@@ -20,7 +31,7 @@ export function createOrderLifeGateway(client: Client, settings: HoldSettings) {
      */
     notifyLatePayment(order: LateOrder, late: LatePayment): Promise<unknown> {
       const status = late.outcome === 'refund-due' ? 'refund_due' : late.order.status;
-      return within(() =>
+      return within((client) =>
         client.workflow.signalWithStart<typeof orderWorkflow, [LatePayment]>('orderWorkflow', {
           workflowId: orderWorkflowId(order.orderId),
           taskQueue: settings.taskQueue,
@@ -45,7 +56,7 @@ export function createOrderLifeGateway(client: Client, settings: HoldSettings) {
 
     /** The refund is paid back: the order's run stops showing refund_due and ends. The database already says so. */
     closeRefund(orderId: number): Promise<void> {
-      return within(() => client.workflow.getHandle(orderWorkflowId(orderId)).signal(refundClosedSignal));
+      return within((client) => client.workflow.getHandle(orderWorkflowId(orderId)).signal(refundClosedSignal));
     },
   };
 }

@@ -5,7 +5,8 @@ import { createActivities } from '../activities';
 import { createProductCache, type ProductCache } from '../cache/product-cache';
 import { createRedis } from '../cache/redis';
 import { sweepTaskQueue, type Config } from '../config';
-import { createSequelize, hotPathPool } from '../db/sequelize';
+import { createSequelize } from '../db/sequelize';
+import { faultPointsFromEnvironment, type FaultPoints } from '../faults';
 import type { Logger } from '../logger';
 import { temporalConnectionSettings } from '../temporal/options';
 import { ensureSweepSchedule } from './schedule';
@@ -58,7 +59,7 @@ export async function createFlashSaleWorker(
   }
 
   const workflowBundle = await workflowBundleOf(extras.workflowBundle);
-  const activities = workerActivities(config, { db, cache, log });
+  const activities = workerActivities(config, { db, cache, log, faults: faultPointsFromEnvironment() });
   const worker = await Worker.create(holdWorkerOptions(config, connection, workflowBundle, activities));
   // The sweep polls a queue of its own: during an expiry storm the holds' queue is thousands of timer tasks deep,
   // and the sweep's bulk release is what gives their stock back quickly.
@@ -107,11 +108,17 @@ export async function workflowBundleOf(
   return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), ...(logger ? { logger } : {}) });
 }
 
-/** Every activity, on the reservation's own pool sized by DATABASE_RESERVE_POOL_MAX: what any hold worker runs. */
-export function workerActivities(config: Config, deps: { db: Sequelize; cache: ProductCache; log: Logger }) {
-  hotPathPool(deps.db, config.DATABASE_RESERVE_POOL_MAX);
+/**
+ * Every activity: what any hold worker runs. Without `faults` (the API's hold worker, whose deps do not carry them
+ * yet), the process's own fault points from FAULT_POINTS, the same ones its entry point built.
+ */
+export function workerActivities(
+  config: Config,
+  deps: { db: Sequelize; cache: ProductCache; log: Logger; faults?: FaultPoints },
+) {
   return createActivities({
     ...deps,
+    faults: deps.faults ?? faultPointsFromEnvironment(),
     events: { url: config.EVENTS_URL, secret: config.EVENTS_SECRET },
     currency: config.CURRENCY,
   });

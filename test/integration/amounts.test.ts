@@ -105,7 +105,7 @@ describe('order amounts with CURRENCY=jpy (no minor unit)', () => {
   });
 });
 
-describe('migration 0005-order-amounts', () => {
+describe('migration 0006-order-amounts', () => {
   // A database of its own, migrated up to the schema before amounts existed.
   const url = new URL(testConfig().DATABASE_URL);
   const name = `${url.pathname.replace(/^\//, '')}_amounts_migration`;

@@ -40,7 +40,7 @@ describe('eager start (HOLD_EAGER_START=true, no worker process)', () => {
     expect(rows[0]).toHaveLength(5);
     // The gate may answer some refusals without Temporal; every hold that did start, started eagerly here.
     expect(stack.api.holdStarts.eager - before.eager).toBeGreaterThanOrEqual(5);
-    expect(stack.api.holdStarts.updateWithStart).toBe(before.updateWithStart);
+    expect(stack.api.holdStarts.update_with_start).toBe(before.update_with_start);
     expect(await availableStock(stack.db, productId)).toBe(0);
     await expectConserved(stack.db, productId, 5);
   });

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { createApp } from '../../src/api/app';
 import type { ApiDeps } from '../../src/api/context';
 import { ERROR_CODES, type ErrorCode } from '../../src/api/error-codes';
-import { signPayload } from '../../src/api/signature';
+import { signPayload } from '../../src/signature';
 import { createLogger } from '../../src/logger';
 import { createProduct } from '../helpers/fixtures';
 import { httpClient, type Reply } from '../harness/http';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
-import { signPayload } from '../../src/api/signature';
+import { signPayload } from '../../src/signature';
 import { collectEvents, EVENTS_SECRET, freePort, typesByHold } from '../helpers/events';
 import { createProduct } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/stack';

@@ -1,5 +1,6 @@
 import { QueryTypes } from 'sequelize';
-import { createHoldGateway, WorkflowRefusal } from '../../src/temporal/holds';
+import { updateWithStart } from '../../src/temporal/hold-start';
+import { HoldGateway, WorkflowRefusal } from '../../src/temporal/holds';
 import { FailureType, type HoldWorkflowInput } from '../../src/shared/types';
 import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import { createProduct } from '../helpers/fixtures';
@@ -37,17 +38,16 @@ async function finishedRun(productId: number, quantity: number): Promise<number>
 }
 
 const gateway = () =>
-  createHoldGateway(stack.client, {
-    taskQueue: stack.config.TASK_QUEUE,
-    ttlSeconds: 2,
-    paymentTimeoutSeconds: 4,
-    callTimeoutMs: 8_000,
-  });
+  new HoldGateway(
+    () => stack.client,
+    { taskQueue: stack.config.TASK_QUEUE, ttlSeconds: 2, paymentTimeoutSeconds: 4, callTimeoutMs: 8_000 },
+    updateWithStart(() => stack.client, stack.config.TASK_QUEUE, { eager: 0, update_with_start: 0 }),
+  );
 
 test('the run reserved (and its hold has since expired): the retry answers that hold', async () => {
   const productId = await createProduct(stack, 5);
   const holdId = await finishedRun(productId, 2);
-  const hold = await gateway().reserve(holdId, productId, 2);
+  const hold = await gateway().reserve({ holdId, productId, quantity: 2 });
   expect(hold).toMatchObject({ id: holdId, product_id: productId, quantity: 2 });
 }, 60_000);
 
@@ -55,7 +55,7 @@ test('the run was refused for stock: the retry is refused the same way', async (
   const productId = await createProduct(stack, 1);
   const holdId = await finishedRun(productId, 3);
   const refusal = await gateway()
-    .reserve(holdId, productId, 3)
+    .reserve({ holdId, productId, quantity: 3 })
     .catch((err: unknown) => err);
   expect(refusal).toBeInstanceOf(WorkflowRefusal);
   expect((refusal as WorkflowRefusal).type).toBe(FailureType.InsufficientStock);

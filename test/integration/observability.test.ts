@@ -1,4 +1,5 @@
 import { createProduct } from '../helpers/fixtures';
+import { waitFor } from '../helpers/wait';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -13,20 +14,27 @@ const metric = (text: string, line: RegExp) => {
 };
 
 describe('health, readiness and metrics', () => {
-  test('/health answers while the process lives; /ready checks MariaDB, Redis and Temporal', async () => {
+  test('/health answers while the process lives; /ready checks MariaDB, Redis, Temporal and the hold worker', async () => {
     expect((await stack.http.get('/health')).status).toBe(200);
+    await waitFor('the API hold worker', () => stack.api.eagerStartReady(), 60_000);
     const ready = await stack.http.get('/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ mariadb: 'ok', redis: 'ok', temporal: 'ok' });
+    expect(ready.body.checks).toEqual({ mariadb: 'ok', redis: 'ok', temporal: 'ok', hold_worker: 'ok' });
   });
 
   test('/ready answers 503 naming the dependency that is down', async () => {
     const broken = await startStack({ REDIS_URL: 'redis://127.0.0.1:1/0' }, { worker: false });
     try {
+      await waitFor('the API hold worker', () => broken.api.eagerStartReady(), 60_000);
       const ready = await broken.http.get('/ready');
       expect(ready.status).toBe(503);
       expect(ready.body.message).toBe('Unavailable: redis');
-      expect(ready.body.checks).toMatchObject({ mariadb: 'ok', redis: 'unavailable', temporal: 'ok' });
+      expect(ready.body.checks).toMatchObject({
+        mariadb: 'ok',
+        redis: 'unavailable',
+        temporal: 'ok',
+        hold_worker: 'ok',
+      });
     } finally {
       await broken.close();
     }
@@ -50,5 +58,8 @@ describe('health, readiness and metrics', () => {
     expect(metric(text, /^flash_sale_api_events_total\{event="sold_out"\}/)).toBeGreaterThanOrEqual(1);
     expect(metric(text, new RegExp(`^flash_sale_product_available_stock\\{product_id="${productId}"\\}`))).toBe(0);
     expect(metric(text, /^flash_sale_holds\{state="held"\}/)).toBeGreaterThanOrEqual(1);
+    expect(metric(text, /^flash_sale_hold_starts_total\{how="eager"\}/)).toBeGreaterThanOrEqual(1);
+    expect(metric(text, /^flash_sale_hold_worker_running /)).toBe(1);
+    expect(metric(text, /^flash_sale_hold_worker_restarts_total /)).toBe(0);
   });
 });

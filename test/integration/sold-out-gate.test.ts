@@ -1,6 +1,5 @@
 import Redis from 'ioredis';
 import { createProductCache } from '../../src/cache/product-cache';
-import { RESERVATION_LOCK_WAIT_SECONDS, hotPathPool } from '../../src/db/sequelize';
 import { createLogger } from '../../src/logger';
 import { createProduct, expectConserved } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/stack';
@@ -121,11 +120,5 @@ describe('product cache and a stock write whose sender may die', () => {
     await redis.zadd(`product:${id}:writing`, 0, 'hold-2');
     await reads(2);
     expect(loads).toEqual([10, 10, 10, 9, 9, 8, 8]);
-  });
-
-  test('reservation connections wait at most RESERVATION_LOCK_WAIT_SECONDS for a row lock', async () => {
-    const pool = hotPathPool(stack.db);
-    const [rows] = await pool.query('SELECT @@SESSION.innodb_lock_wait_timeout AS t');
-    expect(Number((rows as { t: number }[])[0].t)).toBe(RESERVATION_LOCK_WAIT_SECONDS);
   });
 });

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
-import { signPayload } from '../../src/api/signature';
+import { signPayload } from '../../src/signature';
 import { availableStock, createProduct, expectConserved } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/stack';
 

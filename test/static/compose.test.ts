@@ -35,7 +35,7 @@ const compose = parse(read('docker-compose.yml'), { merge: true }) as {
 const services = compose.services;
 const readme = read('README.md');
 const dockerfile = read('Dockerfile');
-const configShape = configSchema.innerType().shape;
+const configShape = configSchema.shape;
 const configKeys = Object.keys(configShape);
 
 /** Compose variable substitution with an empty shell environment: `$$` is a literal `$`, `${X:-d}` gives d. */

@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../src/activities';
 import { FailureType, type HoldWorkflowInput } from '../../src/shared/types';
 import type { HoldView } from '../../src/shared/views';
-import { handingBackReservations, ReservationWaiters } from '../../src/temporal/eager-start';
+import { ReservationWaiters } from '../../src/temporal/reservation-waiters';
+import { handingBackReservations } from '../../src/worker/hold-worker';
 
 const input = (holdId: number) => ({ holdId, productId: 7, quantity: 1 }) as HoldWorkflowInput;
 const hold = (id: number) => ({ id, product_id: 7, quantity: 1 }) as HoldView;

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { SIGNATURE_TOLERANCE_SECONDS, secretsEqual, signPayload, verifySignature } from '../../src/api/signature';
+import { SIGNATURE_TOLERANCE_SECONDS, secretsEqual, signPayload, verifySignature } from '../../src/signature';
 
 const SECRET = 'whsec_test';
 const BODY = '{"event_id":"evt_1","order_id":5,"status":"paid"}';

@@ -1,16 +1,25 @@
-import { MAX_STOCK_SHARDS } from '../../db/shards';
-import { ADMIN_MESSAGES, MAX_PER_CUSTOMER_MAX, PRICE_MAX, PRODUCT_NAME_MAX_LENGTH, STOCK_MAX } from '../routes/admin';
+import { unauthorized } from '../errors';
+import { ADMIN_MESSAGES, adminRefusal } from '../routes/admin';
+import {
+  STOCK_MAX,
+  createProductRequest,
+  productLimitRequest,
+  refundDueQuery,
+  restockRequest,
+  stockShardsRequest,
+} from '../schemas/requests';
 import { productSchemas } from './products';
 import {
   bodyErrors,
   envelope,
   errorResponse,
-  integerField,
   jsonBodyOf,
   jsonResponse,
   notFoundResponse,
   parameter,
+  queryParameter,
   requestId,
+  requestSchema,
   response,
   schema,
   withDependencies,
@@ -103,18 +112,7 @@ export const adminPaths = {
       description:
         "Orders as `GET /api/orders` lists them; `refund_due=true` keeps only those owing a refund for a late payment (the operator's to-do list), `refund_due=false` the others. Bare JSON array, ascending `id`, paged by `limit` and `after_id` with a `Link` header to the next page.",
       security: [{ adminToken: [] }],
-      parameters: [
-        {
-          name: 'refund_due',
-          in: 'query',
-          required: false,
-          schema: { type: 'string', enum: ['true', 'false'] },
-          description: 'Only orders that owe (`true`) or do not owe (`false`) a refund.',
-        },
-        parameter('limit'),
-        parameter('after_id'),
-        requestId,
-      ],
+      parameters: [queryParameter(refundDueQuery, 'refund_due'), parameter('limit'), parameter('after_id'), requestId],
       responses: {
         '200': jsonResponse('A page of orders.', { type: 'array', items: schema('Order') }, { headers: ['Link'] }),
         '401': response('Unauthorized'),
@@ -135,7 +133,7 @@ export const adminPaths = {
       parameters: [parameter('OrderId'), requestId],
       responses: {
         '200': jsonResponse('Closed: the order.', envelope(schema('Order'))),
-        ...bodyErrors({ no_refund: ADMIN_MESSAGES.noRefundDue }, 'Malformed JSON, or the order owes no refund.'),
+        ...bodyErrors({ no_refund: adminRefusal.noRefundDue() }, 'Malformed JSON, or the order owes no refund.'),
         '401': response('Unauthorized'),
         '403': response('AdminDisabled'),
         '404': notFoundResponse('Order'),
@@ -154,18 +152,8 @@ export const adminSecuritySchemes = {
 };
 
 export const adminResponses = {
-  Unauthorized: errorResponse('Missing or wrong bearer token.', { unauthorized: ADMIN_MESSAGES.unauthorized }),
-  AdminDisabled: errorResponse('No `ADMIN_TOKEN` is configured.', { disabled: ADMIN_MESSAGES.disabled }),
-};
-
-const maxPerCustomer = {
-  ...integerField(
-    'Units one customer (`customer_id`) may have held or bought: unreleased holds plus orders not cancelled. `null`: no limit. Past it a hold answers 400 `Cannot create hold: limit of N per customer reached`.',
-    1,
-    MAX_PER_CUSTOMER_MAX,
-    2,
-  ),
-  type: ['integer', 'null'],
+  Unauthorized: errorResponse('Missing or wrong bearer token.', { unauthorized: unauthorized() }),
+  AdminDisabled: errorResponse('No `ADMIN_TOKEN` is configured.', { disabled: adminRefusal.disabled() }),
 };
 
 export const adminSchemas = {
@@ -177,51 +165,9 @@ export const adminSchemas = {
       max_per_customer: { type: ['integer', 'null'], minimum: 1, description: 'The purchase limit; null: none.' },
     },
   },
-  ProductLimitRequest: {
-    type: 'object',
-    required: ['max_per_customer'],
-    properties: { max_per_customer: maxPerCustomer },
-  },
-  CreateProductRequest: {
-    type: 'object',
-    required: ['name', 'total_stock', 'price'],
-    properties: {
-      name: {
-        type: 'string',
-        minLength: 1,
-        maxLength: PRODUCT_NAME_MAX_LENGTH,
-        description: `At most ${PRODUCT_NAME_MAX_LENGTH} characters, not blank; stored trimmed.`,
-        examples: ['Limited Edition Flash Sale Item'],
-      },
-      total_stock: integerField('Units the product starts with.', 0, STOCK_MAX, 200),
-      price: {
-        type: 'number',
-        minimum: 0,
-        maximum: PRICE_MAX,
-        description:
-          'At most two decimals (otherwise 422). A string holding a decimal number is accepted as that number.',
-        examples: [99.99],
-      },
-      available_stock: {
-        ...integerField(
-          'Units available now; defaults to `total_stock` and may not exceed it. `null` counts as absent.',
-          0,
-          STOCK_MAX,
-          100,
-        ),
-        type: ['integer', 'null'],
-      },
-      max_per_customer: maxPerCustomer,
-    },
-  },
-  RestockRequest: {
-    type: 'object',
-    required: ['quantity'],
-    properties: { quantity: integerField('Units added to `total_stock` and `available_stock`.', 1, STOCK_MAX, 50) },
-  },
-  StockShardsRequest: {
-    type: 'object',
-    required: ['shards'],
-    properties: { shards: integerField('Stock rows for this product (1: no sharding).', 1, MAX_STOCK_SHARDS, 8) },
-  },
+  // Request bodies: generated from the schemas the routes validate with.
+  ProductLimitRequest: { ...requestSchema(productLimitRequest), required: ['max_per_customer'] },
+  CreateProductRequest: requestSchema(createProductRequest),
+  RestockRequest: requestSchema(restockRequest),
+  StockShardsRequest: requestSchema(stockShardsRequest),
 };

@@ -2,7 +2,8 @@
  * The pieces every resource's part of the OpenAPI document is built from: references, the answer envelopes and the
  * parameters and answers most operations share. Limits and words come from the code that enforces them.
  */
-import { GENERIC_MESSAGES, notFound } from '../errors';
+import { z } from 'zod';
+import { type HttpError, malformedJson, notFound } from '../errors';
 
 export type Json = Record<string, unknown>;
 
@@ -31,21 +32,38 @@ export function jsonResponse(
   };
 }
 
-/** `{"status":"error","message":…,"timestamp":…}` with named example messages. */
+/** `{"status":"error","message":…,"code":…,"timestamp":…}` with named examples: the errors the service raises. */
 export function errorResponse(
   description: string,
-  messages: Record<string, string>,
+  errors: Record<string, Pick<HttpError, 'code' | 'message'>>,
   extraHeaders: string[] = [],
 ): Json {
   return jsonResponse(description, schema('Error'), {
     headers: extraHeaders,
     examples: Object.fromEntries(
-      Object.entries(messages).map(([name, message]) => [
+      Object.entries(errors).map(([name, { message, code }]) => [
         name,
-        { value: { status: 'error', message, timestamp: EXAMPLE_TIME } },
+        { value: { status: 'error', message, code, timestamp: EXAMPLE_TIME } },
       ]),
     ),
   });
+}
+
+/** The JSON Schema of a request schema (src/api/schemas/requests.ts): what a client may send. */
+export function requestSchema(request: z.ZodType): Json {
+  const jsonSchema = z.toJSONSchema(request, { io: 'input' }) as Json;
+  delete jsonSchema.$schema;
+  return jsonSchema;
+}
+
+/** The schema of one query parameter of a request schema, with its description beside it. */
+export function queryParameter(query: z.ZodObject, name: string): Json {
+  const field = query.shape[name] as z.ZodType;
+  const { description, ...fieldSchema } = requestSchema(field);
+  // zod 4 leaves a preprocessed field's default out of its JSON Schema: the value an absent parameter takes.
+  const fallback = field.safeParse(undefined).data;
+  if (fallback !== undefined) fieldSchema.default = fallback;
+  return { name, in: 'query', required: false, description, schema: fieldSchema };
 }
 
 /** `{"status":"success","timestamp":…,"data":…}`; the webhook's envelope adds `message`. */
@@ -69,15 +87,6 @@ export const jsonBodyOf = (name: string): Json => ({
   content: { [JSON_TYPE]: { schema: schema(name) } },
 });
 
-/** An integer body field as the validator reads it (src/api/validation.ts: `rules.integer`, `min`, `max`). */
-export const integerField = (description: string, minimum: number, maximum: number, example?: number): Json => ({
-  type: 'integer',
-  minimum,
-  maximum,
-  description: `${description} A JSON integer; a string holding one (\`"5"\`) is accepted as that integer. Decimals (\`5.5\`), other strings, booleans and values above ${maximum} answer 422.`,
-  ...(example === undefined ? {} : { examples: [example] }),
-});
-
 /** A path id as `parsePathId` reads it. */
 export const idPath = (what: string): Json => ({
   name: 'id',
@@ -88,14 +97,14 @@ export const idPath = (what: string): Json => ({
 });
 
 export const notFoundResponse = (what: string): Json =>
-  errorResponse(`No such ${what.toLowerCase()}, or a non-canonical id.`, { not_found: notFound(what).message });
+  errorResponse(`No such ${what.toLowerCase()}, or a non-canonical id.`, { not_found: notFound(what) });
 
 /** Answers every body-reading operation can give before its own checks run. */
 export const bodyErrors = (
-  badRequest: Record<string, string>,
+  badRequest: Record<string, HttpError>,
   description = 'Malformed JSON, or a refusal.',
 ): Json => ({
-  '400': errorResponse(description, { malformed_json: GENERIC_MESSAGES.malformedJson, ...badRequest }),
+  '400': errorResponse(description, { malformed_json: malformedJson(), ...badRequest }),
   '413': response('PayloadTooLarge'),
 });
 

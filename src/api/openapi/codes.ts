@@ -1,9 +1,9 @@
 /**
- * The `code` of every documented error answer, filled in from the same table the error mapping uses
- * (src/api/error-codes.ts), so the document cannot promise a code the service does not send. Each error response's
- * schema is narrowed to the codes its examples can carry, and each example shows its code.
+ * The `code` of every documented error answer: each example is an error the service raises (src/api/errors.ts) and
+ * carries that error's code, so the document cannot promise a code the service does not send. Each error response's
+ * schema is narrowed to the codes its examples carry.
  */
-import { ERROR_CODES, errorCodeFor, type ErrorCode } from '../error-codes';
+import { ERROR_CODES, statusCode, type ErrorCode } from '../error-codes';
 import { JSON_TYPE, schema, type Json } from './build';
 
 const ERROR_SCHEMAS = new Set(['#/components/schemas/Error', '#/components/schemas/ValidationErrors']);
@@ -11,7 +11,7 @@ const RESPONSES = '#/components/responses/';
 
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** Adds the code to an error response's examples and narrows its schema to those codes. */
+/** Narrows an error response's schema to the codes of its examples. */
 function codeResponse(res: Json, status: number): void {
   const media = (res.content as Json | undefined)?.[JSON_TYPE] as Json | undefined;
   const ref = (media?.schema as Json | undefined)?.$ref;
@@ -19,19 +19,14 @@ function codeResponse(res: Json, status: number): void {
   const codes = new Set<ErrorCode>();
   for (const example of Object.values((media.examples as Json | undefined) ?? {})) {
     const value = (example as Json).value as Json | undefined;
-    if (!value || typeof value.message !== 'string') continue;
-    const code = errorCodeFor(status, value.message);
-    codes.add(code);
-    const { message, ...rest } = value;
-    (example as Json).value =
-      'status' in rest ? { status: rest.status, message, code, ...rest } : { message, code, ...rest };
+    if (value && typeof value.code === 'string') codes.add(value.code as ErrorCode);
   }
-  if (codes.size === 0) codes.add(errorCodeFor(status, ''));
+  if (codes.size === 0) codes.add(statusCode(status));
   media.schema = { allOf: [schema(ref.split('/').pop()!), { properties: { code: { enum: [...codes] } } }] };
   res.description = `${res.description as string} Code: ${[...codes].map((c) => `\`${c}\``).join(', ')}.`;
 }
 
-/** Fills in the codes of every error answer in `doc`, in place (operations first: they tell shared answers' status). */
+/** Narrows every error answer in `doc` to its codes, in place (operations first: they tell shared answers' status). */
 export function withErrorCodes<T>(doc: T): T {
   const d = doc as Json;
   const sharedStatus = new Map<string, number>();

@@ -1,36 +1,40 @@
-import { GENERIC_MESSAGES, summarize, type FieldErrors } from '../errors';
+import {
+  ValidationError,
+  internalError,
+  payloadTooLarge,
+  rateLimited,
+  refusal,
+  unauthorized,
+  unavailable,
+} from '../errors';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_TTL_HOURS } from '../idempotency';
 import { SANE_REQUEST_ID } from '../middleware';
-import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from '../pagination';
-import { INT32_MAX, check, rules, selectedInvalid } from '../validation';
-import { OTHER_CUSTOMER_MESSAGE } from '../../shared/refusals';
+import { createHoldRequest, pageQuery } from '../schemas/requests';
+import { check, ensureValid, selectedInvalid } from '../validation';
 import { BODY_LIMIT } from './intro';
 import { codeProperty } from './codes';
-import { errorResponse, idPath, jsonResponse, schema } from './build';
+import { errorResponse, idPath, jsonResponse, queryParameter, schema } from './build';
 
-/** A 422 body exactly as the validator words it. */
-const validationExample = (errors: FieldErrors) => ({ value: { message: summarize(errors), errors } });
+/** A 422 body exactly as the service answers it. */
+const validationExample = ({ message, code, errors }: ValidationError) => ({ value: { message, code, errors } });
+
+/** The 422 the validator gives `body` on POST /api/holds. */
+function holdValidation(body: unknown): ValidationError {
+  try {
+    ensureValid(check(createHoldRequest(), body));
+  } catch (err) {
+    if (err instanceof ValidationError) return err;
+  }
+  throw new Error(`no 422 for ${JSON.stringify(body)}`);
+}
 
 /** Parameters, headers, answers and schemas that several resources share. */
 export const commonParameters = {
   ProductId: idPath('product'),
   HoldId: idPath('hold'),
   OrderId: idPath('order'),
-  limit: {
-    name: 'limit',
-    in: 'query',
-    required: false,
-    description: `Page size, 1 to ${PAGE_SIZE_MAX}. Not an integer, out of range or repeated: 422 on \`limit\`.`,
-    schema: { type: 'integer', minimum: 1, maximum: PAGE_SIZE_MAX, default: PAGE_SIZE_DEFAULT },
-  },
-  after_id: {
-    name: 'after_id',
-    in: 'query',
-    required: false,
-    description:
-      'Only rows with a larger id (the last id of the previous page). Not an integer, negative or repeated: 422 on `after_id`.',
-    schema: { type: 'integer', minimum: 0, maximum: INT32_MAX, default: 0 },
-  },
+  limit: queryParameter(pageQuery, 'limit'),
+  after_id: queryParameter(pageQuery, 'after_id'),
   'Idempotency-Key': {
     name: 'Idempotency-Key',
     in: 'header',
@@ -72,39 +76,34 @@ export const commonHeaders = {
 };
 
 export const commonResponses = {
-  PayloadTooLarge: errorResponse(`The body is larger than ${BODY_LIMIT}.`, {
-    too_large: GENERIC_MESSAGES.payloadTooLarge,
-  }),
+  PayloadTooLarge: errorResponse(`The body is larger than ${BODY_LIMIT}.`, { too_large: payloadTooLarge() }),
   ValidationFailed: jsonResponse('Validation failed.', schema('ValidationErrors'), {
     examples: {
-      required: validationExample(
-        check(
-          { quantity: 0 },
-          { product_id: { required: true, checks: [] }, quantity: { required: true, checks: [rules.min(1)] } },
-        ).errors,
+      required: validationExample(holdValidation({ quantity: 0 })),
+      unknown: validationExample(new ValidationError({ product_id: [selectedInvalid('product_id')] })),
+      idempotency: validationExample(
+        new ValidationError({ idempotency_key: [IDEMPOTENCY_KEY_REUSED] }, 'idempotency_conflict'),
       ),
-      unknown: validationExample({ product_id: [selectedInvalid('product_id')] }),
-      idempotency: validationExample({ idempotency_key: [IDEMPOTENCY_KEY_REUSED] }),
     },
   }),
   ApiKeyRequired: errorResponse(
     'With `API_KEYS` configured: no `Authorization: Bearer <key>`, or not one of the keys (`WWW-Authenticate: Bearer`).',
-    { unauthorized: 'Unauthorized' },
+    { unauthorized: unauthorized() },
   ),
   OtherCustomer: errorResponse("The body's `customer_id` is not the hold's customer; nothing changed.", {
-    other_customer: OTHER_CUSTOMER_MESSAGE,
+    other_customer: refusal.otherCustomer(),
   }),
   RateLimited: errorResponse(
     'Past the budget of this API key, customer or client address for the window (docs/integration.md sizes them).',
-    { rate_limited: 'Too many requests' },
+    { rate_limited: rateLimited(1) },
     ['Retry-After'],
   ),
   InternalError: errorResponse('An unexpected failure; the details are in the log under the request id.', {
-    internal: GENERIC_MESSAGES.internal,
+    internal: internalError(),
   }),
   Unavailable: errorResponse(
     'MariaDB, Redis or Temporal did not answer in time; nothing was changed that a retry would repeat.',
-    { unavailable: GENERIC_MESSAGES.unavailable },
+    { unavailable: unavailable() },
     ['Retry-After'],
   ),
 };

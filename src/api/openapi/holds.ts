@@ -1,24 +1,17 @@
 import { FailureType } from '../../shared/types';
-import {
-  OTHER_CUSTOMER_MESSAGE,
-  customerLimitMessage,
-  extendRefusalMessage,
-  extensionDisabledMessage,
-  insufficientStockMessage,
-  releaseRefusalMessage,
-} from '../../shared/refusals';
-import { customerIdProperty, keyed, keyedCreate } from './security';
-import { INT32_MAX } from '../validation';
+import { refusal } from '../errors';
+import { createHoldRequest, customerRequest, extendHoldRequest } from '../schemas/requests';
+import { keyed, keyedCreate } from './security';
 import {
   bodyErrors,
   envelope,
-  integerField,
   jsonBodyOf,
   jsonResponse,
   listOperation,
   notFoundResponse,
   parameter,
   requestId,
+  requestSchema,
   response,
   schema,
   withDependencies,
@@ -34,8 +27,8 @@ const HOLD_CREATED_LINKS = {
 const CREATE_HOLD =
   "Takes `quantity` off the product's `available_stock` under a row lock, for `HOLD_TTL_SECONDS`. Refused with 400 when fewer units are available (the count is read under the lock).";
 const HOLD_REFUSALS = {
-  insufficient_stock: insufficientStockMessage(2),
-  customer_limit: customerLimitMessage(2),
+  insufficient_stock: refusal.insufficientStock(2),
+  customer_limit: refusal.customerLimit(2),
 };
 
 export const holdPaths = {
@@ -81,8 +74,8 @@ export const holdPaths = {
           '200': jsonResponse('Released: the hold, `released_at` set.', envelope(schema('Hold'))),
           ...bodyErrors(
             {
-              ordered: releaseRefusalMessage[FailureType.HoldUsed],
-              released: releaseRefusalMessage[FailureType.HoldReleased],
+              ordered: refusal.release(FailureType.HoldUsed),
+              released: refusal.release(FailureType.HoldReleased),
             },
             'Malformed JSON, or the hold cannot be released.',
           ),
@@ -109,11 +102,11 @@ export const holdPaths = {
           '200': jsonResponse('Extended: the hold with its later `hold_expires_at`.', envelope(schema('Hold'))),
           ...bodyErrors(
             {
-              disabled: extensionDisabledMessage,
-              expired: extendRefusalMessage[FailureType.HoldExpired],
-              released: extendRefusalMessage[FailureType.HoldReleased],
-              ordered: extendRefusalMessage[FailureType.HoldUsed],
-              limit: extendRefusalMessage[FailureType.ExtensionLimit],
+              disabled: refusal.extensionDisabled(),
+              expired: refusal.extend(FailureType.HoldExpired),
+              released: refusal.extend(FailureType.HoldReleased),
+              ordered: refusal.extend(FailureType.HoldUsed),
+              limit: refusal.extend(FailureType.ExtensionLimit),
             },
             'Malformed JSON, extension disabled, or the hold cannot be extended.',
           ),
@@ -168,41 +161,8 @@ export const holdSchemas = {
     additionalProperties: false,
     properties: { hold_id: schema('Id'), hold_expires_at: schema('Timestamp') },
   },
-  ExtendHoldRequest: {
-    type: 'object',
-    required: ['seconds'],
-    properties: {
-      seconds: integerField('Seconds to add to `hold_expires_at`.', 1, INT32_MAX, 60),
-      customer_id: {
-        ...customerIdProperty,
-        description: `${customerIdProperty.description} When the hold was made for another customer: 403 (nothing changes).`,
-      },
-    },
-  },
-  CreateHoldRequest: {
-    type: 'object',
-    required: ['product_id', 'quantity'],
-    properties: {
-      product_id: integerField('An existing product (otherwise 422 on `product_id`).', 1, INT32_MAX, 1),
-      quantity: integerField(
-        'Units to hold. With `MAX_QUANTITY_PER_HOLD` set, more than that answers 422 (`The quantity field must not be greater than N.`).',
-        1,
-        INT32_MAX,
-        1,
-      ),
-      customer_id: {
-        ...customerIdProperty,
-        description: `${customerIdProperty.description} Stored on the hold and its order; a product's \`max_per_customer\` bounds this customer's unreleased units (400 \`${customerLimitMessage(2).replace('2', 'N')}\`).`,
-      },
-    },
-  },
-  CustomerRequest: {
-    type: 'object',
-    properties: {
-      customer_id: {
-        ...customerIdProperty,
-        description: `${customerIdProperty.description} When the hold was made for another customer: 403 \`${OTHER_CUSTOMER_MESSAGE}\`.`,
-      },
-    },
-  },
+  // Request bodies: generated from the schemas the routes validate with.
+  ExtendHoldRequest: requestSchema(extendHoldRequest),
+  CreateHoldRequest: requestSchema(createHoldRequest()),
+  CustomerRequest: requestSchema(customerRequest),
 };

@@ -1,11 +1,11 @@
 import { HOLD_TTL_DEFAULT_SECONDS, PAYMENT_TIMEOUT_DEFAULT_SECONDS } from '../../config';
-import { PRODUCT_CACHE_TTL_SECONDS } from '../../cache/product-cache';
+import { PRODUCT_CACHE_TTL_SECONDS } from '../../sale/products';
 import { GENERIC_MESSAGES } from '../errors';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_TTL_HOURS } from '../idempotency';
 import { BODY_LIMIT_BYTES } from '../middleware';
 import { ADMIN_MESSAGES } from '../routes/admin';
 import { PAYMENT_MESSAGES } from '../routes/payments';
-import { SIGNATURE_TOLERANCE_SECONDS } from '../signature';
+import { SIGNATURE_TOLERANCE_SECONDS } from '../../signature';
 
 export const BODY_LIMIT = `${BODY_LIMIT_BYTES / 1024} KiB`;
 

@@ -1,4 +1,4 @@
-import { GENERIC_MESSAGES } from '../errors';
+import { routeNotFound } from '../errors';
 import { WELCOME_MESSAGE } from '../routes/health';
 import { common, errorResponse, headers, jsonResponse, requestId, schema } from './build';
 
@@ -82,7 +82,7 @@ export const documentationPaths = {
             'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
           },
         },
-        '404': errorResponse('No such file.', { not_found: GENERIC_MESSAGES.routeNotFound }),
+        '404': errorResponse('No such file.', { not_found: routeNotFound() }),
         ...common,
       },
     },

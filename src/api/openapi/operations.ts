@@ -1,4 +1,4 @@
-import { GENERIC_MESSAGES } from '../errors';
+import { routeNotFound } from '../errors';
 import { PROBE_TIMEOUT_MS } from '../routes/health';
 import { common, errorResponse, headers, jsonResponse, requestId, schema, withDependencies } from './build';
 
@@ -44,7 +44,7 @@ export const operationPaths = {
           headers: headers(),
           content: { 'text/plain': { schema: { type: 'string' } } },
         },
-        '404': errorResponse('Metrics are not enabled in this process.', { not_found: GENERIC_MESSAGES.routeNotFound }),
+        '404': errorResponse('Metrics are not enabled in this process.', { not_found: routeNotFound() }),
         ...withDependencies,
       },
     },

@@ -1,14 +1,14 @@
 import { FailureType } from '../../shared/types';
-import { orderRefusalMessage } from '../../shared/refusals';
-import { customerIdProperty, keyed, keyedCreate } from './security';
-import { INT32_MAX } from '../validation';
+import { refusal } from '../errors';
+import { createOrderRequest } from '../schemas/requests';
+import { keyed, keyedCreate } from './security';
 import {
-  integerField,
   jsonResponse,
   listOperation,
   notFoundResponse,
   parameter,
   requestId,
+  requestSchema,
   response,
   schema,
   withDependencies,
@@ -25,9 +25,9 @@ const CREATE_ORDER =
   'Turns a held hold into a pending order. Refusals are checked in this order: expired (even once released), released, already ordered.';
 /** In the order they are checked. */
 const ORDER_REFUSALS = {
-  expired: orderRefusalMessage[FailureType.HoldExpired],
-  released: orderRefusalMessage[FailureType.HoldReleased],
-  ordered: orderRefusalMessage[FailureType.HoldUsed],
+  expired: refusal.order(FailureType.HoldExpired),
+  released: refusal.order(FailureType.HoldReleased),
+  ordered: refusal.order(FailureType.HoldUsed),
 };
 
 export const orderPaths = {
@@ -107,15 +107,5 @@ export const orderSchemas = {
       updated_at: schema('Timestamp'),
     },
   },
-  CreateOrderRequest: {
-    type: 'object',
-    required: ['hold_id'],
-    properties: {
-      hold_id: integerField('An existing hold (otherwise 422 on `hold_id`).', 1, INT32_MAX, 1),
-      customer_id: {
-        ...customerIdProperty,
-        description: `${customerIdProperty.description} When the hold was made for another customer: 403 (nothing changes).`,
-      },
-    },
-  },
+  CreateOrderRequest: requestSchema(createOrderRequest),
 };

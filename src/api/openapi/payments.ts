@@ -1,14 +1,14 @@
-import { INT32_MAX } from '../validation';
-import { EVENT_ID_MAX_LENGTH, PAYMENT_MESSAGES } from '../routes/payments';
-import { SIGNATURE_TOLERANCE_SECONDS } from '../signature';
+import { PAYMENT_MESSAGES, paymentRefusal } from '../routes/payments';
+import { paymentWebhookRequest } from '../schemas/requests';
+import { SIGNATURE_TOLERANCE_SECONDS } from '../../signature';
 import {
   bodyErrors,
   envelope,
   errorResponse,
-  integerField,
   jsonBodyOf,
   jsonResponse,
   requestId,
+  requestSchema,
   response,
   schema,
   withDependencies,
@@ -33,14 +33,14 @@ export const paymentPaths = {
           }),
         ),
         ...bodyErrors(
-          { not_pending: PAYMENT_MESSAGES.notPending },
+          { not_pending: paymentRefusal.notPending() },
           'Malformed JSON, or a new event for an order that is no longer pending.',
         ),
         '401': errorResponse('Missing, malformed, wrong or stale `X-Signature` (only with a webhook secret).', {
-          invalid_signature: PAYMENT_MESSAGES.invalidSignature,
+          invalid_signature: paymentRefusal.invalidSignature(),
         }),
         '409': errorResponse('The `event_id` was already used for another order.', {
-          event_reused: PAYMENT_MESSAGES.eventReused,
+          event_reused: paymentRefusal.eventReused(),
         }),
         '422': response('ValidationFailed'),
         '429': response('RateLimited'),
@@ -74,19 +74,5 @@ export const paymentSchemas = {
       refund_due: { const: true, description: 'Only for a late payment: its money is owed back.' },
     },
   },
-  PaymentWebhookRequest: {
-    type: 'object',
-    required: ['event_id', 'order_id', 'status'],
-    properties: {
-      event_id: {
-        type: 'string',
-        minLength: 1,
-        maxLength: EVENT_ID_MAX_LENGTH,
-        description: `The payment provider's unique event id (at most ${EVENT_ID_MAX_LENGTH} characters, not blank). Replays of one id are answered, never applied twice.`,
-        examples: ['evt_01HX4B6W'],
-      },
-      order_id: integerField('An existing order (otherwise 422 on `order_id`).', 1, INT32_MAX, 1),
-      status: { type: 'string', enum: ['paid', 'failed'] },
-    },
-  },
+  PaymentWebhookRequest: requestSchema(paymentWebhookRequest),
 };

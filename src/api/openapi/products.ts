@@ -1,4 +1,4 @@
-import { PRODUCT_CACHE_TTL_SECONDS } from '../../cache/product-cache';
+import { PRODUCT_CACHE_TTL_SECONDS } from '../../sale/products';
 import { jsonResponse, listOperation, notFoundResponse, parameter, requestId, schema, withDependencies } from './build';
 
 export const productPaths = {

@@ -1,11 +1,12 @@
-import { CUSTOMER_ID_MAX_LENGTH } from '../../sale/customers';
-import { GENERIC_MESSAGES } from '../errors';
+import { type HttpError, malformedJson } from '../errors';
+import { customerQuery } from '../schemas/requests';
 import {
   envelope,
   errorResponse,
   jsonBodyOf,
   jsonResponse,
   parameter,
+  queryParameter,
   requestId,
   response,
   schema,
@@ -23,24 +24,7 @@ export const apiKeySecuritySchemes = {
   },
 };
 
-/** `customer_id` in a body: the shop's own id for its customer. */
-export const customerIdProperty = {
-  type: 'string',
-  minLength: 1,
-  maxLength: CUSTOMER_ID_MAX_LENGTH,
-  description: `The shop's own id of its customer, 1–${CUSTOMER_ID_MAX_LENGTH} characters (an opaque id, not an e-mail: it is shown in the Temporal Web UI). Not a string, or longer: 422 on \`customer_id\`. An empty string counts as absent.`,
-  examples: ['cus_42'],
-};
-
-export const customerParameters = {
-  customer_id: {
-    name: 'customer_id',
-    in: 'query',
-    required: false,
-    description: `Only the rows of this customer (exact match). Repeated or longer than ${CUSTOMER_ID_MAX_LENGTH} characters: 422 on \`customer_id\`.`,
-    schema: { type: 'string', maxLength: CUSTOMER_ID_MAX_LENGTH },
-  },
-};
+export const customerParameters = { customer_id: queryParameter(customerQuery, 'customer_id') };
 
 /**
  * A hold or order operation as API keys see it: a key when keys are configured (401 without), and for writes the
@@ -70,7 +54,7 @@ export interface KeyedCreate {
   request: string;
   created: { description: string; schema: string; links: Json };
   /** What the 400 covers besides malformed JSON, and one example message per refusal. */
-  refusals: { description: string; examples: Record<string, string> };
+  refusals: { description: string; examples: Record<string, HttpError> };
   /** Answers this operation alone has (e.g. 403). */
   more?: Json;
 }
@@ -93,7 +77,7 @@ export function keyedCreate(c: KeyedCreate): Json {
         },
         '400': errorResponse(
           `Malformed JSON, or ${c.refusals.description} (a replay of an earlier refusal carries \`Idempotent-Replayed\`).`,
-          { malformed_json: GENERIC_MESSAGES.malformedJson, ...c.refusals.examples },
+          { malformed_json: malformedJson(), ...c.refusals.examples },
           ['Idempotent-Replayed'],
         ),
         ...c.more,

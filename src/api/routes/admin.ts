@@ -1,94 +1,73 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { Op } from 'sequelize';
-import { closeRefund } from '../../db/late-payments';
-import { adminProductView as productView, orderView } from '../../db/views';
-import { MAX_STOCK_SHARDS, changeStock } from '../../db/shards';
+import { createCatalogueDesk } from '../../sale/catalogue';
+import { createLists } from '../../sale/lists';
 import type { ApiDeps, ApiState } from '../context';
-import { HttpError, ValidationError, notFound } from '../errors';
+import { HttpError, ValidationError, notFound, unauthorized } from '../errors';
 import { jsonBody } from '../middleware';
 import { listPage } from '../pagination';
 import { success } from '../respond';
-import { secretsEqual } from '../signature';
-import { check, ensureValid, parsePathId, rules, toInteger, toNumber } from '../validation';
+import { secretsEqual } from '../../signature';
+import {
+  STOCK_MAX,
+  createProductRequest,
+  productLimitRequest,
+  refundDueQuery,
+  restockRequest,
+  stockShardsRequest,
+} from '../schemas/requests';
+import { check, ensureValid, parsePathId } from '../validation';
 
-export const STOCK_MAX = 1_000_000_000;
-export const PRICE_MAX = 99_999_999.99;
-export const PRODUCT_NAME_MAX_LENGTH = 255;
-export const MAX_PER_CUSTOMER_MAX = STOCK_MAX;
-/** A product's purchase limit: a whole number of units from 1, or null for none. */
-const maxPerCustomerField = { checks: [rules.integer(), rules.min(1), rules.max(MAX_PER_CUSTOMER_MAX)] };
 export const ADMIN_MESSAGES = {
   disabled: 'Admin API disabled',
   unauthorized: 'Unauthorized',
   noRefundDue: 'Order has no refund due',
 } as const;
 
-export function adminRoutes({ db, models, cache, holds, adminToken }: ApiDeps) {
+/** The admin API's own refusals, each with its code. */
+export const adminRefusal = {
+  disabled: () => new HttpError(403, 'forbidden', ADMIN_MESSAGES.disabled),
+  noRefundDue: () => new HttpError(400, 'validation_failed', ADMIN_MESSAGES.noRefundDue),
+};
+
+export function adminRoutes(deps: ApiDeps) {
+  const { adminToken } = deps;
   const router = new Router<ApiState>();
+  const catalogue = createCatalogueDesk(deps);
+  const lists = createLists(deps);
 
   const requireAdmin: Middleware<ApiState> = async (ctx, next) => {
-    if (!adminToken) throw new HttpError(403, ADMIN_MESSAGES.disabled);
+    if (!adminToken) throw adminRefusal.disabled();
     const match = /^Bearer\s+(.+)$/i.exec(ctx.get('Authorization'));
-    if (!match || !secretsEqual(match[1].trim(), adminToken)) throw new HttpError(401, ADMIN_MESSAGES.unauthorized);
+    if (!match || !secretsEqual(match[1].trim(), adminToken)) throw unauthorized();
     await next();
   };
 
   router.post('/api/admin/products', requireAdmin, jsonBody(), async (ctx) => {
-    const checked = check(ctx.state.body, {
-      name: { required: true, checks: [rules.string(), rules.maxLength(PRODUCT_NAME_MAX_LENGTH)] },
-      total_stock: { required: true, checks: [rules.integer(), rules.min(0), rules.max(STOCK_MAX)] },
-      price: { required: true, checks: [rules.numeric(), rules.min(0), rules.max(PRICE_MAX), rules.decimals(2)] },
-      available_stock: { checks: [rules.integer(), rules.min(0), rules.max(STOCK_MAX)] },
-      max_per_customer: maxPerCustomerField,
-    });
-    const total = toInteger(checked.input.total_stock);
-    const available =
-      checked.input.available_stock === undefined || checked.input.available_stock === null
-        ? total
-        : toInteger(checked.input.available_stock);
-    if (
-      !checked.errors.total_stock &&
-      !checked.errors.available_stock &&
-      total !== null &&
-      available !== null &&
-      available > total
-    ) {
-      checked.errors.available_stock = [`The available stock field must be less than or equal to ${total}.`];
-    }
-    ensureValid(checked);
-    const product = await models.Product.create({
-      name: (checked.input.name as string).trim(),
-      total_stock: total!,
-      available_stock: available!,
-      price: toNumber(checked.input.price)!.toFixed(2),
-      max_per_customer: toInteger(checked.input.max_per_customer),
+    const input = ensureValid(check(createProductRequest, ctx.state.body));
+    const product = await catalogue.create({
+      name: input.name.trim(),
+      total_stock: input.total_stock,
+      available_stock: input.available_stock ?? input.total_stock,
+      price: input.price.toFixed(2),
+      max_per_customer: input.max_per_customer ?? null,
     });
     ctx.state.log.info({ product_id: product.id }, 'product created');
-    success(ctx, 201, productView(product.get({ plain: true }) as unknown as Record<string, unknown>));
+    success(ctx, 201, product);
   });
 
   router.post('/api/admin/products/:id/restock', requireAdmin, jsonBody(), async (ctx) => {
     const id = parsePathId(ctx.params.id);
     if (id === null) throw notFound('Product');
-    const checked = check(ctx.state.body, {
-      quantity: { required: true, checks: [rules.integer(), rules.min(1), rules.max(STOCK_MAX)] },
-    });
-    ensureValid(checked);
-    const quantity = toInteger(checked.input.quantity)!;
-    // Stock stays within STOCK_MAX (the columns' range is wider, but an overflow would be a 500). A sharded product's
-    // restock is spread over its shards.
-    const outcome = await changeStock(db, id, { add: quantity, maxTotal: STOCK_MAX });
-    if (outcome === 'not_found') throw notFound('Product');
-    if (outcome === 'over_max') {
-      const current = await models.Product.findByPk(id, { raw: true });
-      const room = Math.max(0, STOCK_MAX - Number(current!.total_stock));
-      throw new ValidationError({ quantity: [`The quantity field must not be greater than ${room}.`] });
+    const { quantity } = ensureValid(check(restockRequest, ctx.state.body));
+    // Stock stays within STOCK_MAX (the columns' range is wider, but an overflow would be a 500).
+    const outcome = await catalogue.restock(id, quantity, STOCK_MAX);
+    if (outcome.kind === 'not-found') throw notFound('Product');
+    if (outcome.kind === 'over-max') {
+      throw new ValidationError({ quantity: [`The quantity field must not be greater than ${outcome.room}.`] });
     }
-    await cache.invalidate([id]);
     ctx.state.log.info({ product_id: id, quantity }, 'product restocked');
-    const product = await models.Product.findByPk(id, { raw: true });
-    success(ctx, 200, productView(product as unknown as Record<string, unknown>));
+    success(ctx, 200, outcome.product);
   });
 
   // The purchase limit, checked by every later reservation (holds already made stay); null lifts it.
@@ -96,62 +75,44 @@ export function adminRoutes({ db, models, cache, holds, adminToken }: ApiDeps) {
     const id = parsePathId(ctx.params.id);
     if (id === null) throw notFound('Product');
     const body = ctx.state.body;
-    const checked = check(body, { max_per_customer: maxPerCustomerField });
+    const checked = check(productLimitRequest, body);
     const given = body !== null && typeof body === 'object' && !Array.isArray(body) && 'max_per_customer' in body;
     if (!given) checked.errors.max_per_customer = ['The max per customer field must be present.'];
-    ensureValid(checked);
-    const max = toInteger(checked.input.max_per_customer);
-    await models.Product.update({ max_per_customer: max }, { where: { id } });
-    // Read back once: it answers the request, and tells a missing product (nothing updated) from an unchanged one.
-    const product = await models.Product.findByPk(id, { raw: true });
+    const max = ensureValid(checked).max_per_customer ?? null;
+    const product = await catalogue.setPurchaseLimit(id, max);
     if (!product) throw notFound('Product');
     ctx.state.log.info({ product_id: id, max_per_customer: max }, 'product purchase limit set');
-    success(ctx, 200, productView(product as unknown as Record<string, unknown>));
+    success(ctx, 200, product);
   });
 
   // A hot product's stock split over N rows that holds lock independently (docs/scaling.md); 1 puts it back on one row.
   router.put('/api/admin/products/:id/stock-shards', requireAdmin, jsonBody(), async (ctx) => {
     const id = parsePathId(ctx.params.id);
     if (id === null) throw notFound('Product');
-    const checked = check(ctx.state.body, {
-      shards: { required: true, checks: [rules.integer(), rules.min(1), rules.max(MAX_STOCK_SHARDS)] },
-    });
-    ensureValid(checked);
-    const shards = toInteger(checked.input.shards)!;
-    if ((await changeStock(db, id, { shards })) === 'not_found') throw notFound('Product');
-    await cache.invalidate([id]);
+    const { shards } = ensureValid(check(stockShardsRequest, ctx.state.body));
+    const product = await catalogue.reshard(id, shards);
+    if (!product) throw notFound('Product');
     ctx.state.log.info({ product_id: id, stock_shards: shards }, 'product stock resharded');
-    const product = await models.Product.findByPk(id, { raw: true });
-    success(ctx, 200, productView(product as unknown as Record<string, unknown>));
+    success(ctx, 200, product);
   });
 
   // Late payments whose money is owed back (LATE_PAYMENT_POLICY): the operator's to-do list, and its done button.
   router.get('/api/admin/orders', requireAdmin, async (ctx) => {
-    const checked = check(ctx.query, { refund_due: { checks: [rules.in(['true', 'false'])] } });
-    ensureValid(checked);
-    const owed = { refund_due_at: { [Op.ne]: null }, refunded_at: null };
-    const filter =
-      checked.input.refund_due === undefined
-        ? undefined
-        : {
-            where: checked.input.refund_due === 'true' ? owed : { [Op.not]: owed },
-            query: `refund_due=${checked.input.refund_due}&`,
-          };
-    await listPage(ctx, models.Order, orderView, filter);
+    const { refund_due: refundDue } = ensureValid(check(refundDueQuery, ctx.query));
+    await listPage(
+      ctx,
+      (page) => lists.orders(page, { refundDue: refundDue === undefined ? undefined : refundDue === 'true' }),
+      refundDue === undefined ? undefined : `refund_due=${refundDue}&`,
+    );
   });
 
   router.post('/api/admin/orders/:id/refunded', requireAdmin, jsonBody(), async (ctx) => {
     const id = parsePathId(ctx.params.id);
-    const row = id === null ? null : await models.Order.findByPk(id, { raw: true });
-    if (!row) throw notFound('Order');
-    if (!(await closeRefund(db, id!))) throw new HttpError(400, ADMIN_MESSAGES.noRefundDue);
-    // The database says so already; the order's workflow stops showing refund_due and ends.
-    await holds
-      .closeRefund(id!)
-      .catch((err: Error) => ctx.state.log.warn({ order_id: id, err: err.message }, 'order workflow not told'));
+    const outcome = id === null ? ({ kind: 'not-found' } as const) : await catalogue.closeRefund(id, ctx.state.log);
+    if (outcome.kind === 'not-found') throw notFound('Order');
+    if (outcome.kind === 'no-refund-due') throw adminRefusal.noRefundDue();
     ctx.state.log.info({ order_id: id }, 'refund closed');
-    const order = await models.Order.findByPk(id!, { raw: true });
-    success(ctx, 200, orderView(order as unknown as Record<string, unknown>));
+    success(ctx, 200, outcome.order);
   });
 
   return router;

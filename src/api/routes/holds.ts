@@ -1,28 +1,22 @@
 import Router from '@koa/router';
-import { holdView } from '../../db/views';
-import {
-  extendRefusalMessage,
-  customerLimitMessage,
-  extensionDisabledMessage,
-  insufficientStockMessage,
-  releaseRefusalMessage,
-} from '../../shared/refusals';
 import { createExtensionDesk } from '../../sale/extensions';
-import { OTHER_CUSTOMER_MESSAGE } from '../../sale/customers';
-import { customerIdField, customerListFilter, givenCustomer } from '../customers';
-import { createHoldDesk, type HoldOutcome } from '../../sale/holds';
+import { customerListFilter } from '../customers';
+import { HoldDesk, type HoldOutcome } from '../../sale/holds';
+import { idempotencyKeysOf } from '../../sale/idempotency-keys';
+import { createLists } from '../../sale/lists';
 import { createProductDirectory } from '../../sale/products';
 import type { ApiDeps, ApiState } from '../context';
-import { HttpError, ValidationError, notFound, unavailable } from '../errors';
+import { ValidationError, notFound, refusal, unavailable } from '../errors';
 import { createIdempotency, type StoredAnswer } from '../idempotency';
 import { jsonBody } from '../middleware';
 import { listPage } from '../pagination';
 import { errorBody, now } from '../respond';
-import { check, ensureValid, exists, parsePathId, rules, selectedInvalid, toInteger } from '../validation';
+import { createHoldRequest, customerRequest, extendHoldRequest } from '../schemas/requests';
+import { check, ensureValid, exists, parsePathId, selectedInvalid } from '../validation';
 
 const soldOut = (available: number): StoredAnswer => ({
   status: 400,
-  body: errorBody(insufficientStockMessage(available)),
+  body: errorBody(refusal.insufficientStock(available)),
 });
 
 /** A hold request's outcome as the answer stored for its Idempotency-Key; failures that may pass are thrown. */
@@ -40,7 +34,7 @@ function holdAnswer(outcome: HoldOutcome): StoredAnswer {
     case 'sold-out':
       return soldOut(outcome.available);
     case 'customer-limit':
-      return { status: 400, body: errorBody(customerLimitMessage(outcome.max)) };
+      return { status: 400, body: errorBody(refusal.customerLimit(outcome.max)) };
     case 'unavailable':
       throw unavailable();
     case 'unknown-product':
@@ -49,27 +43,19 @@ function holdAnswer(outcome: HoldOutcome): StoredAnswer {
 }
 
 export function holdRoutes(deps: ApiDeps) {
-  const { db, models, maxQuantityPerHold } = deps;
+  const { maxQuantityPerHold } = deps;
   const router = new Router<ApiState>();
-  const idempotent = createIdempotency(db);
-  const desk = createHoldDesk(deps);
+  const idempotent = createIdempotency(idempotencyKeysOf(deps));
+  const desk = new HoldDesk(deps);
   const extensions = createExtensionDesk(deps);
   const productExists = createProductDirectory(deps);
+  const lists = createLists(deps);
+  const holdRequest = createHoldRequest(maxQuantityPerHold);
 
   router.post('/api/holds', jsonBody(), async (ctx) => {
-    const checked = check(ctx.state.body, {
-      product_id: { required: true, checks: [rules.integer(), rules.min(1)] },
-      quantity: {
-        required: true,
-        checks: [rules.integer(), rules.min(1), ...(maxQuantityPerHold ? [rules.max(maxQuantityPerHold)] : [])],
-      },
-      customer_id: customerIdField,
-    });
+    const checked = check(holdRequest, ctx.state.body);
     await exists(checked, 'product_id', productExists);
-    ensureValid(checked);
-    const productId = toInteger(checked.input.product_id)!;
-    const quantity = toInteger(checked.input.quantity)!;
-    const customerId = givenCustomer(checked.input);
+    const { product_id: productId, quantity, customer_id: customerId } = ensureValid(checked);
     const key = ctx.get('Idempotency-Key') || undefined;
 
     // Sold out: answered without Temporal or a locked transaction. A keyed request takes the refusal through the
@@ -89,7 +75,8 @@ export function holdRoutes(deps: ApiDeps) {
       params: { product_id: productId, quantity, ...(customerId === undefined ? {} : { customer_id: customerId }) },
       resourceId: () => desk.nextHoldId(),
       run: async (holdId) => {
-        const outcome = await desk.reserve(holdId, productId, quantity, gate, customerId);
+        const request = { holdId, productId, quantity, ...(customerId === undefined ? {} : { customerId }) };
+        const outcome = await desk.reserve(request, gate, ctx.state.gone);
         if (outcome.kind === 'held') {
           ctx.state.log.info({ hold_id: outcome.hold.id, product_id: productId, quantity }, 'hold created');
         }
@@ -101,7 +88,10 @@ export function holdRoutes(deps: ApiDeps) {
     ctx.body = answer.body;
   });
 
-  router.get('/api/holds', (ctx) => listPage(ctx, models.Hold, holdView, customerListFilter(ctx)));
+  router.get('/api/holds', (ctx) => {
+    const filter = customerListFilter(ctx);
+    return listPage(ctx, (page) => lists.holds(page, filter), filter.query);
+  });
 
   router.get('/api/holds/:id', async (ctx) => {
     const id = parsePathId(ctx.params.id);
@@ -112,13 +102,11 @@ export function holdRoutes(deps: ApiDeps) {
 
   router.post('/api/holds/:id/release', jsonBody(), async (ctx) => {
     const id = parsePathId(ctx.params.id);
-    const checked = check(ctx.state.body, { customer_id: customerIdField });
-    ensureValid(checked);
-    const outcome =
-      id === null ? ({ kind: 'not-found' } as const) : await desk.release(id, givenCustomer(checked.input));
+    const { customer_id: customerId } = ensureValid(check(customerRequest, ctx.state.body));
+    const outcome = id === null ? ({ kind: 'not-found' } as const) : await desk.release(id, customerId);
     if (outcome.kind === 'not-found') throw notFound('Hold');
-    if (outcome.kind === 'other-customer') throw new HttpError(403, OTHER_CUSTOMER_MESSAGE);
-    if (outcome.kind === 'refused') throw new HttpError(400, releaseRefusalMessage[outcome.reason]);
+    if (outcome.kind === 'other-customer') throw refusal.otherCustomer();
+    if (outcome.kind === 'refused') throw refusal.release(outcome.reason);
     ctx.state.log.info({ hold_id: outcome.hold.id }, 'hold released early');
     ctx.body = { status: 'success', timestamp: now(), data: outcome.hold };
   });
@@ -126,16 +114,12 @@ export function holdRoutes(deps: ApiDeps) {
   router.post('/api/holds/:id/extend', jsonBody(), async (ctx) => {
     const id = parsePathId(ctx.params.id);
     if (id === null) throw notFound('Hold');
-    const checked = check(ctx.state.body, {
-      seconds: { required: true, checks: [rules.integer(), rules.min(1)] },
-      customer_id: customerIdField,
-    });
-    ensureValid(checked);
-    const outcome = await extensions.extend(id, toInteger(checked.input.seconds)!, givenCustomer(checked.input));
+    const { seconds, customer_id: customerId } = ensureValid(check(extendHoldRequest, ctx.state.body));
+    const outcome = await extensions.extend(id, seconds, customerId);
     if (outcome.kind === 'not-found') throw notFound('Hold');
-    if (outcome.kind === 'other-customer') throw new HttpError(403, OTHER_CUSTOMER_MESSAGE);
-    if (outcome.kind === 'disabled') throw new HttpError(400, extensionDisabledMessage);
-    if (outcome.kind === 'refused') throw new HttpError(400, extendRefusalMessage[outcome.reason]);
+    if (outcome.kind === 'other-customer') throw refusal.otherCustomer();
+    if (outcome.kind === 'disabled') throw refusal.extensionDisabled();
+    if (outcome.kind === 'refused') throw refusal.extend(outcome.reason);
     ctx.state.log.info({ hold_id: id, hold_expires_at: outcome.hold.hold_expires_at }, 'hold extended');
     ctx.body = { status: 'success', timestamp: now(), data: outcome.hold };
   });

@@ -1,21 +1,21 @@
 import Router from '@koa/router';
-import { orderView } from '../../db/views';
-import { orderRefusalMessage } from '../../shared/refusals';
+import { idempotencyKeysOf } from '../../sale/idempotency-keys';
+import { createLists } from '../../sale/lists';
 import { createOrderDesk, type OrderOutcome } from '../../sale/orders';
 import type { ApiDeps, ApiState } from '../context';
-import { notFound } from '../errors';
+import { notFound, refusal } from '../errors';
 import { createIdempotency, isKeyedAttempt, type StoredAnswer } from '../idempotency';
 import { jsonBody } from '../middleware';
 import { listPage } from '../pagination';
 import { errorBody, now } from '../respond';
-import { check, ensureValid, exists, parsePathId, rules, toInteger } from '../validation';
-import { belongsToAnother, OTHER_CUSTOMER_MESSAGE } from '../../sale/customers';
-import { customerIdField, customerListFilter, givenCustomer } from '../customers';
-import { HttpError } from '../errors';
+import { createOrderRequest } from '../schemas/requests';
+import { check, ensureValid, exists, parsePathId } from '../validation';
+import { belongsToAnother } from '../../sale/customers';
+import { customerListFilter } from '../customers';
 
 /** An order request's outcome as the answer stored for its Idempotency-Key. */
 function orderAnswer(outcome: OrderOutcome): StoredAnswer {
-  if (outcome.kind === 'refused') return { status: 400, body: errorBody(orderRefusalMessage[outcome.reason]) };
+  if (outcome.kind === 'refused') return { status: 400, body: errorBody(refusal.order(outcome.reason)) };
   const { id, hold_id, status, amount, currency, created_at, updated_at } = outcome.order;
   return {
     status: 201,
@@ -27,23 +27,20 @@ function orderAnswer(outcome: OrderOutcome): StoredAnswer {
   };
 }
 
-export function orderRoutes({ db, models, holds }: ApiDeps) {
+export function orderRoutes(deps: ApiDeps) {
+  const { models, holds } = deps;
   const router = new Router<ApiState>();
-  const idempotent = createIdempotency(db);
+  const idempotent = createIdempotency(idempotencyKeysOf(deps));
   const desk = createOrderDesk({ models, holds });
+  const lists = createLists({ models });
 
   router.post('/api/orders', jsonBody(), async (ctx) => {
-    const checked = check(ctx.state.body, {
-      hold_id: { required: true, checks: [rules.integer(), rules.min(1)] },
-      customer_id: customerIdField,
-    });
+    const checked = check(createOrderRequest, ctx.state.body);
     let hold: Awaited<ReturnType<typeof desk.findHold>> = null;
     await exists(checked, 'hold_id', async (id) => (hold = await desk.findHold(id)) !== null);
-    ensureValid(checked);
-    const holdId = toInteger(checked.input.hold_id)!;
-    const customerId = givenCustomer(checked.input);
+    const { hold_id: holdId, customer_id: customerId } = ensureValid(checked);
     // A hold's customer never changes: the database row settles it before anything else runs.
-    if (belongsToAnother(hold!, customerId)) throw new HttpError(403, OTHER_CUSTOMER_MESSAGE);
+    if (belongsToAnother(hold!, customerId)) throw refusal.otherCustomer();
 
     const answer = await idempotent({
       scope: 'orders',
@@ -62,13 +59,16 @@ export function orderRoutes({ db, models, holds }: ApiDeps) {
     ctx.body = answer.body;
   });
 
-  router.get('/api/orders', (ctx) => listPage(ctx, models.Order, orderView, customerListFilter(ctx)));
+  router.get('/api/orders', (ctx) => {
+    const filter = customerListFilter(ctx);
+    return listPage(ctx, (page) => lists.orders(page, filter), filter.query);
+  });
 
   router.get('/api/orders/:id', async (ctx) => {
     const id = parsePathId(ctx.params.id);
-    const row = id === null ? null : await models.Order.findByPk(id, { raw: true });
-    if (!row) throw notFound('Order');
-    ctx.body = orderView(row as unknown as Record<string, unknown>);
+    const order = id === null ? null : await lists.order(id);
+    if (!order) throw notFound('Order');
+    ctx.body = order;
   });
 
   return router;

@@ -7,10 +7,10 @@ import type { ApiDeps, ApiState } from '../context';
 import { HttpError, ValidationError } from '../errors';
 import { jsonBody } from '../middleware';
 import { success } from '../respond';
-import { verifySignature } from '../signature';
-import { check, ensureValid, exists, rules, selectedInvalid, toInteger } from '../validation';
+import { verifySignature } from '../../signature';
+import { paymentWebhookRequest } from '../schemas/requests';
+import { check, ensureValid, exists, selectedInvalid } from '../validation';
 
-export const EVENT_ID_MAX_LENGTH = 255;
 export const PAYMENT_MESSAGES = {
   invalidSignature: 'Invalid signature',
   eventReused: 'Event id has already been used for another order',
@@ -20,6 +20,13 @@ export const PAYMENT_MESSAGES = {
   late: 'Late payment recorded',
 } as const;
 
+/** The webhook's refusals, each with its code. */
+export const paymentRefusal = {
+  invalidSignature: () => new HttpError(401, 'invalid_signature', PAYMENT_MESSAGES.invalidSignature),
+  eventReused: () => new HttpError(409, 'event_conflict', PAYMENT_MESSAGES.eventReused),
+  notPending: () => new HttpError(400, 'order_not_pending', PAYMENT_MESSAGES.notPending),
+};
+
 export function paymentRoutes(deps: ApiDeps) {
   const { webhookSecret } = deps;
   const router = new Router<ApiState>();
@@ -27,20 +34,12 @@ export function paymentRoutes(deps: ApiDeps) {
 
   router.post('/api/payments/webhook', jsonBody(), async (ctx) => {
     if (webhookSecret && !verifySignature(webhookSecret, ctx.get('X-Signature'), ctx.state.rawBody)) {
-      throw new HttpError(401, PAYMENT_MESSAGES.invalidSignature);
+      throw paymentRefusal.invalidSignature();
     }
-    const checked = check(ctx.state.body, {
-      event_id: { required: true, checks: [rules.string(), rules.maxLength(EVENT_ID_MAX_LENGTH)] },
-      order_id: { required: true, checks: [rules.integer(), rules.min(1)] },
-      status: { required: true, checks: [rules.in(['paid', 'failed'])] },
-    });
+    const checked = check(paymentWebhookRequest, ctx.state.body);
     await exists(checked, 'order_id', desk.orderExists);
-    ensureValid(checked);
-    const event = {
-      eventId: checked.input.event_id as string,
-      orderId: toInteger(checked.input.order_id)!,
-      status: checked.input.status as 'paid' | 'failed',
-    };
+    const { event_id: eventId, order_id: orderId, status } = ensureValid(checked);
+    const event = { eventId, orderId, status };
     const log = ctx.state.log.child({ order_id: event.orderId, event_id: event.eventId });
 
     const result = await desk.settle(event, log);
@@ -63,9 +62,9 @@ export function answerSettlement(
 ): void {
   switch (result.kind) {
     case 'event-reused':
-      throw new HttpError(409, PAYMENT_MESSAGES.eventReused);
+      throw paymentRefusal.eventReused();
     case 'not-pending':
-      throw new HttpError(400, PAYMENT_MESSAGES.notPending);
+      throw paymentRefusal.notPending();
     case 'replayed':
       log.info({ order_status: result.orderStatus }, 'payment webhook replayed');
       return success(ctx, 200, { order_id: orderId, status: result.orderStatus }, PAYMENT_MESSAGES.replayed);

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { productView } from '../../db/views';
+import { createLists } from '../../sale/lists';
 import { readProduct } from '../../sale/products';
 import type { ApiDeps, ApiState } from '../context';
 import { notFound } from '../errors';
@@ -8,8 +8,9 @@ import { parsePathId } from '../validation';
 
 export function productRoutes({ models, cache }: ApiDeps) {
   const router = new Router<ApiState>();
+  const lists = createLists({ models });
 
-  router.get('/api/products', (ctx) => listPage(ctx, models.Product, productView));
+  router.get('/api/products', (ctx) => listPage(ctx, lists.products));
 
   router.get('/api/products/:id', async (ctx) => {
     const id = parsePathId(ctx.params.id);

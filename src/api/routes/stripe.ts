@@ -40,7 +40,7 @@ export function stripeRoutes(deps: ApiDeps) {
     } catch (err) {
       if (!(err instanceof Stripe.errors.StripeSignatureVerificationError)) throw err;
       ctx.state.log.info({ reason: err.message }, 'stripe event refused: signature');
-      throw new HttpError(400, PAYMENT_MESSAGES.invalidSignature);
+      throw new HttpError(400, 'invalid_signature', PAYMENT_MESSAGES.invalidSignature);
     }
     const log = ctx.state.log.child({ stripe_event_id: event.id, stripe_event_type: event.type });
     const meaning = meaningOfStripeEvent(event);

@@ -149,7 +149,7 @@ export const migrations: Migration[] = [
   {
     // Customers and purchase limits (docs/integration.md). customer_id is the shop's own id, compared byte for byte.
     // A product's max_per_customer bounds a customer's unreleased units; the reservation serialises one customer's
-    // holds of a limited product on their row in customer_limit_locks (src/db/reserve.ts).
+    // holds of a limited product on their row in customer_limit_locks (src/db/reserve-batch.ts).
     name: '0004-customers',
     up: (qi) =>
       run(qi, [
@@ -173,10 +173,24 @@ export const migrations: Migration[] = [
       ]),
   },
   {
+    // A hold whose caller was answered without it (the API's deadline passed first: a 503) is abandoned: its tombstone
+    // bars a reservation that has not committed yet (src/db/abandoned-holds.ts). hold_id is holds.id's type; no
+    // foreign key, the hold usually never exists. The sweep deletes tombstones older than a day.
+    name: '0005-abandoned-holds',
+    up: (qi) =>
+      run(qi, [
+        `CREATE TABLE abandoned_holds (
+          hold_id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+          abandoned_at DATETIME(3) NOT NULL
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+      ]),
+    down: (qi) => run(qi, ['DROP TABLE abandoned_holds']),
+  },
+  {
     // Exact amounts (docs/api.md): what an order costs, in its currency's minor units, fixed when it is created. Older
     // orders are filled in from their hold and their product's price now (the price they were sold at was not kept),
     // in the currency the service runs with; then both columns are required.
-    name: '0005-order-amounts',
+    name: '0006-order-amounts',
     up: (qi, settings) =>
       run(
         qi,

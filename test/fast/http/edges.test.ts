@@ -1,4 +1,4 @@
-import { signPayload } from '../../../src/api/signature';
+import { signPayload } from '../../../src/signature';
 import { productRow, serve, stubDeps } from './stub-api';
 
 let api: Awaited<ReturnType<typeof serve>>;

@@ -26,7 +26,7 @@ const refusal = (type: string, details: unknown[] = []) => new WorkflowRefusal(t
 
 describe('POST /api/holds', () => {
   test('a hold: 201 in the success envelope, the reservation asked with a fresh hold id', async () => {
-    stub.holds.reserve.mockImplementation(async (id: number) => heldView(id));
+    stub.holds.reserve.mockImplementation(async ({ holdId }: { holdId: number }) => heldView(holdId));
     const res = await api.request('POST', '/api/holds', { body: { product_id: 1, quantity: '2' } });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
@@ -34,7 +34,10 @@ describe('POST /api/holds', () => {
       timestamp: expect.any(String),
       data: { hold_id: 1000, hold_expires_at: '2026-11-24T10:02:00.000Z' },
     });
-    expect(stub.holds.reserve).toHaveBeenCalledWith(1000, 1, 2, undefined, undefined, expect.any(Function));
+    expect(stub.holds.reserve).toHaveBeenCalledWith(
+      { holdId: 1000, productId: 1, quantity: 2 },
+      expect.objectContaining({ afterQueue: expect.any(Function) }),
+    );
   });
 
   test("422 in Laravel's words, every field, first message counted", async () => {
@@ -114,11 +117,14 @@ describe('the sold-out gate', () => {
 
   test('a gate the database contradicts is dropped and the reservation goes ahead', async () => {
     stub.cache.readGate.mockResolvedValue({ available: 0, epoch: '7' });
-    stub.holds.reserve.mockImplementation(async (id: number) => heldView(id));
+    stub.holds.reserve.mockImplementation(async ({ holdId }: { holdId: number }) => heldView(holdId));
     const res = await api.request('POST', '/api/holds', { body: { product_id: 1, quantity: 3 } });
     expect(res.status).toBe(201);
     expect(stub.cache.invalidate).toHaveBeenCalledWith([1]);
-    expect(stub.holds.reserve).toHaveBeenCalledWith(expect.any(Number), 1, 3, '7', undefined, expect.any(Function));
+    expect(stub.holds.reserve).toHaveBeenCalledWith(
+      { holdId: expect.any(Number), productId: 1, quantity: 3, gateEpoch: '7' },
+      expect.objectContaining({ afterQueue: expect.any(Function) }),
+    );
   });
 });
 

@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Activities } from '../../../src/activities';
 import type { ReleaseResult } from '../../../src/activities/stock';
+import type { Extension } from '../../../src/db/extensions';
+import type { OutboundEvent } from '../../../src/shared/events';
 import { toMinorUnits } from '../../../src/shared/money';
 import { orderRefusal } from '../../../src/shared/refusals';
 import { FailureType, type HoldWorkflowInput, type SweepInput } from '../../../src/shared/types';
@@ -8,7 +10,15 @@ import type { HoldView, OrderStatus, OrderView } from '../../../src/shared/views
 
 type StubbedActivities = Pick<
   Activities,
-  'reserveStock' | 'releaseHold' | 'createOrder' | 'cancelUnpaidOrder' | 'sweepExpired'
+  | 'reserveStock'
+  | 'releaseHold'
+  | 'createOrder'
+  | 'cancelUnpaidOrder'
+  | 'sweepExpired'
+  | 'extendHold'
+  | 'readOrder'
+  | 'deliverEvent'
+  | 'markUndeliverable'
 >;
 
 /** The one product's price, as MariaDB's DECIMAL reads: an order's amount is priced from it (src/db/order-amounts.ts). */
@@ -17,7 +27,8 @@ const priced = (quantity: number) => ({ amount: Number(toMinorUnits(PRICE, quant
 
 /**
  * The database's rules in memory, for stub activities: every change is a conditional transition, as in
- * src/db/transitions.ts, so a release, an expiry, the sweep and an order can race and stock still moves once.
+ * src/db/transitions.ts and src/db/extensions.ts, so a release, an expiry, an extension, the sweep and an order can
+ * race and stock still moves once; and an events receiver that can be down. The one fake every workflow test uses.
  * `now` is the test server's clock (time skips), not the wall clock.
  */
 export function createFakeSale(now: () => Promise<number>, stock = 100) {
@@ -29,12 +40,22 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
     calls: [] as string[],
     /** Each time a hold's stock actually came back, and why: `7 expired`. The rules say at most once per hold. */
     stockReturns: [] as string[],
+    /** What the events receiver accepted, in order. */
+    delivered: [] as OutboundEvent[],
+    /** The wall-clock instant of each attempt to release a hold (retries of a local activity run in the worker). */
+    releaseAttempts: new Map<number, number[]>(),
   };
   let nextOrderId = 1;
   /** Work that commits just before a hold's next release does (another path winning the race). */
   const beforeRelease = new Map<number, () => Promise<unknown>>();
   /** The release_reason column. */
   const releasedBy = new Map<number, string>();
+  /** The extended_seconds column. */
+  const extendedSeconds = new Map<number, number>();
+  /** Transient database errors still to come for a hold's release (a lost connection: retried). */
+  const releaseErrors = new Map<number, number>();
+  /** Deliveries the receiver still refuses before it comes back. */
+  let receiverDownFor = 0;
   const iso = (ms: number) => new Date(ms).toISOString();
 
   const activities: StubbedActivities = {
@@ -65,6 +86,13 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
     },
 
     async releaseHold(holdId: number, reason: 'expired' | 'released' | 'sweep'): Promise<ReleaseResult> {
+      state.releaseAttempts.set(holdId, [...(state.releaseAttempts.get(holdId) ?? []), Date.now()]);
+      const errors = releaseErrors.get(holdId) ?? 0;
+      if (errors > 0) {
+        releaseErrors.set(holdId, errors - 1);
+        state.calls.push(`release ${holdId} ${reason} -> error`);
+        throw new Error('connection lost');
+      }
       const first = beforeRelease.get(holdId);
       beforeRelease.delete(holdId);
       await first?.();
@@ -120,6 +148,45 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
       }
       state.calls.push(`cancel ${orderId} -> ${cancelled}`);
       return order.status;
+    },
+
+    async extendHold(x: Extension): Promise<HoldView> {
+      const t = await now();
+      const hold = state.holds.get(x.holdId);
+      if (!hold) throw ApplicationFailure.nonRetryable(`hold ${x.holdId} does not exist`, FailureType.HoldMissing);
+      const to = iso(Date.parse(x.fromExpiresAt) + x.seconds * 1000);
+      const free = hold.released_at === null && hold.used_at === null;
+      // An earlier attempt of this very extension committed and died before reporting.
+      if (hold.hold_expires_at === to && free) return hold;
+      const expiresAtMs = Date.parse(hold.hold_expires_at);
+      const extended = extendedSeconds.get(x.holdId) ?? 0;
+      const refusal =
+        orderRefusal({ expiresAtMs, released: hold.released_at !== null, used: hold.used_at !== null }, t) ??
+        (extended + x.seconds > x.maxTotalSeconds || expiresAtMs !== Date.parse(x.fromExpiresAt)
+          ? FailureType.ExtensionLimit
+          : null);
+      state.calls.push(`extend ${x.holdId} ${x.seconds} -> ${refusal ?? 'ok'}`);
+      if (refusal) throw ApplicationFailure.nonRetryable(`hold ${x.holdId} cannot be extended`, refusal);
+      extendedSeconds.set(x.holdId, extended + x.seconds);
+      hold.hold_expires_at = to;
+      hold.updated_at = iso(t);
+      return hold;
+    },
+
+    async readOrder(orderId: number): Promise<OrderView> {
+      return state.orders.get(orderId)!;
+    },
+
+    async deliverEvent(event: OutboundEvent): Promise<void> {
+      if (receiverDownFor > 0) {
+        receiverDownFor--;
+        throw new Error('receiver down');
+      }
+      state.delivered.push(event);
+    },
+
+    async markUndeliverable(event: OutboundEvent): Promise<void> {
+      state.calls.push(`undeliverable ${event.id}`);
     },
 
     async sweepExpired({ graceSeconds }: SweepInput) {
@@ -197,7 +264,26 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
     beforeRelease.set(holdId, work);
   }
 
-  return { state, activities, unitsAccountedFor, seedHold, seedOrder, beforeNextRelease };
+  /** The next `attempts` releases of this hold fail as a lost database connection would (retryable). */
+  function failReleases(holdId: number, attempts: number) {
+    releaseErrors.set(holdId, attempts);
+  }
+
+  /** The events receiver refuses the next `deliveries` deliveries, then accepts again. */
+  function receiverDown(deliveries: number) {
+    receiverDownFor = deliveries;
+  }
+
+  return {
+    state,
+    activities,
+    unitsAccountedFor,
+    seedHold,
+    seedOrder,
+    beforeNextRelease,
+    failReleases,
+    receiverDown,
+  };
 }
 
 export type FakeSale = ReturnType<typeof createFakeSale>;

@@ -1,9 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { reserveUpdate } from '../../../src/shared/messages';
 import { searchAttributeDefinitions } from '../../../src/shared/search-attributes';
+import type { HoldWorkflowInput } from '../../../src/shared/types';
+import { HOLD_WORKFLOW_TYPE, holdStartOptions } from '../../../src/temporal/hold-options';
+import type { holdWorkflowV2 } from '../../../src/workflows/hold';
 import { createFakeSale, type FakeSale } from './fake-sale';
 
 const DEFAULT_SERVER = path.resolve(__dirname, '../../../.run/test-server/bin/temporal-test-server');
@@ -81,4 +86,26 @@ export function useFakeSale(
     await running;
     await env?.teardown();
   });
+}
+
+/**
+ * Starts a hold with the service's own start options (id, conflict and reuse policies, search attributes) by
+ * Update-with-Start, as the API does when it does not start eagerly. `input` may leave out the instant: it is fixed
+ * from the test server's clock, as the API fixes it from its own. Answers the handle and the reservation's outcome
+ * (the hold, or the failure the update was refused with).
+ */
+export async function startHold(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  input: Omit<HoldWorkflowInput, 'expiresAt'> & { expiresAt?: string },
+) {
+  const expiresAt = input.expiresAt ?? new Date((await env.currentTimeMs()) + input.ttlSeconds * 1000).toISOString();
+  const full: HoldWorkflowInput = { ...input, expiresAt };
+  const start = new WithStartWorkflowOperation<typeof holdWorkflowV2>(
+    HOLD_WORKFLOW_TYPE,
+    holdStartOptions(full, taskQueue),
+  );
+  const reserved = env.client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation: start });
+  reserved.catch(() => undefined); // a refusal is read by the test that expects it
+  return { input: full, handle: await start.workflowHandle(), reserved };
 }

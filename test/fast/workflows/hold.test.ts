@@ -1,12 +1,11 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { placeOrderUpdate, releaseHoldUpdate, reserveUpdate } from '../../../src/shared/messages';
+import { placeOrderUpdate, releaseHoldUpdate } from '../../../src/shared/messages';
 import { FailureType, type HoldWorkflowInput } from '../../../src/shared/types';
-import { holdWorkflowId, orderWorkflowId } from '../../../src/shared/workflow-ids';
-import type { holdWorkflowV2 } from '../../../src/workflows/hold';
+import { orderWorkflowId } from '../../../src/shared/workflow-ids';
 import type { FakeSale } from './fake-sale';
-import { useFakeSale } from './harness';
+import { startHold as startTestHold, useFakeSale } from './harness';
 
 const TASK_QUEUE = 'fast-holds';
 const TTL_SECONDS = 120;
@@ -20,32 +19,11 @@ useFakeSale(TASK_QUEUE, 1_000, (started, created) => {
   sale = created;
 });
 
-/**
- * Starts a hold as the API does: Update-with-Start, the settings in the workflow's input. Answers the handle and
- * the reservation's outcome (the hold, or the failure the update was refused with).
- */
+/** A hold of `quantity` units, started as the service starts it (harness.ts); answers its id too. */
 async function startHold(quantity = 1, overrides: Partial<HoldWorkflowInput> = {}) {
   const holdId = nextHoldId++;
-  const now = await env.currentTimeMs();
-  const input: HoldWorkflowInput = {
-    holdId,
-    productId: 1,
-    quantity,
-    ttlSeconds: TTL_SECONDS,
-    paymentTimeoutSeconds: 900,
-    expiresAt: new Date(now + TTL_SECONDS * 1000).toISOString(),
-    ...overrides,
-  };
-  const start = new WithStartWorkflowOperation<typeof holdWorkflowV2>('holdWorkflowV2', {
-    workflowId: holdWorkflowId(holdId),
-    taskQueue: TASK_QUEUE,
-    args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-  });
-  const reserved = env.client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation: start });
-  reserved.catch(() => undefined); // a refusal is read by the test that expects it
-  const handle = await start.workflowHandle();
-  return { holdId, handle, input, reserved };
+  const input = { holdId, productId: 1, quantity, ttlSeconds: TTL_SECONDS, paymentTimeoutSeconds: 900, ...overrides };
+  return { holdId, ...(await startTestHold(env, TASK_QUEUE, input)) };
 }
 
 /** The ApplicationFailure type an update was refused with. */

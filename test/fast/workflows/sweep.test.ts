@@ -1,12 +1,8 @@
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { reserveUpdate } from '../../../src/shared/messages';
-import type { HoldWorkflowInput, SweepInput } from '../../../src/shared/types';
-import { holdWorkflowId } from '../../../src/shared/workflow-ids';
-import type { holdWorkflowV2 } from '../../../src/workflows/hold';
+import type { SweepInput } from '../../../src/shared/types';
 import type { sweepWorkflow } from '../../../src/workflows/sweep';
 import type { FakeSale } from './fake-sale';
-import { useFakeSale } from './harness';
+import { startHold, useFakeSale } from './harness';
 
 const TASK_QUEUE = 'fast-sweep';
 const TTL_SECONDS = 120;
@@ -24,29 +20,21 @@ useFakeSale(TASK_QUEUE, 100, (started, created) => {
 
 test("the sweep and a hold's timer race for one expiry: the stock comes back once", async () => {
   const holdId = 1;
-  const now = await env.currentTimeMs();
-  const input: HoldWorkflowInput = {
+  const { handle, reserved } = await startHold(env, TASK_QUEUE, {
     holdId,
     productId: 1,
     quantity: 7,
     ttlSeconds: TTL_SECONDS,
     paymentTimeoutSeconds: 900,
-    expiresAt: new Date(now + TTL_SECONDS * 1000).toISOString(),
-  };
-  const start = new WithStartWorkflowOperation<typeof holdWorkflowV2>('holdWorkflowV2', {
-    workflowId: holdWorkflowId(holdId),
-    taskQueue: TASK_QUEUE,
-    args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
   });
-  await env.client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation: start });
+  await reserved;
   const total = sale.unitsAccountedFor();
   const available = sale.state.available;
 
   // The sweep commits just before the hold's own expiry release does (a timer queued behind a storm).
   sale.beforeNextRelease(holdId, () => sale.activities.sweepExpired({ ...SWEEP, graceSeconds: 0 }));
 
-  const result = await (await start.workflowHandle()).result();
+  const result = await handle.result();
   // The timer's release found the stock already back: nothing is given back twice.
   expect(result.state).toBe('EXPIRED');
   expect(callsFor(holdId)).toContain(`release ${holdId} expired -> false`);

@@ -1,24 +1,17 @@
+import { z } from 'zod';
 import { ValidationError, summarize } from '../../src/api/errors';
-import {
-  check,
-  ensureValid,
-  exists,
-  parsePathId,
-  rules,
-  toInteger,
-  toNumber,
-  type FieldSpec,
-} from '../../src/api/validation';
+import { integer, money, oneOf, text, toInteger, toNumber } from '../../src/api/schemas/fields';
+import { createHoldRequest } from '../../src/api/schemas/requests';
+import { check, ensureValid, exists, parsePathId } from '../../src/api/validation';
 
-const holdSpec: Record<string, FieldSpec> = {
-  product_id: { required: true, checks: [rules.integer(), rules.min(1)] },
-  quantity: { required: true, checks: [rules.integer(), rules.min(1)] },
-};
+/** The request rules (src/api/schemas) as the service words their 422s, run without any service. */
+const holdSpec = createHoldRequest();
+const one = (field: string, schema: z.ZodType) => z.looseObject({ [field]: schema });
 
 /** The 422 body `ensureValid` would answer, or null when the input passes. */
-function answer(body: unknown, spec: Record<string, FieldSpec> = holdSpec) {
+function answer(body: unknown, spec: z.ZodObject = holdSpec) {
   try {
-    ensureValid(check(body, spec));
+    ensureValid(check(spec, body));
     return null;
   } catch (err) {
     expect(err).toBeInstanceOf(ValidationError);
@@ -80,35 +73,57 @@ describe('toNumber', () => {
   );
 });
 
-describe('rules: Laravel wording, field names with spaces', () => {
+/** The one message of `field` for `value`, or null when it passes. */
+function messageOf(field: string, schema: z.ZodType, value: unknown): string | null {
+  return answer({ [field]: value }, one(field, schema))?.errors[field]?.[0] ?? null;
+}
+
+describe('field kinds: Laravel wording, field names with spaces', () => {
   test('integer', () => {
-    expect(rules.integer()('x', 'product_id')).toBe('The product id field must be an integer.');
-    expect(rules.integer()(3, 'product_id')).toBeNull();
+    expect(messageOf('product_id', integer({ min: 1 }), 'x')).toBe('The product id field must be an integer.');
+    expect(messageOf('product_id', integer({ min: 1 }), 3)).toBeNull();
+    expect(messageOf('product_id', integer({ min: 1 }), undefined)).toBe('The product id field is required.');
   });
   test('min and max', () => {
-    expect(rules.min(1)(0, 'quantity')).toBe('The quantity field must be at least 1.');
-    expect(rules.min(1)(1, 'quantity')).toBeNull();
-    expect(rules.max(1000)(1001, 'limit')).toBe('The limit field must not be greater than 1000.');
-    expect(rules.max(1000)(1000, 'limit')).toBeNull();
+    expect(messageOf('quantity', integer({ min: 1 }), 0)).toBe('The quantity field must be at least 1.');
+    expect(messageOf('quantity', integer({ min: 1 }), 1)).toBeNull();
+    expect(messageOf('limit', integer({ min: 1, max: 1000 }), 1001)).toBe(
+      'The limit field must not be greater than 1000.',
+    );
+    expect(messageOf('limit', integer({ min: 1, max: 1000 }), '1000')).toBeNull();
   });
-  test('string and maxLength (characters, not bytes)', () => {
-    expect(rules.string()(12, 'event_id')).toBe('The event id field must be a string.');
-    expect(rules.string()('e', 'event_id')).toBeNull();
-    expect(rules.maxLength(3)('abcd', 'event_id')).toBe('The event id field must not be greater than 3 characters.');
-    expect(rules.maxLength(3)('ééé', 'event_id')).toBeNull();
+  test('string and its length (characters, not bytes)', () => {
+    expect(messageOf('event_id', text({ max: 3 }), 12)).toBe('The event id field must be a string.');
+    expect(messageOf('event_id', text({ max: 3 }), 'e')).toBeNull();
+    expect(messageOf('event_id', text({ max: 3 }), 'abcd')).toBe(
+      'The event id field must not be greater than 3 characters.',
+    );
+    expect(messageOf('event_id', text({ max: 3 }), 'ééé')).toBeNull();
+    expect(messageOf('event_id', text({ max: 3 }), '😀😀😀')).toBeNull();
   });
-  test('in', () => {
-    const inRule = rules.in(['paid', 'failed']);
-    expect(inRule('PAID', 'status')).toBe('The selected status is invalid.');
-    expect(inRule(1, 'status')).toBe('The selected status is invalid.');
-    expect(inRule(['paid'], 'status')).toBe('The selected status is invalid.');
-    expect(inRule('paid', 'status')).toBeNull();
+  test('one of a list', () => {
+    const status = oneOf(['paid', 'failed']);
+    expect(messageOf('status', status, 'PAID')).toBe('The selected status is invalid.');
+    expect(messageOf('status', status, 1)).toBe('The selected status is invalid.');
+    expect(messageOf('status', status, ['paid'])).toBe('The selected status is invalid.');
+    expect(messageOf('status', status, undefined)).toBe('The status field is required.');
+    expect(messageOf('status', status, 'paid')).toBeNull();
   });
-  test('numeric and decimals', () => {
-    expect(rules.numeric()('ten', 'price')).toBe('The price field must be a number.');
-    expect(rules.numeric()('10.5', 'price')).toBeNull();
-    expect(rules.decimals(2)(10.123, 'price')).toBe('The price field must have 0-2 decimal places.');
-    expect(rules.decimals(2)(10.12, 'price')).toBeNull();
+  test('money: a number, within bounds, two decimals', () => {
+    const price = money({ max: 100 });
+    expect(messageOf('price', price, 'ten')).toBe('The price field must be a number.');
+    expect(messageOf('price', price, '10.5')).toBeNull();
+    expect(messageOf('price', price, 10.123)).toBe('The price field must have 0-2 decimal places.');
+    expect(messageOf('price', price, 10.12)).toBeNull();
+    expect(messageOf('price', price, 0.29)).toBeNull();
+    expect(messageOf('price', price, -1)).toBe('The price field must be at least 0.');
+    expect(messageOf('price', price, 100.01)).toBe('The price field must not be greater than 100.');
+    // Decimals as written, not as they round: a float artefact or a padded string is refused, not rounded.
+    expect(messageOf('price', price, 0.1 + 0.2)).toBe('The price field must have 0-2 decimal places.');
+    expect(messageOf('price', price, '1.500')).toBe('The price field must have 0-2 decimal places.');
+    expect(messageOf('price', price, '1.50')).toBeNull();
+    // Bounds come before decimals, as Laravel lists the rules.
+    expect(messageOf('price', price, -0.001)).toBe('The price field must be at least 0.');
   });
 });
 
@@ -153,14 +168,14 @@ describe('check and ensureValid', () => {
   });
 
   test('optional fields are checked only when present', () => {
-    const spec: Record<string, FieldSpec> = { limit: { checks: [rules.integer(), rules.min(1)] } };
+    const spec = one('limit', integer({ min: 1 }).optional());
     expect(answer({}, spec)).toBeNull();
     expect(answer({ limit: null }, spec)).toBeNull();
     expect(answer({ limit: 'x' }, spec)?.errors).toEqual({ limit: ['The limit field must be an integer.'] });
   });
 
   test('errors are listed in the spec’s field order, whatever order they were found in', async () => {
-    const checked = check({ product_id: 999, quantity: 'x' }, holdSpec);
+    const checked = check(holdSpec, { product_id: 999, quantity: 'x' });
     await exists(checked, 'product_id', async () => false);
     let caught: ValidationError | undefined;
     try {
@@ -176,7 +191,7 @@ describe('check and ensureValid', () => {
 describe('exists', () => {
   test('adds "The selected X is invalid." when the lookup finds nothing, with the integer id', async () => {
     const seen: number[] = [];
-    const checked = check({ hold_id: '42' }, { hold_id: { required: true, checks: [rules.integer()] } });
+    const checked = check(one('hold_id', integer({ min: 1 })), { hold_id: '42' });
     await exists(checked, 'hold_id', async (id) => {
       seen.push(id);
       return false;
@@ -186,16 +201,17 @@ describe('exists', () => {
   });
 
   test('passes when the row exists', async () => {
-    const checked = check({ order_id: 7 }, { order_id: { required: true, checks: [rules.integer()] } });
+    const checked = check(one('order_id', integer({ min: 1 })), { order_id: 7 });
     await exists(checked, 'order_id', async () => true);
     expect(checked.errors).toEqual({});
   });
 
   test('never looks up a field that already failed or is absent', async () => {
     const lookup = jest.fn(async () => false);
-    const bad = check({ order_id: 'x' }, { order_id: { required: true, checks: [rules.integer()] } });
+    const orderId = one('order_id', integer({ min: 1 }));
+    const bad = check(orderId, { order_id: 'x' });
     await exists(bad, 'order_id', lookup);
-    const absent = check({}, { order_id: { required: true, checks: [rules.integer()] } });
+    const absent = check(orderId, {});
     await exists(absent, 'order_id', lookup);
     expect(lookup).not.toHaveBeenCalled();
     expect(bad.errors.order_id).toEqual(['The order id field must be an integer.']);
