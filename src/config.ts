@@ -151,6 +151,20 @@ export const configSchema = z
     TEMPORAL_TLS_SERVER_CA_CERT_DATA: optionalSecret,
     TEMPORAL_TLS_SERVER_NAME: optionalSecret,
     WEBHOOK_SECRET: optionalSecret,
+    /**
+     * The signing secret (`whsec_…`) of the Stripe endpoint that sends POST /api/payments/stripe; unset: that route
+     * does not exist (404). One token: a space or line break pasted with it would fail every event's signature.
+     */
+    STRIPE_WEBHOOK_SECRET: optionalSecret.refine((v) => v === undefined || /^\S+$/.test(v), 'must not contain spaces'),
+    /**
+     * The currency of every price, and of the orders' `amount` (in its minor units): a lower-case ISO 4217 code. An
+     * order keeps the currency it was created in.
+     */
+    // The same code and default as src/shared/money.ts (config may not import shared code).
+    CURRENCY: z
+      .string()
+      .regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code like usd')
+      .default('usd'),
     ADMIN_TOKEN: optionalSecret,
     /** Keys of the shop's backend (comma-separated; two during a rotation). Unset: the API is open (development). */
     API_KEYS: z

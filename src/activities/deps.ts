@@ -9,6 +9,8 @@ export interface ActivityDeps {
   log: Logger;
   /** Where outbound events go (EVENTS_URL, EVENTS_SECRET); absent: none are sent. */
   events?: { url?: string; secret?: string };
+  /** CURRENCY: what new orders are priced in (src/shared/money.ts); absent: usd. */
+  currency?: string;
   /** The chaos suite's fault points (FAULT_POINTS, built by the process entry point); absent: none. */
   faults?: FaultPoints;
 }

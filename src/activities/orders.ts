@@ -6,7 +6,7 @@ import { FailureType } from '../shared/types';
 import type { OrderStatus, OrderView } from '../shared/views';
 import type { ActivityDeps } from './deps';
 
-export function createOrderActivities({ db, cache, log, faults = noFaults }: ActivityDeps) {
+export function createOrderActivities({ db, cache, log, faults = noFaults, currency }: ActivityDeps) {
   const loadOrder = async (orderId: number): Promise<OrderView> => (await readOrder(db, orderId))!;
 
   return {
@@ -16,7 +16,7 @@ export function createOrderActivities({ db, cache, log, faults = noFaults }: Act
      */
     async createOrder(holdId: number): Promise<OrderView> {
       const now = new Date();
-      const creation = await createOrderForHold(db, holdId, now, faults);
+      const creation = await createOrderForHold(db, holdId, now, faults, currency);
       if (creation.kind === 'hold-missing') {
         throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, FailureType.HoldMissing);
       }

@@ -12,6 +12,7 @@ import { holdRoutes } from './routes/holds';
 import { orderRoutes } from './routes/orders';
 import { paymentRoutes } from './routes/payments';
 import { productRoutes } from './routes/products';
+import { stripeRoutes } from './routes/stripe';
 
 /** The Koa app: request id and logging, one error mapping, then one router per resource. */
 export function createApp(deps: ApiDeps): Koa<ApiState> {
@@ -28,7 +29,7 @@ export function createApp(deps: ApiDeps): Koa<ApiState> {
   app.use(apiKeys.identify);
   app.use(limits.byClient);
   // Holds and orders are the shop's backend's: with API_KEYS set they need a key (401 before the body is read).
-  // Products, GET /api, the signed webhook and the admin API (ADMIN_TOKEN) stay outside.
+  // Products, GET /api, the signed webhooks (ours and Stripe's) and the admin API (ADMIN_TOKEN) stay outside.
   const keyed = new Router<ApiState>();
   // Scoped to their paths: a router's unscoped middleware would run for every route the root matches.
   keyed.use(['/api/holds', '/api/orders'], apiKeys.require, jsonBody(), limits.byCustomer);
@@ -40,6 +41,7 @@ export function createApp(deps: ApiDeps): Koa<ApiState> {
     productRoutes(deps),
     keyed,
     paymentRoutes(deps),
+    stripeRoutes(deps),
     adminRoutes(deps),
   ]) {
     root.use(router.routes());

@@ -15,6 +15,8 @@ export interface ApiDeps {
   holds: HoldGateway;
   log: Logger;
   webhookSecret?: string;
+  /** STRIPE_WEBHOOK_SECRET: verifies POST /api/payments/stripe; absent, that route does not exist. */
+  stripeWebhookSecret?: string;
   adminToken?: string;
   /** The shop's API keys (API_KEYS); empty or absent: holds and orders are open (local development). */
   apiKeys?: string[];

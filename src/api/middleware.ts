@@ -151,20 +151,21 @@ function clientMessage(status: number): string {
 }
 
 /**
- * Reads bodies as JSON whatever the Content-Type (the contract: JSON in, always), up to 16 KiB. Once per request: a
- * router that needs the body early (the customer rate limit) reads it, and the route's own jsonBody() then passes.
+ * Reads bodies as JSON whatever the Content-Type (the contract: JSON in, always), up to 16 KiB (a route taking a
+ * provider's whole objects may allow more). Once per request: a router that needs the body early (the customer rate
+ * limit) reads it, and the route's own jsonBody() then passes.
  */
-export function jsonBody(): Middleware<ApiState> {
+export function jsonBody(limitBytes = BODY_LIMIT_BYTES): Middleware<ApiState> {
   return async (ctx, next) => {
     if (ctx.state.rawBody !== undefined) return next();
     ctx.state.rawBody = '';
     ctx.state.body = {};
     if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(ctx.method)) {
       const declared = Number(ctx.get('Content-Length') || 0);
-      if (declared > BODY_LIMIT_BYTES) throw payloadTooLarge();
+      if (declared > limitBytes) throw payloadTooLarge();
       let raw: string;
       try {
-        raw = await getRawBody(ctx.req, { limit: BODY_LIMIT_BYTES, encoding: 'utf8' });
+        raw = await getRawBody(ctx.req, { limit: limitBytes, encoding: 'utf8' });
       } catch (err) {
         const e = err as { type?: string; status?: number };
         if (e.type === 'entity.too.large') throw payloadTooLarge();

@@ -12,6 +12,7 @@ const LIMITED: [RegExp, LimitGroup][] = [
   [/^\/api\/holds\/[^/]+\/[a-z]+\/?$/i, 'holds'],
   [/^\/api\/orders\/?$/i, 'orders'],
   [/^\/api\/payments\/webhook\/?$/i, 'webhooks'],
+  [/^\/api\/payments\/stripe\/?$/i, 'webhooks'],
   [/^\/api\/admin(\/|$)/i, 'admin'],
 ];
 /** A shop's backend calls these for its customers: with its API key they spend the key's budget instead. */

@@ -68,6 +68,7 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
     holds,
     log,
     webhookSecret: config.WEBHOOK_SECRET,
+    stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
     adminToken: config.ADMIN_TOKEN,
     apiKeys: apiKeys(config),
     maxQuantityPerHold: config.MAX_QUANTITY_PER_HOLD,
@@ -85,6 +86,7 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
   if (!config.WEBHOOK_SECRET)
     log.warn('WEBHOOK_SECRET is not set: unsigned payment webhooks are accepted (development only)');
   if (!config.ADMIN_TOKEN) log.info('ADMIN_TOKEN is not set: the admin API answers 403');
+  if (config.STRIPE_WEBHOOK_SECRET) log.info('Stripe events are accepted at POST /api/payments/stripe');
   const keys = apiKeys(config);
   if (keys.length) log.info({ api_keys: keys.length }, 'holds and orders need an API key');
   else log.warn('API_KEYS is not set: holds and orders are open to anyone who can reach the API (development only)');

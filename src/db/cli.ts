@@ -12,7 +12,7 @@ async function main(command: string | undefined) {
   const db = createSequelize({ url: config.DATABASE_URL, poolMax: 1, stallTimeoutMs: 0 });
   try {
     if (command === 'migrate' || command === 'setup') {
-      const applied = await migrate(db);
+      const applied = await migrate(db, { currency: config.CURRENCY });
       log.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');
     }
     if (command === 'seed' || command === 'setup') {

@@ -40,6 +40,9 @@ export class Order extends Model<InferAttributes<Order>, InferCreationAttributes
   declare refund_due_at: CreationOptional<Date | null>;
   declare refunded_at: CreationOptional<Date | null>;
   declare customer_id: CreationOptional<string | null>;
+  /** In the currency's minor units (src/shared/money.ts), fixed when the order is created. */
+  declare amount: number;
+  declare currency: string;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
 }
@@ -113,6 +116,8 @@ export function defineModels(sequelize: Sequelize): Models {
       refund_due_at: { type: DataTypes.DATE(3), allowNull: true },
       refunded_at: { type: DataTypes.DATE(3), allowNull: true },
       customer_id: { type: DataTypes.STRING(255), allowNull: true },
+      amount: { type: DataTypes.BIGINT.UNSIGNED, allowNull: false },
+      currency: { type: DataTypes.CHAR(3), allowNull: false },
       ...timestamps,
     },
     { sequelize, tableName: 'orders', ...options },

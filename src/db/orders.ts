@@ -3,7 +3,9 @@ import { noFaults, type FaultPoints } from '../faults';
 import { orderRefusal } from '../shared/refusals';
 import type { FailureType } from '../shared/types';
 import type { OrderView } from '../shared/views';
+import { DEFAULT_CURRENCY } from '../shared/money';
 import type { Models } from './models';
+import { ORDER_AMOUNT_SQL, orderAmountReplacements } from './order-amounts';
 import { sqlTime } from './time';
 import { selectOne } from './transitions';
 import { orderView } from './views';
@@ -48,6 +50,7 @@ export async function createOrderForHold(
   holdId: number,
   now: Date,
   faults: FaultPoints = noFaults,
+  currency: string = DEFAULT_CURRENCY,
 ): Promise<OrderCreation> {
   return db.transaction(async (t) => {
     // Only the hold row is locked: a locking read of the missing order row would take a gap lock in the orders
@@ -82,10 +85,17 @@ export async function createOrderForHold(
       type: QueryTypes.UPDATE,
     });
     const [insertId] = await db.query(
-      `INSERT INTO orders (hold_id, customer_id, status, created_at, updated_at)
-       VALUES (:holdId, :customerId, 'pending', :now, :now)`,
+      // The amount is priced here, under the hold's lock, from the product's price now (ORDER_AMOUNT_SQL).
+      `INSERT INTO orders (hold_id, customer_id, status, amount, currency, created_at, updated_at)
+       SELECT :holdId, :customerId, 'pending', ${ORDER_AMOUNT_SQL}, :currency, :now, :now
+       FROM holds h JOIN products p ON p.id = h.product_id WHERE h.id = :holdId`,
       {
-        replacements: { holdId, customerId: hold.customer_id, now: sqlTime(now) },
+        replacements: {
+          holdId,
+          customerId: hold.customer_id,
+          now: sqlTime(now),
+          ...orderAmountReplacements(currency),
+        },
         transaction: t,
         type: QueryTypes.INSERT,
       },

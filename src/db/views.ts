@@ -40,6 +40,8 @@ export const orderView = (r: Row): OrderView => ({
   payment_idempotency_key: (r.payment_idempotency_key as string | null) ?? null,
   refund_due: r.refund_due_at != null && r.refunded_at == null,
   customer_id: (r.customer_id as string | null | undefined) ?? null,
+  amount: Number(r.amount),
+  currency: String(r.currency),
   created_at: iso(r.created_at),
   updated_at: iso(r.updated_at),
 });

@@ -38,6 +38,10 @@ export interface OrderView {
   refund_due: boolean;
   /** The hold's customer, copied when the order is placed; null when none. */
   customer_id: string | null;
+  /** `quantity × price` in the currency's minor units (cents for usd, yen for jpy), fixed when the order is placed. */
+  amount: number;
+  /** Lower-case ISO 4217 code (CURRENCY when the order was placed). */
+  currency: string;
   created_at: string;
   updated_at: string;
 }

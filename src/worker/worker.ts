@@ -120,6 +120,7 @@ export function workerActivities(
     ...deps,
     faults: deps.faults ?? faultPointsFromEnvironment(),
     events: { url: config.EVENTS_URL, secret: config.EVENTS_SECRET },
+    currency: config.CURRENCY,
   });
 }
 

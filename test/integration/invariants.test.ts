@@ -137,8 +137,8 @@ async function fixture() {
   };
   const order = async (holdId: number, status: string, createdMs: number, key: string | null = null) => {
     const [id] = await db.query(
-      `INSERT INTO orders (hold_id, status, payment_idempotency_key, created_at, updated_at)
-       VALUES (:holdId, :status, :key, :created, :created)`,
+      `INSERT INTO orders (hold_id, status, payment_idempotency_key, amount, currency, created_at, updated_at)
+       VALUES (:holdId, :status, :key, 0, 'usd', :created, :created)`,
       { replacements: { holdId, status, key, created: at(createdMs) }, type: QueryTypes.INSERT },
     );
     return Number(id);

@@ -31,7 +31,15 @@ describe('orders', () => {
     expect(res.status).toBe(201);
     expect(res.body.status).toBe('success');
     expect(res.body.data).toMatchObject({ hold_id: holdId, status: 'pending' });
-    expect(Object.keys(res.body.data).sort()).toEqual(['created_at', 'hold_id', 'id', 'status', 'updated_at']);
+    expect(Object.keys(res.body.data).sort()).toEqual([
+      'amount',
+      'created_at',
+      'currency',
+      'hold_id',
+      'id',
+      'status',
+      'updated_at',
+    ]);
     const h = (await stack.http.get(`/api/holds/${holdId}`)).body;
     expect(h.used_at).not.toBeNull();
     // Past the hold's expiry the hold workflow has finished without giving the stock back.

@@ -16,10 +16,14 @@ import { customerListFilter } from '../customers';
 /** An order request's outcome as the answer stored for its Idempotency-Key. */
 function orderAnswer(outcome: OrderOutcome): StoredAnswer {
   if (outcome.kind === 'refused') return { status: 400, body: errorBody(refusal.order(outcome.reason)) };
-  const { id, hold_id, status, created_at, updated_at } = outcome.order;
+  const { id, hold_id, status, amount, currency, created_at, updated_at } = outcome.order;
   return {
     status: 201,
-    body: { status: 'success', timestamp: now(), data: { id, hold_id, status, created_at, updated_at } },
+    body: {
+      status: 'success',
+      timestamp: now(),
+      data: { id, hold_id, status, amount, currency, created_at, updated_at },
+    },
   };
 }
 

@@ -1,4 +1,7 @@
 import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Settlement } from '../../db/payments';
+import type { Logger } from '../../logger';
 import { createPaymentDesk } from '../../sale/payments';
 import type { ApiDeps, ApiState } from '../context';
 import { HttpError, ValidationError } from '../errors';
@@ -40,31 +43,43 @@ export function paymentRoutes(deps: ApiDeps) {
     const log = ctx.state.log.child({ order_id: event.orderId, event_id: event.eventId });
 
     const result = await desk.settle(event, log);
-    switch (result.kind) {
-      case 'unknown-order':
-        throw new ValidationError({ order_id: [selectedInvalid('order_id')] });
-      case 'event-reused':
-        throw paymentRefusal.eventReused();
-      case 'not-pending':
-        throw paymentRefusal.notPending();
-      case 'replayed':
-        log.info({ order_status: result.orderStatus }, 'payment webhook replayed');
-        return success(ctx, 200, { order_id: event.orderId, status: result.orderStatus }, PAYMENT_MESSAGES.replayed);
-      case 'processed':
-        return success(ctx, 200, { order_id: event.orderId, status: result.orderStatus }, PAYMENT_MESSAGES.processed);
-      case 'late-paid':
-        // Sold again under LATE_PAYMENT_POLICY=honour_if_available: an ordinary processed payment to the provider.
-        if (result.outcome === 'honoured') {
-          return success(ctx, 200, { order_id: event.orderId, status: 'completed' }, PAYMENT_MESSAGES.processed);
-        }
-        return success(
-          ctx,
-          200,
-          { order_id: event.orderId, status: result.orderStatus, refund_due: true },
-          PAYMENT_MESSAGES.late,
-        );
-    }
+    if (result.kind === 'unknown-order') throw new ValidationError({ order_id: [selectedInvalid('order_id')] });
+    answerSettlement(ctx, event.orderId, result, log);
   });
 
   return router;
+}
+
+/**
+ * The answer to a settled payment event, the same for every route that takes them (this webhook, Stripe's): each
+ * route answers an unknown order its own way, and everything else here.
+ */
+export function answerSettlement(
+  ctx: Context,
+  orderId: number,
+  result: Exclude<Settlement, { kind: 'unknown-order' }>,
+  log: Logger,
+): void {
+  switch (result.kind) {
+    case 'event-reused':
+      throw paymentRefusal.eventReused();
+    case 'not-pending':
+      throw paymentRefusal.notPending();
+    case 'replayed':
+      log.info({ order_status: result.orderStatus }, 'payment webhook replayed');
+      return success(ctx, 200, { order_id: orderId, status: result.orderStatus }, PAYMENT_MESSAGES.replayed);
+    case 'processed':
+      return success(ctx, 200, { order_id: orderId, status: result.orderStatus }, PAYMENT_MESSAGES.processed);
+    case 'late-paid':
+      // Sold again under LATE_PAYMENT_POLICY=honour_if_available: an ordinary processed payment to the provider.
+      if (result.outcome === 'honoured') {
+        return success(ctx, 200, { order_id: orderId, status: 'completed' }, PAYMENT_MESSAGES.processed);
+      }
+      return success(
+        ctx,
+        200,
+        { order_id: orderId, status: result.orderStatus, refund_due: true },
+        PAYMENT_MESSAGES.late,
+      );
+  }
 }

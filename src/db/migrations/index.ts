@@ -1,13 +1,20 @@
 import type { QueryInterface } from 'sequelize';
+import { ORDER_AMOUNT_SQL, orderAmountReplacements } from '../order-amounts';
+
+/** Settings a migration may need to fill new columns of existing rows. */
+export interface MigrationSettings {
+  /** CURRENCY: the currency older orders were sold in. */
+  currency: string;
+}
 
 export interface Migration {
   name: string;
-  up: (qi: QueryInterface) => Promise<void>;
+  up: (qi: QueryInterface, settings: MigrationSettings) => Promise<void>;
   down: (qi: QueryInterface) => Promise<void>;
 }
 
-const run = async (qi: QueryInterface, statements: string[]) => {
-  for (const sql of statements) await qi.sequelize.query(sql);
+const run = async (qi: QueryInterface, statements: string[], replacements?: Record<string, unknown>) => {
+  for (const sql of statements) await qi.sequelize.query(sql, replacements ? { replacements } : {});
 };
 
 /** Versioned schema changes, applied in order by umzug; never edit one that has shipped. */
@@ -178,5 +185,23 @@ export const migrations: Migration[] = [
         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
       ]),
     down: (qi) => run(qi, ['DROP TABLE abandoned_holds']),
+  },
+  {
+    // Exact amounts (docs/api.md): what an order costs, in its currency's minor units, fixed when it is created. Older
+    // orders are filled in from their hold and their product's price now (the price they were sold at was not kept),
+    // in the currency the service runs with; then both columns are required.
+    name: '0006-order-amounts',
+    up: (qi, settings) =>
+      run(
+        qi,
+        [
+          'ALTER TABLE orders ADD COLUMN amount BIGINT UNSIGNED NULL, ADD COLUMN currency CHAR(3) NULL',
+          `UPDATE orders o JOIN holds h ON h.id = o.hold_id JOIN products p ON p.id = h.product_id
+             SET o.amount = ${ORDER_AMOUNT_SQL}, o.currency = :currency`,
+          'ALTER TABLE orders MODIFY amount BIGINT UNSIGNED NOT NULL, MODIFY currency CHAR(3) NOT NULL',
+        ],
+        orderAmountReplacements(settings.currency),
+      ),
+    down: (qi) => run(qi, ['ALTER TABLE orders DROP COLUMN currency, DROP COLUMN amount']),
   },
 ];

@@ -18,6 +18,8 @@ const order = {
   status: 'pending' as const,
   payment_idempotency_key: null,
   refund_due: false,
+  amount: 5997,
+  currency: 'usd',
   created_at: '2026-11-24T10:01:00.000Z',
   updated_at: '2026-11-24T10:01:00.000Z',
 };
@@ -31,6 +33,8 @@ test('an order on a held hold: 201 with the pending order', async () => {
     id: 3,
     hold_id: 1,
     status: 'pending',
+    amount: 5997,
+    currency: 'usd',
     created_at: order.created_at,
     updated_at: order.updated_at,
   });

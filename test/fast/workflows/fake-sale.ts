@@ -3,6 +3,7 @@ import type { Activities } from '../../../src/activities';
 import type { ReleaseResult } from '../../../src/activities/stock';
 import type { Extension } from '../../../src/db/extensions';
 import type { OutboundEvent } from '../../../src/shared/events';
+import { toMinorUnits } from '../../../src/shared/money';
 import { orderRefusal } from '../../../src/shared/refusals';
 import { FailureType, type HoldWorkflowInput, type SweepInput } from '../../../src/shared/types';
 import type { HoldView, OrderStatus, OrderView } from '../../../src/shared/views';
@@ -19,6 +20,10 @@ type StubbedActivities = Pick<
   | 'deliverEvent'
   | 'markUndeliverable'
 >;
+
+/** The one product's price, as MariaDB's DECIMAL reads: an order's amount is priced from it (src/db/order-amounts.ts). */
+const PRICE = '10.50';
+const priced = (quantity: number) => ({ amount: Number(toMinorUnits(PRICE, quantity, 'usd')), currency: 'usd' });
 
 /**
  * The database's rules in memory, for stub activities: every change is a conditional transition, as in
@@ -123,6 +128,7 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
         payment_idempotency_key: null,
         refund_due: false,
         customer_id: hold.customer_id,
+        ...priced(hold.quantity),
         created_at: iso(t),
         updated_at: iso(t),
       };
@@ -245,6 +251,7 @@ export function createFakeSale(now: () => Promise<number>, stock = 100) {
       payment_idempotency_key: null,
       refund_due: false,
       customer_id: null,
+      ...priced(quantity),
       created_at: iso(createdAtMs),
       updated_at: iso(createdAtMs),
     };
