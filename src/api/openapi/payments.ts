@@ -1,4 +1,6 @@
 import { PAYMENT_MESSAGES, paymentRefusal } from '../routes/payments';
+import { STRIPE_MESSAGES, STRIPE_SIGNATURE_TOLERANCE_SECONDS } from '../routes/stripe';
+import { HttpError, notFound } from '../errors';
 import { paymentWebhookRequest } from '../schemas/requests';
 import { SIGNATURE_TOLERANCE_SECONDS } from '../../signature';
 import {
@@ -48,9 +50,72 @@ export const paymentPaths = {
       },
     },
   },
+  '/api/payments/stripe': {
+    post: {
+      tags: ['payments'],
+      operationId: 'stripeWebhook',
+      summary: 'Stripe events (only with STRIPE_WEBHOOK_SECRET)',
+      description: `Stripe's events as Stripe sends them, the raw body verified against \`Stripe-Signature\` (HMAC-SHA256 of \`t.body\`, ${STRIPE_SIGNATURE_TOLERANCE_SECONDS} s tolerance) with the official \`stripe\` package. \`payment_intent.succeeded\` and a paid \`checkout.session.completed\` act as a \`paid\` event, \`payment_intent.payment_failed\` as a \`failed\` event, for the order in the object's \`metadata.order_id\`; Stripe's event \`id\` is the \`event_id\`, so a redelivery is a replay. Outcomes and messages are the payment webhook's (late payments included). Other event types, or an object without \`metadata.order_id\`: 200 \`${STRIPE_MESSAGES.ignored}\`. Without \`STRIPE_WEBHOOK_SECRET\` the route does not exist (404).`,
+      security: [{ stripeSignature: [] }],
+      parameters: [requestId],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { type: 'object', description: 'A Stripe event object.' } } },
+      },
+      responses: {
+        '200': jsonResponse(
+          'Processed, a late payment recorded, a replay, or an event this service does not act on.',
+          envelope(
+            {
+              oneOf: [
+                schema('PaymentResult'),
+                {
+                  type: 'object',
+                  required: ['event_id', 'type'],
+                  additionalProperties: false,
+                  properties: { event_id: { type: 'string' }, type: { type: 'string' } },
+                },
+              ],
+            },
+            {
+              type: 'string',
+              enum: [
+                PAYMENT_MESSAGES.processed,
+                PAYMENT_MESSAGES.late,
+                PAYMENT_MESSAGES.replayed,
+                STRIPE_MESSAGES.ignored,
+              ],
+            },
+          ),
+        ),
+        ...bodyErrors(
+          {
+            invalid_signature: new HttpError(400, 'invalid_signature', PAYMENT_MESSAGES.invalidSignature),
+            not_pending: paymentRefusal.notPending(),
+          },
+          'Malformed JSON, a missing, wrong or stale `Stripe-Signature`, or a new event for an order no longer pending.',
+        ),
+        '404': errorResponse("No order with the event's `metadata.order_id`, or Stripe is not configured here.", {
+          not_found: notFound('Order'),
+        }),
+        '409': errorResponse('The event id was already used for another order.', {
+          event_reused: paymentRefusal.eventReused(),
+        }),
+        '429': response('RateLimited'),
+        ...withDependencies,
+      },
+    },
+  },
 };
 
 export const paymentSecuritySchemes = {
+  stripeSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Stripe-Signature',
+    description:
+      "Stripe's own signature (`t=…,v1=…`), made with the endpoint's signing secret (`STRIPE_WEBHOOK_SECRET`).",
+  },
   webhookSignature: {
     type: 'apiKey',
     in: 'header',
