@@ -14,18 +14,33 @@ import { waitFor } from '../helpers/wait';
 const DEADLINE_MS = 2_000;
 const settings = { HOLD_EAGER_START: 'true', TEMPORAL_CALL_TIMEOUT_MS: String(DEADLINE_MS), HOLD_TTL_SECONDS: '300' };
 
-/** The holds the API abandoned since `since` (a 503 after its start was sent writes one each). */
-const abandonedSince = async (stack: Stack, since: Date) =>
-  (
-    await stack.db.query<{ hold_id: number }>('SELECT hold_id FROM abandoned_holds WHERE abandoned_at >= ?', {
-      replacements: [since],
-      type: QueryTypes.SELECT,
-    })
-  ).map((r) => Number(r.hold_id));
+/** Every tombstone now, to tell a test's own from those before it. */
+const tombstones = async (stack: Stack) =>
+  new Set(
+    (await stack.db.query<{ hold_id: number }>('SELECT hold_id FROM abandoned_holds', { type: QueryTypes.SELECT })).map(
+      (r) => Number(r.hold_id),
+    ),
+  );
+
+/**
+ * The holds abandoned since `before` (a 503 after its start was sent writes a tombstone each), but for tombstones of
+ * holds of other products that had reserved by then (their callers were answered 201 after all).
+ */
+async function abandonedSince(stack: Stack, before: Set<number>, productId: number): Promise<number[]> {
+  const fresh = [...(await tombstones(stack))].filter((id) => !before.has(id));
+  if (!fresh.length) return [];
+  const others = await stack.db.query<{ id: number }>('SELECT id FROM holds WHERE id IN (?) AND product_id <> ?', {
+    replacements: [fresh, productId],
+    type: QueryTypes.SELECT,
+  });
+  const elsewhere = new Set(others.map((r) => Number(r.id)));
+  return fresh.filter((id) => !elsewhere.has(id));
+}
 
 /**
  * Waits until the run of every abandoned hold has finished (a start still in flight may not have landed yet: it will
- * refuse the same way), and at least `ran` of them did run: the refusal was exercised, not just the 503.
+ * refuse the same way), and at least `ran` of them did run: the refusal was exercised, not just the 503. Each that ran
+ * was refused as CallerGone.
  */
 async function abandonedRunsFinished(stack: Stack, ids: number[], ran: number) {
   const statusOf = (id: number) =>
@@ -83,7 +98,7 @@ describe('Temporal frozen past the deadline', () => {
     const productId = await createProduct(stack, 40);
     // A hold first, so the connection and the worker are warm.
     expect((await stack.http.post('/api/holds', { product_id: productId, quantity: 1 })).status).toBe(201);
-    const since = new Date(Date.now() - 1_000);
+    const before = await tombstones(stack);
     proxy.setMode('blackhole');
     const asks = Array.from({ length: 20 }, (_, i) =>
       stack.http.post(
@@ -94,16 +109,12 @@ describe('Temporal frozen past the deadline', () => {
     );
     const answers = await Promise.all(asks);
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 503));
-    const abandoned = await abandonedSince(stack, since);
+    const abandoned = await abandonedSince(stack, before, productId);
     expect(abandoned).toHaveLength(20);
     proxy.setMode('pass');
-    // The starts held in the frozen connection reach the server now, after their callers were answered: each refuses.
-    await abandonedRunsFinished(stack, abandoned, 1);
-    expect(await availableStock(stack.db, productId)).toBe(39);
-    expect(await unreleasedHolds(stack, productId)).toBe(1);
-    await expectConserved(stack.db, productId, 40);
-
-    // A keyed buyer who retries with the same key gets a hold now: a fresh one, not the abandoned hold.
+    // The starts held in the frozen connection reach the server now, after their callers were answered (or, cancelled
+    // by their deadline, never start): either way none may hold stock. A keyed buyer who retries with the same key
+    // gets a fresh hold, not the abandoned one; these new calls also go after the held ones on the same connection.
     const retries = await Promise.all(
       [0, 4, 8, 12, 16].map((i) =>
         stack.http.post(
@@ -115,7 +126,10 @@ describe('Temporal frozen past the deadline', () => {
     );
     expect(retries.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
     for (const r of retries) expect(abandoned).not.toContain(r.body.data.hold_id);
+    await abandonedRunsFinished(stack, abandoned, 0);
     expect(await availableStock(stack.db, productId)).toBe(34);
+    expect(await unreleasedHolds(stack, productId)).toBe(6);
+    await expectConserved(stack.db, productId, 40);
   }, 120_000);
 });
 
@@ -129,7 +143,7 @@ describe('the reservation stalled past the deadline', () => {
 
   test('a product row locked past the deadline: the buyers are told 503 and nothing stays held', async () => {
     const productId = await createProduct(stack, 10);
-    const since = new Date(Date.now() - 1_000);
+    const before = await tombstones(stack);
     const lock = await stack.db.transaction();
     let answers;
     try {
@@ -144,7 +158,7 @@ describe('the reservation stalled past the deadline', () => {
       await lock.rollback();
     }
     expect(answers.map((a) => a.status)).toEqual([503, 503, 503, 503, 503]);
-    const abandoned = await abandonedSince(stack, since);
+    const abandoned = await abandonedSince(stack, before, productId);
     expect(abandoned).toHaveLength(5);
     await abandonedRunsFinished(stack, abandoned, 5);
     expect(await availableStock(stack.db, productId)).toBe(10);
