@@ -184,7 +184,11 @@ export class Ctx {
       while (this.samplingOn) {
         const t = Date.now();
         try {
-          await this.sample();
+          await this.sample().catch(async () => {
+            // A connection the harness's own MariaDB outage left dead fails once: a fresh one is tried.
+            await this.checker.close();
+            await this.sample();
+          });
         } catch (err) {
           // The checker reads MariaDB directly: it can only fail while the harness has MariaDB down on purpose.
           if (this.stack.outages.overlap(t, Date.now()) > 0) this.checkerSkipped++;

@@ -53,6 +53,7 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
       ttlSeconds: config.HOLD_TTL_SECONDS,
       paymentTimeoutSeconds: config.PAYMENT_TIMEOUT_SECONDS,
       callTimeoutMs: config.TEMPORAL_CALL_TIMEOUT_MS,
+      address: config.TEMPORAL_ADDRESS,
       maxInFlight: config.TEMPORAL_MAX_IN_FLIGHT || undefined,
       queueTimeoutMs: config.TEMPORAL_QUEUE_TIMEOUT_MS,
       ...(config.EVENTS_URL ? { events: { retryHours: config.EVENTS_RETRY_HOURS } } : {}),

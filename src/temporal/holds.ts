@@ -27,6 +27,7 @@ import {
   WorkflowRefusal,
 } from './call-errors';
 import type { HoldStart } from './hold-start';
+import { Reachability } from './reachability';
 import { createOrderLifeGateway, type OrderLifeGateway } from './order-life';
 
 export { CallerGone, TemporalUnavailable, WorkflowClosed, WorkflowRefusal } from './call-errors';
@@ -43,6 +44,8 @@ export interface HoldSettings {
   maxInFlight?: number;
   /** How long a call may wait for a slot before its 503 (TEMPORAL_QUEUE_TIMEOUT_MS). */
   queueTimeoutMs?: number;
+  /** Temporal's frontend (TEMPORAL_ADDRESS): a call waiting while it refuses connections is answered 503 at once. */
+  address?: string;
   /** Outbound events (EVENTS_URL set); absent: holds are started without any event work. */
   events?: EventSettings;
   /** LATE_PAYMENT_POLICY (default refund). */
@@ -68,6 +71,7 @@ export interface ReserveOptions {
  */
 export class HoldGateway {
   readonly admission: Admission | null;
+  private readonly reachability: Reachability | null;
   readonly notifyLatePayment: OrderLifeGateway['notifyLatePayment'];
   readonly closeRefund: OrderLifeGateway['closeRefund'];
 
@@ -76,6 +80,7 @@ export class HoldGateway {
     readonly settings: HoldSettings,
     readonly start: HoldStart,
   ) {
+    this.reachability = settings.address ? Reachability.of(settings.address) : null;
     this.admission = settings.maxInFlight
       ? new Admission(settings.maxInFlight, settings.queueTimeoutMs ?? settings.callTimeoutMs)
       : null;
@@ -161,7 +166,8 @@ export class HoldGateway {
     const call = async (waited: boolean) => {
       if (waited && afterQueue) await afterQueue();
       try {
-        return await fn(Date.now() + this.settings.callTimeoutMs);
+        const answer = fn(Date.now() + this.settings.callTimeoutMs);
+        return await (this.reachability ? this.reachability.guard(answer) : answer);
       } catch (err) {
         throw translate(err);
       }
