@@ -146,9 +146,12 @@ export class HoldGateway {
     // Not queued behind holds: the database already has the outcome and a signal is cheap.
     const c = this.client();
     try {
-      await c.withDeadline(Date.now() + Math.min(this.settings.callTimeoutMs, 2_000), () =>
+      const deadline = Date.now() + Math.min(this.settings.callTimeoutMs, 2_000);
+      const sent = c.withDeadline(deadline, () =>
         c.workflow.getHandle(orderWorkflowId(orderId)).signal(paymentSettledSignal, settled),
       );
+      // Raced as well: the NativeConnection's deadline bounds each attempt, not its retries.
+      await beforeDeadline(this.reachability ? this.reachability.guard(sent) : sent, deadline);
     } catch (err) {
       throw translate(err);
     }
