@@ -25,98 +25,108 @@ const writeId = (holdId: number) => `hold-${holdId}`;
 const takesNothing = (o: ReserveOutcome) =>
   o.available === null || o.already || o.abandoned || o.customerLimit !== null;
 
-export function createStockActivities({ db, cache, log, faults = noFaults }: ActivityDeps) {
+type Reserver = ReturnType<typeof createReserver>;
+
+async function loadHold(db: ActivityDeps['db'], holdId: number): Promise<HoldView> {
+  const hold = await readHold(db, holdId);
+  if (!hold) throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, FailureType.HoldMissing);
+  return hold;
+}
+
+/**
+ * Takes stock for a new hold under the product's row lock. Safe to retry: the hold id is fixed by the
+ * workflow, so a retry after a commit finds its own hold instead of taking the stock twice.
+ */
+async function reserveStock(
+  { db, cache, log, faults = noFaults }: ActivityDeps,
+  reserve: Reserver,
+  input: ReserveStockInput,
+): Promise<HoldView> {
+  const { holdId, productId, quantity, ttlSeconds, gateEpoch } = input;
+  const customerId = input.customerId ?? null;
+  const now = new Date();
+  // A hold lives its whole TTL from the moment its stock is taken. holdWorkflowV2 brings the expiry the API set in
+  // its search attributes at the start; a reservation that runs later than that (a worker down, starved or
+  // restarted) moves it on rather than create a hold that is born expired. v1 histories bring none.
+  const fullTtl = now.getTime() + ttlSeconds * 1000;
+  const expiresAt = new Date(
+    input.expiresAt ? Math.max(Date.parse(input.expiresAt), fullTtl - LATE_RESERVATION_MS) : fullTtl,
+  );
+  await faults.at('reserve.beforeCommit');
+  const outcome = await reserve({
+    holdId,
+    productId,
+    quantity,
+    now,
+    expiresAt,
+    customerId,
+    answerBy: input.answerBy,
+  });
+  await faults.at('reserve.afterCommit');
+  if (takesNothing(outcome)) {
+    // An earlier attempt may have died between its commit and its cache update: do it now (idempotent).
+    if (outcome.already) await cache.invalidate([productId]);
+    await cache.endStockWrite(productId, writeId(holdId));
+  }
+  if (outcome.available === null) {
+    throw ApplicationFailure.nonRetryable(`product ${productId} does not exist`, FailureType.UnknownProduct);
+  }
+  if (outcome.already) {
+    log.info({ hold_id: holdId, product_id: productId }, 'hold already reserved by an earlier attempt');
+    return loadHold(db, holdId);
+  }
+  if (outcome.abandoned) {
+    // The API answered without this hold (its deadline passed, or abandonHold barred it): nothing was taken.
+    log.info({ hold_id: holdId, product_id: productId }, 'reservation refused: its caller is gone');
+    throw ApplicationFailure.nonRetryable(`hold ${holdId} was abandoned by its caller`, FailureType.CallerGone);
+  }
+  if (outcome.customerLimit !== null) {
+    // The customer's refusal, not the product's: the sold-out gate learns nothing from it.
+    throw ApplicationFailure.nonRetryable('customer limit reached', FailureType.CustomerLimit, {
+      max: outcome.customerLimit,
+    });
+  }
+  // Only a figure for the whole product, read under the locks, may move the sold-out gate; a shard's own count
+  // just drops the cached product.
+  const gate = outcome.exact ? gateEpoch : undefined;
+  if (!outcome.reserved) {
+    // Read under the lock: the gate may answer later requests for this many units without the database.
+    await cache.noteStock(productId, outcome.available, gate, false, writeId(holdId));
+    throw ApplicationFailure.nonRetryable('insufficient stock', FailureType.InsufficientStock, {
+      available: outcome.available,
+    });
+  }
+  await cache.noteStock(productId, outcome.available - quantity, gate, true, writeId(holdId));
+  log.info({ hold_id: holdId, product_id: productId, quantity }, 'stock reserved');
+  return {
+    id: holdId,
+    product_id: productId,
+    quantity,
+    customer_id: customerId,
+    hold_expires_at: expiresAt.toISOString(),
+    released_at: null,
+    used_at: null,
+    created_at: now.toISOString(),
+    updated_at: now.toISOString(),
+  };
+}
+
+export function createStockActivities(deps: ActivityDeps) {
+  const { db, cache, log, faults = noFaults } = deps;
   // The cache is told before each reservation is sent: a worker killed while its batch waits on the row lock cannot
   // invalidate after the server commits it.
   const reserve = createReserver(db, (productId, holdId) => cache.beginStockWrite(productId, writeId(holdId)));
 
-  async function loadHold(holdId: number): Promise<HoldView> {
-    const hold = await readHold(db, holdId);
-    if (!hold) throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, FailureType.HoldMissing);
-    return hold;
-  }
-
   return {
-    /**
-     * Takes stock for a new hold under the product's row lock. Safe to retry: the hold id is fixed by the
-     * workflow, so a retry after a commit finds its own hold instead of taking the stock twice.
-     */
-    async reserveStock(input: ReserveStockInput): Promise<HoldView> {
-      const { holdId, productId, quantity, ttlSeconds, gateEpoch } = input;
-      const customerId = input.customerId ?? null;
-      const now = new Date();
-      // A hold lives its whole TTL from the moment its stock is taken. holdWorkflowV2 brings the expiry the API set in
-      // its search attributes at the start; a reservation that runs later than that (a worker down, starved or
-      // restarted) moves it on rather than create a hold that is born expired. v1 histories bring none.
-      const fullTtl = now.getTime() + ttlSeconds * 1000;
-      const expiresAt = new Date(
-        input.expiresAt ? Math.max(Date.parse(input.expiresAt), fullTtl - LATE_RESERVATION_MS) : fullTtl,
-      );
-      await faults.at('reserve.beforeCommit');
-      const outcome = await reserve({
-        holdId,
-        productId,
-        quantity,
-        now,
-        expiresAt,
-        customerId,
-        answerBy: input.answerBy,
-      });
-      await faults.at('reserve.afterCommit');
-      if (takesNothing(outcome)) {
-        // An earlier attempt may have died between its commit and its cache update: do it now (idempotent).
-        if (outcome.already) await cache.invalidate([productId]);
-        await cache.endStockWrite(productId, writeId(holdId));
-      }
-      if (outcome.available === null) {
-        throw ApplicationFailure.nonRetryable(`product ${productId} does not exist`, FailureType.UnknownProduct);
-      }
-      if (outcome.already) {
-        log.info({ hold_id: holdId, product_id: productId }, 'hold already reserved by an earlier attempt');
-        return loadHold(holdId);
-      }
-      if (outcome.abandoned) {
-        // The API answered without this hold (its deadline passed, or abandonHold barred it): nothing was taken.
-        log.info({ hold_id: holdId, product_id: productId }, 'reservation refused: its caller is gone');
-        throw ApplicationFailure.nonRetryable(`hold ${holdId} was abandoned by its caller`, FailureType.CallerGone);
-      }
-      if (outcome.customerLimit !== null) {
-        // The customer's refusal, not the product's: the sold-out gate learns nothing from it.
-        throw ApplicationFailure.nonRetryable('customer limit reached', FailureType.CustomerLimit, {
-          max: outcome.customerLimit,
-        });
-      }
-      // Only a figure for the whole product, read under the locks, may move the sold-out gate; a shard's own count
-      // just drops the cached product.
-      const gate = outcome.exact ? gateEpoch : undefined;
-      if (!outcome.reserved) {
-        // Read under the lock: the gate may answer later requests for this many units without the database.
-        await cache.noteStock(productId, outcome.available, gate, false, writeId(holdId));
-        throw ApplicationFailure.nonRetryable('insufficient stock', FailureType.InsufficientStock, {
-          available: outcome.available,
-        });
-      }
-      await cache.noteStock(productId, outcome.available - quantity, gate, true, writeId(holdId));
-      log.info({ hold_id: holdId, product_id: productId, quantity }, 'stock reserved');
-      return {
-        id: holdId,
-        product_id: productId,
-        quantity,
-        customer_id: customerId,
-        hold_expires_at: expiresAt.toISOString(),
-        released_at: null,
-        used_at: null,
-        created_at: now.toISOString(),
-        updated_at: now.toISOString(),
-      };
-    },
+    /** Takes stock for a new hold under the product's row lock (reserveStock above: safe to retry). */
+    reserveStock: (input: ReserveStockInput): Promise<HoldView> => reserveStock(deps, reserve, input),
 
     /** Gives a held hold's stock back, exactly once, whoever (timer, sweep, client) gets there first. */
     async releaseHold(holdId: number, reason: 'expired' | 'released' | 'sweep'): Promise<ReleaseResult> {
       const now = new Date();
       const released = await db.transaction((t) => releaseHoldStock(db, t, holdId, now, reason, false, faults));
       await faults.at('release.afterCommit');
-      const hold = await loadHold(holdId);
+      const hold = await loadHold(db, holdId);
       // A retry of an attempt that committed and died before reporting finds the hold already released. A client's
       // release was then this very release (only one runs at a time), so it still answers as done; and the cache
       // update that attempt may have missed is done again (idempotent).

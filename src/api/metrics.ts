@@ -12,7 +12,7 @@ export function createMetrics(
   figures: SaleFigures,
   admission: Admission | null = null,
   holdStarts: Record<string, number> = {},
-  holdWorker?: { running: () => boolean; restarts: () => number },
+  holdWorker?: HoldWorkerState,
 ) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'flash_sale_api_' });
@@ -31,6 +31,29 @@ export function createMetrics(
     registers: [registry],
   });
 
+  registerStockGauge(registry, figures);
+  registerProcessMetrics(registry, admission, holdStarts, holdWorker);
+  registerSaleGauges(registry, figures);
+
+  const middleware: Middleware<ApiState> = async (ctx, next) => {
+    const end = requests.startTimer();
+    try {
+      await next();
+    } finally {
+      const route = String((ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched');
+      end({ method: ctx.method, route, status: String(ctx.status) });
+      const event = ctx.method === 'POST' ? outcome(route, ctx.status, ctx.body) : null;
+      if (event) events.inc({ event });
+    }
+  };
+
+  return { registry, middleware };
+}
+
+type HoldWorkerState = { running: () => boolean; restarts: () => number };
+
+/** Stock per product, read from MariaDB at scrape time. */
+function registerStockGauge(registry: Registry, figures: SaleFigures): void {
   new Gauge({
     name: 'flash_sale_product_available_stock',
     help: 'available_stock per product (the 1000 most recently changed), read from MariaDB at scrape time',
@@ -42,6 +65,15 @@ export function createMetrics(
       for (const r of rows) this.set({ product_id: String(r.id) }, Number(r.available_stock));
     },
   });
+}
+
+/** This API process's own Temporal calls, hold starts and hold worker. */
+function registerProcessMetrics(
+  registry: Registry,
+  admission: Admission | null,
+  holdStarts: Record<string, number>,
+  holdWorker: HoldWorkerState | undefined,
+): void {
   new Gauge({
     name: 'flash_sale_temporal_calls',
     help: 'Temporal calls of this API process: in_flight, and queued for a slot (TEMPORAL_MAX_IN_FLIGHT)',
@@ -81,6 +113,10 @@ export function createMetrics(
       },
     });
   }
+}
+
+/** Holds, late payments, refunds and outbound events, read from MariaDB at scrape time. */
+function registerSaleGauges(registry: Registry, figures: SaleFigures): void {
   new Gauge({
     name: 'flash_sale_holds',
     help: 'Holds by state (held, ordered, expired, released, sweep, payment_failed, payment_timeout), from MariaDB',
@@ -123,20 +159,6 @@ export function createMetrics(
       for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
     },
   });
-
-  const middleware: Middleware<ApiState> = async (ctx, next) => {
-    const end = requests.startTimer();
-    try {
-      await next();
-    } finally {
-      const route = String((ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched');
-      end({ method: ctx.method, route, status: String(ctx.status) });
-      const event = ctx.method === 'POST' ? outcome(route, ctx.status, ctx.body) : null;
-      if (event) events.inc({ event });
-    }
-  };
-
-  return { registry, middleware };
 }
 
 /** Names the business outcome of a write from its route and answer, so handlers stay free of metrics code. */

@@ -122,6 +122,97 @@ function isProductView(v: unknown, id: number): v is ProductView {
  */
 const DISTRUST_AFTER_OUTAGE_MS = 5_000;
 
+/** Reads the cached entry, else loads it and fills the cache unless a stock write or invalidation came meanwhile. */
+async function readThrough(
+  redis: Redis,
+  log: Logger,
+  id: number,
+  load: () => Promise<ProductView | null>,
+): Promise<ProductView | null> {
+  let gen: string | null = null;
+  try {
+    const [cached, g] = await redis.mget(key(id), genKey(id));
+    gen = g ?? '';
+    if (cached) {
+      const parsed: unknown = JSON.parse(cached);
+      if (isProductView(parsed, id)) return parsed;
+      log.warn({ product_id: id }, 'ignoring malformed product cache entry');
+    }
+  } catch (err) {
+    log.debug({ err: (err as Error).message, product_id: id }, 'product cache read failed');
+    gen = null;
+  }
+  const product = await load();
+  if (product && gen !== null) {
+    await redis
+      .eval(
+        FILL_IF_CURRENT,
+        3,
+        key(id),
+        genKey(id),
+        writingKey(id),
+        gen,
+        JSON.stringify(product),
+        PRODUCT_CACHE_TTL_SECONDS,
+      )
+      .catch((err: Error) => log.debug({ err: err.message, product_id: id }, 'product cache fill failed'));
+  }
+  return product;
+}
+
+async function readGateEntry(redis: Redis, log: Logger, id: number) {
+  try {
+    const [gate, epoch] = await redis.mget(gateKey(id), epochKey(id));
+    const available = gate === null ? null : Number(gate);
+    return {
+      available: available !== null && Number.isSafeInteger(available) && available >= 0 ? available : null,
+      epoch: epoch ?? '0',
+    };
+  } catch (err) {
+    log.debug({ err: (err as Error).message, product_id: id }, 'sold-out gate read failed');
+    return null;
+  }
+}
+
+type StockNote = [
+  id: number,
+  available: number,
+  epoch: string | undefined,
+  ttl: number,
+  changed: boolean,
+  writeId?: string,
+];
+
+/** Writes a stock figure read under the lock into the cached entry and the gate; true when Redis did not take it. */
+async function writeStockNote(
+  redis: Redis,
+  log: Logger,
+  [id, available, epoch, ttl, changed, writeId]: StockNote,
+): Promise<boolean> {
+  return redis
+    .eval(
+      NOTE_STOCK,
+      5,
+      key(id),
+      genKey(id),
+      gateKey(id),
+      epochKey(id),
+      writingKey(id),
+      epoch ?? '',
+      available,
+      ttl,
+      changed ? 1 : 0,
+      writeId ?? '',
+    )
+    .then(
+      () => false,
+      (err: Error) => {
+        log.warn({ err: err.message, product_id: id }, 'product cache update failed');
+        return true;
+      },
+    );
+}
+
 export function createProductCache(redis: Redis, log: Logger, options: ProductCacheOptions = {}): ProductCache {
   const gateTtl = options.gateTtlSeconds ?? 30;
   // Invalidations that did not reach Redis: sent again as soon as it answers, so no entry outlives a commit by more
@@ -157,35 +248,7 @@ export function createProductCache(redis: Redis, log: Logger, options: ProductCa
     async read(id, load) {
       if (unsent.size) await resend();
       if (distrusted(id)) return load();
-      let gen: string | null = null;
-      try {
-        const [cached, g] = await redis.mget(key(id), genKey(id));
-        gen = g ?? '';
-        if (cached) {
-          const parsed: unknown = JSON.parse(cached);
-          if (isProductView(parsed, id)) return parsed;
-          log.warn({ product_id: id }, 'ignoring malformed product cache entry');
-        }
-      } catch (err) {
-        log.debug({ err: (err as Error).message, product_id: id }, 'product cache read failed');
-        gen = null;
-      }
-      const product = await load();
-      if (product && gen !== null) {
-        await redis
-          .eval(
-            FILL_IF_CURRENT,
-            3,
-            key(id),
-            genKey(id),
-            writingKey(id),
-            gen,
-            JSON.stringify(product),
-            PRODUCT_CACHE_TTL_SECONDS,
-          )
-          .catch((err: Error) => log.debug({ err: err.message, product_id: id }, 'product cache fill failed'));
-      }
-      return product;
+      return readThrough(redis, log, id, load);
     },
     async invalidate(ids) {
       if (ids.length === 0) return;
@@ -216,41 +279,14 @@ export function createProductCache(redis: Redis, log: Logger, options: ProductCa
     },
     async readGate(id) {
       if (gateTtl === 0 || distrusted(id)) return null;
-      try {
-        const [gate, epoch] = await redis.mget(gateKey(id), epochKey(id));
-        const available = gate === null ? null : Number(gate);
-        return {
-          available: available !== null && Number.isSafeInteger(available) && available >= 0 ? available : null,
-          epoch: epoch ?? '0',
-        };
-      } catch (err) {
-        log.debug({ err: (err as Error).message, product_id: id }, 'sold-out gate read failed');
-        return null;
-      }
+      return readGateEntry(redis, log, id);
     },
     async noteStock(id, available, epoch, changed, writeId) {
       if (unsent.size) void resend();
       const ttl = epoch === undefined ? 0 : gateTtl;
       if (!changed && ttl === 0 && writeId === undefined) return;
-      await redis
-        .eval(
-          NOTE_STOCK,
-          5,
-          key(id),
-          genKey(id),
-          gateKey(id),
-          epochKey(id),
-          writingKey(id),
-          epoch ?? '',
-          available,
-          ttl,
-          changed ? 1 : 0,
-          writeId ?? '',
-        )
-        .catch((err: Error) => {
-          if (changed) unsent.add(id);
-          log.warn({ err: err.message, product_id: id }, 'product cache update failed');
-        });
+      const failed = await writeStockNote(redis, log, [id, available, epoch, ttl, changed, writeId]);
+      if (failed && changed) unsent.add(id);
     },
   };
 }

@@ -30,11 +30,12 @@ export const adminRefusal = {
   noRefundDue: () => new HttpError(400, 'validation_failed', ADMIN_MESSAGES.noRefundDue),
 };
 
+type CatalogueDesk = ReturnType<typeof createCatalogueDesk>;
+
 export function adminRoutes(deps: ApiDeps) {
   const { adminToken } = deps;
   const router = new Router<ApiState>();
   const catalogue = createCatalogueDesk(deps);
-  const lists = createLists(deps);
 
   const requireAdmin: Middleware<ApiState> = async (ctx, next) => {
     if (!adminToken) throw adminRefusal.disabled();
@@ -43,6 +44,12 @@ export function adminRoutes(deps: ApiDeps) {
     await next();
   };
 
+  addProductRoutes(router, requireAdmin, catalogue);
+  addOrderRoutes(router, requireAdmin, catalogue, createLists(deps));
+  return router;
+}
+
+function addProductRoutes(router: Router<ApiState>, requireAdmin: Middleware<ApiState>, catalogue: CatalogueDesk) {
   router.post('/api/admin/products', requireAdmin, jsonBody(), async (ctx) => {
     const input = ensureValid(check(createProductRequest, ctx.state.body));
     const product = await catalogue.create({
@@ -95,7 +102,14 @@ export function adminRoutes(deps: ApiDeps) {
     ctx.state.log.info({ product_id: id, stock_shards: shards }, 'product stock resharded');
     success(ctx, 200, product);
   });
+}
 
+function addOrderRoutes(
+  router: Router<ApiState>,
+  requireAdmin: Middleware<ApiState>,
+  catalogue: CatalogueDesk,
+  lists: ReturnType<typeof createLists>,
+) {
   // Late payments whose money is owed back (LATE_PAYMENT_POLICY): the operator's to-do list, and its done button.
   router.get('/api/admin/orders', requireAdmin, async (ctx) => {
     const { refund_due: refundDue } = ensureValid(check(refundDueQuery, ctx.query));
@@ -114,6 +128,4 @@ export function adminRoutes(deps: ApiDeps) {
     ctx.state.log.info({ order_id: id }, 'refund closed');
     success(ctx, 200, outcome.order);
   });
-
-  return router;
 }

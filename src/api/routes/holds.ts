@@ -42,15 +42,11 @@ function holdAnswer(outcome: HoldOutcome): StoredAnswer {
   }
 }
 
-export function holdRoutes(deps: ApiDeps) {
-  const { maxQuantityPerHold } = deps;
-  const router = new Router<ApiState>();
+// POST /api/holds on its own, so the route factory below stays a short list of routes.
+function addCreateHoldRoute(router: Router<ApiState>, deps: ApiDeps, desk: HoldDesk): void {
   const idempotent = createIdempotency(idempotencyKeysOf(deps));
-  const desk = new HoldDesk(deps);
-  const extensions = createExtensionDesk(deps);
   const productExists = createProductDirectory(deps);
-  const lists = createLists(deps);
-  const holdRequest = createHoldRequest(maxQuantityPerHold);
+  const holdRequest = createHoldRequest(deps.maxQuantityPerHold);
 
   router.post('/api/holds', jsonBody(), async (ctx) => {
     const checked = check(holdRequest, ctx.state.body);
@@ -88,6 +84,14 @@ export function holdRoutes(deps: ApiDeps) {
     ctx.status = answer.status;
     ctx.body = answer.body;
   });
+}
+
+export function holdRoutes(deps: ApiDeps) {
+  const router = new Router<ApiState>();
+  const desk = new HoldDesk(deps);
+  const extensions = createExtensionDesk(deps);
+  const lists = createLists(deps);
+  addCreateHoldRoute(router, deps, desk);
 
   router.get('/api/holds', (ctx) => {
     const filter = customerListFilter(ctx);
