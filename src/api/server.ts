@@ -84,15 +84,7 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
       ...(temporal.holdWorker ? { hold_worker: async () => assertRunning(temporal.holdWorker!.running()) } : {}),
     },
   });
-  if (!config.WEBHOOK_SECRET)
-    log.warn('WEBHOOK_SECRET is not set: unsigned payment webhooks are accepted (development only)');
-  if (!config.ADMIN_TOKEN) log.info('ADMIN_TOKEN is not set: the admin API answers 403');
-  if (config.STRIPE_WEBHOOK_SECRET) log.info('Stripe events are accepted at POST /api/payments/stripe');
-  const keys = apiKeys(config);
-  if (keys.length) log.info({ api_keys: keys.length }, 'holds and orders need an API key');
-  else log.warn('API_KEYS is not set: holds and orders are open to anyone who can reach the API (development only)');
-  if (config.CORS_ORIGINS?.includes('*') && config.NODE_ENV === 'production')
-    log.warn('CORS_ORIGINS=* lets any web page call this API from a browser (meant for development)');
+  logOpenDoors(config, log);
 
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.PORT, '0.0.0.0', () => resolve(s));
@@ -118,4 +110,17 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
 
 function assertRunning(running: boolean) {
   if (!running) throw new Error('the hold worker is not running');
+}
+
+/** Says at start-up which protections are off (development) and which optional doors are open. */
+function logOpenDoors(config: Config, log: Logger) {
+  if (!config.WEBHOOK_SECRET)
+    log.warn('WEBHOOK_SECRET is not set: unsigned payment webhooks are accepted (development only)');
+  if (!config.ADMIN_TOKEN) log.info('ADMIN_TOKEN is not set: the admin API answers 403');
+  if (config.STRIPE_WEBHOOK_SECRET) log.info('Stripe events are accepted at POST /api/payments/stripe');
+  const keys = apiKeys(config);
+  if (keys.length) log.info({ api_keys: keys.length }, 'holds and orders need an API key');
+  else log.warn('API_KEYS is not set: holds and orders are open to anyone who can reach the API (development only)');
+  if (config.CORS_ORIGINS?.includes('*') && config.NODE_ENV === 'production')
+    log.warn('CORS_ORIGINS=* lets any web page call this API from a browser (meant for development)');
 }
