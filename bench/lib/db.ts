@@ -122,7 +122,9 @@ export async function hotRow(
   // Open every connection before the clock starts.
   await Promise.all(Array.from({ length: connections }, () => db.query('SELECT 1')));
   await Promise.all(
-    Array.from({ length: connections }, () => sequelize.transaction(() => sequelize.query('SELECT 1'))),
+    Array.from({ length: connections }, () =>
+      sequelize.transaction((transaction) => sequelize.query('SELECT 1', { transaction })),
+    ),
   );
   let done = 0;
   let errors = 0;

@@ -109,3 +109,16 @@ export async function startHold(
   reserved.catch(() => undefined); // a refusal is read by the test that expects it
   return { input: full, handle: await start.workflowHandle(), reserved };
 }
+
+/**
+ * A test file's own starter of one-unit holds with fresh ids and the service's defaults, each awaited until reserved;
+ * `env` is read at each call (the environment starts in the file's beforeAll).
+ */
+export function reservedHoldStarter(env: () => TestWorkflowEnvironment, taskQueue: string, ttlSeconds: number) {
+  let nextHoldId = 1;
+  return async (overrides: Partial<HoldWorkflowInput> = {}) => {
+    const input = { holdId: nextHoldId++, productId: 1, quantity: 1, ttlSeconds, paymentTimeoutSeconds: 900 };
+    const started = await startHold(env(), taskQueue, { ...input, ...overrides });
+    return { ...started, hold: await started.reserved };
+  };
+}

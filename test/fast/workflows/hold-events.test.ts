@@ -2,11 +2,10 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { OutboundEvent } from '../../../src/shared/events';
 import { placeOrderUpdate } from '../../../src/shared/messages';
-import type { HoldWorkflowInput } from '../../../src/shared/types';
 import { orderWorkflowId } from '../../../src/shared/workflow-ids';
 import { DB_STEP_OPTIONS } from '../../../src/workflows/activity-options';
 import type { FakeSale } from './fake-sale';
-import { startHold as startTestHold, useFakeSale } from './harness';
+import { reservedHoldStarter, useFakeSale } from './harness';
 
 /** The hold workflow's event and retry rules (its extensions: hold-extension.test.ts; the order's: order.test.ts). */
 const TASK_QUEUE = 'fast-hold-events';
@@ -15,24 +14,13 @@ const EVENTS = { retryHours: 1 };
 
 let env: TestWorkflowEnvironment;
 let sale: FakeSale;
-let nextHoldId = 1;
 
 useFakeSale(TASK_QUEUE, 1_000, (started, created) => {
   env = started;
   sale = created;
 });
 
-async function startHold(overrides: Partial<HoldWorkflowInput> = {}) {
-  const input = {
-    holdId: nextHoldId++,
-    productId: 1,
-    quantity: 1,
-    ttlSeconds: TTL_SECONDS,
-    paymentTimeoutSeconds: 900,
-  };
-  const started = await startTestHold(env, TASK_QUEUE, { ...input, ...overrides });
-  return { ...started, hold: await started.reserved };
-}
+const startHold = reservedHoldStarter(() => env, TASK_QUEUE, TTL_SECONDS);
 
 /** The events the receiver accepted about this hold and its order. */
 const eventsOf = (holdId: number) =>
@@ -63,9 +51,9 @@ test('a hold that expires reports hold.created then hold.expired, retried past a
 });
 
 test("an expiry release that fails transiently is retried by the workflow's own policy until the stock is back", async () => {
-  const holdId = nextHoldId;
+  const holdId = 900; // its own id, known before the start, for the release to fail
   sale.failReleases(holdId, 2);
-  const { handle, hold } = await startHold();
+  const { handle, hold } = await startHold({ holdId });
   expect((await handle.result()).state).toBe('EXPIRED');
   expect(callsOf(hold.id).slice(1)).toEqual([
     `release ${holdId} expired -> error`,

@@ -2,10 +2,10 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { extendHoldUpdate, placeOrderUpdate } from '../../../src/shared/messages';
-import { FailureType, type HoldWorkflowInput } from '../../../src/shared/types';
+import { FailureType } from '../../../src/shared/types';
 import { orderWorkflowId } from '../../../src/shared/workflow-ids';
 import type { FakeSale } from './fake-sale';
-import { startHold as startTestHold, useFakeSale } from './harness';
+import { reservedHoldStarter, useFakeSale } from './harness';
 
 /** The hold workflow's extension rules; its events and retries: hold-events.test.ts. */
 const TASK_QUEUE = 'fast-hold-extension';
@@ -14,24 +14,13 @@ const EVENTS = { retryHours: 1 };
 
 let env: TestWorkflowEnvironment;
 let sale: FakeSale;
-let nextHoldId = 1;
 
 useFakeSale(TASK_QUEUE, 1_000, (started, created) => {
   env = started;
   sale = created;
 });
 
-async function startHold(overrides: Partial<HoldWorkflowInput> = {}) {
-  const input = {
-    holdId: nextHoldId++,
-    productId: 1,
-    quantity: 1,
-    ttlSeconds: TTL_SECONDS,
-    paymentTimeoutSeconds: 900,
-  };
-  const started = await startTestHold(env, TASK_QUEUE, { ...input, ...overrides });
-  return { ...started, hold: await started.reserved };
-}
+const startHold = reservedHoldStarter(() => env, TASK_QUEUE, TTL_SECONDS);
 
 const callsOf = (holdId: number) => sale.state.calls.filter((c) => c.split(' ')[1] === String(holdId));
 const ms = (iso: string | null | undefined) => Date.parse(iso!);
