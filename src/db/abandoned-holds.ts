@@ -2,7 +2,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import type { HoldView } from '../shared/views';
 import { lockWaitBounded } from './sequelize';
 import { sqlTime } from './time';
-import { holdView } from './views';
+import { readHold } from './holds';
 
 /**
  * The API's deadline passed before the hold's reservation answered (its caller is told 503, or is gone): after this,
@@ -22,11 +22,7 @@ export async function abandonHold(db: Sequelize, holdId: number, now = new Date(
     replacements: { holdId, now: sqlTime(now) },
     type: QueryTypes.INSERT,
   });
-  const [hold] = await db.query<Record<string, unknown>>('SELECT * FROM holds WHERE id = :holdId', {
-    replacements: { holdId },
-    type: QueryTypes.SELECT,
-  });
-  return hold ? holdView(hold) : null;
+  return readHold(db, holdId);
 }
 
 /**
