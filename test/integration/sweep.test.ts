@@ -94,8 +94,19 @@ describe('backup sweep', () => {
     const productId = await createProduct(stack, 10);
     const hold = (await stack.http.post('/api/holds', { product_id: productId, quantity: 3 })).body.data;
     const order = (await stack.http.post('/api/orders', { hold_id: hold.hold_id })).body.data;
-    // Simulate a lost order workflow: terminate it before its payment timer fires.
-    await stack.client.workflow.getHandle(`order-${order.id}`).terminate('test: simulate a lost order workflow');
+    // Simulate a lost order workflow: terminate it before its payment timer fires. The hold's workflow starts it
+    // as a child after the order's 201, so it may not exist yet.
+    const orderWorkflow = stack.client.workflow.getHandle(`order-${order.id}`);
+    await waitFor(
+      'the order workflow to start',
+      () =>
+        orderWorkflow.describe().then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+    );
+    await orderWorkflow.terminate('test: simulate a lost order workflow');
     await waitFor(
       'sweep to cancel the order',
       async () => (await stack.http.get(`/api/orders/${order.id}`)).body.status === 'cancelled',
