@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import Redis from 'ioredis';
+import type { Pool } from 'mysql2/promise';
 import * as dbx from './lib/db';
 import { failedChecks } from './lib/checks';
 import { renderPlot } from './lib/plot';
@@ -20,7 +21,7 @@ import { run } from './lib/run-state';
 import { ROOT, settings, wanted } from './lib/settings';
 import { cliVersion, startPrivateTemporal, terminateLeftovers } from './lib/temporal';
 import { progressDone, round, say } from './lib/util';
-import { contender, eagerBesideUpdateWithStart, holdsBesideFloor, holdsSummary, shardedHolds } from './scenarios/holds';
+import { contender, holdsBesideFloor, type Contender, holdsSummary, shardedHolds } from './scenarios/holds';
 import { measureKnee } from './scenarios/knee';
 import { measureLevers } from './scenarios/levers';
 import { hotRowLimit } from './scenarios/limit';
@@ -30,6 +31,28 @@ import { startEagerFloor, startFloor, startService } from './scenarios/processes
 import { realisticSale } from './scenarios/sale';
 import { cachedReads, soldOutAnswers } from './scenarios/service-basics';
 import { expiryStorm } from './scenarios/storm';
+
+/**
+ * The service beside a floor started the same way, in both start modes: the shipped service (eager) with the eager
+ * floor, then a second service with HOLD_EAGER_START=false beside the two-process floor (Update-with-Start). Every
+ * side has the same in-flight bound (TEMPORAL_MAX_IN_FLIGHT) and its own task queue.
+ */
+async function holdsBesideStartedAlike(db: Pool, service: Contender) {
+  const [eagerFloor, floor] = [await startEagerFloor(), await startFloor()];
+  const uws = await startService({
+    label: 'service update-with-start',
+    env: { HOLD_EAGER_START: 'false', TASK_QUEUE: `${settings.taskQueue}-uws` },
+  });
+  await holdsBesideFloor(db, [
+    { start: 'eager', service, floor: await contender(db, 'floor', eagerFloor) },
+    {
+      start: 'update_with_start',
+      service: await contender(db, 'service', uws),
+      floor: await contender(db, 'floor', floor),
+    },
+  ]);
+  await Promise.all([eagerFloor, floor, uws].map((p) => p.stop()));
+}
 
 async function main() {
   mkdirSync(settings.results, { recursive: true });
@@ -93,33 +116,15 @@ async function main() {
   if (wanted('plain')) await plainBaseline(db);
   if (wanted('levers')) await measureLevers(db);
   if (wanted('knee')) await measureKnee(db);
-  if (wanted('eager')) {
-    const [floor, eagerFloor] = [await startFloor(), await startEagerFloor()];
-    const [service, eagerService] = [
-      await startService({ label: 'service update-with-start', env: { HOLD_EAGER_START: 'false' } }),
-      await startService({
-        label: 'service eager',
-        env: { HOLD_EAGER_START: 'true', TASK_QUEUE: `${settings.taskQueue}-eager` },
-      }),
-    ];
-    await eagerBesideUpdateWithStart(db, [
-      { plain: await contender(db, 'floor', floor), eager: await contender(db, 'floor', eagerFloor) },
-      { plain: await contender(db, 'service', service), eager: await contender(db, 'service', eagerService) },
-    ]);
-    await Promise.all([floor, eagerFloor, service, eagerService].map((p) => p.stop()));
-  }
-
   const serviceScenarios = ['reads', 'soldout', 'holds', 'sale', 'storm', 'open'] as const;
   if (serviceScenarios.some(wanted)) {
     const service = await startService();
-    const floor = wanted('holds') ? await startFloor() : null;
     const svc = await contender(db, 'service', service);
     if (wanted('reads')) await cachedReads(service, svc.product);
     if (wanted('holds')) {
-      await holdsBesideFloor(db, svc, floor ? await contender(db, 'floor', floor) : null);
+      await holdsBesideStartedAlike(db, svc);
       if (settings.shards > 1) await shardedHolds(db, service);
     }
-    await floor?.stop();
     if (wanted('soldout')) await soldOutAnswers(db, service);
     if (wanted('sale')) await realisticSale(db, service);
 

@@ -1,7 +1,9 @@
 /**
  * The floor's two processes, mirroring the service's: `worker` runs floorHoldWorkflow with the service's worker
- * settings and activities; `api` is the least HTTP server that can start one (Update-with-Start, no admission
- * bound, no gate, no search attributes). Configured by the service's own environment variables.
+ * settings and activities; `api` is the least HTTP server that can start one (Update-with-Start, no gate, no
+ * search attributes, no idempotency record), with the service's bound on Temporal calls in flight
+ * (TEMPORAL_MAX_IN_FLIGHT, TEMPORAL_QUEUE_TIMEOUT_MS) so that both queue alike. Configured by the service's own
+ * environment variables.
  *
  * `eager` is the eager-start variant, in one process: the HTTP server and a worker share one NativeConnection, a
  * plain start asks for eager execution (the frontend refuses it inside Update-with-Start), and the reservation's
@@ -22,6 +24,7 @@ import { createHoldIdAllocator } from '../../src/db/ids';
 import { createSequelize } from '../../src/db/sequelize';
 import { createLogger } from '../../src/logger';
 import { reserveUpdate } from '../../src/shared/messages';
+import { Admission } from '../../src/temporal/admission';
 import { ReservationWaiters } from '../../src/temporal/reservation-waiters';
 import { handingBackReservations } from '../../src/worker/hold-worker';
 import { workerTuning } from '../../src/worker/worker';
@@ -68,11 +71,19 @@ const answer = (res: http.ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 };
 
+/** The service's in-flight bound, when it has one: a call waits for a slot, or gives up with a 503. */
+const admission =
+  config.TEMPORAL_MAX_IN_FLIGHT > 0
+    ? new Admission(config.TEMPORAL_MAX_IN_FLIGHT, config.TEMPORAL_QUEUE_TIMEOUT_MS)
+    : null;
+
 /** Serves POST /api/holds with `reserve`, mapping a business refusal to 400 and anything else to 503. */
 function serveHolds(
-  reserve: (productId: number, quantity: number) => Promise<HoldView>,
+  unbounded: (productId: number, quantity: number) => Promise<HoldView>,
   stats: () => unknown = () => ({}),
 ) {
+  const reserve = (productId: number, quantity: number) =>
+    admission ? admission.run(() => unbounded(productId, quantity)) : unbounded(productId, quantity);
   const server = http.createServer(async (req, res) => {
     if (req.method === 'GET' && req.url === '/stats') return answer(res, 200, stats());
     if (req.method !== 'POST' || req.url !== '/api/holds') return answer(res, 404, { message: 'Not found' });

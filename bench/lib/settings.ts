@@ -33,10 +33,9 @@ export const SCENARIOS = [
   'open',
   'levers',
   'knee',
-  'eager',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
-/** What a plain `npm run bench` runs; "levers", "knee" and "eager" are asked for by name (--only). */
+/** What a plain `npm run bench` runs; "levers" and "knee" are asked for by name (--only). */
 const DEFAULT_SCENARIOS: ScenarioName[] = ['limit', 'plain', 'reads', 'soldout', 'holds', 'sale', 'storm', 'open'];
 
 const { values } = parseArgs({

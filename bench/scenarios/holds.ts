@@ -50,36 +50,59 @@ export async function holdRun(db: Pool, c: Contender, connections: number, round
   return r;
 }
 
-/** Every connection count, floor and service alternating which goes first, `--rounds` times. */
-export async function holdsBesideFloor(db: Pool, service: Contender, floor: Contender | null) {
+/** How both sides of a pair start holds: eagerly on their API's own hold worker, or with Update-with-Start. */
+export type StartMode = 'eager' | 'update_with_start';
+export const START_MODES: StartMode[] = ['eager', 'update_with_start'];
+/** The default (eager) keeps the plain ids (`svc-holds-50`); the other mode's runs carry a suffix. */
+export const startSuffix = (start: StartMode) => (start === 'eager' ? '' : '-uws');
+const runsOf = (start: StartMode) => new RegExp(`-holds-\\d+${startSuffix(start)}$`);
+
+/** The service and a floor started the same way (the same start mode and in-flight bound). */
+export interface HoldPair {
+  start: StartMode;
+  service: Contender;
+  floor: Contender | null;
+}
+
+/** Every connection count and pair, floor and service alternating which goes first, `--rounds` times. */
+export async function holdsBesideFloor(db: Pool, pairs: HoldPair[]) {
   for (let i = 1; i <= settings.rounds; i++) {
     for (const connections of settings.connections) {
-      const order = floor ? (i % 2 === 1 ? [floor, service] : [service, floor]) : [service];
-      for (const c of order) await holdRun(db, c, connections, i);
+      for (const { start, service, floor } of pairs) {
+        const order = floor ? (i % 2 === 1 ? [floor, service] : [service, floor]) : [service];
+        for (const c of order) {
+          const before = start === 'eager' ? await startsSoFar(c) : null;
+          const r = await holdRun(db, c, connections, i, startSuffix(start));
+          r.extra = { ...r.extra, start, ...(before && startsSince(before, await startsSoFar(c))) };
+          if (start !== 'eager') r.title += ' (Update-with-Start)';
+        }
+      }
     }
   }
 }
 
-/** Best and worst of the rounds per system and connection count, and the service ÷ floor ratios. */
+/** Per start mode and connection count: holds/s of each round, and the service ÷ floor (and ÷ plain) ratios. */
 export function holdsSummary(results: ScenarioResult[]) {
-  const rates = (system: string, connections: number) =>
-    results
-      .filter((r) => r.system === system && r.connections === connections && /-holds-\d+$/.test(r.id))
-      .map((r) => r.ok_per_second);
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-  return settings.connections.map((connections) => {
-    const svc = rates('service', connections);
-    const floor = rates('floor', connections);
-    const plain = rates('plain', connections);
-    return {
-      connections,
-      service_per_s: svc,
-      floor_per_s: floor,
-      plain_per_s: plain,
-      service_over_floor: floor.length ? round(mean(svc) / mean(floor), 2) : null,
-      service_over_plain: plain.length ? round(mean(svc) / mean(plain), 3) : null,
-    };
-  });
+  return START_MODES.flatMap((start) =>
+    settings.connections.map((connections) => {
+      const rates = (system: string, mode = start) =>
+        results
+          .filter((r) => r.system === system && r.connections === connections && runsOf(mode).test(r.id))
+          .map((r) => r.ok_per_second);
+      // The plain endpoint starts no workflow: the same runs stand beside either mode.
+      const [svc, floor, plain] = [rates('service'), rates('floor'), rates('plain', 'eager')];
+      return {
+        start,
+        connections,
+        service_per_s: svc,
+        floor_per_s: floor,
+        plain_per_s: plain,
+        service_over_floor: floor.length ? round(mean(svc) / mean(floor), 2) : null,
+        service_over_plain: plain.length ? round(mean(svc) / mean(plain), 3) : null,
+      };
+    }),
+  ).filter((row) => row.service_per_s.length > 0);
 }
 
 /** The service on a product split into stock shards. */
@@ -92,42 +115,21 @@ export async function shardedHolds(db: Pool, service: Running) {
   say(`  sharded: ${r.ok_per_second}/s`);
 }
 
-/**
- * Eager workflow start against Update-with-Start, alternating, at 50 connections: on the floor (two processes
- * against one with a shared NativeConnection and `requestEagerStart`), and on the service (API + worker, against the
- * same with HOLD_EAGER_START=true: the API runs a hold worker of its own and starts holds eagerly on it).
- */
-export async function eagerBesideUpdateWithStart(db: Pool, pairs: Array<{ plain: Contender; eager: Contender }>) {
-  for (let i = 1; i <= settings.rounds; i++) {
-    for (const { plain, eager } of pairs) {
-      for (const c of i % 2 === 1 ? [plain, eager] : [eager, plain]) {
-        const floor = c.system === 'floor';
-        const before = c === eager ? await eagerStats(eager) : null;
-        const suffix = c === eager ? '-eager' : floor ? '-two-processes' : '-update-with-start';
-        const r = await holdRun(db, c, 50, i, suffix);
-        // How many starts the server really ran eagerly (it may decline; the call then waits on an update).
-        if (before) {
-          const after = await eagerStats(eager);
-          r.extra = {
-            ...r.extra,
-            eager_starts: after.eager_starts - before.eager_starts,
-            plain_starts: after.plain_starts - before.plain_starts,
-          };
-        }
-        const what = floor ? 'Temporal floor' : 'Service';
-        r.title =
-          c === eager
-            ? `${what}, eager start (${floor ? 'one process' : 'HOLD_EAGER_START=true'})`
-            : `${what}, Update-with-Start${floor ? ' (two processes)' : ''}`;
-      }
-    }
-  }
+interface Starts {
+  eager_starts: number;
+  plain_starts: number;
 }
+const startsSince = (before: Starts, after: Starts): Starts => ({
+  eager_starts: after.eager_starts - before.eager_starts,
+  plain_starts: after.plain_starts - before.plain_starts,
+});
 
-/** Eager and other starts so far: the floor's /stats, or the service's flash_sale_hold_starts_total metric. */
-async function eagerStats(c: Contender): Promise<{ eager_starts: number; plain_starts: number }> {
-  if (c.system === 'floor')
-    return (await c.running.http.request('GET', '/stats')).body as { eager_starts: number; plain_starts: number };
+/**
+ * Eager and other starts so far (the server may decline an eager start; the call then waits on an update): the
+ * floor's /stats, or the service's flash_sale_hold_starts_total metric.
+ */
+async function startsSoFar(c: Contender): Promise<Starts> {
+  if (c.system === 'floor') return (await c.running.http.request('GET', '/stats')).body as Starts;
   const text = await (await fetch(`${c.running.base}/metrics`)).text();
   const count = (how: string) =>
     Number(new RegExp(`^flash_sale_hold_starts_total\\{how="${how}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);

@@ -101,32 +101,19 @@ export async function startFloor(): Promise<Running> {
   );
 }
 
-/** The floor's eager-start variant: HTTP and worker in one process on one NativeConnection (bench/floor). */
+/**
+ * The floor's eager-start variant, laid out as the service is by default: one process serves HTTP and runs a hold
+ * worker on one NativeConnection (bench/floor `eager`), beside a worker process on the same task queue.
+ */
 export async function startEagerFloor(): Promise<Running> {
   const port = await freePort();
   const main = path.join(ROOT, 'bench/floor/main.ts');
-  const env = serviceEnv(port, { TASK_QUEUE: `${floorTaskQueue}-eager` });
-  const proc = startProcess(
+  return startPair(
     'floor eager',
-    process.execPath,
-    [...nodeFlags('floor-eager'), '--import', 'tsx', main, 'eager'],
-    env,
-    logFile('floor', 'eager'),
+    (part) => [...nodeFlags(`floor-eager-${part}`), '--import', 'tsx', main, part === 'api' ? 'eager' : 'worker'],
+    serviceEnv(port, { TASK_QUEUE: `${floorTaskQueue}-eager` }),
+    port,
   );
-  run.procs.push(proc);
-  const base = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${base}/api/holds`, proc, 60);
-  const http = httpClient(base, 256);
-  return {
-    base,
-    // One process does both parts: its CPU is reported once, under both names' sum.
-    pids: { 'api+worker': proc.pid } as unknown as Running['pids'],
-    http,
-    stop: async () => {
-      http.close();
-      await proc.stop();
-    },
-  };
 }
 
 /** Holds until one is answered 201: the first waits for the worker's first poll. */

@@ -64,9 +64,13 @@ const kinds: Record<string, (r: Report) => string[]> = {
    * CPU a hold cost (API + worker + Temporal server, summed over the rounds), which a busy machine disturbs less.
    */
   'holds-beside-floor': (r) => {
-    const cpuPerHold = (system: string, connections: number) => {
+    const suffix = (start: unknown) => (start === 'update_with_start' ? '-uws' : '');
+    const cpuPerHold = (system: string, connections: number, start: unknown) => {
       const runs = r.results.filter(
-        (x) => x.system === system && x.connections === connections && /-holds-\d+$/.test(x.id),
+        (x) =>
+          x.system === system &&
+          x.connections === connections &&
+          x.id.endsWith(`-holds-${connections}${suffix(start)}`),
       );
       const ok = runs.reduce((a, x) => a + x.ok, 0);
       const cpu = runs.reduce(
@@ -78,6 +82,7 @@ const kinds: Record<string, (r: Report) => string[]> = {
     const round2 = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : '');
     return table(
       [
+        'start (service / floor)',
         'connections',
         'service holds/s',
         'floor holds/s',
@@ -88,8 +93,12 @@ const kinds: Record<string, (r: Report) => string[]> = {
         'floor ÷ service (CPU per hold)',
       ],
       (r.holds_beside_floor ?? []).map((x) => {
-        const [svc, floor] = [cpuPerHold('service', x.connections), cpuPerHold('floor', x.connections)];
+        const [svc, floor] = [
+          cpuPerHold('service', x.connections, x.start),
+          cpuPerHold('floor', x.connections, x.start),
+        ];
         return [
+          STARTED[String(x.start)] ?? 'eager / Update-with-Start (unlike)',
           x.connections,
           x.service_per_s.join(', '),
           x.floor_per_s.join(', '),
@@ -314,6 +323,12 @@ async function main() {
 }
 
 void main();
+
+/** How both sides of a holds-beside-floor row started; rows of older runs carry no `start` (unlike pairs). */
+const STARTED: Record<string, string> = {
+  eager: 'eager / eager',
+  update_with_start: 'Update-with-Start / Update-with-Start',
+};
 
 /** "633 of 633" for a run with eager starts; empty for Update-with-Start. */
 function eagerShare(extra: Record<string, unknown> | undefined): string {
