@@ -76,6 +76,13 @@ export function evaluateTargets(): Target[] {
       measured: `${x.late_answer_p99_ms} ms (p50 ${x.late_answer_p50_ms} ms, ${x.late_buyers} late buyers)`,
       met: Number(x.late_answer_p99_ms) <= 100,
     });
+    if (typeof x.first_buyers_share === 'number')
+      out.push({
+        target: 'realistic sale: units to the first buyers (first N to ask, N = units)',
+        goal: '>= 0.95',
+        measured: `${x.first_buyers_share} (${x.first_buyers_won} of ${x.first_buyers})`,
+        met: x.first_buyers_share >= 0.95,
+      });
   }
   const so = get('svc-soldout-50');
   const plainSo = get('plain-soldout-50');

@@ -28,6 +28,8 @@ export async function realisticSale(db: Pool, service: Running) {
   const holdLatency: number[] = [];
   const answers: Record<string, number> = {};
   const soldOut: { at: number; ms: number }[] = [];
+  // Every buyer's send time, answer time and whether a unit was theirs: first come, first served, measured.
+  const buyersSeen: Buyer[] = [];
   const paidAt: number[] = [];
   let firstSoldOutAt: number | null = null;
   let orders = 0;
@@ -43,6 +45,7 @@ export async function realisticSale(db: Pool, service: Running) {
     const startedAt = since();
     const h = await http.request('POST', '/api/holds', { product_id: product, quantity: 1 });
     holdLatency.push(h.ms);
+    buyersSeen.push({ sentAt: startedAt, ms: h.ms, won: h.status === 201 });
     if (h.status === 0) errors++;
     else count(h.status);
     if (h.status === 400) {
@@ -121,11 +124,49 @@ export async function realisticSale(db: Pool, service: Running) {
       late_buyers: late.length,
       late_answer_p50_ms: round(percentile(late, 50)),
       late_answer_p99_ms: round(percentile(late, 99)),
+      ...fairness(buyersSeen, units),
     },
   });
+  say(
+    `  fairness: ${r.extra!.first_buyers_won} of the first ${units} buyers got a unit ` +
+      `(share ${r.extra!.first_buyers_share})`,
+  );
   say(
     `  every unit held after ${r.extra!.every_unit_held_s} s, paid after ${r.extra!.every_unit_paid_s} s; ` +
       `${late.length} late buyers told in p50 ${r.extra!.late_answer_p50_ms} / p99 ${r.extra!.late_answer_p99_ms} ms; ` +
       `answers ${JSON.stringify(answers)}; oversold ${r.oversold}`,
   );
+}
+
+interface Buyer {
+  sentAt: number;
+  ms: number;
+  won: boolean;
+}
+
+/**
+ * What a flash sale promises: of the first `units` buyers to ask (by send time), how many got a unit; and answer
+ * times by arrival, in tenths of the buyers (the losers among the early tenths should not wait behind the winners).
+ */
+export function fairness(buyers: Buyer[], units: number) {
+  const byArrival = [...buyers].sort((a, b) => a.sentAt - b.sentAt);
+  const first = byArrival.slice(0, units);
+  const won = first.filter((b) => b.won).length;
+  const tenth = Math.max(1, Math.ceil(byArrival.length / 10));
+  const answerMsByArrival = Array.from({ length: Math.ceil(byArrival.length / tenth) }, (_, i) => {
+    const part = byArrival.slice(i * tenth, (i + 1) * tenth);
+    const ms = part.map((b) => b.ms);
+    return {
+      tenth: i + 1,
+      won: part.filter((b) => b.won).length,
+      p50_ms: round(percentile(ms, 50)),
+      p99_ms: round(percentile(ms, 99)),
+    };
+  });
+  return {
+    first_buyers: first.length,
+    first_buyers_won: won,
+    first_buyers_share: first.length ? round(won / first.length, 3) : null,
+    answer_ms_by_arrival: answerMsByArrival,
+  };
 }

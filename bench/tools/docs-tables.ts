@@ -234,6 +234,16 @@ const kinds: Record<string, (r: Report) => string[]> = {
         ['late buyers (asked after the first sold-out answer)', x.late_buyers],
         ['late buyers’ answers p50 / p99', `${x.late_answer_p50_ms} / ${x.late_answer_p99_ms} ms`],
         ['oversold / lost holds', `${s.oversold} / ${s.lost_holds}`],
+        [
+          'first come, first served: of the first buyers (as many as units), got a unit',
+          x.first_buyers === undefined
+            ? 'not measured in this run'
+            : `${x.first_buyers_won} of ${x.first_buyers} (${x.first_buyers_share})`,
+        ],
+        ...((x.answer_ms_by_arrival ?? []) as Dict[]).map((t) => [
+          `answers of the ${ordinal(Number(t.tenth))} tenth of buyers by arrival: won, p50 / p99`,
+          `${t.won}, ${t.p50_ms} / ${t.p99_ms} ms`,
+        ]),
       ],
       ['l', 'r'],
     );
@@ -323,6 +333,8 @@ async function main() {
 }
 
 void main();
+
+const ordinal = (n: number) => `${n}${n === 1 ? 'st' : n === 2 ? 'nd' : n === 3 ? 'rd' : 'th'}`;
 
 /** How both sides of a holds-beside-floor row started; rows of older runs carry no `start` (unlike pairs). */
 const STARTED: Record<string, string> = {
