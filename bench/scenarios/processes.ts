@@ -105,13 +105,20 @@ export async function startFloor(): Promise<Running> {
  * The floor's eager-start variant, laid out as the service is by default: one process serves HTTP and runs a hold
  * worker on one NativeConnection (bench/floor `eager`), beside a worker process on the same task queue.
  */
-export async function startEagerFloor(): Promise<Running> {
+export async function startEagerFloor(opts: { label?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Running> {
   const port = await freePort();
   const main = path.join(ROOT, 'bench/floor/main.ts');
+  const label = opts.label ?? 'floor eager';
   return startPair(
-    'floor eager',
-    (part) => [...nodeFlags(`floor-eager-${part}`), '--import', 'tsx', main, part === 'api' ? 'eager' : 'worker'],
-    serviceEnv(port, { TASK_QUEUE: `${floorTaskQueue}-eager` }),
+    label,
+    (part) => [
+      ...nodeFlags(`${label.replace(/\W+/g, '-')}-${part}`),
+      '--import',
+      'tsx',
+      main,
+      part === 'api' ? 'eager' : 'worker',
+    ],
+    serviceEnv(port, { TASK_QUEUE: `${floorTaskQueue}-${label.replace(/\W+/g, '-')}`, ...opts.env }),
     port,
   );
 }
