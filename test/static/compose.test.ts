@@ -280,10 +280,11 @@ describe('Dockerfile', () => {
     for (const stage of stages) expect(stage.from).toMatch(/^FROM\s+node:22-bookworm-slim\s+AS\s+\w+/i);
   });
 
-  it('runs a Node.js version package.json engines accepts, which also accepts Node.js 20', () => {
+  it('runs a Node.js version package.json engines accepts (Node.js 22, the version scripts/lib.sh installs)', () => {
     const engines = JSON.parse(read('package.json')).engines.node as string;
     const minimum = Number(engines.match(/^>=\s*(\d+)$/)?.[1]);
-    expect(minimum).toBeLessThanOrEqual(20);
+    expect(minimum).toBe(22);
+    expect(read('scripts/lib.sh')).toMatch(new RegExp(`NODE_VERSION="${minimum}\\.`));
     for (const stage of stages) expect(Number(stage.from.match(/node:(\d+)/)?.[1])).toBeGreaterThanOrEqual(minimum);
   });
 
