@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
+import { setUpNamespaceAt } from '../src/temporal/namespace';
 import * as dbx from './lib/db';
 import { devServerFlags } from './lib/dev-server-flags';
 import { CpuMeter, freePort, pidListeningOn, procStats, startProcess, waitForHttp, type Proc } from './lib/procs';
@@ -132,6 +133,7 @@ async function temporal(logDir: string): Promise<{ address: string; proc: Proc }
           stdio: 'ignore',
         },
       );
+      await setUpNamespaceAt(address, NAMESPACE);
       return { address, proc };
     } catch {
       if (Date.now() > deadline) throw new Error('the Temporal dev server did not become ready within 60 s');

@@ -9,6 +9,7 @@ import { Outages } from './outages';
 import { FaultProxy } from './proxy';
 import { sleep, log } from './util';
 import { devServerFlags } from '../bench/lib/dev-server-flags';
+import { setUpNamespaceAt } from '../src/temporal/namespace';
 
 export { Proc, freePort };
 
@@ -228,6 +229,8 @@ export class Stack {
     await this.redis.start(this.ports.redisProxy);
     await this.createDatabase();
     await this.startTemporal();
+    // The namespace's retention and search attributes as on every other path (src/temporal/namespace.ts).
+    await setUpNamespaceAt(this.temporalAddress, 'default');
     await this.migrate();
     await this.startWorker();
     await this.startApi();
