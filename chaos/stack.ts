@@ -42,6 +42,7 @@ export const PORT_BASE = Number(process.env.CHAOS_PORT_BASE ?? 7500);
 const PORT_OFFSETS = { temporal: 0, api: 10, loadApi: 11, mariadb: 20, redis: 30, dbProxy: 40, redisProxy: 41 };
 
 export const SWEEP_SCHEDULE_ID = 'flash-sale-chaos-sweep';
+export const PURGE_SCHEDULE_ID = 'flash-sale-chaos-purge';
 
 export const SEARCH_ATTRIBUTES = [
   'HoldStatus=Keyword',
@@ -174,6 +175,7 @@ export class Stack {
       SWEEP_INTERVAL_SECONDS: String(SETTINGS.sweepIntervalSeconds),
       SWEEP_GRACE_SECONDS: String(SETTINGS.sweepGraceSeconds),
       SWEEP_SCHEDULE_ID,
+      PURGE_SCHEDULE_ID,
       WEBHOOK_SECRET: SETTINGS.webhookSecret,
       ADMIN_TOKEN: SETTINGS.adminToken,
       WORKER_METRICS_ADDRESS: '',

@@ -1,3 +1,4 @@
+import type { Duration } from '@temporalio/common';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import { sweepTaskQueue, type Config } from '../config';
 import type { Logger } from '../logger';
@@ -23,6 +24,7 @@ async function ensureSchedule(
   s: ScheduleSettings<unknown>,
   workflowType: string,
   purpose: string,
+  runTimeout?: Duration,
 ): Promise<'created' | 'updated'> {
   const options = {
     scheduleId: s.scheduleId,
@@ -33,6 +35,7 @@ async function ensureSchedule(
       workflowId: `${s.scheduleId}-run`,
       taskQueue: s.taskQueue,
       args: [s.input],
+      ...(runTimeout ? { workflowExecutionTimeout: runTimeout } : {}),
     },
     policies: {
       // One run at a time, and after an outage one catch-up run rather than a burst of them.
@@ -62,7 +65,9 @@ export const ensureSweepSchedule = (client: Client, s: SweepScheduleSettings) =>
 
 /** Retention's Schedule: deletes expired idempotency keys, delivered events, and closed holds and orders. */
 export const ensurePurgeSchedule = (client: Client, s: PurgeScheduleSettings) =>
-  ensureSchedule(client, s, 'purgeWorkflow', 'Retention: deletes records past their keep time');
+  // A run stranded on a task queue no worker polls any more (TASK_QUEUE renamed) would hold back every later run
+  // (overlap SKIP): it times out instead, and the next tick goes on where it stopped.
+  ensureSchedule(client, s, 'purgeWorkflow', 'Retention: deletes records past their keep time', '6h');
 
 /** The purge's settings from the configuration; it runs on the sweep's task queue (small, never behind a storm). */
 export const purgeScheduleSettings = (config: Config): PurgeScheduleSettings => ({

@@ -144,6 +144,8 @@ describe('retention purge', () => {
     if (d.action.type !== 'startWorkflow') return;
     expect(d.action.workflowType).toBe('purgeWorkflow');
     expect(d.action.taskQueue).toBe(sweepTaskQueue(stack.config));
+    // A run stranded on a queue nobody polls cannot hold the Schedule back for ever (overlap SKIP).
+    expect(d.action.workflowExecutionTimeout).toBe(6 * 3_600_000);
     expect(d.action.args).toEqual([
       { retentionDays: RETENTION_DAYS, deliveryRetentionDays: DELIVERY_RETENTION_DAYS, batchSize: 2 },
     ]);
