@@ -139,8 +139,9 @@ test('two APIs and two workers: a worker and an API SIGKILLed mid-sale lose and 
   const urls = await Promise.all(
     apis.map(async (a) => `http://127.0.0.1:${(await ready(a, 'api listening', 30_000)).port as number}`),
   );
-  // Both workers set up the one sweep Schedule: whichever came second updated it.
+  // Both workers set up the one sweep Schedule and the one purge Schedule: whichever came second updated each.
   expect(workers.map((w) => w.logged('sweep schedule ready')?.outcome).sort()).toEqual(['created', 'updated']);
+  expect(workers.map((w) => w.logged('purge schedule ready')?.outcome).sort()).toEqual(['created', 'updated']);
 
   const created = await fetch(`${urls[0]}/api/admin/products`, {
     method: 'POST',
