@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
+import { setUpNamespaceAt } from '../src/temporal/namespace';
 import * as dbx from './lib/db';
 import { devServerFlags } from './lib/dev-server-flags';
 import { CpuMeter, freePort, pidListeningOn, procStats, startProcess, waitForHttp, type Proc } from './lib/procs';
@@ -132,6 +133,7 @@ async function temporal(logDir: string): Promise<{ address: string; proc: Proc }
           stdio: 'ignore',
         },
       );
+      await setUpNamespaceAt(address, NAMESPACE);
       return { address, proc };
     } catch {
       if (Date.now() > deadline) throw new Error('the Temporal dev server did not become ready within 60 s');
@@ -151,6 +153,7 @@ function serviceEnv(k: number, temporalAddress: string): NodeJS.ProcessEnv {
     TEMPORAL_NAMESPACE: NAMESPACE,
     TASK_QUEUE: `bench-replicas-${k}`,
     SWEEP_SCHEDULE_ID: `bench-replicas-sweep-${k}`,
+    PURGE_SCHEDULE_ID: `bench-replicas-purge-${k}`,
     HOLD_TTL_SECONDS: '3600',
     PAYMENT_TIMEOUT_SECONDS: '3600',
     WEBHOOK_SECRET: 'bench-webhook-secret',

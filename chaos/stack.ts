@@ -9,6 +9,7 @@ import { Outages } from './outages';
 import { FaultProxy } from './proxy';
 import { sleep, log } from './util';
 import { devServerFlags } from '../bench/lib/dev-server-flags';
+import { setUpNamespaceAt } from '../src/temporal/namespace';
 
 export { Proc, freePort };
 
@@ -41,6 +42,7 @@ export const PORT_BASE = Number(process.env.CHAOS_PORT_BASE ?? 7500);
 const PORT_OFFSETS = { temporal: 0, api: 10, loadApi: 11, mariadb: 20, redis: 30, dbProxy: 40, redisProxy: 41 };
 
 export const SWEEP_SCHEDULE_ID = 'flash-sale-chaos-sweep';
+export const PURGE_SCHEDULE_ID = 'flash-sale-chaos-purge';
 
 export const SEARCH_ATTRIBUTES = [
   'HoldStatus=Keyword',
@@ -173,6 +175,7 @@ export class Stack {
       SWEEP_INTERVAL_SECONDS: String(SETTINGS.sweepIntervalSeconds),
       SWEEP_GRACE_SECONDS: String(SETTINGS.sweepGraceSeconds),
       SWEEP_SCHEDULE_ID,
+      PURGE_SCHEDULE_ID,
       WEBHOOK_SECRET: SETTINGS.webhookSecret,
       ADMIN_TOKEN: SETTINGS.adminToken,
       WORKER_METRICS_ADDRESS: '',
@@ -228,6 +231,8 @@ export class Stack {
     await this.redis.start(this.ports.redisProxy);
     await this.createDatabase();
     await this.startTemporal();
+    // The namespace's retention and search attributes as on every other path (src/temporal/namespace.ts).
+    await setUpNamespaceAt(this.temporalAddress, 'default');
     await this.migrate();
     await this.startWorker();
     await this.startApi();

@@ -133,23 +133,15 @@ ensure_temporal_server() { # db-file ui-port
   done
 }
 
-# Creates the namespace if needed and registers the search attributes there (both idempotent).
+# The namespace, its retention and the search attributes, by the service's own set-up (src/temporal/namespace.ts), so
+# every path gets the same retention. Only the address and the namespace are passed: a local dev server, as before.
 ensure_namespace() { # namespace
-  local address="${TEMPORAL_ADDRESS:-127.0.0.1:7233}" ns="$1" sa
-  if ! "$TEMPORAL_BIN" operator namespace describe --address "$address" --namespace "$ns" >/dev/null 2>&1; then
-    say "Creating Temporal namespace $ns"
-    "$TEMPORAL_BIN" operator namespace create --address "$address" --namespace "$ns" --retention 24h >/dev/null
-  fi
-  local have deadline=$((SECONDS + 60))
-  until have=$("$TEMPORAL_BIN" operator search-attribute list --address "$address" --namespace "$ns" 2>/dev/null); do
-    ((SECONDS > deadline)) && { say "Temporal namespace $ns did not become ready"; return 1; }
-    sleep 0.5
-  done
-  for sa in "${SEARCH_ATTRIBUTES[@]}"; do
-    grep -qw "${sa%=*}" <<<"$have" && continue
-    "$TEMPORAL_BIN" operator search-attribute create --address "$address" --namespace "$ns" \
-      --name "${sa%=*}" --type "${sa#*=}" >/dev/null
-  done
+  local out
+  out=$(env -i PATH="$PATH" NODE_ENV=development TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}" \
+    TEMPORAL_NAMESPACE="$1" node --import tsx "$ROOT/src/cli/setup-temporal.ts") || {
+    say "Setting up the Temporal namespace $1 failed"; return 1
+  }
+  grep -E 'created|retention set' <<<"$out" | while read -r line; do say "Temporal $line"; done || true
 }
 
 # Schemathesis (PyPI), for the schema-driven fuzz test, in its own virtualenv under .run/.

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { devServerFlags } from './dev-server-flags';
 import { searchAttributeDefinitions } from '../../src/shared/search-attributes';
+import { setUpNamespaceAt } from '../../src/temporal/namespace';
 import { freePort, startProcess, type Proc } from './procs';
 import { run } from './run-state';
 import { settings } from './settings';
@@ -69,6 +70,8 @@ export async function startPrivateTemporal(
           stdio: 'ignore',
         },
       );
+      // The retention every set-up path gives the namespace (src/temporal/namespace.ts).
+      await setUpNamespaceAt(address, settings.namespace);
       return { address, proc };
     } catch {
       if (Date.now() > deadline) throw new Error('the private Temporal server did not become ready');
@@ -85,13 +88,15 @@ export function terminateLeftovers() {
   const bin = process.env.TEMPORAL_CLI;
   if (!bin) return;
   const base = ['--address', run.temporalAddress, '--namespace', settings.namespace];
-  try {
-    execFileSync(bin, ['schedule', 'delete', ...base, '--schedule-id', settings.sweepSchedule], {
-      stdio: 'ignore',
-      timeout: 30_000,
-    });
-  } catch {
-    say(`Could not delete the run's sweep schedule ${settings.sweepSchedule}`);
+  for (const schedule of [settings.sweepSchedule, settings.purgeSchedule]) {
+    try {
+      execFileSync(bin, ['schedule', 'delete', ...base, '--schedule-id', schedule], {
+        stdio: 'ignore',
+        timeout: 30_000,
+      });
+    } catch {
+      say(`Could not delete the run's schedule ${schedule}`);
+    }
   }
   try {
     const queues = [settings.taskQueue, floorTaskQueue, `${floorTaskQueue}-eager`]

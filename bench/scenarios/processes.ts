@@ -33,6 +33,7 @@ export function serviceEnv(port: number, overrides: NodeJS.ProcessEnv = {}): Nod
     // Its own schedule: one left from an earlier run would point at that run's task queue, where no worker polls,
     // and with overlap "skip" its stuck run would hold back every later sweep.
     SWEEP_SCHEDULE_ID: settings.sweepSchedule,
+    PURGE_SCHEDULE_ID: settings.purgeSchedule,
     SWEEP_INTERVAL_SECONDS: String(settings.sweepInterval),
     SWEEP_GRACE_SECONDS: String(settings.sweepGrace),
     // All the load comes from one loopback address; real buyers come from many. The per-address limit would
