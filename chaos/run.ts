@@ -23,7 +23,7 @@ import { log } from './util';
  * invariant checker and the live checks sampling throughout. Writes chaos/results/latest.json (full run),
  * chaos/results/smoke.json (--smoke) or .run/chaos/results.json (--only).
  * Flags: --smoke (the CI subset, under 5 minutes), --soak=<seconds> (default 75), --only=<name,...>, --list,
- * --mutants (only the planted mutants, chaos/mutants: each must be caught; the full run ends with them too).
+ * --mutants[=<name,...>] (only the planted mutants, chaos/mutants: each must be caught; the full run ends with them).
  */
 function parseArgs(argv: string[]) {
   const args = {
@@ -32,6 +32,8 @@ function parseArgs(argv: string[]) {
     list: false,
     smoke: false,
     mutants: false,
+    /** --mutants=<name,...>: only these (chaos/mutants/index.ts). */
+    mutantNames: [] as string[],
   };
   for (const a of argv) {
     const [k, v] = a.replace(/^--/, '').split('=');
@@ -41,8 +43,10 @@ function parseArgs(argv: string[]) {
     else if (k === 'only') args.only = v.split(',').filter(Boolean);
     else if (k === 'smoke') args.smoke = true;
     else if (k === 'list') args.list = true;
-    else if (k === 'mutants') args.mutants = true;
-    else throw new Error(`unknown flag ${a} (flags: --smoke, --soak=<s>, --only=<a,b>, --list, --mutants)`);
+    else if (k === 'mutants') {
+      args.mutants = true;
+      args.mutantNames = (v ?? '').split(',').filter(Boolean);
+    } else throw new Error(`unknown flag ${a} (flags: --smoke, --soak=<s>, --only=<a,b>, --list, --mutants)`);
   }
   if (!Number.isFinite(args.soakSeconds) || args.soakSeconds < 10) throw new Error('--soak wants at least 10 seconds');
   return args;
@@ -154,7 +158,9 @@ async function main() {
   const version = codeVersion();
   // The full run ends with the mutants; their builds start now, beside the stack's start-up.
   const withMutants = args.mutants || mode === 'full';
-  const builds = withMutants ? buildMutants() : new Map<string, Promise<string>>();
+  const planted = args.mutantNames.length ? MUTANTS.filter((m) => args.mutantNames.includes(m.name)) : MUTANTS;
+  if (planted.length < args.mutantNames.length) throw new Error(`unknown mutant(s) in ${args.mutantNames.join(',')}`);
+  const builds = withMutants ? buildMutants(planted) : new Map<string, Promise<string>>();
 
   const started = Date.now();
   mkdirSync(RUN_DIR, { recursive: true });
@@ -220,7 +226,7 @@ async function main() {
       // Short rows: the smoke's sizes of the scenarios the mutants run in.
       const small = scenarios({ soakSeconds: args.soakSeconds, smoke: true });
       const run = (s: Scenario) => runScenario(stack, checker, acks, s);
-      mutants = await runMutants(stack, small, builds, run, () => interrupted);
+      mutants = await runMutants(stack, planted, small, builds, run, () => interrupted);
     }
   } finally {
     await Ctx.closeTemporalClient();
@@ -249,8 +255,8 @@ async function main() {
       version,
       mutants.reduce((n, m) => n + m.duration_seconds, 0),
     );
-    process.stdout.write(`${caught} of ${MUTANTS.length} mutants caught; results: ${file}\n`);
-    ok &&= caught === MUTANTS.length;
+    process.stdout.write(`${caught} of ${planted.length} mutants caught; results: ${file}\n`);
+    ok &&= caught === planted.length;
   }
   process.exitCode = ok ? 0 : 1;
 }

@@ -50,7 +50,7 @@ export const MUTANTS: Mutant[] = [
     name: 'failed-payment-keeps-stock',
     what: "A failed payment cancels the order but leaves its hold's stock taken",
     patch: patch('failed-payment-keeps-stock'),
-    scenario: 'baseline',
+    scenario: 'payment-outcomes',
     check: 'hold rules (a cancelled order gives its stock back)',
     violation: /cancelled but the stock was not given back/,
   },

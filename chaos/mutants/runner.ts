@@ -28,13 +28,14 @@ export function buildMutants(mutants: Mutant[] = MUTANTS): Map<string, Promise<s
  */
 export async function runMutants(
   stack: Stack,
+  mutants: Mutant[],
   all: Scenario[],
   builds: Map<string, Promise<string>>,
   runScenario: (s: Scenario) => Promise<ScenarioResult>,
   interrupted: () => boolean,
 ): Promise<MutantResult[]> {
   const results: MutantResult[] = [];
-  for (const m of MUTANTS) {
+  for (const m of mutants) {
     if (interrupted()) break;
     const scenario = all.find((s) => s.name === m.scenario);
     if (!scenario) throw new Error(`mutant ${m.name}: no scenario named ${m.scenario}`);
