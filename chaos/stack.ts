@@ -76,6 +76,8 @@ export interface StackPorts {
  * the shared MariaDB and Redis. Nothing shared is ever stopped.
  */
 export class Stack {
+  /** The build the API and worker processes run (its api/main.js, worker/main.js and workflow-bundle.js). */
+  dist: string;
   temporal: Proc | null = null;
   api: Proc | null = null;
   /** A second API process, same code and settings, that only the background load talks to. */
@@ -101,6 +103,27 @@ export class Stack {
   /** When the system was down (no Temporal, no running worker, no database): stretches the lateness bound. */
   readonly outages = new Outages(() => this.downBecause());
   private temporalDb = path.join(RUN_DIR, 'temporal.db');
+
+  /** `dist`: the build to run (chaos/variants.ts makes others, e.g. a mutant's); the suite's own build by default. */
+  constructor(opts: { dist?: string } = {}) {
+    this.dist = opts.dist ?? DIST;
+  }
+
+  /**
+   * Runs another build from now on: every worker but w1 stops, and both APIs and w1 restart on it (a mutant's build, or
+   * back to the suite's own). Holds still running finish on the new build: the suite's workflows replay on each.
+   */
+  async useBuild(dist: string): Promise<void> {
+    if (dist === this.dist) return;
+    this.dist = dist;
+    log(`  the service's processes restart on the build in ${path.relative(ROOT, dist)}`);
+    for (const [name, w] of [...this.workers]) {
+      if (name === 'w1') continue;
+      await w.stop();
+      this.workers.delete(name);
+    }
+    await this.withSettings(this.extraEnv);
+  }
 
   /** Why releases cannot happen right now, or null when the system is up. */
   downBecause(): string | null {
@@ -135,7 +158,7 @@ export class Stack {
     const api = new Proc(
       'api-load',
       'node',
-      [path.join(DIST, 'api', 'main.js')],
+      [path.join(this.dist, 'api', 'main.js')],
       this.env({ PORT: String(this.ports.loadApi) }),
       path.join(LOG_DIR, 'api-load.log'),
       { cwd: ROOT, registry: runPids() },
@@ -179,8 +202,8 @@ export class Stack {
       WEBHOOK_SECRET: SETTINGS.webhookSecret,
       ADMIN_TOKEN: SETTINGS.adminToken,
       WORKER_METRICS_ADDRESS: '',
-      ...(existsSync(path.join(DIST, 'workflow-bundle.js'))
-        ? { WORKFLOW_BUNDLE_PATH: path.join(DIST, 'workflow-bundle.js') }
+      ...(existsSync(path.join(this.dist, 'workflow-bundle.js'))
+        ? { WORKFLOW_BUNDLE_PATH: path.join(this.dist, 'workflow-bundle.js') }
         : {}),
       // Everything else is the service's default (src/config.ts: the pool, the Temporal in-flight bound and its queue,
       // the call deadline): the suite tests what ships. A scenario about another setting names it (Scenario.settings).
@@ -321,7 +344,7 @@ export class Stack {
 
   private async migrate(): Promise<void> {
     const env = this.env({ DATABASE_URL: this.directDbUrl });
-    await run('node', [path.join(DIST, 'db', 'cli.js'), 'migrate'], { env, cwd: ROOT, timeout: 60_000 });
+    await run('node', [path.join(this.dist, 'db', 'cli.js'), 'migrate'], { env, cwd: ROOT, timeout: 60_000 });
   }
 
   /** Starts a worker; `faults` arms fault points in it (FAULT_POINTS). Resolves once it polls. */
@@ -331,7 +354,7 @@ export class Stack {
     const p = new Proc(
       `worker ${name}`,
       'node',
-      [path.join(DIST, 'worker', 'main.js')],
+      [path.join(this.dist, 'worker', 'main.js')],
       this.env(faults ? { FAULT_POINTS: faults } : {}),
       path.join(LOG_DIR, `worker-${name}.log`),
       { cwd: ROOT, registry: runPids() },
@@ -374,7 +397,7 @@ export class Stack {
     const api = new Proc(
       'api',
       'node',
-      [path.join(DIST, 'api', 'main.js')],
+      [path.join(this.dist, 'api', 'main.js')],
       this.env(faults ? { FAULT_POINTS: faults } : {}),
       path.join(LOG_DIR, 'api.log'),
       { cwd: ROOT, registry: runPids() },
