@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 export interface FiguresSnapshot {
   availableStock: { id: number; available_stock: number }[];
   holdsByState: { state: string | null; n: number }[];
+  ordersByStatus: Record<string, number>;
   latePaymentsByStatus: { status: string; n: number }[];
   refundsDue: number;
   outboundEvents: Record<string, number>;
@@ -101,9 +102,11 @@ export function startFiguresPublisher(opts: {
 }
 
 async function readFigures(figures: SaleFigures): Promise<FiguresSnapshot> {
-  const [availableStock, holdsByState, latePaymentsByStatus, refundsDue, outboundEvents] = await Promise.all([
+  const [availableStock, holdsByState, ordersByStatus, latePaymentsByStatus, refundsDue, outboundEvents] =
+    await Promise.all([
     figures.availableStock(),
     figures.holdsByState(),
+    figures.ordersByStatus(),
     figures.latePaymentsByStatus(),
     figures.refundsDue(),
     figures.outboundEvents(),
@@ -111,6 +114,7 @@ async function readFigures(figures: SaleFigures): Promise<FiguresSnapshot> {
   return {
     availableStock,
     holdsByState,
+    ordersByStatus,
     latePaymentsByStatus,
     refundsDue,
     outboundEvents,
