@@ -136,11 +136,8 @@ function registerSaleGauges(registry: Registry, publisher: FiguresPublisher): vo
     ['state'],
     (g, s) => s.holdsByState.forEach((r) => g.set({ state: r.state ?? 'released' }, Number(r.n))),
   );
-  gauge(
-    'flash_sale_orders',
-    'Orders by status (pending, completed, cancelled), from MariaDB',
-    ['status'],
-    (g, s) => Object.entries(s.ordersByStatus).forEach(([status, n]) => g.set({ status }, n)),
+  gauge('flash_sale_orders', 'Orders by status (pending, completed, cancelled), from MariaDB', ['status'], (g, s) =>
+    Object.entries(s.ordersByStatus).forEach(([status, n]) => g.set({ status }, n)),
   );
   gauge(
     'flash_sale_late_payments',

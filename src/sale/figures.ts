@@ -104,13 +104,13 @@ export function startFiguresPublisher(opts: {
 async function readFigures(figures: SaleFigures): Promise<FiguresSnapshot> {
   const [availableStock, holdsByState, ordersByStatus, latePaymentsByStatus, refundsDue, outboundEvents] =
     await Promise.all([
-    figures.availableStock(),
-    figures.holdsByState(),
-    figures.ordersByStatus(),
-    figures.latePaymentsByStatus(),
-    figures.refundsDue(),
-    figures.outboundEvents(),
-  ]);
+      figures.availableStock(),
+      figures.holdsByState(),
+      figures.ordersByStatus(),
+      figures.latePaymentsByStatus(),
+      figures.refundsDue(),
+      figures.outboundEvents(),
+    ]);
   return {
     availableStock,
     holdsByState,

@@ -105,7 +105,7 @@ async function sellALittle(apiPort: number): Promise<void> {
   for (let i = 0; i < 6; i++) {
     const res = await http.post('/api/holds', { product_id: product.body.data.id, quantity: 1 });
     statuses.push(res.status);
-    if (res.status === 201) holdIds.push(res.body.data.id);
+    if (res.status === 201) holdIds.push(res.body.data.hold_id);
   }
   expect(statuses).toEqual([201, 201, 201, 201, 400, 400]);
   expect((await http.post('/api/orders', { hold_id: holdIds[0] })).status).toBe(201);
