@@ -28,6 +28,7 @@ let dataDir: string;
 const processes: LaunchedProcess[] = [];
 let prometheus: Proc;
 let prometheusUrl: string;
+let productId: number;
 
 async function startService(): Promise<{ apiPort: number; targets: Record<'api' | 'worker', string[]> }> {
   const [apiPort, holdWorkerPort, workerPort] = [await freePort(), await freePort(), await freePort()];
@@ -95,7 +96,7 @@ async function query(expr: string): Promise<unknown[]> {
 }
 
 /** A little sale: holds until sold out, refusals, an order and a release. */
-async function sellALittle(apiPort: number): Promise<void> {
+async function sellALittle(apiPort: number): Promise<number> {
   const http = httpClient(`http://127.0.0.1:${apiPort}`);
   const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
   const product = await http.post('/api/admin/products', { name: 'Dashboard', total_stock: 4, price: 10 }, auth);
@@ -110,6 +111,7 @@ async function sellALittle(apiPort: number): Promise<void> {
   expect(statuses).toEqual([201, 201, 201, 201, 400, 400]);
   expect((await http.post('/api/orders', { hold_id: holdIds[0] })).status).toBe(201);
   expect((await http.post(`/api/holds/${holdIds[1]}/release`, {})).status).toBe(200);
+  return product.body.data.id;
 }
 
 beforeAll(async () => {
@@ -117,7 +119,7 @@ beforeAll(async () => {
   build = await compileService('dashboard');
   const service = await startService();
   await startPrometheus(service.targets);
-  await sellALittle(service.apiPort);
+  productId = await sellALittle(service.apiPort);
 }, 240_000);
 
 afterAll(async () => {
@@ -154,6 +156,20 @@ describe('the sale dashboard and alert rules on a real Prometheus', () => {
       }
     },
   );
+
+  test('the figures panels show the sale as MariaDB has it: 1 unit left, its 2 open holds, its order', async () => {
+    const value = async (expr: string) => {
+      const [sample] = (await query(expr)) as { value: [number, string] }[];
+      return sample ? Number(sample.value[1]) : undefined;
+    };
+    await waitFor('the released unit back in the figures', async () => {
+      return (await value(`max(flash_sale_product_available_stock{product_id="${productId}"})`)) === 1;
+    });
+    // The test database keeps earlier runs' rows: this sale adds to them.
+    expect(await value('max(flash_sale_holds{state="held"})')).toBeGreaterThanOrEqual(2);
+    expect(await value('max(flash_sale_orders{status="pending"})')).toBeGreaterThanOrEqual(1);
+    expect(await value('sum(flash_sale_figures_publisher)')).toBe(1);
+  });
 
   test('Prometheus evaluates every alert rule without an error, and none fires on a healthy sale', async () => {
     type Rule = { name: string; health: string; lastError?: string; state: string; lastEvaluation: string };
