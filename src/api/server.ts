@@ -10,6 +10,8 @@ import { createSaleFigures } from '../db/sale-figures';
 import { createSequelize } from '../db/sequelize';
 import { faultPointsFromEnvironment } from '../faults';
 import type { Logger } from '../logger';
+import type { Sequelize } from 'sequelize';
+import type Redis from 'ioredis';
 import { startFiguresPublisher } from '../sale/figures';
 import { clientOnlyLink } from '../temporal/connection';
 import { temporalConnectionSettings } from '../temporal/options';
@@ -65,14 +67,7 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
     },
     temporal.start,
   );
-  const figures = startFiguresPublisher({
-    figures: createSaleFigures(db),
-    redis,
-    leaseKey: `sale-figures:publisher:${config.TASK_QUEUE}`,
-    intervalMs: config.SALE_FIGURES_INTERVAL_SECONDS * 1000,
-    processId: `${hostname()}:${process.pid}:${randomUUID()}`,
-    log,
-  });
+  const figures = startFiguresPublisher(figuresSettings(config, db, redis, log));
   const app = createApp({
     db,
     models,
@@ -117,6 +112,18 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
       redis.disconnect();
       await db.close();
     },
+  };
+}
+
+/** One publisher of the database-derived metrics per service: the lease is per task queue, in the shared Redis. */
+function figuresSettings(config: Config, db: Sequelize, redis: Redis, log: Logger) {
+  return {
+    figures: createSaleFigures(db),
+    redis,
+    leaseKey: `sale-figures:publisher:${config.TASK_QUEUE}`,
+    intervalMs: config.SALE_FIGURES_INTERVAL_SECONDS * 1000,
+    processId: `${hostname()}:${process.pid}:${randomUUID()}`,
+    log,
   };
 }
 
