@@ -6,7 +6,7 @@ import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '30', SALE_FIGURES_INTERVAL_SECONDS: '1' });
+  stack = await startStack({ HOLD_TTL_SECONDS: '30' });
 });
 afterAll(async () => stack.close());
 
