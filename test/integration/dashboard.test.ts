@@ -131,9 +131,12 @@ afterAll(async () => {
 });
 
 describe('the sale dashboard and alert rules on a real Prometheus', () => {
-  test('promtool accepts the alert rules and the compose profile’s Prometheus configuration', async () => {
+  test('promtool accepts the alert rules, their unit tests pass, and it accepts the compose profile’s configuration', async () => {
     const rules = await run(promtoolBin, ['check', 'rules', rulesFile]);
     expect(rules.stdout).toMatch(/SUCCESS: \d+ rules found/);
+    // The rules' own unit tests: each alert fires on the series it watches and stays quiet on healthy ones.
+    const unit = await run(promtoolBin, ['test', 'rules', path.join(root, 'ops/prometheus/alerts.test.yml')]);
+    expect(`${unit.stdout}${unit.stderr}`).toMatch(/SUCCESS/);
     const config = await run(promtoolBin, ['check', 'config', path.join(root, 'ops/prometheus/prometheus.yml')]);
     expect(`${config.stdout}${config.stderr}`).toMatch(/SUCCESS/);
   });
