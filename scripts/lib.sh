@@ -159,6 +159,18 @@ ensure_schemathesis() {
   export SCHEMATHESIS_BIN="$bin"
 }
 
+# Debian's Prometheus (prometheus, promtool) checks the sale dashboard's queries and the alert rules
+# (test/integration/dashboard.test.ts).
+ensure_prometheus() {
+  if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+    say "Installing Debian's prometheus for the dashboard and alert rules check"
+    local sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo=sudo
+    $sudo apt-get update -q >/dev/null && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus >/dev/null
+  fi
+  export PROMETHEUS_BIN="${PROMETHEUS_BIN:-$(command -v prometheus)}" PROMTOOL_BIN="${PROMTOOL_BIN:-$(command -v promtool)}"
+}
+
 # Debian's Chromium drives the Temporal Web UI check (playwright-core cannot download its own browser here).
 ensure_chromium() {
   if [[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]]; then export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"; return 0; fi

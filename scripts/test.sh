@@ -15,6 +15,7 @@ ensure_temporal_cli
 ensure_temporal_test_server
 ensure_schemathesis
 ensure_chromium
+ensure_prometheus
 check_services
 cleanup() { [[ -n "${STARTED_TEMPORAL_PID:-}" ]] && kill -TERM "$STARTED_TEMPORAL_PID" 2>/dev/null; true; }
 trap cleanup EXIT

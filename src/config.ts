@@ -109,6 +109,8 @@ export const configSchema = z
     PAYMENT_TIMEOUT_SECONDS: positiveInt(PAYMENT_TIMEOUT_DEFAULT_SECONDS),
     SWEEP_INTERVAL_SECONDS: positiveInt(60),
     SWEEP_GRACE_SECONDS: wholeNumber(30, 0),
+    /** How often the one publishing API process recomputes the database-derived metrics (src/sale/figures.ts). */
+    SALE_FIGURES_INTERVAL_SECONDS: positiveInt(15),
     DATABASE_URL: z
       .string()
       .url()

@@ -1,6 +1,7 @@
 import { Runtime } from '@temporalio/worker';
 import { configWarnings, loadConfig } from '../config';
 import { createLogger, type Logger } from '../logger';
+import { sdkMetricsTelemetry } from '../worker/telemetry';
 import { temporalLogger } from '../worker/temporal-logger';
 import { startApi } from './server';
 
@@ -30,9 +31,7 @@ async function main() {
 function installTemporalRuntime(metrics: string, log: Logger) {
   const base = { logger: temporalLogger(log), shutdownSignals: [] };
   try {
-    Runtime.install(
-      metrics ? { ...base, telemetryOptions: { metrics: { prometheus: { bindAddress: metrics } } } } : base,
-    );
+    Runtime.install({ ...base, ...sdkMetricsTelemetry(metrics) });
     log.info({ hold_worker_metrics: metrics || 'off' }, 'temporal runtime installed');
   } catch (err) {
     Runtime.install(base);

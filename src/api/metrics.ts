@@ -1,21 +1,22 @@
 import type { Middleware } from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SaleFigures } from '../db/sale-figures';
+import type { FiguresPublisher, FiguresSnapshot } from '../sale/figures';
 import type { Admission } from '../temporal/admission';
 import type { ApiState } from './state';
 
 /**
- * Prometheus metrics of one API process. Request figures are counted here; stock and hold figures are read
- * from MariaDB at scrape time, so every replica reports the same authoritative numbers.
+ * Prometheus metrics of one API process. Request figures are counted here; stock and hold figures come from the
+ * figures publisher. Default process metrics are unprefixed (stock Node.js dashboards work); Prometheus's `job`
+ * label tells the API from the worker.
  */
 export function createMetrics(
-  figures: SaleFigures,
+  publisher: FiguresPublisher,
   admission: Admission | null = null,
   holdStarts: Record<string, number> = {},
   holdWorker?: HoldWorkerState,
 ) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'flash_sale_api_' });
+  collectDefaultMetrics({ register: registry });
 
   const requests = new Histogram({
     name: 'flash_sale_http_request_duration_seconds',
@@ -31,9 +32,8 @@ export function createMetrics(
     registers: [registry],
   });
 
-  registerStockGauge(registry, figures);
   registerProcessMetrics(registry, admission, holdStarts, holdWorker);
-  registerSaleGauges(registry, figures);
+  registerSaleGauges(registry, publisher);
 
   const middleware: Middleware<ApiState> = async (ctx, next) => {
     const end = requests.startTimer();
@@ -51,21 +51,6 @@ export function createMetrics(
 }
 
 type HoldWorkerState = { running: () => boolean; restarts: () => number };
-
-/** Stock per product, read from MariaDB at scrape time. */
-function registerStockGauge(registry: Registry, figures: SaleFigures): void {
-  new Gauge({
-    name: 'flash_sale_product_available_stock',
-    help: 'available_stock per product (the 1000 most recently changed), read from MariaDB at scrape time',
-    labelNames: ['product_id'],
-    registers: [registry],
-    async collect() {
-      const rows = await figures.availableStock();
-      this.reset();
-      for (const r of rows) this.set({ product_id: String(r.id) }, Number(r.available_stock));
-    },
-  });
-}
 
 /** This API process's own Temporal calls, hold starts and hold worker. */
 function registerProcessMetrics(
@@ -115,48 +100,78 @@ function registerProcessMetrics(
   }
 }
 
-/** Holds, late payments, refunds and outbound events, read from MariaDB at scrape time. */
-function registerSaleGauges(registry: Registry, figures: SaleFigures): void {
-  new Gauge({
-    name: 'flash_sale_holds',
-    help: 'Holds by state (held, ordered, expired, released, sweep, payment_failed, payment_timeout), from MariaDB',
-    labelNames: ['state'],
-    registers: [registry],
-    async collect() {
-      const rows = await figures.holdsByState();
-      this.reset();
-      for (const r of rows) this.set({ state: r.state ?? 'released' }, Number(r.n));
+/**
+ * Stock, holds, late payments, refunds and outbound events: computed from MariaDB once per interval by the one
+ * process holding the publisher lease (src/sale/figures.ts) and exported by it alone, so a sum over replicas is the
+ * total. Every other process exports no series of these.
+ */
+function registerSaleGauges(registry: Registry, publisher: FiguresPublisher): void {
+  const gauge = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    fill: (g: Gauge, s: FiguresSnapshot) => void,
+  ): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const snapshot = publisher.snapshot();
+        if (snapshot) fill(this, snapshot);
+      },
+    });
+  };
+  gauge(
+    'flash_sale_product_available_stock',
+    'available_stock per product (the 1000 most recently changed), from MariaDB',
+    ['product_id'],
+    (g, s) => s.availableStock.forEach((r) => g.set({ product_id: String(r.id) }, Number(r.available_stock))),
+  );
+  gauge(
+    'flash_sale_holds',
+    'Holds by state (held, ordered, expired, released, sweep, payment_failed, payment_timeout), from MariaDB',
+    ['state'],
+    (g, s) => s.holdsByState.forEach((r) => g.set({ state: r.state ?? 'released' }, Number(r.n))),
+  );
+  gauge('flash_sale_orders', 'Orders by status (pending, completed, cancelled), from MariaDB', ['status'], (g, s) =>
+    Object.entries(s.ordersByStatus).forEach(([status, n]) => g.set({ status }, n)),
+  );
+  gauge(
+    'flash_sale_late_payments',
+    'Payment events that came after their order had left pending, by status (paid, failed), from MariaDB',
+    ['status'],
+    (g, s) => {
+      for (const status of ['paid', 'failed']) g.set({ status }, 0);
+      for (const r of s.latePaymentsByStatus) g.set({ status: r.status }, Number(r.n));
     },
-  });
-
+  );
+  gauge(
+    'flash_sale_orders_refund_due',
+    'Orders owing a refund for a late payment that no operator has closed yet, from MariaDB',
+    [],
+    (g, s) => g.set(s.refundsDue),
+  );
+  gauge(
+    'flash_sale_outbound_events',
+    'Outbound event deliveries by status (delivered, retrying, undeliverable), from MariaDB',
+    ['status'],
+    (g, s) => Object.entries(s.outboundEvents).forEach(([status, n]) => g.set({ status }, n)),
+  );
+  gauge(
+    'flash_sale_figures_refreshed_timestamp_seconds',
+    'When the publishing process last computed the figures above (Unix seconds)',
+    [],
+    (g, s) => g.set(s.refreshedAt),
+  );
   new Gauge({
-    name: 'flash_sale_late_payments',
-    help: 'Payment events that came after their order had left pending, by status (paid, failed), from MariaDB',
-    labelNames: ['status'],
+    name: 'flash_sale_figures_publisher',
+    help: '1 while this process holds the lease to compute and export the database-derived figures, else 0',
     registers: [registry],
-    async collect() {
-      const rows = await figures.latePaymentsByStatus();
-      this.reset();
-      for (const status of ['paid', 'failed']) this.set({ status }, 0);
-      for (const r of rows) this.set({ status: r.status }, Number(r.n));
-    },
-  });
-  new Gauge({
-    name: 'flash_sale_orders_refund_due',
-    help: 'Orders owing a refund for a late payment that no operator has closed yet, from MariaDB',
-    registers: [registry],
-    async collect() {
-      this.set(await figures.refundsDue());
-    },
-  });
-  new Gauge({
-    name: 'flash_sale_outbound_events',
-    help: 'Outbound event deliveries by status (delivered, retrying, undeliverable), from MariaDB',
-    labelNames: ['status'],
-    registers: [registry],
-    async collect() {
-      const counts = await figures.outboundEvents();
-      for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+    collect() {
+      this.set(publisher.publishing() ? 1 : 0);
     },
   });
 }

@@ -1,4 +1,6 @@
 import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { apiKeys, type Config } from '../config';
 import { createProductCache } from '../cache/product-cache';
 import { createRedis } from '../cache/redis';
@@ -8,6 +10,9 @@ import { createSaleFigures } from '../db/sale-figures';
 import { createSequelize } from '../db/sequelize';
 import { faultPointsFromEnvironment } from '../faults';
 import type { Logger } from '../logger';
+import type { Sequelize } from 'sequelize';
+import type Redis from 'ioredis';
+import { startFiguresPublisher } from '../sale/figures';
 import { clientOnlyLink } from '../temporal/connection';
 import { temporalConnectionSettings } from '../temporal/options';
 import { HoldGateway } from '../temporal/holds';
@@ -62,6 +67,7 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
     },
     temporal.start,
   );
+  const figures = startFiguresPublisher(figuresSettings(config, db, redis, log));
   const app = createApp({
     db,
     models,
@@ -73,7 +79,7 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
     adminToken: config.ADMIN_TOKEN,
     apiKeys: apiKeys(config),
     maxQuantityPerHold: config.MAX_QUANTITY_PER_HOLD,
-    metrics: createMetrics(createSaleFigures(db), holds.admission, temporal.counts, temporal.holdWorker),
+    metrics: createMetrics(figures, holds.admission, temporal.counts, temporal.holdWorker),
     security: securitySettings(config),
     redis,
     faults,
@@ -101,10 +107,23 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await figures.stop();
       await temporal.close();
       redis.disconnect();
       await db.close();
     },
+  };
+}
+
+/** One publisher of the database-derived metrics per service: the lease is per task queue, in the shared Redis. */
+function figuresSettings(config: Config, db: Sequelize, redis: Redis, log: Logger) {
+  return {
+    figures: createSaleFigures(db),
+    redis,
+    leaseKey: `sale-figures:publisher:${config.TASK_QUEUE}`,
+    intervalMs: config.SALE_FIGURES_INTERVAL_SECONDS * 1000,
+    processId: `${hostname()}:${process.pid}:${randomUUID()}`,
+    log,
   };
 }
 

@@ -2,7 +2,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { deliveryCounts } from './deliveries';
 import { availableStockSql } from './models';
 
-/** The sale's figures as MariaDB has them at this moment, for the metrics scrape (every replica reads the same). */
+/** The sale's figures as MariaDB has them at this moment, for the metrics (read by one process per interval). */
 export function createSaleFigures(db: Sequelize) {
   return {
     /** available_stock of the 1000 most recently changed products. */
@@ -20,6 +20,17 @@ export function createSaleFigures(db: Sequelize) {
          FROM holds GROUP BY state`,
         { type: QueryTypes.SELECT },
       ),
+
+    /** Orders by status: pending, completed, cancelled (every status present, 0 when none). */
+    async ordersByStatus(): Promise<Record<'pending' | 'completed' | 'cancelled', number>> {
+      const rows = await db.query<{ status: 'pending' | 'completed' | 'cancelled'; n: number }>(
+        'SELECT status, COUNT(*) AS n FROM orders GROUP BY status',
+        { type: QueryTypes.SELECT },
+      );
+      const counts = { pending: 0, completed: 0, cancelled: 0 };
+      for (const r of rows) counts[r.status] = Number(r.n);
+      return counts;
+    },
 
     /** Payment events that came after their order had left pending, by status. */
     latePaymentsByStatus: () =>

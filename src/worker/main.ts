@@ -1,6 +1,7 @@
 import { Runtime } from '@temporalio/worker';
 import { configWarnings, loadConfig, sweepTaskQueue } from '../config';
 import { createLogger } from '../logger';
+import { sdkMetricsTelemetry } from './telemetry';
 import { temporalLogger } from './temporal-logger';
 import { createFlashSaleWorker } from './worker';
 
@@ -12,9 +13,7 @@ async function main() {
   Runtime.install({
     logger: temporalLogger(log),
     shutdownSignals: ['SIGINT', 'SIGTERM'],
-    ...(config.WORKER_METRICS_ADDRESS
-      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } } }
-      : {}),
+    ...sdkMetricsTelemetry(config.WORKER_METRICS_ADDRESS),
   });
   // A bundle prebuilt at WORKFLOW_BUNDLE_PATH (the container image, npm start) is used; otherwise bundled at start.
   const handle = await createFlashSaleWorker(config, log);

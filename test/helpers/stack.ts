@@ -38,6 +38,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     HOLD_TTL_SECONDS: '3',
     PAYMENT_TIMEOUT_SECONDS: '4',
     SWEEP_GRACE_SECONDS: '1',
+    // The database-derived metrics are recomputed this often (tests wait for them, never for a scrape).
+    SALE_FIGURES_INTERVAL_SECONDS: '1',
     ADMIN_TOKEN,
     TASK_QUEUE: `test-${randomUUID()}`,
     TEMPORAL_CALL_TIMEOUT_MS: '8000',

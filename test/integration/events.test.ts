@@ -83,7 +83,10 @@ test('every change of a hold and its order reaches the receiver once, in order, 
     );
     return Number(row.n) === total;
   });
-  expect((await stack.http.get('/metrics')).text).toMatch(/flash_sale_outbound_events\{status="delivered"\} [1-9]/);
+  // The figures are recomputed once per SALE_FIGURES_INTERVAL_SECONDS.
+  await waitFor('/metrics to count the deliveries', async () =>
+    /flash_sale_outbound_events\{status="delivered"\} [1-9]/.test((await stack.http.get('/metrics')).text),
+  );
 });
 
 test('the receiver refuses a bad signature, so such a POST is never counted as delivered', async () => {

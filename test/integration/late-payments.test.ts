@@ -68,7 +68,9 @@ describe('late payments, policy refund (default)', () => {
     // Visible to operators: the admin filter, /metrics and the Temporal UI (OrderStatus=refund_due, run open).
     const owed = await stack.http.get('/api/admin/orders?refund_due=true&limit=1000', admin);
     expect(owed.body.map((o: { id: number }) => o.id)).toContain(orderId);
-    expect((await stack.http.get('/metrics')).text).toMatch(/^flash_sale_orders_refund_due [1-9]/m);
+    await waitFor('/metrics to count the refund due (recomputed every SALE_FIGURES_INTERVAL_SECONDS)', async () =>
+      /^flash_sale_orders_refund_due [1-9]/m.test((await stack.http.get('/metrics')).text),
+    );
     await waitFor('the refund to show in Temporal', async () => {
       const run = await orderRunStatus(stack, orderId);
       return run.running && run.orderStatus === 'refund_due';

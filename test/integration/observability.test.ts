@@ -1,3 +1,5 @@
+import { startApi } from '../../src/api/server';
+import { createLogger } from '../../src/logger';
 import { createProduct } from '../helpers/fixtures';
 import { waitFor } from '../helpers/wait';
 import { startStack, type Stack } from '../helpers/stack';
@@ -44,6 +46,9 @@ describe('health, readiness and metrics', () => {
     const productId = await createProduct(stack, 3);
     expect((await stack.http.post('/api/holds', { product_id: productId, quantity: 3 })).status).toBe(201);
     expect((await stack.http.post('/api/holds', { product_id: productId, quantity: 1 })).status).toBe(400);
+    // The database-derived figures are refreshed once per SALE_FIGURES_INTERVAL_SECONDS, not at the scrape.
+    const stockLine = new RegExp(`^flash_sale_product_available_stock\\{product_id="${productId}"\\} 0$`, 'm');
+    await waitFor('the refreshed figures', async () => stockLine.test((await stack.http.get('/metrics')).text));
     const res = await stack.http.get('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/plain/);
@@ -61,5 +66,38 @@ describe('health, readiness and metrics', () => {
     expect(metric(text, /^flash_sale_hold_starts_total\{how="eager"\}/)).toBeGreaterThanOrEqual(1);
     expect(metric(text, /^flash_sale_hold_worker_running /)).toBe(1);
     expect(metric(text, /^flash_sale_hold_worker_restarts_total /)).toBe(0);
+    expect(metric(text, /^flash_sale_figures_publisher /)).toBe(1);
+    // Default process metrics carry no prefix: Prometheus's job label tells the processes apart.
+    expect(metric(text, /^process_cpu_seconds_total /)).toBeGreaterThan(0);
+    expect(metric(text, /^nodejs_eventloop_lag_seconds /)).toBeDefined();
+  });
+
+  test('one API process of a service computes and exports the database figures; another takes over when it stops', async () => {
+    const log = createLogger('silent', 'test');
+    // Two more API processes of one service (their own task queue, so this file's stack is not a third candidate).
+    const config = { ...stack.config, HOLD_EAGER_START: false, TASK_QUEUE: `${stack.config.TASK_QUEUE}-figures` };
+    const apis = [await startApi(config, log), await startApi(config, log)];
+    const scrape = async (port: number) => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return {
+        publisher: metric(text, /^flash_sale_figures_publisher /),
+        holds: text.split('\n').some((l) => l.startsWith('flash_sale_holds{')),
+      };
+    };
+    try {
+      const publisher = await waitFor('one publisher', async () => {
+        const seen = await Promise.all(apis.map((a) => scrape(a.port)));
+        const holding = seen.findIndex((s) => s.publisher === 1 && s.holds);
+        return holding >= 0 && seen.filter((s) => s.publisher === 1).length === 1 ? holding + 1 : 0;
+      });
+      const other = apis[2 - publisher]!;
+      expect(await scrape(other.port)).toEqual({ publisher: 0, holds: false });
+      await apis[publisher - 1]!.close();
+      apis.splice(publisher - 1, 1);
+      await waitFor('the other process to take over', async () => (await scrape(other.port)).holds);
+      expect((await scrape(other.port)).publisher).toBe(1);
+    } finally {
+      await Promise.all(apis.map((a) => a.close()));
+    }
   });
 });
