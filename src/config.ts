@@ -239,10 +239,15 @@ export const configSchema = z
      * the standard OTEL_* variables (protocol, headers, sampler, OTEL_SERVICE_NAME), itself; checked here so that a
      * typo stops the process instead of silently tracing nothing.
      */
-    OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+      .optional(),
     OTEL_TRACES_EXPORTER: z
       .string()
-      .regex(/^\s*(otlp|console|zipkin|none)\s*(,\s*(otlp|console|zipkin|none)\s*)*$/, 'must be otlp, console, zipkin or none')
+      .regex(
+        /^\s*(otlp|console|zipkin|none)\s*(,\s*(otlp|console|zipkin|none)\s*)*$/,
+        'must be otlp, console, zipkin or none',
+      )
       .optional(),
     // Hostile input (src/api/security.ts). Limits count requests per client address and window, across API processes
     // (in Redis; in memory while Redis is unreachable); 0 turns one limit off.

@@ -36,12 +36,7 @@ async function main() {
 }
 
 /** A metrics address already taken (another API on this host) turns the SDK's metrics off here, with a warning. */
-function installTemporalRuntime(
-  Runtime: typeof SdkRuntime,
-  logger: SdkLogger,
-  metrics: string,
-  log: Logger,
-) {
+function installTemporalRuntime(Runtime: typeof SdkRuntime, logger: SdkLogger, metrics: string, log: Logger) {
   const base = { logger, shutdownSignals: [] };
   try {
     Runtime.install(
