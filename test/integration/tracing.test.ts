@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { builtinModules } from 'node:module';
+import path from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { createLogger } from '../../src/logger';
 import { startTelemetry, type Telemetry } from '../../src/telemetry';
 import { createProduct } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/stack';
@@ -15,11 +17,14 @@ import { waitFor } from '../helpers/wait';
 const exported = new InMemorySpanExporter();
 let telemetry: Telemetry;
 let stack: Stack;
+/** What the service logged, as parsed JSON lines. */
+const lines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   telemetry = startTelemetry('flash-sale-test', {}, [new SimpleSpanProcessor(exported)]);
   patchUnderJest(telemetry);
-  stack = await startStack({ HOLD_TTL_SECONDS: '30', PAYMENT_TIMEOUT_SECONDS: '60' });
+  const log = createLogger('info', 'test', { write: (line: string) => lines.push(JSON.parse(line)) });
+  stack = await startStack({ HOLD_TTL_SECONDS: '30', PAYMENT_TIMEOUT_SECONDS: '60' }, { log });
   await waitFor('the API hold worker', () => stack.api.eagerStartReady(), 60_000);
 });
 afterAll(async () => {
@@ -29,14 +34,20 @@ afterAll(async () => {
 
 /**
  * Jest loads node_modules through a loader of its own, which the SDK's require hook never sees: the instrumentations'
- * patches are applied here to the very modules Jest hands the service (Node's own modules go through the hook).
+ * patches are applied here to the very modules Jest hands the service (Node's own modules too, as the hook may have run before).
  */
 function patchUnderJest({ instrumentations }: Telemetry) {
   for (const definition of instrumentations.flatMap((i) => i.getModuleDefinitions())) {
-    if (builtinModules.includes(definition.name)) continue;
-    const version = jest.requireActual<{ version: string }>(`${definition.name}/package.json`).version;
+    if (builtinModules.includes(definition.name)) {
+      definition.patch?.(jest.requireActual(definition.name), process.versions.node);
+      continue;
+    }
+    const manifest = require.resolve(`${definition.name}/package.json`);
+    const version = jest.requireActual<{ version: string }>(manifest).version;
     definition.patch?.(jest.requireActual(definition.name), version);
-    for (const file of definition.files) file.patch(jest.requireActual(file.name), version);
+    // By absolute path: a package's `exports` hide its inner files from a require by name.
+    const inner = (file: string) => path.join(path.dirname(manifest), path.relative(definition.name, file));
+    for (const file of definition.files) file.patch(jest.requireActual(inner(file.name)), version);
   }
 }
 
@@ -96,17 +107,10 @@ describe('one trace per request', () => {
     expect(paid.status).toBe(200);
     await stack.client.workflow.getHandle(`order-${orderId}`).result();
 
-    // The hold: its workflow span ends with the workflow (the order ended it), so the trace is whole once it is there.
-    const holdTrace = await traceOf(
-      'POST /api/holds',
-      holdSent,
-      (spans) => named(spans, 'RunWorkflow:').length > 0 && spans.some(isSql),
-    );
-    const reservation = holdTrace.find(
-      (s) => isSql(s) && pathToRoot(s, holdTrace).includes('RunActivity:reserveStock'),
-    );
-    expect(reservation).toBeDefined();
-    expect(pathToRoot(reservation!, holdTrace).slice(1)).toEqual([
+    // The hold: its workflow span ends with the workflow (the order ended it), the order's when it is paid.
+    const holdTrace = await traceOf('POST /api/holds', holdSent, (spans) => named(spans, 'RunWorkflow:').length === 2);
+    const reservation = holdTrace.find((s) => isSql(s) && pathToRoot(s, holdTrace)[1] === 'RunActivity:reserveStock');
+    expect(reservation && pathToRoot(reservation, holdTrace).slice(1)).toEqual([
       'RunActivity:reserveStock',
       'StartActivity:reserveStock',
       'RunWorkflow:holdWorkflowV2',
@@ -114,25 +118,43 @@ describe('one trace per request', () => {
       'POST /api/holds',
     ]);
     const productRead = holdTrace.find(isRedis);
-    expect(productRead && pathToRoot(productRead, holdTrace).at(-1)).toBe('POST /api/holds');
+    expect(productRead && pathToRoot(productRead, holdTrace).slice(1)).toEqual(['POST /api/holds']);
+    // The hold's workflow starts the order's (a child): the same trace.
+    const orderRun = named(holdTrace, 'RunWorkflow:orderWorkflow')[0];
+    expect(pathToRoot(orderRun, holdTrace).slice(1)).toEqual([
+      'StartChildWorkflow:orderWorkflow',
+      'RunWorkflow:holdWorkflowV2',
+      'StartWorkflow:holdWorkflowV2',
+      'POST /api/holds',
+    ]);
+    // Every log line of the request carries its trace.
+    const holdLines = lines.filter((l) => l.request_id === hold.headers.get('x-request-id'));
+    expect(holdLines.length).toBeGreaterThan(0);
+    for (const line of holdLines) expect(line.trace_id).toBe(holdTrace[0].spanContext().traceId);
 
-    // The order: the update reaches the hold's workflow, which starts the order's, whose activities write.
-    const orderTrace = await traceOf('POST /api/orders', holdSent, (spans) => named(spans, 'RunWorkflow:').length > 0);
-    expect(named(orderTrace, 'HandleUpdate:').length).toBeGreaterThan(0);
-    const orderRun = orderTrace.find((s) => s.name.startsWith('RunWorkflow:') && /order/i.test(s.name));
-    expect(orderRun && pathToRoot(orderRun, orderTrace)).toEqual(
-      expect.arrayContaining(['StartChildWorkflow:orderWorkflow', 'POST /api/orders']),
-    );
+    // The order: the update reaches the hold's workflow, whose handler has the order written by an activity.
+    const orderTrace = await traceOf('POST /api/orders', holdSent, (spans) => named(spans, 'HandleUpdate:').length > 0);
+    const orderWrite = orderTrace.find((s) => isSql(s) && s.name === 'INSERT');
+    expect(orderWrite && pathToRoot(orderWrite, orderTrace).slice(1)).toEqual([
+      'RunActivity:createOrder',
+      'StartActivity:createOrder',
+      'HandleUpdate:placeOrder',
+      'StartWorkflowUpdate:placeOrder',
+      'POST /api/orders',
+    ]);
 
-    // The payment: the signal reaches the order's workflow.
+    // The payment: settled in MariaDB by the API, then signalled to the order's workflow.
     const paymentTrace = await traceOf(
       'POST /api/payments/webhook',
       holdSent,
       (spans) => named(spans, 'HandleSignal:').length > 0,
     );
-    const handled = named(paymentTrace, 'HandleSignal:')[0];
-    expect(pathToRoot(handled, paymentTrace).at(-1)).toBe('POST /api/payments/webhook');
-    expect(named(paymentTrace, 'SignalWorkflow:').length).toBe(1);
-    expect(paymentTrace.some(isSql)).toBe(true);
+    const handled = named(paymentTrace, 'HandleSignal:paymentSettled')[0];
+    expect(pathToRoot(handled, paymentTrace).slice(1)).toEqual([
+      'SignalWorkflow:paymentSettled',
+      'POST /api/payments/webhook',
+    ]);
+    const settle = paymentTrace.find((s) => isSql(s) && s.name === 'UPDATE');
+    expect(settle && pathToRoot(settle, paymentTrace).slice(1)).toEqual(['POST /api/payments/webhook']);
   });
 });
