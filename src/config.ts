@@ -249,6 +249,21 @@ export const configSchema = z
       .string()
       .regex(/^$|^[^\s:]+:\d{1,5}$/, 'must be host:port or empty')
       .default('127.0.0.1:9564'),
+    /**
+     * OpenTelemetry traces (src/telemetry.ts): off unless one of these two is set. The SDK reads them, and the rest of
+     * the standard OTEL_* variables (protocol, headers, sampler, OTEL_SERVICE_NAME), itself; checked here so that a
+     * typo stops the process instead of silently tracing nothing.
+     */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+      .optional(),
+    OTEL_TRACES_EXPORTER: z
+      .string()
+      .regex(
+        /^\s*(otlp|console|zipkin|none)\s*(,\s*(otlp|console|zipkin|none)\s*)*$/,
+        'must be otlp, console, zipkin or none',
+      )
+      .optional(),
     // Hostile input (src/api/security.ts). Limits count requests per client address and window, across API processes
     // (in Redis; in memory while Redis is unreachable); 0 turns one limit off.
     /** `true` or `false`; unset: on, except with NODE_ENV=test (the test suite sends thousands of writes from 127.0.0.1). */

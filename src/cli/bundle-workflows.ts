@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../telemetry';
 
 /**
  * `node dist/cli/bundle-workflows.js [out-file]`: bundles the workflow code once, at image build time,
@@ -9,6 +10,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 async function main(outFile = 'dist/workflow-bundle.js') {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
   });
   const target = path.resolve(outFile);

@@ -1,4 +1,5 @@
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import { temporalClientInterceptors } from '../telemetry';
 import { updateWithStart, type HoldStart, type HoldStartCounts } from './hold-start';
 import type { TemporalConnectionSettings } from './options';
 
@@ -29,7 +30,7 @@ export async function connectClient({ namespace, ...settings }: TemporalOptions)
     connectTimeout: 5_000,
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 4 }))],
   });
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, interceptors: temporalClientInterceptors() });
 }
 
 /** The link of an API process that only calls Temporal (HOLD_EAGER_START=false): holds use Update-with-Start. */

@@ -7,6 +7,7 @@ import type { ProductCache } from '../cache/product-cache';
 import type { Config } from '../config';
 import type { FaultPoints } from '../faults';
 import type { Logger } from '../logger';
+import { temporalClientInterceptors } from '../telemetry';
 import { TemporalUnavailable } from '../temporal/call-errors';
 import type { TemporalLink } from '../temporal/connection';
 import { eagerStart, type HoldStart, type HoldStartCounts } from '../temporal/hold-start';
@@ -120,7 +121,11 @@ export class SupervisedHoldWorker implements TemporalLink {
   private async runOnce(activities: Activities, bundle: NonNullable<WorkflowBundleOption>) {
     const { config } = this;
     this.connection ??= await NativeConnection.connect(temporalConnectionSettings(config));
-    this.current ??= new Client({ connection: this.connection, namespace: config.TEMPORAL_NAMESPACE });
+    this.current ??= new Client({
+      connection: this.connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      interceptors: temporalClientInterceptors(),
+    });
     this.worker = await Worker.create({
       ...holdWorkerOptions(config, this.connection, bundle, activities),
       enableNonLocalActivities: false,

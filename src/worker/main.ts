@@ -1,15 +1,18 @@
-import { Runtime } from '@temporalio/worker';
 import { configWarnings, loadConfig, sweepTaskQueue } from '../config';
 import { createLogger } from '../logger';
+import { startTelemetry } from '../telemetry';
 import { sdkMetricsTelemetry } from './telemetry';
-import { temporalLogger } from './temporal-logger';
-import { createFlashSaleWorker } from './worker';
 
 /** `npm run worker`: runs hold, order and sweep workflows and their activities until SIGTERM/SIGINT. */
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, 'worker');
   for (const warning of configWarnings()) log.warn(warning);
+  // Before the modules it instruments (mysql2, ioredis) load: the worker's code is imported below.
+  const telemetry = startTelemetry('flash-sale-worker', config);
+  const { Runtime } = await import('@temporalio/worker');
+  const { temporalLogger } = await import('./temporal-logger');
+  const { createFlashSaleWorker } = await import('./worker');
   Runtime.install({
     logger: temporalLogger(log),
     shutdownSignals: ['SIGINT', 'SIGTERM'],
@@ -23,10 +26,12 @@ async function main() {
       sweep_task_queue: sweepTaskQueue(config),
       namespace: config.TEMPORAL_NAMESPACE,
       metrics: config.WORKER_METRICS_ADDRESS || 'off',
+      tracing: telemetry.on ? 'on' : 'off',
     },
     'worker running',
   );
   await handle.run();
+  await telemetry.shutdown();
   log.info('worker stopped');
 }
 

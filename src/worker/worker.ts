@@ -8,6 +8,7 @@ import { sweepTaskQueue, type Config } from '../config';
 import { createSequelize } from '../db/sequelize';
 import { faultPointsFromEnvironment, type FaultPoints } from '../faults';
 import type { Logger } from '../logger';
+import { temporalClientInterceptors, temporalWorkerTracing, WORKFLOW_INTERCEPTOR_MODULES } from '../telemetry';
 import { temporalConnectionSettings } from '../temporal/options';
 import { ensureSchedules } from './schedule';
 
@@ -38,7 +39,11 @@ export async function createFlashSaleWorker(
   if (!extras.skipSchedule) {
     const clientConnection = await Connection.connect(temporalConnectionSettings(config));
     try {
-      const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+      const client = new Client({
+        connection: clientConnection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        interceptors: temporalClientInterceptors(),
+      });
       await ensureSchedules(client, config, log);
     } finally {
       await clientConnection.close();
@@ -61,6 +66,7 @@ export async function createFlashSaleWorker(
     maxConcurrentWorkflowTaskExecutions: 2,
     maxConcurrentActivityTaskExecutions: 2,
     maxCachedWorkflows: 10,
+    ...temporalWorkerTracing(),
   });
 
   return {
@@ -92,7 +98,11 @@ export async function workflowBundleOf(
   if (given) return given;
   const prebuilt = process.env.WORKFLOW_BUNDLE_PATH;
   if (prebuilt) return { codePath: prebuilt };
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), ...(logger ? { logger } : {}) });
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    ...(logger ? { logger } : {}),
+  });
 }
 
 /**
@@ -126,6 +136,7 @@ export function holdWorkerOptions(
     activities,
     shutdownGraceTime: '10s',
     ...workerTuning(config),
+    ...temporalWorkerTracing(),
   };
 }
 

@@ -4,6 +4,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { createSequelize, ensureDatabase } from '../../src/db/sequelize';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/telemetry';
 
 /** Once per run: the test database migrated, and the workflow bundle built once for every test file. */
 export default async function globalSetup() {
@@ -17,6 +18,7 @@ export default async function globalSetup() {
   }
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
   });
   const dir = path.resolve(__dirname, '../../.run');

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
+import { temporalWorkerTracing } from '../../src/telemetry';
 
 const dir = path.resolve(__dirname, '../fixtures/histories');
 const read = (file: string) => JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
@@ -47,7 +48,11 @@ describe('workflow replay', () => {
   test.each(files)('%s replays deterministically', async (file) => {
     const workflowBundle = { code: readFileSync(process.env.TEST_WORKFLOW_BUNDLE!, 'utf8') };
     await expect(
-      Worker.runReplayHistory({ workflowBundle, replayName: file }, read(file), file.replace('.json', '')),
+      Worker.runReplayHistory(
+        { workflowBundle, replayName: file, sinks: temporalWorkerTracing().sinks },
+        read(file),
+        file.replace('.json', ''),
+      ),
     ).resolves.toBeUndefined();
   });
 });

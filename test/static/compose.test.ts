@@ -81,7 +81,8 @@ const appImage = builders[0]?.[1].image;
 /** Services that run this project's image: the builder and those that use the tag it builds. */
 const appServices = Object.entries(services).filter(([, s]) => s.build !== undefined || s.image === appImage);
 /** Third-party images configured through their own variables, not the service's. */
-const isThirdParty = (s: Service) => /^(mariadb|redis|prom\/prometheus|grafana\/grafana)(:|$)/.test(s.image ?? '');
+const isThirdParty = (s: Service) =>
+  /^(mariadb|redis|prom\/prometheus|grafana\/grafana|jaegertracing\/all-in-one)(:|$)/.test(s.image ?? '');
 
 /** Dockerfile stages: each FROM line with the instructions under it (line continuations joined). */
 const stages = dockerfile

@@ -10,6 +10,7 @@ import type { HoldWorkflowInput } from '../../../src/shared/types';
 import { HOLD_WORKFLOW_TYPE, holdStartOptions } from '../../../src/temporal/hold-options';
 import type { holdWorkflowV2 } from '../../../src/workflows/hold';
 import { createFakeSale, type FakeSale } from './fake-sale';
+import { temporalWorkerTracing } from '../../../src/telemetry';
 
 const DEFAULT_SERVER = path.resolve(__dirname, '../../../.run/test-server/bin/temporal-test-server');
 
@@ -58,6 +59,7 @@ export function createTestWorker(env: TestWorkflowEnvironment, taskQueue: string
     taskQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
     activities,
+    ...temporalWorkerTracing(),
   });
 }
 
