@@ -16,7 +16,8 @@ import * as dbx from './lib/db';
 import { failedChecks } from './lib/checks';
 import { renderPlot } from './lib/plot';
 import { pidListeningOn, procStats } from './lib/procs';
-import { busiest, evaluateTargets, gitInfo, printTable } from './lib/report';
+import { busiest, gitInfo, machineInfo, writeResults } from './lib/meta';
+import { evaluateTargets, printTable } from './lib/report';
 import { run } from './lib/run-state';
 import { ROOT, settings, wanted } from './lib/settings';
 import { cliVersion, startPrivateTemporal, terminateLeftovers } from './lib/temporal';
@@ -87,10 +88,7 @@ async function main() {
       units: settings.units,
     },
     machine: {
-      nproc: os.cpus().length,
-      cpu: os.cpus()[0]?.model ?? 'unknown',
-      memory_gib: round(os.totalmem() / 2 ** 30, 1),
-      node: process.version,
+      ...machineInfo(),
       mariadb: await dbx.serverVersion(db),
       redis: /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown',
       temporal_cli: cliVersion(),
@@ -168,10 +166,8 @@ async function main() {
     targets,
   };
   printTable(report.results, limit, targets, report.holds_beside_floor);
-  const prettier = await import('prettier');
-  const json = await prettier.format(JSON.stringify(report), { parser: 'json', printWidth: 120 });
   const jsonFile = path.join(settings.results, `${settings.out}.json`);
-  writeFileSync(jsonFile, json);
+  await writeResults(jsonFile, report);
   if (settings.out === 'latest') writeFileSync(path.join(ROOT, 'docs/performance.png'), renderPlot(report));
   say(`Wrote ${path.relative(ROOT, jsonFile)} (${report.meta.duration_s} s)`);
   await db.end();

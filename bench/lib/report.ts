@@ -1,8 +1,7 @@
-/** The run's report: targets, the printed table, and the facts about the machine and the code it ran on. */
-import { execFileSync } from 'node:child_process';
+/** The run's report: targets and the printed table (lib/meta.ts: the machine and the code it ran on). */
 import { failedChecks } from './checks';
 import { run, type ScenarioResult } from './run-state';
-import { ROOT, settings } from './settings';
+import { settings } from './settings';
 import { round } from './util';
 
 export interface Target {
@@ -176,35 +175,5 @@ export function printTable(rows: ScenarioResult[], limit: number, targets: Targe
   for (const t of targets) {
     const mark = t.met === true ? 'MET ' : t.met === false ? 'MISS' : 'n/a ';
     process.stdout.write(`  [${mark}] ${t.target}: ${t.measured} (goal ${t.goal})\n`);
-  }
-}
-
-/** The commit the run measured, and whether the tree had changes beyond it (then the figures are not its own). */
-export function gitInfo() {
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    // The bench's own outputs (a run before this one in the same session writes them) are not the code measured.
-    const outputs = [':(exclude)bench/results', ':(exclude)docs/performance.png'];
-    const changes = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ...outputs], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    }).trim();
-    return { commit, clean: changes === '', dirty: changes !== '' };
-  } catch {
-    return null;
-  }
-}
-
-/** What else is using the CPU when the run starts (other work on the machine skews the figures). */
-export function busiest(): string[] {
-  try {
-    const out = execFileSync('ps', ['-eo', 'pcpu,comm', '--sort=-pcpu', '--no-headers'], { encoding: 'utf8' });
-    return out
-      .split('\n')
-      .slice(0, 5)
-      .map((l) => l.trim())
-      .filter(Boolean);
-  } catch {
-    return [];
   }
 }

@@ -8,7 +8,8 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank];
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The harness's sleep (test/harness/wait.ts). */
+export { sleep } from '../../test/harness/wait';
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 const tty = process.stderr.isTTY;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { devServerFlags } from '../../bench/lib/dev-server-flags';
+import { devServerFlags } from '../harness/temporal';
 import { configSchema, loadConfig } from '../../src/config';
 import { searchAttributeDefinitions } from '../../src/shared/search-attributes';
 
