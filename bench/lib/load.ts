@@ -74,6 +74,12 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
 }
 
 /** Load to warm a path before it is measured (default: a second at 10 connections), nothing recorded. */
-export async function warm(url: string | string[], method: 'GET' | 'POST', body?: unknown, connections = 10, seconds = 1) {
+export async function warm(
+  url: string | string[],
+  method: 'GET' | 'POST',
+  body?: unknown,
+  connections = 10,
+  seconds = 1,
+) {
   await load({ url, method, body, connections, seconds, okStatus: 0, track: false });
 }

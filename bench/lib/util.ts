@@ -110,17 +110,3 @@ export async function pool(
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
   return done;
 }
-
-/** Parses `--flag value`, `--flag=value` and bare `--flag` arguments. */
-export function parseArgs(argv: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    const eq = a.indexOf('=');
-    if (eq > 0) out.set(a.slice(2, eq), a.slice(eq + 1));
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) out.set(a.slice(2), argv[++i]);
-    else out.set(a.slice(2), 'true');
-  }
-  return out;
-}
