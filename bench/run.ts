@@ -103,7 +103,13 @@ async function serviceScenarios(db: Pool) {
     if (settings.shards > 1) await shardedHolds(db, service);
   }
   if (wanted('soldout')) await soldOutAnswers(db, service);
-  if (wanted('sale')) await realisticSale(db, service);
+  if (wanted('sale')) {
+    await realisticSale(db, service);
+    // The sale floor: the same sale on the cheapest Temporal work that carries a unit's whole life, started alike.
+    const saleFloor = await startEagerFloor({ label: 'sale floor', env: { FLOOR_SOLD_OUT_READ: 'true' } });
+    await realisticSale(db, saleFloor, 'floor');
+    await saleFloor.stop();
+  }
 
   const needsClient = wanted('storm') || wanted('open');
   const client = needsClient

@@ -26,6 +26,51 @@ export interface RunMeta {
   violations: number;
 }
 
+/** One planted mutant's run (chaos/mutants): its scenario on its build, and the violation that caught it, if any. */
+export interface MutantResult {
+  mutant: string;
+  what: string;
+  scenario: string;
+  /** The check expected to fire. */
+  check: string;
+  caught: boolean;
+  /** The first violation of the expected check (null: the mutant survived, or its build failed). */
+  caught_by: string | null;
+  /** Every violation the scenario reported on the mutant's build. */
+  violations: number;
+  duration_seconds: number;
+  /** Why the run could not happen (the patch did not apply, the build failed), or null. */
+  error: string | null;
+}
+
+/** chaos/results/mutants.json: written by `npm run chaos -- --mutants` and by the full run. */
+export interface MutantResults {
+  meta: { date: string; commit: string; clean_tree: boolean; duration_seconds: number; machine: string; node: string };
+  mutants: MutantResult[];
+}
+
+export function writeMutantResults(
+  mutants: MutantResult[],
+  version: { commit: string; clean: boolean },
+  seconds: number,
+) {
+  const results: MutantResults = {
+    meta: {
+      date: new Date().toISOString(),
+      commit: version.commit,
+      clean_tree: version.clean,
+      duration_seconds: Math.round(seconds),
+      machine: `${cpus().length} cores`,
+      node: process.version,
+    },
+    mutants,
+  };
+  const file = path.join(RESULTS_DIR, 'mutants.json');
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  return file;
+}
+
 export interface RunResults {
   meta: RunMeta;
   scenarios: {
@@ -142,5 +187,19 @@ export function table(results: ScenarioResult[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** The console table of the mutants' runs. */
+export function mutantTable(mutants: MutantResult[]): string {
+  const rows = mutants.map((m) => [
+    m.mutant,
+    m.scenario,
+    m.caught ? 'caught' : m.error ? 'NOT RUN' : 'SURVIVED',
+    m.check,
+  ]);
+  const head = ['mutant', 'scenario', 'outcome', 'check'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }

@@ -1,7 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { Acks, InvariantChecker } from './checker';
 import { LiveChecks } from './live';
-import { buildResults, codeVersion, table, writeResults } from './results';
+import { buildMutants, runMutants } from './mutants/runner';
+import { MUTANTS } from './mutants';
+import {
+  buildResults,
+  codeVersion,
+  mutantTable,
+  table,
+  writeMutantResults,
+  writeResults,
+  type MutantResult,
+} from './results';
 import { Ctx, PHANTOM_BOUND_SECONDS, SETTLED_GRACE_SECONDS, type Scenario, type ScenarioResult } from './scenario';
 import { SMOKE, scenarios } from './scenarios';
 import { RUN_DIR, SETTINGS, Stack } from './stack';
@@ -12,7 +22,8 @@ import { log } from './util';
  * a Temporal dev server of its own), under a background load of ≥200 requests in flight from ≥50 clients, with the
  * invariant checker and the live checks sampling throughout. Writes chaos/results/latest.json (full run),
  * chaos/results/smoke.json (--smoke) or .run/chaos/results.json (--only).
- * Flags: --smoke (the CI subset, under 5 minutes), --soak=<seconds> (default 75), --only=<name,...>, --list.
+ * Flags: --smoke (the CI subset, under 5 minutes), --soak=<seconds> (default 75), --only=<name,...>, --list,
+ * --mutants[=<name,...>] (only the planted mutants, chaos/mutants: each must be caught; the full run ends with them).
  */
 function parseArgs(argv: string[]) {
   const args = {
@@ -20,6 +31,9 @@ function parseArgs(argv: string[]) {
     only: [] as string[],
     list: false,
     smoke: false,
+    mutants: false,
+    /** --mutants=<name,...>: only these (chaos/mutants/index.ts). */
+    mutantNames: [] as string[],
   };
   for (const a of argv) {
     const [k, v] = a.replace(/^--/, '').split('=');
@@ -29,7 +43,10 @@ function parseArgs(argv: string[]) {
     else if (k === 'only') args.only = v.split(',').filter(Boolean);
     else if (k === 'smoke') args.smoke = true;
     else if (k === 'list') args.list = true;
-    else throw new Error(`unknown flag ${a} (flags: --smoke, --soak=<s>, --only=<a,b>, --list)`);
+    else if (k === 'mutants') {
+      args.mutants = true;
+      args.mutantNames = (v ?? '').split(',').filter(Boolean);
+    } else throw new Error(`unknown flag ${a} (flags: --smoke, --soak=<s>, --only=<a,b>, --list, --mutants)`);
   }
   if (!Number.isFinite(args.soakSeconds) || args.soakSeconds < 10) throw new Error('--soak wants at least 10 seconds');
   return args;
@@ -130,13 +147,20 @@ async function main() {
   }
   const unknown = args.only.filter((n) => !all.some((s) => s.name === n));
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')} (see --list)`);
-  const chosen: Scenario[] = args.only.length
-    ? all.filter((s) => args.only.includes(s.name))
-    : args.smoke
-      ? SMOKE.map((n) => all.find((s) => s.name === n)!)
-      : all;
+  const chosen: Scenario[] = args.mutants
+    ? []
+    : args.only.length
+      ? all.filter((s) => args.only.includes(s.name))
+      : args.smoke
+        ? SMOKE.map((n) => all.find((s) => s.name === n)!)
+        : all;
   const mode = args.only.length ? 'partial' : args.smoke ? 'smoke' : 'full';
   const version = codeVersion();
+  // The full run ends with the mutants; their builds start now, beside the stack's start-up.
+  const withMutants = args.mutants || mode === 'full';
+  const planted = args.mutantNames.length ? MUTANTS.filter((m) => args.mutantNames.includes(m.name)) : MUTANTS;
+  if (planted.length < args.mutantNames.length) throw new Error(`unknown mutant(s) in ${args.mutantNames.join(',')}`);
+  const builds = withMutants ? buildMutants(planted) : new Map<string, Promise<string>>();
 
   const started = Date.now();
   mkdirSync(RUN_DIR, { recursive: true });
@@ -156,6 +180,7 @@ async function main() {
   });
 
   const results: ScenarioResult[] = [];
+  let mutants: MutantResult[] = [];
   let interrupted = false;
   process.once('SIGINT', () => {
     interrupted = true;
@@ -178,7 +203,7 @@ async function main() {
       for (const v of r.violations.slice(0, 20)) log(`     ${v}`);
     }
     // Last, everything the run made, settled, in one snapshot: nothing any scenario left behind is wrong.
-    if (!interrupted) {
+    if (!interrupted && chosen.length) {
       checker.scope(undefined);
       const t = Date.now();
       const final = await checker.check({ graceSeconds: SETTLED_GRACE_SECONDS + LATENESS.slackSeconds });
@@ -196,6 +221,13 @@ async function main() {
         clients: 0,
       });
     }
+    // After the final audit: the mutants' own products are broken on purpose.
+    if (withMutants) {
+      // Short rows: the smoke's sizes of the scenarios the mutants run in.
+      const small = scenarios({ soakSeconds: args.soakSeconds, smoke: true });
+      const run = (s: Scenario) => runScenario(stack, checker, acks, s);
+      mutants = await runMutants(stack, planted, small, builds, run, () => interrupted);
+    }
   } finally {
     await Ctx.closeTemporalClient();
     await checker.close();
@@ -203,12 +235,30 @@ async function main() {
   }
 
   const seconds = (Date.now() - started) / 1000;
-  process.stdout.write(`\n${table(results)}\n\n`);
-  const violations = results.reduce((n, r) => n + r.violations.length, 0);
-  process.stdout.write(`${results.length} rows in ${(seconds / 60).toFixed(1)} min, ${violations} violations\n`);
-  const file = writeResults(buildResults(results, { mode, version, seconds, soakSeconds: args.soakSeconds }), RUN_DIR);
-  process.stdout.write(`results: ${file}; logs: .run/chaos/logs/\n`);
-  process.exitCode = violations === 0 && results.length >= chosen.length ? 0 : 1;
+  let ok = true;
+  if (chosen.length) {
+    process.stdout.write(`\n${table(results)}\n\n`);
+    const violations = results.reduce((n, r) => n + r.violations.length, 0);
+    process.stdout.write(`${results.length} rows in ${(seconds / 60).toFixed(1)} min, ${violations} violations\n`);
+    const file = writeResults(
+      buildResults(results, { mode, version, seconds, soakSeconds: args.soakSeconds }),
+      RUN_DIR,
+    );
+    process.stdout.write(`results: ${file}; logs: .run/chaos/logs/\n`);
+    ok = violations === 0 && results.length >= chosen.length;
+  }
+  if (withMutants) {
+    process.stdout.write(`\n${mutantTable(mutants)}\n\n`);
+    const caught = mutants.filter((m) => m.caught).length;
+    const file = writeMutantResults(
+      mutants,
+      version,
+      mutants.reduce((n, m) => n + m.duration_seconds, 0),
+    );
+    process.stdout.write(`${caught} of ${planted.length} mutants caught; results: ${file}\n`);
+    ok &&= caught === planted.length;
+  }
+  process.exitCode = ok ? 0 : 1;
 }
 
 main().catch((err: Error) => {

@@ -9,6 +9,7 @@ import { Outages } from './outages';
 import { FaultProxy } from './proxy';
 import { sleep, log } from './util';
 import { devServerFlags } from '../bench/lib/dev-server-flags';
+import { setUpNamespaceAt } from '../src/temporal/namespace';
 
 export { Proc, freePort };
 
@@ -41,6 +42,7 @@ export const PORT_BASE = Number(process.env.CHAOS_PORT_BASE ?? 7500);
 const PORT_OFFSETS = { temporal: 0, api: 10, loadApi: 11, mariadb: 20, redis: 30, dbProxy: 40, redisProxy: 41 };
 
 export const SWEEP_SCHEDULE_ID = 'flash-sale-chaos-sweep';
+export const PURGE_SCHEDULE_ID = 'flash-sale-chaos-purge';
 
 export const SEARCH_ATTRIBUTES = [
   'HoldStatus=Keyword',
@@ -74,6 +76,8 @@ export interface StackPorts {
  * the shared MariaDB and Redis. Nothing shared is ever stopped.
  */
 export class Stack {
+  /** The build the API and worker processes run (its api/main.js, worker/main.js and workflow-bundle.js). */
+  dist: string;
   temporal: Proc | null = null;
   api: Proc | null = null;
   /** A second API process, same code and settings, that only the background load talks to. */
@@ -99,6 +103,27 @@ export class Stack {
   /** When the system was down (no Temporal, no running worker, no database): stretches the lateness bound. */
   readonly outages = new Outages(() => this.downBecause());
   private temporalDb = path.join(RUN_DIR, 'temporal.db');
+
+  /** `dist`: the build to run (chaos/variants.ts makes others, e.g. a mutant's); the suite's own build by default. */
+  constructor(opts: { dist?: string } = {}) {
+    this.dist = opts.dist ?? DIST;
+  }
+
+  /**
+   * Runs another build from now on: every worker but w1 stops, and both APIs and w1 restart on it (a mutant's build, or
+   * back to the suite's own). Holds still running finish on the new build: the suite's workflows replay on each.
+   */
+  async useBuild(dist: string): Promise<void> {
+    if (dist === this.dist) return;
+    this.dist = dist;
+    log(`  the service's processes restart on the build in ${path.relative(ROOT, dist)}`);
+    for (const [name, w] of [...this.workers]) {
+      if (name === 'w1') continue;
+      await w.stop();
+      this.workers.delete(name);
+    }
+    await this.withSettings(this.extraEnv);
+  }
 
   /** Why releases cannot happen right now, or null when the system is up. */
   downBecause(): string | null {
@@ -133,7 +158,7 @@ export class Stack {
     const api = new Proc(
       'api-load',
       'node',
-      [path.join(DIST, 'api', 'main.js')],
+      [path.join(this.dist, 'api', 'main.js')],
       this.env({ PORT: String(this.ports.loadApi) }),
       path.join(LOG_DIR, 'api-load.log'),
       { cwd: ROOT, registry: runPids() },
@@ -173,11 +198,12 @@ export class Stack {
       SWEEP_INTERVAL_SECONDS: String(SETTINGS.sweepIntervalSeconds),
       SWEEP_GRACE_SECONDS: String(SETTINGS.sweepGraceSeconds),
       SWEEP_SCHEDULE_ID,
+      PURGE_SCHEDULE_ID,
       WEBHOOK_SECRET: SETTINGS.webhookSecret,
       ADMIN_TOKEN: SETTINGS.adminToken,
       WORKER_METRICS_ADDRESS: '',
-      ...(existsSync(path.join(DIST, 'workflow-bundle.js'))
-        ? { WORKFLOW_BUNDLE_PATH: path.join(DIST, 'workflow-bundle.js') }
+      ...(existsSync(path.join(this.dist, 'workflow-bundle.js'))
+        ? { WORKFLOW_BUNDLE_PATH: path.join(this.dist, 'workflow-bundle.js') }
         : {}),
       // Everything else is the service's default (src/config.ts: the pool, the Temporal in-flight bound and its queue,
       // the call deadline): the suite tests what ships. A scenario about another setting names it (Scenario.settings).
@@ -228,6 +254,8 @@ export class Stack {
     await this.redis.start(this.ports.redisProxy);
     await this.createDatabase();
     await this.startTemporal();
+    // The namespace's retention and search attributes as on every other path (src/temporal/namespace.ts).
+    await setUpNamespaceAt(this.temporalAddress, 'default');
     await this.migrate();
     await this.startWorker();
     await this.startApi();
@@ -316,7 +344,7 @@ export class Stack {
 
   private async migrate(): Promise<void> {
     const env = this.env({ DATABASE_URL: this.directDbUrl });
-    await run('node', [path.join(DIST, 'db', 'cli.js'), 'migrate'], { env, cwd: ROOT, timeout: 60_000 });
+    await run('node', [path.join(this.dist, 'db', 'cli.js'), 'migrate'], { env, cwd: ROOT, timeout: 60_000 });
   }
 
   /** Starts a worker; `faults` arms fault points in it (FAULT_POINTS). Resolves once it polls. */
@@ -326,7 +354,7 @@ export class Stack {
     const p = new Proc(
       `worker ${name}`,
       'node',
-      [path.join(DIST, 'worker', 'main.js')],
+      [path.join(this.dist, 'worker', 'main.js')],
       this.env(faults ? { FAULT_POINTS: faults } : {}),
       path.join(LOG_DIR, `worker-${name}.log`),
       { cwd: ROOT, registry: runPids() },
@@ -369,7 +397,7 @@ export class Stack {
     const api = new Proc(
       'api',
       'node',
-      [path.join(DIST, 'api', 'main.js')],
+      [path.join(this.dist, 'api', 'main.js')],
       this.env(faults ? { FAULT_POINTS: faults } : {}),
       path.join(LOG_DIR, 'api.log'),
       { cwd: ROOT, registry: runPids() },

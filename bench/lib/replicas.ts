@@ -60,6 +60,7 @@ function serviceEnv(k: number, temporalAddress: string, o: ReplicaOptions): Node
     TEMPORAL_NAMESPACE: o.namespace,
     TASK_QUEUE: `bench-replicas-${k}`,
     SWEEP_SCHEDULE_ID: `bench-replicas-sweep-${k}`,
+    PURGE_SCHEDULE_ID: `bench-replicas-purge-${k}`,
     HOLD_TTL_SECONDS: '3600',
     PAYMENT_TIMEOUT_SECONDS: '3600',
     WEBHOOK_SECRET: 'bench-webhook-secret',

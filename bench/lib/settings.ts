@@ -116,6 +116,7 @@ export const settings = {
   namespace: process.env.BENCH_TEMPORAL_NAMESPACE ?? 'flash-sale-bench',
   taskQueue: `flash-sale-bench-${RUN_ID}`,
   sweepSchedule: `flash-sale-bench-sweep-${RUN_ID}`,
+  purgeSchedule: `flash-sale-bench-purge-${RUN_ID}`,
   webhookSecret: 'bench-webhook-secret',
   adminToken: 'bench-admin-token',
   /** Holds outlive every load scenario: no expiry work runs while throughput is measured. */

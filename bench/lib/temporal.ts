@@ -43,13 +43,15 @@ export function terminateLeftovers() {
   const bin = process.env.TEMPORAL_CLI;
   if (!bin) return;
   const base = ['--address', run.temporalAddress, '--namespace', settings.namespace];
-  try {
-    execFileSync(bin, ['schedule', 'delete', ...base, '--schedule-id', settings.sweepSchedule], {
-      stdio: 'ignore',
-      timeout: 30_000,
-    });
-  } catch {
-    say(`Could not delete the run's sweep schedule ${settings.sweepSchedule}`);
+  for (const schedule of [settings.sweepSchedule, settings.purgeSchedule]) {
+    try {
+      execFileSync(bin, ['schedule', 'delete', ...base, '--schedule-id', schedule], {
+        stdio: 'ignore',
+        timeout: 30_000,
+      });
+    } catch {
+      say(`Could not delete the run's schedule ${schedule}`);
+    }
   }
   try {
     const queues = [settings.taskQueue, floorTaskQueue, `${floorTaskQueue}-eager`]

@@ -33,6 +33,7 @@ export function serviceEnv(port: number, overrides: NodeJS.ProcessEnv = {}): Nod
     // Its own schedule: one left from an earlier run would point at that run's task queue, where no worker polls,
     // and with overlap "skip" its stuck run would hold back every later sweep.
     SWEEP_SCHEDULE_ID: settings.sweepSchedule,
+    PURGE_SCHEDULE_ID: settings.purgeSchedule,
     SWEEP_INTERVAL_SECONDS: String(settings.sweepInterval),
     SWEEP_GRACE_SECONDS: String(settings.sweepGrace),
     // All the load comes from one loopback address; real buyers come from many. The per-address limit would
@@ -105,13 +106,20 @@ export async function startFloor(): Promise<Running> {
  * The floor's eager-start variant, laid out as the service is by default: one process serves HTTP and runs a hold
  * worker on one NativeConnection (bench/floor `eager`), beside a worker process on the same task queue.
  */
-export async function startEagerFloor(): Promise<Running> {
+export async function startEagerFloor(opts: { label?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Running> {
   const port = await freePort();
   const main = path.join(ROOT, 'bench/floor/main.ts');
+  const label = opts.label ?? 'floor eager';
   return startPair(
-    'floor eager',
-    (part) => [...nodeFlags(`floor-eager-${part}`), '--import', 'tsx', main, part === 'api' ? 'eager' : 'worker'],
-    serviceEnv(port, { TASK_QUEUE: `${floorTaskQueue}-eager` }),
+    label,
+    (part) => [
+      ...nodeFlags(`${label.replace(/\W+/g, '-')}-${part}`),
+      '--import',
+      'tsx',
+      main,
+      part === 'api' ? 'eager' : 'worker',
+    ],
+    serviceEnv(port, { TASK_QUEUE: `${floorTaskQueue}-${label.replace(/\W+/g, '-')}`, ...opts.env }),
     port,
   );
 }

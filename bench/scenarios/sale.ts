@@ -7,18 +7,20 @@ import type { Pool } from 'mysql2/promise';
 import { signPayload } from '../../src/signature';
 import { check } from '../lib/checks';
 import * as dbx from '../lib/db';
-import { meter, record } from '../lib/run-state';
+import { waitUntilIdle } from '../lib/procs';
+import { meter, record, run } from '../lib/run-state';
 import { settings } from '../lib/settings';
 import { percentile, pool, progress, progressDone, round, say } from '../lib/util';
 import type { Running } from './processes';
 
 const seconds = (ms: number | null) => (ms === null ? null : round(ms / 1000, 2));
 
-export async function realisticSale(db: Pool, service: Running) {
+export async function realisticSale(db: Pool, service: Running, system: 'service' | 'floor' = 'service') {
   const { buyers, units } = settings;
   const connections = 200;
-  say(`Realistic sale: ${buyers} buyers for ${units} units, ${connections} at a time`);
-  const product = await dbx.createProduct(db, 'bench: realistic sale', units);
+  const who = system === 'service' ? 'Service' : 'Sale floor';
+  say(`${who}: realistic sale, ${buyers} buyers for ${units} units, ${connections} at a time`);
+  const product = await dbx.createProduct(db, `bench: realistic sale (${system})`, units);
   const { http } = service;
   const cpu = meter(service.pids);
   const t0 = performance.now();
@@ -66,7 +68,11 @@ export async function realisticSale(db: Pool, service: Running) {
     }
     orders++;
     const status = i % 10 === 3 ? 'failed' : 'paid';
-    const body = JSON.stringify({ event_id: `bench-${settings.runId}-${i}`, order_id: o.body.data.id, status });
+    const body = JSON.stringify({
+      event_id: `bench-${settings.runId}-${system}-${i}`,
+      order_id: o.body.data.id,
+      status,
+    });
     const w = await http.request('POST', '/api/payments/webhook', body, {
       'X-Signature': signPayload(settings.webhookSecret, body),
     });
@@ -79,6 +85,9 @@ export async function realisticSale(db: Pool, service: Running) {
   const elapsed = since() / 1000;
   // Late buyers: those who asked after the first sold-out answer; they should hear "sold out" at once.
   const late = firstSoldOutAt === null ? [] : soldOut.filter((s) => s.at >= firstSoldOutAt!).map((s) => s.ms);
+  // The sale's tail (order workflows ending, events) belongs to its cost: read once the processes are idle again.
+  await waitUntilIdle(Object.values({ ...run.pids, ...service.pids }), 0.15, 30);
+  const cpuSeconds = cpu.read();
   const { c, lost } = await check(db, 'sale', product, holdIds);
   const completed = await dbx.count(
     db,
@@ -87,9 +96,9 @@ export async function realisticSale(db: Pool, service: Running) {
   );
   const other = Object.entries(answers).filter(([s]) => !['201', '400', '429'].includes(s));
   const r = record({
-    id: 'svc-sale',
-    title: `Service: realistic sale (${buyers} buyers, ${units} units)`,
-    system: 'service',
+    id: system === 'service' ? 'svc-sale' : 'floor-sale',
+    title: `${who}: realistic sale (${buyers} buyers, ${units} units)`,
+    system,
     connections,
     seconds: round(elapsed, 2),
     requests: holdLatency.length,
@@ -102,7 +111,7 @@ export async function realisticSale(db: Pool, service: Running) {
     oversold: c.oversold + Math.max(0, completed - units),
     lost_holds: lost,
     conservation_ok: c.ok,
-    cpu_seconds: cpu.read(),
+    cpu_seconds: cpuSeconds,
     extra: {
       buyers_answered: holdLatency.length,
       answers_by_status: answers,
@@ -125,6 +134,8 @@ export async function realisticSale(db: Pool, service: Running) {
       late_answer_p50_ms: round(percentile(late, 50)),
       late_answer_p99_ms: round(percentile(late, 99)),
       ...fairness(buyersSeen, units),
+      // What one sold unit cost, by process: every hold, order, payment and refusal of the sale over the units paid.
+      cpu_ms_per_paid_unit: perUnit(cpuSeconds, paidAt.length),
     },
   });
   say(
@@ -137,6 +148,11 @@ export async function realisticSale(db: Pool, service: Running) {
       `answers ${JSON.stringify(answers)}; oversold ${r.oversold}`,
   );
 }
+
+const perUnit = (cpuSeconds: Record<string, number> | undefined, paid: number) =>
+  cpuSeconds && paid > 0
+    ? Object.fromEntries(Object.entries(cpuSeconds).map(([k, s]) => [k, round((s * 1000) / paid, 2)]))
+    : null;
 
 interface Buyer {
   sentAt: number;

@@ -248,17 +248,36 @@ const kinds: Record<string, (r: Report) => string[]> = {
       ['l', 'r'],
     );
   },
-  /** What one paid unit costs, per process, over the whole sale (holds, orders, webhooks, failed payments resold). */
+  /**
+   * What one paid unit costs, per process, over the whole sale (holds, orders, webhooks, failed payments resold), on
+   * the service and on the sale floor (the cheapest Temporal work for a unit's life, started alike), and their ratio.
+   */
   'sale-cost': (r) => {
-    const s = r.results.find((x) => x.id === 'svc-sale');
-    if (!s) return ['_(no sale in this run)_'];
-    const paid = s.extra.paid as number;
-    const per = (k: string) =>
-      s.cpu_seconds?.[k] === undefined ? '' : `${Math.round((s.cpu_seconds[k] * 100_000) / paid) / 100} ms`;
-    return table(
-      ['per paid unit', 'Temporal server', 'worker', 'API', 'MariaDB', 'Redis'],
-      [[`${paid} units paid`, per('temporal'), per('worker'), per('api'), per('mariadb'), per('redis')]],
-    );
+    const sides = ['svc-sale', 'floor-sale']
+      .map((id) => r.results.find((x) => x.id === id))
+      .filter((x): x is NonNullable<typeof x> => x !== undefined);
+    if (!sides.length) return ['_(no sale in this run)_'];
+    const parts = ['temporal', 'worker', 'api', 'mariadb', 'redis'];
+    const perUnit = (s: (typeof sides)[number], k: string) =>
+      s.cpu_seconds?.[k] === undefined
+        ? undefined
+        : Math.round((s.cpu_seconds[k] * 100_000) / (s.extra.paid as number)) / 100;
+    const total = (s: (typeof sides)[number]) => parts.reduce((n, k) => n + (perUnit(s, k) ?? 0), 0);
+    const rows = sides.map((s) => [
+      `${s.system === 'floor' ? 'sale floor' : 'service'} (${s.extra.paid} units paid)`,
+      ...parts.map((k) => ms(perUnit(s, k))),
+      ms(Math.round(total(s) * 100) / 100),
+    ]);
+    const [svc, floor] = [sides.find((s) => s.system === 'service'), sides.find((s) => s.system === 'floor')];
+    if (svc && floor) {
+      const ratio = (a?: number, b?: number) => (a === undefined || !b ? '' : `${Math.round((a / b) * 100) / 100} ×`);
+      rows.push([
+        'service ÷ floor',
+        ...parts.map((k) => ratio(perUnit(svc, k), perUnit(floor, k))),
+        ratio(total(svc), total(floor)),
+      ]);
+    }
+    return table(['per paid unit', 'Temporal server', 'worker', 'API', 'MariaDB', 'Redis', 'all'], rows);
   },
   /** The raw reservation transaction on one row and on stock shards. */
   'hot-row': (r) => {

@@ -4,7 +4,7 @@ import { eagerApiKill } from './eager';
 import { eventsReceiverDown, eventsWorkerKill } from './events';
 import { expiryRace, webhookRaces } from './flows';
 import { latePaidVsTimeout } from './late-payments';
-import { paymentKillAfterCommit, paymentKillBeforeCommit } from './payments';
+import { paymentKillAfterCommit, paymentKillBeforeCommit, paymentOutcomes } from './payments';
 import { replicas } from './replicas';
 import { shardedStampede } from './shards';
 import { reserveStallPhantom, temporalStallPhantom } from './phantoms';
@@ -73,6 +73,7 @@ function bothModes(s: Scenario): Scenario[] {
 export function scenarios(opts: ScenarioOptions): Scenario[] {
   return [
     baseline,
+    paymentOutcomes,
     ...bothModes(reserveKillBeforeCommit),
     ...bothModes(reserveKillAfterCommit),
     ...bothModes(releaseKillBeforeCommit),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import { orderWorkflowId } from '../../src/shared/workflow-ids';
 import { Ctx, type Scenario } from '../scenario';
-import { faultFired, finish, pendingOrders } from './helpers';
+import { faultFired, finish, makeHolds, makeOrders, pendingOrders } from './helpers';
 
 /**
  * The API SIGKILLed in the middle of a payment webhook, under load: inside the settlement transaction (before its
@@ -74,3 +74,42 @@ function paymentKill(when: 'before' | 'after'): Scenario {
 
 export const paymentKillBeforeCommit = paymentKill('before');
 export const paymentKillAfterCommit = paymentKill('after');
+
+/**
+ * A buyer's whole life, quietly (no background load, no fault): holds ordered and paid, ordered and failed, released
+ * early, and left to expire, one after the other, each outcome then read back. Every way stock goes back happens here
+ * within seconds, even on a busy machine where the load's holds expire before their order (chaos/mutants uses it).
+ */
+export const paymentOutcomes: Scenario = {
+  name: 'payment-outcomes',
+  title: 'No load, no fault: holds paid, failed, released and expired, one after the other; each outcome read back',
+  load: false,
+  async run(ctx) {
+    const [p] = await ctx.createProducts(1, 40);
+    const outcomes = new Map<string, number>();
+    const count = (what: string) => outcomes.set(what, (outcomes.get(what) ?? 0) + 1);
+    ctx.startSampling();
+    for (let i = 0; i < 8; i++) {
+      const [h] = await makeHolds(ctx, p, 1, 1);
+      if (!h) continue;
+      if (i % 4 === 3) {
+        count(i % 8 === 3 ? 'left to expire' : `released ${(await ctx.api.release(h.holdId)).status}`);
+        continue;
+      }
+      const [orderId] = [...(await makeOrders(ctx, [h])).values()];
+      if (orderId === undefined) {
+        count('order refused');
+        continue;
+      }
+      const status = i % 2 ? 'failed' : 'paid';
+      const a = await ctx.api.retrying(() => ctx.api.webhook(orderId, `evt_${randomUUID()}`, status), 20, 30_000);
+      count(`${status} ${a.status}`);
+    }
+    ctx.note(`outcomes: ${[...outcomes].map(([k, n]) => `${k} ×${n}`).join(', ')}`);
+    ctx.expect(
+      (outcomes.get('failed 200') ?? 0) > 0 && (outcomes.get('paid 200') ?? 0) > 0,
+      'no order was both paid and failed',
+    );
+    await finish(ctx);
+  },
+};

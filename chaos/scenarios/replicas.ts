@@ -4,7 +4,7 @@ import { ApiClient, HANG_MS, type Answer, type Tally } from '../client';
 import { FAULT_LOAD } from '../load';
 import { finish } from './helpers';
 import type { Scenario } from '../scenario';
-import { DIST, LOG_DIR, Proc, freePort } from '../stack';
+import { LOG_DIR, Proc, freePort } from '../stack';
 import { log, sleep } from '../util';
 
 /**
@@ -74,7 +74,7 @@ export const replicas: Scenario = {
     const api2 = new Proc(
       'api a2',
       'node',
-      [path.join(DIST, 'api', 'main.js')],
+      [path.join(ctx.stack.dist, 'api', 'main.js')],
       ctx.stack.env({ PORT: String(port) }),
       path.join(LOG_DIR, 'api-a2.log'),
     );

@@ -2,6 +2,7 @@ import type { ActivityDeps } from './deps';
 import { createEventActivities } from './events';
 import { createExtensionActivities } from './extensions';
 import { createOrderActivities } from './orders';
+import { createPurgeActivities } from './purge';
 import { createStockActivities } from './stock';
 import { createSweepActivities } from './sweep';
 
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStockActivities(deps),
     ...createOrderActivities(deps),
     ...createSweepActivities(deps),
+    ...createPurgeActivities(deps),
     ...createEventActivities(deps),
     ...createExtensionActivities(deps),
   };

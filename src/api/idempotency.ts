@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IdempotencyKeyRow, IdempotencyKeys } from '../db/idempotency-keys';
 import { WorkflowClosed } from '../sale/gateway-failures';
+import { IDEMPOTENCY_KEY_TTL_HOURS } from '../shared/retention';
 import { HttpError, ValidationError } from './errors';
 
 export interface StoredAnswer {
@@ -8,7 +9,8 @@ export interface StoredAnswer {
   body: unknown;
 }
 
-export const IDEMPOTENCY_TTL_HOURS = 24;
+// The purge (src/activities/purge.ts) deletes keys past the same age.
+export const IDEMPOTENCY_TTL_HOURS = IDEMPOTENCY_KEY_TTL_HOURS;
 const TTL_MS = IDEMPOTENCY_TTL_HOURS * 60 * 60 * 1000;
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 const KEY_PATTERN = new RegExp(`^[\\x21-\\x7e]{1,${IDEMPOTENCY_KEY_MAX_LENGTH}}$`);

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import { ValidationError, type FieldErrors } from './errors';
 import { boundsMessage, selectedInvalid } from './schemas/fields';
+import { parseId } from '../shared/ids';
 
 export { INT32_MAX, selectedInvalid, toInteger } from './schemas/fields';
 
@@ -55,9 +56,5 @@ export function ensureValid<S extends Schema>({ schema, errors, data }: Checked<
   throw new ValidationError(ordered);
 }
 
-/** Canonical positive integer path ids only: "01", "1abc", "-1" and overlong numbers are not ids. */
-export function parsePathId(raw: string | undefined): number | null {
-  if (!raw || !/^[1-9]\d{0,15}$/.test(raw)) return null;
-  const n = Number(raw);
-  return Number.isSafeInteger(n) ? n : null;
-}
+/** Canonical positive integer path ids only (shared/ids.ts: the same rule as a Stripe event's order id). */
+export const parsePathId = (raw: string | undefined): number | null => parseId(raw);

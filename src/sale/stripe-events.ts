@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { PaymentEvent } from '../db/payments';
+import { parseId } from '../shared/ids';
 
 /** What a verified Stripe event means for the sale. */
 export type StripeEventMeaning =
@@ -9,9 +10,6 @@ export type StripeEventMeaning =
   | { kind: 'ignored' }
   /** `metadata.order_id` is there but is no order id at all (not a positive whole number). */
   | { kind: 'no-such-order' };
-
-/** Order ids as the API writes them: canonical positive integers, within what a JSON number holds exactly. */
-const ORDER_ID = /^[1-9]\d{0,15}$/;
 
 /**
  * The shop puts its order's id in the metadata of the PaymentIntent (or of the Checkout Session) it creates for the
@@ -24,9 +22,11 @@ function paymentFor(
 ): StripeEventMeaning {
   const orderId = metadata?.order_id;
   if (orderId === undefined || orderId === '') return { kind: 'ignored' };
-  if (!ORDER_ID.test(orderId) || !Number.isSafeInteger(Number(orderId))) return { kind: 'no-such-order' };
+  // Order ids as the API writes them (the same rule as a path id).
+  const id = parseId(orderId);
+  if (id === null) return { kind: 'no-such-order' };
   // Stripe's event id is the payment event's id: a redelivery of the same event is a replay, and changes nothing.
-  return { kind: 'payment', payment: { eventId: event.id, orderId: Number(orderId), status } };
+  return { kind: 'payment', payment: { eventId: event.id, orderId: id, status } };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { WorkflowStartOptions } from '@temporalio/client';
 import { CustomerIdKey, HoldExpiresAtKey, HoldStatusKey, ProductIdKey } from '../shared/search-attributes';
+import { HOLD_PRIORITY } from '../shared/priorities';
 import type { HoldWorkflowInput } from '../shared/types';
 import { holdWorkflowId } from '../shared/workflow-ids';
 import type { holdWorkflowV2 } from '../workflows/hold';
@@ -27,5 +28,7 @@ export function holdStartOptions(input: HoldWorkflowInput, taskQueue: string) {
       ...(input.customerId === undefined ? [] : [{ key: CustomerIdKey, value: input.customerId }]),
     ],
     staticSummary: `hold ${input.holdId}: ${input.quantity} × product ${input.productId}`,
+    // Ahead of orders, payments and events while a burst of buyers is being answered (shared/priorities.ts).
+    priority: HOLD_PRIORITY,
   } satisfies WorkflowStartOptions<typeof holdWorkflowV2>;
 }

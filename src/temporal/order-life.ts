@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { latePaymentSignal, refundClosedSignal } from '../shared/messages';
+import { ORDER_PRIORITY } from '../shared/priorities';
 import { OrderStatusKey, ProductIdKey } from '../shared/search-attributes';
 import type { LatePayment, OrderWorkflowInput } from '../shared/types';
 import { orderWorkflowId } from '../shared/workflow-ids';
@@ -50,6 +51,7 @@ export function createOrderLifeGateway(clientOf: () => Client, settings: OrderLi
             { key: ProductIdKey, value: order.productId },
           ],
           staticSummary: `order ${order.orderId}: late payment ${late.eventId}`,
+          priority: ORDER_PRIORITY,
         }),
       );
     },

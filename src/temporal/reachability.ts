@@ -13,6 +13,9 @@ const CHECK_EVERY_MS = 500;
  */
 export class Reachability {
   private last: { at: number; open: Promise<boolean> } | null = null;
+  /** The calls waiting now, each with when it began and how to fail it; one shared ticker watches them all. */
+  private readonly waiting = new Set<{ since: number; fail: (err: Error) => void }>();
+  private ticker: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly host: string,
@@ -26,23 +29,29 @@ export class Reachability {
 
   /** Runs `call`; once it has waited a second, a frontend that refuses connections fails it as TemporalUnavailable. */
   async guard<T>(call: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    let settled = false;
-    const refused = new Promise<never>((_, reject) => {
-      const check = async () => {
-        if (settled) return;
-        if (!(await this.accepts())) reject(new TemporalUnavailable('Temporal refuses connections'));
-        else if (!settled) timer = setTimeout(check, CHECK_EVERY_MS);
-      };
-      timer = setTimeout(check, FIRST_CHECK_MS);
-    });
+    let entry!: { since: number; fail: (err: Error) => void };
+    const refused = new Promise<never>((_, reject) => (entry = { since: Date.now(), fail: reject }));
     refused.catch(() => undefined);
+    this.waiting.add(entry);
+    // A hot path sends thousands of calls a second: one ticker for all of them, not a timer per call.
+    this.ticker ??= setInterval(() => void this.check(), CHECK_EVERY_MS);
     try {
       return await Promise.race([call, refused]);
     } finally {
-      settled = true;
-      clearTimeout(timer);
+      this.waiting.delete(entry);
+      if (this.waiting.size === 0 && this.ticker) {
+        clearInterval(this.ticker);
+        this.ticker = null;
+      }
     }
+  }
+
+  /** Fails every call that has waited past FIRST_CHECK_MS if the frontend refuses connections now. */
+  private async check(): Promise<void> {
+    const now = Date.now();
+    const old = [...this.waiting].filter((w) => now - w.since >= FIRST_CHECK_MS);
+    if (old.length === 0 || (await this.accepts())) return;
+    for (const w of old) w.fail(new TemporalUnavailable('Temporal refuses connections'));
   }
 
   private accepts(): Promise<boolean> {

@@ -1,31 +1,48 @@
+import type { Duration } from '@temporalio/common';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { sweepTaskQueue, type Config } from '../config';
+import type { Logger } from '../logger';
+import type { PurgeInput } from '../shared/retention';
 import type { SweepInput } from '../shared/types';
 
-export interface SweepScheduleSettings {
+interface ScheduleSettings<Input> {
   scheduleId: string;
   taskQueue: string;
   intervalSeconds: number;
-  input: SweepInput;
+  input: Input;
 }
 
-/** Creates the backup sweep's Schedule, or brings an existing one up to date; safe from any number of workers. */
-export async function ensureSweepSchedule(client: Client, s: SweepScheduleSettings): Promise<'created' | 'updated'> {
+export type SweepScheduleSettings = ScheduleSettings<SweepInput>;
+export type PurgeScheduleSettings = ScheduleSettings<PurgeInput>;
+
+/**
+ * Creates a Schedule that starts `workflowType` every interval, or brings an existing one up to date; safe from any
+ * number of workers starting at once.
+ */
+async function ensureSchedule(
+  client: Client,
+  s: ScheduleSettings<unknown>,
+  workflowType: string,
+  purpose: string,
+  runTimeout?: Duration,
+): Promise<'created' | 'updated'> {
   const options = {
     scheduleId: s.scheduleId,
     spec: { intervals: [{ every: `${s.intervalSeconds}s` }] },
     action: {
       type: 'startWorkflow' as const,
-      workflowType: 'sweepWorkflow',
+      workflowType,
       workflowId: `${s.scheduleId}-run`,
       taskQueue: s.taskQueue,
       args: [s.input],
+      ...(runTimeout ? { workflowExecutionTimeout: runTimeout } : {}),
     },
     policies: {
-      // One sweep at a time, and after an outage one catch-up run rather than a burst of them.
+      // One run at a time, and after an outage one catch-up run rather than a burst of them.
       overlap: ScheduleOverlapPolicy.SKIP,
       catchupWindow: `${Math.max(s.intervalSeconds * 2, 10)}s`,
     },
-    memo: { purpose: 'Backup release of expired holds and unpaid orders' },
+    memo: { purpose },
   } satisfies ScheduleOptions;
   try {
     await client.schedule.create(options);
@@ -40,4 +57,49 @@ export async function ensureSweepSchedule(client: Client, s: SweepScheduleSettin
     }));
     return 'updated';
   }
+}
+
+/** The backup sweep's Schedule: releases holds and cancels unpaid orders whose own timers did not. */
+export const ensureSweepSchedule = (client: Client, s: SweepScheduleSettings) =>
+  ensureSchedule(client, s, 'sweepWorkflow', 'Backup release of expired holds and unpaid orders');
+
+/** Retention's Schedule: deletes expired idempotency keys, delivered events, and closed holds and orders. */
+export const ensurePurgeSchedule = (client: Client, s: PurgeScheduleSettings) =>
+  // A run stranded on a task queue no worker polls any more (TASK_QUEUE renamed) would hold back every later run
+  // (overlap SKIP): it times out instead, and the next tick goes on where it stopped.
+  ensureSchedule(client, s, 'purgeWorkflow', 'Retention: deletes records past their keep time', '6h');
+
+/** The purge's settings from the configuration; it runs on the sweep's task queue (small, never behind a storm). */
+export const purgeScheduleSettings = (config: Config): PurgeScheduleSettings => ({
+  scheduleId: config.PURGE_SCHEDULE_ID,
+  taskQueue: sweepTaskQueue(config),
+  intervalSeconds: config.PURGE_INTERVAL_SECONDS,
+  input: {
+    retentionDays: config.RETENTION_DAYS,
+    deliveryRetentionDays: config.DELIVERY_RETENTION_DAYS,
+    batchSize: config.PURGE_BATCH_SIZE,
+  },
+});
+
+/** Both Schedules, created or updated at every worker's start. */
+export async function ensureSchedules(client: Client, config: Config, log: Logger): Promise<void> {
+  const sweep = await ensureSweepSchedule(client, {
+    scheduleId: config.SWEEP_SCHEDULE_ID,
+    taskQueue: sweepTaskQueue(config),
+    intervalSeconds: config.SWEEP_INTERVAL_SECONDS,
+    input: {
+      graceSeconds: config.SWEEP_GRACE_SECONDS,
+      paymentTimeoutSeconds: config.PAYMENT_TIMEOUT_SECONDS,
+      batchSize: 500,
+      // Each run keeps watching until just before the next tick (at most 10 minutes, inside the activity's
+      // 30-minute timeout), and longer while holds are lapsing: a sweeper is nearly always running.
+      watchSeconds: Math.min(Math.max(config.SWEEP_INTERVAL_SECONDS - 2, 0), 600),
+    },
+  });
+  log.info({ schedule_id: config.SWEEP_SCHEDULE_ID, outcome: sweep }, 'sweep schedule ready');
+  const purge = await ensurePurgeSchedule(client, purgeScheduleSettings(config));
+  log.info(
+    { schedule_id: config.PURGE_SCHEDULE_ID, outcome: purge, retention_days: config.RETENTION_DAYS },
+    'purge schedule ready',
+  );
 }

@@ -9,7 +9,7 @@ import { createSequelize } from '../db/sequelize';
 import { faultPointsFromEnvironment, type FaultPoints } from '../faults';
 import type { Logger } from '../logger';
 import { temporalConnectionSettings } from '../temporal/options';
-import { ensureSweepSchedule } from './schedule';
+import { ensureSchedules } from './schedule';
 
 export interface WorkerHandle {
   worker: Worker;
@@ -21,7 +21,7 @@ export interface WorkerHandle {
 export interface WorkerExtras {
   /** A prebuilt workflow bundle (tests); otherwise workflowBundleOf's: WORKFLOW_BUNDLE_PATH, or bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** Leave the sweep Schedule alone (tests that drive the sweep themselves). */
+  /** Leave the sweep and purge Schedules alone (tests that drive them themselves). */
   skipSchedule?: boolean;
 }
 
@@ -39,20 +39,7 @@ export async function createFlashSaleWorker(
     const clientConnection = await Connection.connect(temporalConnectionSettings(config));
     try {
       const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
-      const outcome = await ensureSweepSchedule(client, {
-        scheduleId: config.SWEEP_SCHEDULE_ID,
-        taskQueue: sweepTaskQueue(config),
-        intervalSeconds: config.SWEEP_INTERVAL_SECONDS,
-        input: {
-          graceSeconds: config.SWEEP_GRACE_SECONDS,
-          paymentTimeoutSeconds: config.PAYMENT_TIMEOUT_SECONDS,
-          batchSize: 500,
-          // Each run keeps watching until just before the next tick (at most 10 minutes, inside the activity's
-          // 30-minute timeout), and longer while holds are lapsing: a sweeper is nearly always running.
-          watchSeconds: Math.min(Math.max(config.SWEEP_INTERVAL_SECONDS - 2, 0), 600),
-        },
-      });
-      log.info({ schedule_id: config.SWEEP_SCHEDULE_ID, outcome }, 'sweep schedule ready');
+      await ensureSchedules(client, config, log);
     } finally {
       await clientConnection.close();
     }

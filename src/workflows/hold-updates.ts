@@ -1,6 +1,7 @@
 import { condition, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { outboundEvent } from '../shared/events';
+import { ORDER_PRIORITY } from '../shared/priorities';
 import { orderRefusal, releaseRefusal } from '../shared/refusals';
 import { HoldExpiresAtKey } from '../shared/search-attributes';
 import { FailureType, type ExtendRequest } from '../shared/types';
@@ -12,7 +13,9 @@ import { businessFailure, HoldRecord, refuse } from './hold-record';
 // in history before it commits, so a worker killed right after the commit leaves a retry that finds its own change.
 // (As local activities they would commit inside an unfinished workflow task: a crash then loses the update while
 // the database keeps the change, and the workflow no longer knows its hold.) Each retries without a cap on attempts.
-const { releaseHold, createOrder, extendHold } = proxyActivities<Activities>(DB_STEP_OPTIONS);
+const { releaseHold, extendHold } = proxyActivities<Activities>(DB_STEP_OPTIONS);
+// Creating the order waits behind a burst's hold work (shared/priorities.ts); the hold's own steps keep its priority.
+const { createOrder } = proxyActivities<Activities>({ ...DB_STEP_OPTIONS, priority: ORDER_PRIORITY });
 
 /**
  * A hold in its workflow (holdWorkflowV2, hold.ts): its state (HoldRecord) with the updates a client sends it, each a

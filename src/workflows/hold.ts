@@ -10,6 +10,7 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ORDER_PRIORITY } from '../shared/priorities';
 import type { Activities } from '../activities';
 import {
   extendHoldUpdate,
@@ -121,6 +122,8 @@ async function startOrderWorkflow(input: HoldWorkflowInput, orderId: number, cre
       ],
       // The order outlives its hold's workflow, which ends once the order exists.
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      // Behind the burst's hold work (shared/priorities.ts): the order's payment signal and cancellation inherit it.
+      priority: ORDER_PRIORITY,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [
         { key: OrderStatusKey, value: 'pending' },

@@ -1,3 +1,4 @@
 export { holdWorkflowV2 } from './hold';
 export { orderWorkflow } from './order';
 export { sweepWorkflow } from './sweep';
+export { purgeWorkflow } from './purge';

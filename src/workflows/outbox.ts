@@ -1,11 +1,13 @@
 import { condition, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EventSettings, OutboundEvent } from '../shared/events';
+import { EVENT_PRIORITY } from '../shared/priorities';
 
 // Options are given per call (retry window from the workflow's input); these are the defaults for the bookkeeping.
 const { deliverEvent, markUndeliverable } = proxyActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '1m' },
+  priority: EVENT_PRIORITY,
 });
 
 /**
@@ -80,6 +82,7 @@ export class Outbox {
             // 1 s, 2 s, 4 s … at most 10 minutes apart: a receiver back after an hour down hears again within minutes.
             retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
             summary: `deliver ${event.type} (${event.id})`,
+            priority: EVENT_PRIORITY,
           },
           [event],
         );

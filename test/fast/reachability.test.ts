@@ -28,3 +28,20 @@ test('a frontend that accepts connections leaves the call to its own answer', as
     server.close();
   }
 });
+
+test('calls waiting together share one ticker, which stops when the last one is answered', async () => {
+  jest.useFakeTimers();
+  try {
+    const reachability = new Reachability('127.0.0.1', 1);
+    const resolvers: ((answer: string) => void)[] = [];
+    const guarded = Array.from({ length: 100 }, () =>
+      reachability.guard(new Promise<string>((resolve) => resolvers.push(resolve))),
+    );
+    expect(jest.getTimerCount()).toBe(1);
+    resolvers.forEach((resolve, i) => resolve(`answer ${i}`));
+    await expect(Promise.all(guarded)).resolves.toHaveLength(100);
+    expect(jest.getTimerCount()).toBe(0);
+  } finally {
+    jest.useRealTimers();
+  }
+});

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { searchAttributeDefinitions } from '../../src/shared/search-attributes';
+import { setUpNamespaceAt } from '../../src/temporal/namespace';
 import { Proc, type PidRegistry } from './process';
 import { freePort, sleep } from './wait';
 
@@ -68,6 +69,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     try {
       const describe = ['operator', 'namespace', 'describe', '--address', address, '--namespace', namespace];
       await run(temporalCli(), describe, { timeout: 5_000 });
+      // The retention every set-up path gives the namespace (src/temporal/namespace.ts).
+      await setUpNamespaceAt(address, namespace);
       return { address, proc };
     } catch {
       await sleep(300);

@@ -2,6 +2,7 @@ import { QueryTypes } from 'sequelize';
 import { availableStock, createProduct, expectConserved } from '../harness/fixtures';
 import { startStack, type Stack } from '../harness/stack';
 import { waitFor } from '../harness/wait';
+import { HOLD_PRIORITY, ORDER_PRIORITY } from '../../src/shared/priorities';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -50,6 +51,29 @@ describe('orders', () => {
     expect(await availableStock(stack.db, productId)).toBe(6);
     expect((await stack.http.get(`/api/holds/${holdId}`)).body.released_at).toBeNull();
     await expectConserved(stack.db, productId, 10);
+  });
+
+  test('hold work runs ahead of orders and events: the workflows and the order step carry their task priorities', async () => {
+    const productId = await createProduct(stack, 10);
+    const holdId = await hold(productId, 1);
+    const res = await stack.http.post('/api/orders', { hold_id: holdId });
+    expect(res.status).toBe(201);
+    const holdRun = stack.client.workflow.getHandle(`hold-${holdId}`);
+    expect((await holdRun.describe()).priority?.priorityKey).toBe(HOLD_PRIORITY.priorityKey);
+    const orderRun = stack.client.workflow.getHandle(`order-${res.body.data.id}`);
+    await waitFor('the order workflow', () =>
+      orderRun.describe().then(
+        () => true,
+        () => false,
+      ),
+    );
+    expect((await orderRun.describe()).priority?.priorityKey).toBe(ORDER_PRIORITY.priorityKey);
+    // The hold's own order step (its scheduled activity) waits behind hold work too.
+    const scheduled = (await holdRun.fetchHistory()).events?.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'createOrder',
+    );
+    expect(scheduled?.activityTaskScheduledEventAttributes?.priority?.priorityKey).toBe(ORDER_PRIORITY.priorityKey);
+    expect(HOLD_PRIORITY.priorityKey!).toBeLessThan(ORDER_PRIORITY.priorityKey!);
   });
 
   test('10 parallel orders on one hold: exactly one 201', async () => {

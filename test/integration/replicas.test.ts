@@ -26,6 +26,7 @@ interface Service extends LaunchedProcess {
 const services: Service[] = [];
 const taskQueue = `replicas-${randomUUID()}`;
 const scheduleId = `replicas-sweep-${randomUUID()}`;
+const purgeScheduleId = `replicas-purge-${randomUUID()}`;
 let db: Sequelize;
 let connection: Connection;
 let client: Client;
@@ -37,6 +38,7 @@ function launch(name: string, entry: string, env: Record<string, string>): Servi
     LOG_LEVEL: 'info',
     TASK_QUEUE: taskQueue,
     SWEEP_SCHEDULE_ID: scheduleId,
+    PURGE_SCHEDULE_ID: purgeScheduleId,
     HOLD_TTL_SECONDS: '90',
     PAYMENT_TIMEOUT_SECONDS: '90',
     // Longer than the ~10 s a workflow cached on the killed worker waits before another worker takes it over
@@ -79,10 +81,12 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of services) if (alive(s)) s.child.kill('SIGTERM');
   await Promise.all(services.map((s) => s.exited));
-  await client?.schedule
-    .getHandle(scheduleId)
-    .delete()
-    .catch(() => undefined);
+  for (const id of [scheduleId, purgeScheduleId]) {
+    await client?.schedule
+      .getHandle(id)
+      .delete()
+      .catch(() => undefined);
+  }
   await connection?.close();
   await db?.close();
   build?.remove();
@@ -135,8 +139,9 @@ test('two APIs and two workers: a worker and an API SIGKILLed mid-sale lose and 
   const urls = await Promise.all(
     apis.map(async (a) => `http://127.0.0.1:${(await ready(a, 'api listening', 30_000)).port as number}`),
   );
-  // Both workers set up the one sweep Schedule: whichever came second updated it.
+  // Both workers set up the one sweep Schedule and the one purge Schedule: whichever came second updated each.
   expect(workers.map((w) => w.logged('sweep schedule ready')?.outcome).sort()).toEqual(['created', 'updated']);
+  expect(workers.map((w) => w.logged('purge schedule ready')?.outcome).sort()).toEqual(['created', 'updated']);
 
   const created = await fetch(`${urls[0]}/api/admin/products`, {
     method: 'POST',

@@ -3,9 +3,12 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
+import { NAMESPACE_RETENTION_DAYS } from '../../src/shared/retention';
 
-/** `npm run setup-temporal` against the real dev server: a namespace of its own, created once, then left alone. */
+/** `npm run setup-temporal` against the real dev server: a namespace of its own, created once, then
+ * only brought to the service's retention. */
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -44,12 +47,12 @@ describe('npm run setup-temporal', () => {
     const first = await setup();
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain(`namespace ${namespace}: created (retention 3 days)`);
+    expect(first.stdout).toContain(`namespace ${namespace}: created (retention ${NAMESPACE_RETENTION_DAYS} days)`);
     for (const name of ['HoldStatus', 'OrderStatus', 'ProductId', 'HoldExpiresAt', 'CustomerId']) {
       expect(first.stdout).toMatch(new RegExp(`search attribute ${name}: created`));
     }
     const described = await connection.workflowService.describeNamespace({ namespace });
-    expect(Number(described.config?.workflowExecutionRetentionTtl?.seconds)).toBe(3 * 86_400);
+    expect(Number(described.config?.workflowExecutionRetentionTtl?.seconds)).toBe(NAMESPACE_RETENTION_DAYS * 86_400);
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
     const types = temporal.api.enums.v1.IndexedValueType;
     expect(customAttributes).toMatchObject({
@@ -64,6 +67,23 @@ describe('npm run setup-temporal', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toContain(`namespace ${namespace}: exists`);
     expect(second.stdout).not.toContain('created');
+  });
+
+  test("an existing namespace with another retention (a dev server's own) is given the service's one", async () => {
+    await connection.workflowService.updateNamespace({
+      namespace,
+      config: { workflowExecutionRetentionTtl: msToTs(86_400_000) },
+    });
+    const res = await setup();
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(
+      `namespace ${namespace}: retention set to ${NAMESPACE_RETENTION_DAYS} days (was 1 days)`,
+    );
+    const described = await connection.workflowService.describeNamespace({ namespace });
+    expect(Number(described.config?.workflowExecutionRetentionTtl?.seconds)).toBe(NAMESPACE_RETENTION_DAYS * 86_400);
+    expect((await setup()).stdout).toContain(
+      `namespace ${namespace}: exists (retention ${NAMESPACE_RETENTION_DAYS} days)`,
+    );
   });
 
   test('a bad flag is a usage error (exit 2) and changes nothing', async () => {

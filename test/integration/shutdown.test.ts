@@ -28,6 +28,7 @@ describe('graceful shutdown on SIGTERM', () => {
     const worker = launch('worker/main.js', {
       TASK_QUEUE: `shutdown-${randomUUID()}`,
       SWEEP_SCHEDULE_ID: `shutdown-${randomUUID()}`,
+      PURGE_SCHEDULE_ID: `shutdown-purge-${randomUUID()}`,
       WORKER_METRICS_ADDRESS: '',
       WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE!,
     });
