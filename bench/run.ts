@@ -16,7 +16,8 @@ import * as dbx from './lib/db';
 import { failedChecks } from './lib/checks';
 import { renderPlot } from './lib/plot';
 import { pidListeningOn, procStats } from './lib/procs';
-import { busiest, evaluateTargets, gitInfo, printTable } from './lib/report';
+import { busiest, gitInfo, machineInfo, writeResults } from './lib/meta';
+import { evaluateTargets, printTable } from './lib/report';
 import { run } from './lib/run-state';
 import { ROOT, settings, wanted } from './lib/settings';
 import { cliVersion, startPrivateTemporal, terminateLeftovers } from './lib/temporal';
@@ -54,24 +55,9 @@ async function holdsBesideStartedAlike(db: Pool, service: Contender) {
   await Promise.all([eagerFloor, floor, uws].map((p) => p.stop()));
 }
 
-async function main() {
-  mkdirSync(settings.results, { recursive: true });
-  mkdirSync(settings.logDir, { recursive: true });
-  if (settings.ownTemporal) {
-    const own = await startPrivateTemporal(settings.ownTemporal);
-    run.temporalAddress = own.address;
-    run.pids.temporal = own.proc.pid;
-  }
-  const db = dbx.connect(settings.databaseUrl, 8);
-  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1 });
-  await redis.flushdb();
-  await dbx.resetTables(db);
-  run.pids.temporal ??= pidListeningOn(Number(run.temporalAddress.split(':')[1]));
-  run.pids.mariadb = pidListeningOn(Number(new URL(settings.databaseUrl).port || 3306));
-  run.pids.redis = pidListeningOn(Number(new URL(settings.redisUrl).port || 6379));
-
-  const started = new Date();
-  const meta = {
+/** What the run measured on: its settings, the machine, the commit and the Temporal server. */
+async function runMeta(db: Pool, redis: Redis, started: Date) {
+  return {
     run_id: settings.runId,
     started_at: started.toISOString(),
     quick: settings.quick,
@@ -87,10 +73,7 @@ async function main() {
       units: settings.units,
     },
     machine: {
-      nproc: os.cpus().length,
-      cpu: os.cpus()[0]?.model ?? 'unknown',
-      memory_gib: round(os.totalmem() / 2 ** 30, 1),
-      node: process.version,
+      ...machineInfo(),
       mariadb: await dbx.serverVersion(db),
       redis: /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown',
       temporal_cli: cliVersion(),
@@ -108,6 +91,65 @@ async function main() {
     database: settings.databaseUrl.replace(/\/\/[^@]*@/, '//'),
     service_dist: path.relative(ROOT, settings.serviceDist) || '.',
   };
+}
+
+/** The scenarios that run against the service (one API and one worker started for all of them). */
+async function serviceScenarios(db: Pool) {
+  const service = await startService();
+  const svc = await contender(db, 'service', service);
+  if (wanted('reads')) await cachedReads(service, svc.product);
+  if (wanted('holds')) {
+    await holdsBesideStartedAlike(db, svc);
+    if (settings.shards > 1) await shardedHolds(db, service);
+  }
+  if (wanted('soldout')) await soldOutAnswers(db, service);
+  if (wanted('sale')) {
+    await realisticSale(db, service);
+    // The sale floor: the same sale on the cheapest Temporal work that carries a unit's whole life, started alike.
+    const saleFloor = await startEagerFloor({ label: 'sale floor', env: { FLOOR_SOLD_OUT_READ: 'true' } });
+    await realisticSale(db, saleFloor, 'floor');
+    await saleFloor.stop();
+  }
+
+  const needsClient = wanted('storm') || wanted('open');
+  const client = needsClient
+    ? new Client({
+        connection: await Connection.connect({ address: run.temporalAddress }),
+        namespace: settings.namespace,
+      })
+    : null;
+  // The open-holds measurement runs while the storm's holds are open when they already make up most of them.
+  const openDuringStorm = wanted('open') && wanted('storm') && settings.openHolds <= settings.storm + 5_000;
+  const measureOpen = () => openHolds(db, client!, service.pids, service.base, svc.product);
+  const holdRate = run.results.find((r) => r.id === 'svc-holds-50')?.ok_per_second ?? 0;
+  if (wanted('storm')) await expiryStorm(db, client!, service.pids, holdRate, openDuringStorm ? measureOpen : null);
+  if (wanted('open') && !openDuringStorm) await measureOpen();
+
+  const rss = { api: procStats(service.pids.api)?.rssMiB, worker: procStats(service.pids.worker)?.rssMiB };
+  say(`Stopping the service (RSS api ${round(rss.api ?? 0)} MiB, worker ${round(rss.worker ?? 0)} MiB)`);
+  await service.stop();
+  if (client) await client.connection.close();
+  if (!settings.ownTemporal) terminateLeftovers();
+}
+
+async function main() {
+  mkdirSync(settings.results, { recursive: true });
+  mkdirSync(settings.logDir, { recursive: true });
+  if (settings.ownTemporal) {
+    const own = await startPrivateTemporal(settings.ownTemporal);
+    run.temporalAddress = own.address;
+    run.pids.temporal = own.proc.pid;
+  }
+  const db = dbx.connect(settings.databaseUrl, 8);
+  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1 });
+  await redis.flushdb();
+  await dbx.resetTables(db);
+  run.pids.temporal ??= pidListeningOn(Number(run.temporalAddress.split(':')[1]));
+  run.pids.mariadb = pidListeningOn(Number(new URL(settings.databaseUrl).port || 3306));
+  run.pids.redis = pidListeningOn(Number(new URL(settings.redisUrl).port || 6379));
+
+  const started = new Date();
+  const meta = await runMeta(db, redis, started);
   say(
     `Machine: ${meta.machine.nproc} cores, ${meta.machine.memory_gib} GiB, load ${meta.machine.load_average_at_start.join(' ')}`,
   );
@@ -116,44 +158,8 @@ async function main() {
   if (wanted('plain')) await plainBaseline(db);
   if (wanted('levers')) await measureLevers(db);
   if (wanted('knee')) await measureKnee(db);
-  const serviceScenarios = ['reads', 'soldout', 'holds', 'sale', 'storm', 'open'] as const;
-  if (serviceScenarios.some(wanted)) {
-    const service = await startService();
-    const svc = await contender(db, 'service', service);
-    if (wanted('reads')) await cachedReads(service, svc.product);
-    if (wanted('holds')) {
-      await holdsBesideStartedAlike(db, svc);
-      if (settings.shards > 1) await shardedHolds(db, service);
-    }
-    if (wanted('soldout')) await soldOutAnswers(db, service);
-    if (wanted('sale')) {
-      await realisticSale(db, service);
-      // The sale floor: the same sale on the cheapest Temporal work that carries a unit's whole life, started alike.
-      const saleFloor = await startEagerFloor({ label: 'sale floor', env: { FLOOR_SOLD_OUT_READ: 'true' } });
-      await realisticSale(db, saleFloor, 'floor');
-      await saleFloor.stop();
-    }
-
-    const needsClient = wanted('storm') || wanted('open');
-    const client = needsClient
-      ? new Client({
-          connection: await Connection.connect({ address: run.temporalAddress }),
-          namespace: settings.namespace,
-        })
-      : null;
-    // The open-holds measurement runs while the storm's holds are open when they already make up most of them.
-    const openDuringStorm = wanted('open') && wanted('storm') && settings.openHolds <= settings.storm + 5_000;
-    const measureOpen = () => openHolds(db, client!, service.pids, service.base, svc.product);
-    const holdRate = run.results.find((r) => r.id === 'svc-holds-50')?.ok_per_second ?? 0;
-    if (wanted('storm')) await expiryStorm(db, client!, service.pids, holdRate, openDuringStorm ? measureOpen : null);
-    if (wanted('open') && !openDuringStorm) await measureOpen();
-
-    const rss = { api: procStats(service.pids.api)?.rssMiB, worker: procStats(service.pids.worker)?.rssMiB };
-    say(`Stopping the service (RSS api ${round(rss.api ?? 0)} MiB, worker ${round(rss.worker ?? 0)} MiB)`);
-    await service.stop();
-    if (client) await client.connection.close();
-    if (!settings.ownTemporal) terminateLeftovers();
-  }
+  const wantsService = (['reads', 'soldout', 'holds', 'sale', 'storm', 'open'] as const).some(wanted);
+  if (wantsService) await serviceScenarios(db);
 
   for (const r of run.results) {
     if (limit > 0 && r.system !== 'mariadb' && /holds/.test(r.id))
@@ -174,10 +180,8 @@ async function main() {
     targets,
   };
   printTable(report.results, limit, targets, report.holds_beside_floor);
-  const prettier = await import('prettier');
-  const json = await prettier.format(JSON.stringify(report), { parser: 'json', printWidth: 120 });
   const jsonFile = path.join(settings.results, `${settings.out}.json`);
-  writeFileSync(jsonFile, json);
+  await writeResults(jsonFile, report);
   if (settings.out === 'latest') writeFileSync(path.join(ROOT, 'docs/performance.png'), renderPlot(report));
   say(`Wrote ${path.relative(ROOT, jsonFile)} (${report.meta.duration_s} s)`);
   await db.end();

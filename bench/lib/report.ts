@@ -1,8 +1,7 @@
-/** The run's report: targets, the printed table, and the facts about the machine and the code it ran on. */
-import { execFileSync } from 'node:child_process';
+/** The run's report: targets and the printed table (lib/meta.ts: the machine and the code it ran on). */
 import { failedChecks } from './checks';
 import { run, type ScenarioResult } from './run-state';
-import { ROOT, settings } from './settings';
+import { settings } from './settings';
 import { round } from './util';
 
 export interface Target {
@@ -25,8 +24,10 @@ const FLOORS = [
   { suffix: '-uws', what: 'both Update-with-Start' },
 ];
 
-export function evaluateTargets(): Target[] {
-  const get = (id: string) => run.results.find((r) => r.id === id);
+const get = (id: string) => run.results.find((r) => r.id === id);
+
+/** The service beside the floors, and its hold rate as connections grow. */
+function holdsTargets(): Target[] {
   const out: Target[] = [];
   for (const { suffix, what } of FLOORS)
     for (const connections of settings.connections) {
@@ -53,6 +54,12 @@ export function evaluateTargets(): Target[] {
       });
     }
   }
+  return out;
+}
+
+/** The realistic sale: every unit held in time, no refused buyers, late buyers answered fast, first come first served. */
+function saleTargets(): Target[] {
+  const out: Target[] = [];
   const sale = get('svc-sale');
   if (sale) {
     const x = sale.extra as Record<string, unknown>;
@@ -99,6 +106,12 @@ export function evaluateTargets(): Target[] {
       met: ratio <= 1.2,
     });
   }
+  return out;
+}
+
+/** Sold-out answers, the expiry storm and memory with many open holds. */
+function capacityTargets(): Target[] {
+  const out: Target[] = [];
   const so = get('svc-soldout-50');
   const plainSo = get('plain-soldout-50');
   if (so) {
@@ -131,6 +144,11 @@ export function evaluateTargets(): Target[] {
       met: rss < 1024 ? (Number(open.extra?.open_holds) >= 100_000 ? true : null) : false,
     });
   }
+  return out;
+}
+
+export function evaluateTargets(): Target[] {
+  const out: Target[] = [...holdsTargets(), ...saleTargets(), ...capacityTargets()];
   const bad = failedChecks();
   out.push({
     target: 'zero oversell, zero lost holds (by id)',
@@ -191,35 +209,5 @@ export function printTable(rows: ScenarioResult[], limit: number, targets: Targe
   for (const t of targets) {
     const mark = t.met === true ? 'MET ' : t.met === false ? 'MISS' : 'n/a ';
     process.stdout.write(`  [${mark}] ${t.target}: ${t.measured} (goal ${t.goal})\n`);
-  }
-}
-
-/** The commit the run measured, and whether the tree had changes beyond it (then the figures are not its own). */
-export function gitInfo() {
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    // The bench's own outputs (a run before this one in the same session writes them) are not the code measured.
-    const outputs = [':(exclude)bench/results', ':(exclude)docs/performance.png'];
-    const changes = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ...outputs], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    }).trim();
-    return { commit, clean: changes === '', dirty: changes !== '' };
-  } catch {
-    return null;
-  }
-}
-
-/** What else is using the CPU when the run starts (other work on the machine skews the figures). */
-export function busiest(): string[] {
-  try {
-    const out = execFileSync('ps', ['-eo', 'pcpu,comm', '--sort=-pcpu', '--no-headers'], { encoding: 'utf8' });
-    return out
-      .split('\n')
-      .slice(0, 5)
-      .map((l) => l.trim())
-      .filter(Boolean);
-  } catch {
-    return [];
   }
 }

@@ -8,7 +8,8 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank];
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The harness's sleep (test/harness/wait.ts). */
+export { sleep } from '../../test/harness/wait';
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 const tty = process.stderr.isTTY;
@@ -108,18 +109,4 @@ export async function pool(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
   return done;
-}
-
-/** Parses `--flag value`, `--flag=value` and bare `--flag` arguments. */
-export function parseArgs(argv: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    const eq = a.indexOf('=');
-    if (eq > 0) out.set(a.slice(2, eq), a.slice(eq + 1));
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) out.set(a.slice(2), argv[++i]);
-    else out.set(a.slice(2), 'true');
-  }
-  return out;
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
-import net from 'node:net';
+import { sleep } from './wait';
 
 /**
  * The one process launcher of test/, chaos/ and bench/: a child process with its output in a log file, line
@@ -8,44 +8,8 @@ import net from 'node:net';
  * left behind (its own processes only: recorded by pid and still running a command under that run's directory).
  */
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** A free loopback port: `preferred` when it is free, else any. */
-export function freePort(preferred?: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', (err: NodeJS.ErrnoException) => {
-      if (preferred !== undefined && err.code === 'EADDRINUSE') freePort().then(resolve, reject);
-      else reject(err);
-    });
-    srv.listen(preferred ?? 0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Whether something accepts connections on a loopback port. */
-export const portOpen = (port: number, host = '127.0.0.1') =>
-  new Promise<boolean>((resolve) => {
-    const s = net.connect(port, host);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-
-/** Polls `fn` until it returns a truthy value or `ms` passes (then returns the last value). */
-export async function poll<T>(fn: () => Promise<T> | T, ms: number, every = 250): Promise<T> {
-  const deadline = Date.now() + ms;
-  let v = await fn();
-  while (!v && Date.now() < deadline) {
-    await sleep(every);
-    v = await fn();
-  }
-  return v;
-}
+/** The waiting helpers live in wait.ts; chaos/ still imports them from here. */
+export { freePort, poll, portOpen, sleep } from './wait';
 
 /** Pids of the processes a harness run started, in a file, so the next run can reap the leftovers of a killed one. */
 export class PidRegistry {

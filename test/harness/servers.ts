@@ -4,7 +4,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
-import { PidRegistry, Proc, sleep } from './process';
+import { PidRegistry, Proc } from './process';
+import { sleep } from './wait';
 
 const run = promisify(execFile);
 

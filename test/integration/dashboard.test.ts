@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import { httpClient } from '../harness/http';
 import { freePort, Proc } from '../harness/process';
 import { compileService, launchService, type LaunchedProcess } from '../harness/service';
-import { ADMIN_TOKEN } from '../helpers/stack';
-import { waitFor } from '../helpers/wait';
+import { ADMIN_TOKEN } from '../harness/stack';
+import { waitFor } from '../harness/wait';
 
 /**
  * The sale dashboard and the alert rules against a real Prometheus (Debian's `prometheus`, which scripts/test.sh

@@ -8,9 +8,9 @@ import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import { FaultProxy } from '../../chaos/proxy';
 import { createLogger } from '../../src/logger';
 import { createFlashSaleWorker } from '../../src/worker/worker';
-import { availableStock, createProduct, expectConserved } from '../helpers/fixtures';
-import { startStack, type Stack } from '../helpers/stack';
-import { waitFor } from '../helpers/wait';
+import { availableStock, createProduct, expectConserved } from '../harness/fixtures';
+import { startStack, type Stack } from '../harness/stack';
+import { waitFor } from '../harness/wait';
 
 /**
  * HOLD_EAGER_START: the API process runs a hold worker itself and starts holds eagerly on it. No worker process runs

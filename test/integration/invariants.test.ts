@@ -5,9 +5,9 @@ import { Acks, InvariantChecker } from '../../chaos/checker';
 import { LiveChecks } from '../../chaos/live';
 import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import { sqlTime } from '../../src/db/time';
-import { createProduct } from '../helpers/fixtures';
-import { ADMIN_TOKEN, startStack, testConfig, type Stack } from '../helpers/stack';
-import { waitFor } from '../helpers/wait';
+import { createProduct } from '../harness/fixtures';
+import { ADMIN_TOKEN, startStack, testConfig, type Stack } from '../harness/stack';
+import { waitFor } from '../harness/wait';
 
 /**
  * The chaos suite's oracle (chaos/checker.ts) against real data: quiet on what the service really does, and loud on

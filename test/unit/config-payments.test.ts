@@ -1,14 +1,5 @@
-import { ConfigError, loadConfig } from '../../src/config';
-
-const failure = (env: Record<string, string>): string => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error(`configuration ${JSON.stringify(env)} was accepted`);
-};
+import { loadConfig } from '../../src/config';
+import { configFailure } from '../harness/config';
 
 describe('CURRENCY and STRIPE_WEBHOOK_SECRET', () => {
   test('CURRENCY defaults to usd and takes a lower-case ISO 4217 code', () => {
@@ -19,16 +10,16 @@ describe('CURRENCY and STRIPE_WEBHOOK_SECRET', () => {
   });
 
   test.each([['USD'], ['us'], ['euro'], ['u$d']])('CURRENCY=%s stops start-up naming the variable', (value) => {
-    expect(failure({ CURRENCY: value })).toContain('CURRENCY: must be a lower-case ISO 4217 code');
+    expect(configFailure({ CURRENCY: value })).toContain('CURRENCY: must be a lower-case ISO 4217 code');
   });
 
   test('STRIPE_WEBHOOK_SECRET is optional; when given it is one token, never blank', () => {
     expect(loadConfig({}).STRIPE_WEBHOOK_SECRET).toBeUndefined();
     expect(loadConfig({ STRIPE_WEBHOOK_SECRET: '' }).STRIPE_WEBHOOK_SECRET).toBeUndefined();
     expect(loadConfig({ STRIPE_WEBHOOK_SECRET: 'whsec_abc123' }).STRIPE_WEBHOOK_SECRET).toBe('whsec_abc123');
-    expect(failure({ STRIPE_WEBHOOK_SECRET: '   ' })).toContain('STRIPE_WEBHOOK_SECRET: must not contain spaces');
-    expect(failure({ STRIPE_WEBHOOK_SECRET: 'whsec_abc\n' })).toContain('STRIPE_WEBHOOK_SECRET:');
+    expect(configFailure({ STRIPE_WEBHOOK_SECRET: '   ' })).toContain('STRIPE_WEBHOOK_SECRET: must not contain spaces');
+    expect(configFailure({ STRIPE_WEBHOOK_SECRET: 'whsec_abc\n' })).toContain('STRIPE_WEBHOOK_SECRET:');
     // The secret itself is never echoed in the message.
-    expect(failure({ STRIPE_WEBHOOK_SECRET: 'whsec_abc def' })).not.toContain('whsec_abc');
+    expect(configFailure({ STRIPE_WEBHOOK_SECRET: 'whsec_abc def' })).not.toContain('whsec_abc');
   });
 });

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, apiKeys, loadConfig } from '../../src/config';
+import { apiKeys, loadConfig } from '../../src/config';
+import { configFailure } from '../harness/config';
 
 const KEY_A = 'sk_test_aaaaaaaaaaaaaaaa';
 const KEY_B = 'sk_test_bbbbbbbbbbbbbbbb';
@@ -9,16 +10,6 @@ const KEY_C = 'sk_test_cccccccccccccccc';
 
 /** A clean environment: only what each test passes, so the developer's shell never leaks in. */
 const load = (env: Record<string, string> = {}) => loadConfig(env);
-
-const failure = (env: Record<string, string>): string => {
-  try {
-    load(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error(`configuration ${JSON.stringify(env)} was accepted`);
-};
 
 describe('config', () => {
   test('defaults are the contract’s', () => {
@@ -86,7 +77,7 @@ describe('config', () => {
     ['NODE_ENV', 'staging'],
     ['LOG_LEVEL', 'loud'],
   ])('a bad %s (%j) stops start-up naming the variable', (name, value) => {
-    const message = failure({ [name]: value });
+    const message = configFailure({ [name]: value });
     expect(message).toMatch(/^Invalid configuration/);
     expect(message).toContain(`${name}:`);
     // Only the bad variable is named.
@@ -95,7 +86,7 @@ describe('config', () => {
   });
 
   test('several bad values are all named', () => {
-    const message = failure({ PORT: 'x', HOLD_TTL_SECONDS: '0' });
+    const message = configFailure({ PORT: 'x', HOLD_TTL_SECONDS: '0' });
     expect(message).toContain('PORT:');
     expect(message).toContain('HOLD_TTL_SECONDS:');
   });
@@ -111,23 +102,25 @@ describe('config', () => {
   test('WORKER_METRICS_ADDRESS: empty turns the metrics endpoint off, unset is the default', () => {
     expect(load({ WORKER_METRICS_ADDRESS: '' }).WORKER_METRICS_ADDRESS).toBe('');
     expect(load().WORKER_METRICS_ADDRESS).toBe('127.0.0.1:9464');
-    expect(failure({ WORKER_METRICS_ADDRESS: 'nowhere' })).toContain('WORKER_METRICS_ADDRESS:');
+    expect(configFailure({ WORKER_METRICS_ADDRESS: 'nowhere' })).toContain('WORKER_METRICS_ADDRESS:');
   });
 
   test('production refuses to start without WEBHOOK_SECRET', () => {
-    const message = failure({ NODE_ENV: 'production' });
+    const message = configFailure({ NODE_ENV: 'production' });
     expect(message).toContain('WEBHOOK_SECRET:');
-    expect(failure({ NODE_ENV: 'production', WEBHOOK_SECRET: '' })).toContain('WEBHOOK_SECRET:');
+    expect(configFailure({ NODE_ENV: 'production', WEBHOOK_SECRET: '' })).toContain('WEBHOOK_SECRET:');
     expect(load({ NODE_ENV: 'production', WEBHOOK_SECRET: 's3cret', API_KEYS: KEY_A }).WEBHOOK_SECRET).toBe('s3cret');
   });
 
   test('production refuses to start without API keys, unless open mode is chosen on purpose', () => {
-    const message = failure({ NODE_ENV: 'production', WEBHOOK_SECRET: 's3cret' });
+    const message = configFailure({ NODE_ENV: 'production', WEBHOOK_SECRET: 's3cret' });
     expect(message).toContain('API_KEYS: is required when NODE_ENV=production');
     expect(message).toContain('ALLOW_ANONYMOUS=true');
-    expect(failure({ NODE_ENV: 'production', WEBHOOK_SECRET: 's', ALLOW_ANONYMOUS: 'false' })).toContain('API_KEYS:');
+    expect(configFailure({ NODE_ENV: 'production', WEBHOOK_SECRET: 's', ALLOW_ANONYMOUS: 'false' })).toContain(
+      'API_KEYS:',
+    );
     expect(load({ NODE_ENV: 'production', WEBHOOK_SECRET: 's', ALLOW_ANONYMOUS: 'true' }).ALLOW_ANONYMOUS).toBe(true);
-    expect(failure({ ALLOW_ANONYMOUS: 'yes' })).toContain('ALLOW_ANONYMOUS: must be true or false');
+    expect(configFailure({ ALLOW_ANONYMOUS: 'yes' })).toContain('ALLOW_ANONYMOUS: must be true or false');
   });
 
   test('API_KEYS: a comma list (two during a rotation), merged with API_KEYS_FILE; keys never echoed', () => {
@@ -138,8 +131,8 @@ describe('config', () => {
     writeFileSync(file, `# rotated 2026-11\n${KEY_B}\n\n${KEY_C}\n`);
     expect(apiKeys(load({ API_KEYS: KEY_A, API_KEYS_FILE: file }))).toEqual([KEY_A, KEY_B, KEY_C]);
     expect(load({ NODE_ENV: 'production', WEBHOOK_SECRET: 's', API_KEYS_FILE: file }).NODE_ENV).toBe('production');
-    expect(failure({ API_KEYS_FILE: path.join(dir, 'missing') })).toContain('API_KEYS_FILE: cannot read');
-    const short = failure({ API_KEYS: `${KEY_A},short-key` });
+    expect(configFailure({ API_KEYS_FILE: path.join(dir, 'missing') })).toContain('API_KEYS_FILE: cannot read');
+    const short = configFailure({ API_KEYS: `${KEY_A},short-key` });
     expect(short).toContain('API_KEYS: key 2 must be 16 to 256 visible ASCII characters');
     expect(short).not.toContain('short-key');
     expect(short).not.toContain(KEY_A);
@@ -148,8 +141,8 @@ describe('config', () => {
   test('MAX_QUANTITY_PER_HOLD and the key and customer rate limits', () => {
     expect(load().MAX_QUANTITY_PER_HOLD).toBeUndefined();
     expect(load({ MAX_QUANTITY_PER_HOLD: '5' }).MAX_QUANTITY_PER_HOLD).toBe(5);
-    expect(failure({ MAX_QUANTITY_PER_HOLD: '0' })).toContain('MAX_QUANTITY_PER_HOLD: must be at least 1');
-    expect(failure({ MAX_QUANTITY_PER_HOLD: '2.5' })).toContain('MAX_QUANTITY_PER_HOLD: must be a whole number');
+    expect(configFailure({ MAX_QUANTITY_PER_HOLD: '0' })).toContain('MAX_QUANTITY_PER_HOLD: must be at least 1');
+    expect(configFailure({ MAX_QUANTITY_PER_HOLD: '2.5' })).toContain('MAX_QUANTITY_PER_HOLD: must be a whole number');
     expect(load()).toMatchObject({ RATE_LIMIT_API_KEY_PER_WINDOW: 60_000, RATE_LIMIT_CUSTOMER_PER_WINDOW: 60 });
     expect(load({ RATE_LIMIT_CUSTOMER_PER_WINDOW: '0' }).RATE_LIMIT_CUSTOMER_PER_WINDOW).toBe(0);
   });

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
-import { ConfigError, configWarnings, loadConfig } from '../../src/config';
+import { configWarnings, loadConfig } from '../../src/config';
+import { configFailure } from '../harness/config';
 import { temporalConnectionSettings } from '../../src/temporal/options';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'temporal-tls-'));
@@ -21,16 +22,6 @@ const ca = file('ca.pem', 'CA');
 const text = (bytes: Uint8Array | undefined) => bytes && Buffer.from(bytes).toString();
 const settings = (env: Record<string, string>) => temporalConnectionSettings(loadConfig(env));
 const tlsOf = (env: Record<string, string>) => settings(env).tls as TLSConfig;
-const failure = (env: Record<string, string>): string => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error(`configuration ${JSON.stringify(env)} was accepted`);
-};
-
 describe('Temporal connection settings (standard TEMPORAL_* names)', () => {
   test('the local dev server: plain gRPC, no credentials', () => {
     expect(settings({})).toEqual({ address: '127.0.0.1:7233' });
@@ -79,16 +70,20 @@ describe('Temporal connection settings (standard TEMPORAL_* names)', () => {
       address: '127.0.0.1:7233',
       apiKey: 'key-123',
     });
-    expect(failure({ TEMPORAL_TLS: 'yes' })).toMatch(/TEMPORAL_TLS: must be true or false/);
+    expect(configFailure({ TEMPORAL_TLS: 'yes' })).toMatch(/TEMPORAL_TLS: must be true or false/);
   });
 
   test('a certificate without its key, both forms of one file, or a missing file stop start-up naming the variable', () => {
-    expect(failure({ TEMPORAL_TLS_CLIENT_CERT_PATH: cert })).toMatch(/TEMPORAL_TLS_CLIENT_KEY_PATH: .*go together/);
-    expect(failure({ TEMPORAL_TLS_CLIENT_KEY_DATA: 'KEY' })).toMatch(/TEMPORAL_TLS_CLIENT_CERT_PATH: .*go together/);
+    expect(configFailure({ TEMPORAL_TLS_CLIENT_CERT_PATH: cert })).toMatch(
+      /TEMPORAL_TLS_CLIENT_KEY_PATH: .*go together/,
+    );
+    expect(configFailure({ TEMPORAL_TLS_CLIENT_KEY_DATA: 'KEY' })).toMatch(
+      /TEMPORAL_TLS_CLIENT_CERT_PATH: .*go together/,
+    );
     expect(
-      failure({ TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'nope.pem'), TEMPORAL_TLS_CLIENT_KEY_PATH: key }),
+      configFailure({ TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'nope.pem'), TEMPORAL_TLS_CLIENT_KEY_PATH: key }),
     ).toMatch(/TEMPORAL_TLS_CLIENT_CERT_PATH: file not found/);
-    expect(failure({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: ca, TEMPORAL_TLS_SERVER_CA_CERT_DATA: 'CA' })).toMatch(
+    expect(configFailure({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: ca, TEMPORAL_TLS_SERVER_CA_CERT_DATA: 'CA' })).toMatch(
       /TEMPORAL_TLS_SERVER_CA_CERT_DATA: give TEMPORAL_TLS_SERVER_CA_CERT_PATH or TEMPORAL_TLS_SERVER_CA_CERT_DATA/,
     );
   });
@@ -125,7 +120,7 @@ describe('earlier names, kept for one release', () => {
   });
 
   test('errors name the variable the value was given as', () => {
-    expect(failure({ TEMPORAL_TLS_CERT_PATH: path.join(dir, 'nope.pem'), TEMPORAL_TLS_KEY_PATH: key })).toMatch(
+    expect(configFailure({ TEMPORAL_TLS_CERT_PATH: path.join(dir, 'nope.pem'), TEMPORAL_TLS_KEY_PATH: key })).toMatch(
       /TEMPORAL_TLS_CLIENT_CERT_PATH \(set as TEMPORAL_TLS_CERT_PATH\): file not found/,
     );
   });
@@ -197,16 +192,16 @@ address = "no port here"
   });
 
   test('a missing file, an unknown profile or a bad value in the file stop start-up naming the variable', () => {
-    expect(failure({ TEMPORAL_CONFIG_FILE: path.join(dir, 'missing.toml') })).toMatch(
+    expect(configFailure({ TEMPORAL_CONFIG_FILE: path.join(dir, 'missing.toml') })).toMatch(
       /TEMPORAL_CONFIG_FILE: file not found/,
     );
-    expect(failure({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'staging' })).toMatch(
+    expect(configFailure({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'staging' })).toMatch(
       /TEMPORAL_PROFILE: Profile 'staging' not found/,
     );
-    expect(failure({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'broken' })).toMatch(
+    expect(configFailure({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'broken' })).toMatch(
       /TEMPORAL_ADDRESS \(from profile "broken" of the Temporal config file\): must be host:port/,
     );
-    expect(failure({ TEMPORAL_CONFIG_FILE: file('bad.toml', 'this is = not [toml') })).toMatch(
+    expect(configFailure({ TEMPORAL_CONFIG_FILE: file('bad.toml', 'this is = not [toml') })).toMatch(
       /TEMPORAL_CONFIG_FILE: cannot read the Temporal config file/,
     );
   });

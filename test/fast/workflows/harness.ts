@@ -64,30 +64,25 @@ export function createTestWorker(env: TestWorkflowEnvironment, taskQueue: string
 }
 
 /**
- * A test file's time-skipping server, fake sale (with `stock` units) and worker on `taskQueue`, started before its tests and torn down
- * after them; `ready` hands the environment and the sale to the file.
+ * A test file's time-skipping server, fake sale (with `stock` units) and worker on `taskQueue`, started before its
+ * tests and torn down after them; the file reads `env` and `sale` from what this returns once its tests run.
  */
-export function useFakeSale(
-  taskQueue: string,
-  stock: number,
-  ready: (env: TestWorkflowEnvironment, sale: FakeSale) => void,
-) {
-  let env: TestWorkflowEnvironment | undefined;
+export function useFakeSale(taskQueue: string, stock: number) {
+  const fake = {} as { env: TestWorkflowEnvironment; sale: FakeSale };
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   beforeAll(async () => {
-    const started = await startTimeSkippingEnv();
-    env = started;
-    const sale = createFakeSale(() => started.currentTimeMs(), stock);
-    ready(started, sale);
-    worker = await createTestWorker(started, taskQueue, sale.activities);
+    fake.env = await startTimeSkippingEnv();
+    fake.sale = createFakeSale(() => fake.env.currentTimeMs(), stock);
+    worker = await createTestWorker(fake.env, taskQueue, fake.sale.activities);
     running = worker.run();
   });
   afterAll(async () => {
     worker?.shutdown();
     await running;
-    await env?.teardown();
+    await fake.env?.teardown();
   });
+  return fake;
 }
 
 /**

@@ -1,10 +1,8 @@
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { OutboundEvent } from '../../../src/shared/events';
 import { placeOrderUpdate } from '../../../src/shared/messages';
 import { orderWorkflowId } from '../../../src/shared/workflow-ids';
 import { DB_STEP_OPTIONS } from '../../../src/workflows/activity-options';
-import type { FakeSale } from './fake-sale';
 import { reservedHoldStarter, useFakeSale } from './harness';
 
 /** The hold workflow's event and retry rules (its extensions: hold-extension.test.ts; the order's: order.test.ts). */
@@ -12,26 +10,20 @@ const TASK_QUEUE = 'fast-hold-events';
 const TTL_SECONDS = 120;
 const EVENTS = { retryHours: 1 };
 
-let env: TestWorkflowEnvironment;
-let sale: FakeSale;
+const fake = useFakeSale(TASK_QUEUE, 1_000);
 
-useFakeSale(TASK_QUEUE, 1_000, (started, created) => {
-  env = started;
-  sale = created;
-});
-
-const startHold = reservedHoldStarter(() => env, TASK_QUEUE, TTL_SECONDS);
+const startHold = reservedHoldStarter(() => fake.env, TASK_QUEUE, TTL_SECONDS);
 
 /** The events the receiver accepted about this hold and its order. */
 const eventsOf = (holdId: number) =>
-  sale.state.delivered.filter((e: OutboundEvent) =>
+  fake.sale.state.delivered.filter((e: OutboundEvent) =>
     e.type.startsWith('hold.') ? e.data.id === holdId : (e.data as { hold_id?: number }).hold_id === holdId,
   );
-const callsOf = (holdId: number) => sale.state.calls.filter((c) => c.split(' ')[1] === String(holdId));
+const callsOf = (holdId: number) => fake.sale.state.calls.filter((c) => c.split(' ')[1] === String(holdId));
 
 /** What a workflow's history scheduled as activities (local activities are markers, not in this list). */
 const activityTypes = async (workflowId: string) =>
-  ((await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [])
+  ((await fake.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [])
     .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
     .filter(Boolean);
 
@@ -43,7 +35,7 @@ test('without event settings a hold schedules no event work at all', async () =>
 });
 
 test('a hold that expires reports hold.created then hold.expired, retried past a failing receiver', async () => {
-  sale.receiverDown(2);
+  fake.sale.receiverDown(2);
   const { handle, hold } = await startHold({ events: EVENTS });
   await handle.result();
   expect(eventsOf(hold.id).map((e) => e.type)).toEqual(['hold.created', 'hold.expired']);
@@ -52,7 +44,7 @@ test('a hold that expires reports hold.created then hold.expired, retried past a
 
 test("an expiry release that fails transiently is retried by the workflow's own policy until the stock is back", async () => {
   const holdId = 900; // its own id, known before the start, for the release to fail
-  sale.failReleases(holdId, 2);
+  fake.sale.failReleases(holdId, 2);
   const { handle, hold } = await startHold({ holdId });
   expect((await handle.result()).state).toBe('EXPIRED');
   expect(callsOf(hold.id).slice(1)).toEqual([
@@ -60,9 +52,9 @@ test("an expiry release that fails transiently is retried by the workflow's own 
     `release ${holdId} expired -> error`,
     `release ${holdId} expired -> true`,
   ]);
-  expect(sale.state.stockReturns.filter((r) => r.startsWith(`${holdId} `))).toEqual([`${holdId} expired`]);
+  expect(fake.sale.state.stockReturns.filter((r) => r.startsWith(`${holdId} `))).toEqual([`${holdId} expired`]);
   // Retried in the worker (a local activity), no sooner than DB_STEP_OPTIONS' first interval.
-  const [first, second, third] = sale.state.releaseAttempts.get(holdId)!;
+  const [first, second, third] = fake.sale.state.releaseAttempts.get(holdId)!;
   const initialMs = msToNumber(DB_STEP_OPTIONS.retry!.initialInterval!);
   expect(second - first).toBeGreaterThanOrEqual(initialMs);
   expect(third - second).toBeGreaterThanOrEqual(initialMs);
@@ -71,10 +63,10 @@ test("an expiry release that fails transiently is retried by the workflow's own 
 // Last in its file: after an ordered hold with events, the time-skipping server (the one scripts/lib.sh pins) stopped
 // skipping time for the next test's hold timer; cause not found, so nothing that needs skipping comes after it.
 test('an ordered hold reports its events before its order reports any', async () => {
-  sale.receiverDown(1);
+  fake.sale.receiverDown(1);
   const { handle, hold } = await startHold({ events: EVENTS });
   const order = await handle.executeUpdate(placeOrderUpdate, { updateId: 'o1' });
   await handle.result();
-  await env.client.workflow.getHandle(orderWorkflowId(order.id)).result(); // the payment timeout, skipped
+  await fake.env.client.workflow.getHandle(orderWorkflowId(order.id)).result(); // the payment timeout, skipped
   expect(eventsOf(hold.id).map((e) => e.type)).toEqual(['hold.created', 'order.created', 'order.cancelled']);
 });

@@ -1,10 +1,8 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { extendHoldUpdate, placeOrderUpdate } from '../../../src/shared/messages';
 import { FailureType } from '../../../src/shared/types';
 import { orderWorkflowId } from '../../../src/shared/workflow-ids';
-import type { FakeSale } from './fake-sale';
 import { reservedHoldStarter, useFakeSale } from './harness';
 
 /** The hold workflow's extension rules; its events and retries: hold-events.test.ts. */
@@ -12,22 +10,16 @@ const TASK_QUEUE = 'fast-hold-extension';
 const TTL_SECONDS = 120;
 const EVENTS = { retryHours: 1 };
 
-let env: TestWorkflowEnvironment;
-let sale: FakeSale;
+const fake = useFakeSale(TASK_QUEUE, 1_000);
 
-useFakeSale(TASK_QUEUE, 1_000, (started, created) => {
-  env = started;
-  sale = created;
-});
+const startHold = reservedHoldStarter(() => fake.env, TASK_QUEUE, TTL_SECONDS);
 
-const startHold = reservedHoldStarter(() => env, TASK_QUEUE, TTL_SECONDS);
-
-const callsOf = (holdId: number) => sale.state.calls.filter((c) => c.split(' ')[1] === String(holdId));
+const callsOf = (holdId: number) => fake.sale.state.calls.filter((c) => c.split(' ')[1] === String(holdId));
 const ms = (iso: string | null | undefined) => Date.parse(iso!);
 
 /** The names of the updates a workflow's history accepted. */
 const acceptedUpdates = async (workflowId: string) =>
-  ((await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [])
+  ((await fake.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [])
     .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name)
     .filter(Boolean);
 
@@ -36,7 +28,7 @@ test('an extension moves the timer: the hold expires only at its new expiry', as
   const extended = await handle.executeUpdate(extendHoldUpdate, { args: [{ seconds: 60, maxTotalSeconds: 600 }] });
   expect(ms(extended.hold_expires_at)).toBe(ms(hold.hold_expires_at) + 60_000);
   // The clock driven past the moved instant: the timer that fires must be the moved one.
-  await env.sleep(ms(extended.hold_expires_at) - (await env.currentTimeMs()) + 1_000);
+  await fake.env.sleep(ms(extended.hold_expires_at) - (await fake.env.currentTimeMs()) + 1_000);
   const result = await handle.result();
   expect(ms(result.hold!.released_at)).toBeGreaterThanOrEqual(ms(extended.hold_expires_at));
   const description = await handle.describe();
@@ -66,7 +58,7 @@ test('an extension refused by the database leaves the timer where it was', async
 // Last in its file, for the reason given in hold-events.test.ts (an ordered hold with events).
 test('an extension of an ordered hold is refused by the validator (nothing in history)', async () => {
   // A receiver failing for a while keeps the workflow open (delivering) after the order.
-  sale.receiverDown(3);
+  fake.sale.receiverDown(3);
   const { handle, hold } = await startHold({ events: EVENTS });
   const order = await handle.executeUpdate(placeOrderUpdate, { updateId: 'o1' });
   const err = await handle
@@ -74,9 +66,9 @@ test('an extension of an ordered hold is refused by the validator (nothing in hi
     .catch((e: WorkflowUpdateFailedError) => e);
   expect((err as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'HoldUsed' });
   expect(callsOf(hold.id).filter((c) => c.startsWith('extend'))).toEqual([]);
-  sale.receiverDown(0);
-  await env.sleep(60_000); // the receiver is back; past the deliveries' retry back-off the hold's run ends
+  fake.sale.receiverDown(0);
+  await fake.env.sleep(60_000); // the receiver is back; past the deliveries' retry back-off the hold's run ends
   await handle.result();
   expect(await acceptedUpdates(handle.workflowId)).not.toContain('extendHold');
-  await env.client.workflow.getHandle(orderWorkflowId(order.id)).result();
+  await fake.env.client.workflow.getHandle(orderWorkflowId(order.id)).result();
 });

@@ -1,29 +1,22 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { placeOrderUpdate, releaseHoldUpdate } from '../../../src/shared/messages';
 import { FailureType, type HoldWorkflowInput } from '../../../src/shared/types';
 import { orderWorkflowId } from '../../../src/shared/workflow-ids';
-import type { FakeSale } from './fake-sale';
 import { startHold as startTestHold, useFakeSale } from './harness';
 
 const TASK_QUEUE = 'fast-holds';
 const TTL_SECONDS = 120;
 
-let env: TestWorkflowEnvironment;
-let sale: FakeSale;
 let nextHoldId = 1;
 
-useFakeSale(TASK_QUEUE, 1_000, (started, created) => {
-  env = started;
-  sale = created;
-});
+const fake = useFakeSale(TASK_QUEUE, 1_000);
 
 /** A hold of `quantity` units, started as the service starts it (harness.ts); answers its id too. */
 async function startHold(quantity = 1, overrides: Partial<HoldWorkflowInput> = {}) {
   const holdId = nextHoldId++;
   const input = { holdId, productId: 1, quantity, ttlSeconds: TTL_SECONDS, paymentTimeoutSeconds: 900, ...overrides };
-  return { holdId, ...(await startTestHold(env, TASK_QUEUE, input)) };
+  return { holdId, ...(await startTestHold(fake.env, TASK_QUEUE, input)) };
 }
 
 /** The ApplicationFailure type an update was refused with. */
@@ -39,8 +32,8 @@ async function refusalOf(update: Promise<unknown>): Promise<string | undefined> 
 }
 
 /** Why this hold's stock came back, each time it did. */
-const returnsOf = (holdId: number) => sale.state.stockReturns.filter((r) => r.startsWith(`${holdId} `));
-const ordersOf = (holdId: number) => [...sale.state.orders.values()].filter((o) => o.hold_id === holdId);
+const returnsOf = (holdId: number) => fake.sale.state.stockReturns.filter((r) => r.startsWith(`${holdId} `));
+const ordersOf = (holdId: number) => [...fake.sale.state.orders.values()].filter((o) => o.hold_id === holdId);
 
 const ms = (iso: string | null | undefined) => Date.parse(iso!);
 
@@ -60,14 +53,14 @@ test('a hold nobody orders expires and gives its stock back once, not before its
 test('an order just before the instant is taken; the hold never expires back into stock', async () => {
   const { holdId, handle, reserved } = await startHold(2);
   await reserved;
-  await env.sleep((TTL_SECONDS - 1) * 1000);
+  await fake.env.sleep((TTL_SECONDS - 1) * 1000);
 
   const order = await handle.executeUpdate(placeOrderUpdate);
   expect(order).toMatchObject({ hold_id: holdId, status: 'pending' });
   const result = await handle.result();
   expect(result).toMatchObject({ state: 'ORDERED', orderId: order.id });
   // The order's own workflow takes over (payment or its timeout); the hold's timer released nothing.
-  const child = env.client.workflow.getHandle(orderWorkflowId(order.id));
+  const child = fake.env.client.workflow.getHandle(orderWorkflowId(order.id));
   expect((await child.describe()).type).toBe('orderWorkflow');
   expect(ordersOf(holdId)).toHaveLength(1);
   expect(returnsOf(holdId)).toEqual([]);
@@ -76,7 +69,7 @@ test('an order just before the instant is taken; the hold never expires back int
 
 test('a hold whose instant has come by the time it is reserved is released at once, not timed', async () => {
   // The API fixes the instant before the start; a reservation that commits late (queue, retries) finds it past.
-  const now = await env.currentTimeMs();
+  const now = await fake.env.currentTimeMs();
   const { holdId, handle, reserved } = await startHold(1, { expiresAt: new Date(now).toISOString() });
   await reserved;
   expect((await handle.result()).state).toBe('EXPIRED');
@@ -96,7 +89,7 @@ test('an early release gives the stock back once; the timer then has nothing to 
 test('release and order racing: exactly one wins, the other is refused with its reason', async () => {
   const { holdId, handle, reserved } = await startHold(5);
   await reserved;
-  const before = sale.unitsAccountedFor();
+  const before = fake.sale.unitsAccountedFor();
 
   const [order, release] = await Promise.allSettled([
     handle.executeUpdate(placeOrderUpdate),
@@ -110,9 +103,9 @@ test('release and order racing: exactly one wins, the other is refused with its 
 
   const result = await handle.result();
   expect(result.state).toBe(order.status === 'fulfilled' ? 'ORDERED' : 'RELEASED');
-  expect(sale.unitsAccountedFor()).toBe(before);
+  expect(fake.sale.unitsAccountedFor()).toBe(before);
   expect(returnsOf(holdId)).toEqual(order.status === 'fulfilled' ? [] : [`${holdId} released`]);
-  if (result.orderId) await env.client.workflow.getHandle(orderWorkflowId(result.orderId)).terminate('test done');
+  if (result.orderId) await fake.env.client.workflow.getHandle(orderWorkflowId(result.orderId)).terminate('test done');
 });
 
 test('a reservation refused for stock ends the workflow and the update says why', async () => {

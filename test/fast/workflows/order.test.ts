@@ -1,23 +1,16 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { latePaymentSignal, paymentSettledSignal, refundClosedSignal } from '../../../src/shared/messages';
 import type { LatePayment, OrderWorkflowInput } from '../../../src/shared/types';
 import type { OrderView } from '../../../src/shared/views';
 import { orderWorkflowId } from '../../../src/shared/workflow-ids';
 import type { orderWorkflow } from '../../../src/workflows/order';
-import type { FakeSale } from './fake-sale';
 import { useFakeSale } from './harness';
 
 const TASK_QUEUE = 'fast-orders';
 const PAYMENT_TIMEOUT_SECONDS = 900;
 
-let env: TestWorkflowEnvironment;
-let sale: FakeSale;
 let nextHoldId = 1;
 
-useFakeSale(TASK_QUEUE, 1_000, (started, created) => {
-  env = started;
-  sale = created;
-});
+const fake = useFakeSale(TASK_QUEUE, 1_000);
 
 const inputOf = (order: OrderView): OrderWorkflowInput => ({
   orderId: order.id,
@@ -30,9 +23,9 @@ const inputOf = (order: OrderView): OrderWorkflowInput => ({
 
 /** An order placed `ageMs` ago, and its workflow started as the hold's workflow starts it. */
 async function startOrder(ageMs = 0) {
-  const createdAtMs = (await env.currentTimeMs()) - ageMs;
-  const order = sale.seedOrder(nextHoldId++, 2, createdAtMs);
-  const handle = await env.client.workflow.start<typeof orderWorkflow>('orderWorkflow', {
+  const createdAtMs = (await fake.env.currentTimeMs()) - ageMs;
+  const order = fake.sale.seedOrder(nextHoldId++, 2, createdAtMs);
+  const handle = await fake.env.client.workflow.start<typeof orderWorkflow>('orderWorkflow', {
     workflowId: orderWorkflowId(order.id),
     taskQueue: TASK_QUEUE,
     args: [inputOf(order)],
@@ -40,26 +33,26 @@ async function startOrder(ageMs = 0) {
   return { order, handle };
 }
 
-const cancelsOf = (order: OrderView) => sale.state.calls.filter((c) => c.startsWith(`cancel ${order.id} `));
+const cancelsOf = (order: OrderView) => fake.sale.state.calls.filter((c) => c.startsWith(`cancel ${order.id} `));
 
 test('no payment within the timeout: the order is cancelled at its deadline and the stock comes back', async () => {
   const { order, handle } = await startOrder();
-  const before = sale.unitsAccountedFor();
+  const before = fake.sale.unitsAccountedFor();
 
   const result = await handle.result(); // fifteen minutes, skipped
   expect(result).toMatchObject({ orderId: order.id, status: 'cancelled', eventId: null });
   const deadline = Date.parse(order.created_at) + PAYMENT_TIMEOUT_SECONDS * 1000;
-  const cancelledAt = Date.parse(sale.state.orders.get(order.id)!.updated_at);
+  const cancelledAt = Date.parse(fake.sale.state.orders.get(order.id)!.updated_at);
   expect(cancelledAt).toBeGreaterThanOrEqual(deadline);
   expect(cancelledAt - deadline).toBeLessThan(5_000);
-  expect(sale.state.holds.get(order.hold_id)!.released_at).not.toBeNull();
+  expect(fake.sale.state.holds.get(order.hold_id)!.released_at).not.toBeNull();
   expect(cancelsOf(order)).toEqual([`cancel ${order.id} -> true`]);
-  expect(sale.unitsAccountedFor()).toBe(before - 0); // the units moved from the order back to available
+  expect(fake.sale.unitsAccountedFor()).toBe(before - 0); // the units moved from the order back to available
 });
 
 test('paid before the timeout: the order completes and nothing is cancelled', async () => {
   const { order, handle } = await startOrder();
-  await env.sleep((PAYMENT_TIMEOUT_SECONDS - 1) * 1000);
+  await fake.env.sleep((PAYMENT_TIMEOUT_SECONDS - 1) * 1000);
   // The webhook has settled the order in the database; the signal only lets the workflow finish now.
   await handle.signal(paymentSettledSignal, { eventId: 'evt-1', paymentStatus: 'paid', orderStatus: 'completed' });
   expect(await handle.result()).toMatchObject({ status: 'completed', eventId: 'evt-1' });
@@ -83,7 +76,7 @@ test('a paid event after the order was cancelled: refund due, its run open until
   const { order, handle } = await startOrder();
   expect(await handle.result()).toMatchObject({ status: 'cancelled' }); // the payment timeout, skipped
   const cancels = cancelsOf(order);
-  const before = sale.unitsAccountedFor();
+  const before = fake.sale.unitsAccountedFor();
   // The webhook has recorded the late payment in the database (LATE_PAYMENT_POLICY=refund) and tells the workflow,
   // starting a new run of the closed one, as src/temporal/order-life.ts does.
   const late: LatePayment = {
@@ -91,7 +84,7 @@ test('a paid event after the order was cancelled: refund due, its run open until
     outcome: 'refund-due',
     order: { ...order, status: 'cancelled', refund_due: true },
   };
-  const lateRun = await env.client.workflow.signalWithStart<typeof orderWorkflow, [LatePayment]>('orderWorkflow', {
+  const lateRun = await fake.env.client.workflow.signalWithStart<typeof orderWorkflow, [LatePayment]>('orderWorkflow', {
     workflowId: orderWorkflowId(order.id),
     taskQueue: TASK_QUEUE,
     signal: latePaymentSignal,
@@ -99,10 +92,10 @@ test('a paid event after the order was cancelled: refund due, its run open until
     args: [{ ...inputOf(order), settled: 'cancelled' }],
   });
   await lateRun.signal(latePaymentSignal, late); // the provider retried the webhook
-  await env.sleep(60_000);
+  await fake.env.sleep(60_000);
   expect((await lateRun.describe()).status.name).toBe('RUNNING'); // the refund is owed: visible, open
   await lateRun.signal(refundClosedSignal);
   expect(await lateRun.result()).toMatchObject({ orderId: order.id, status: 'cancelled' });
   expect(cancelsOf(order)).toEqual(cancels); // nothing cancelled again
-  expect(sale.unitsAccountedFor()).toBe(before);
+  expect(fake.sale.unitsAccountedFor()).toBe(before);
 });

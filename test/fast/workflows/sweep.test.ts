@@ -1,26 +1,19 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SweepInput } from '../../../src/shared/types';
 import type { sweepWorkflow } from '../../../src/workflows/sweep';
-import type { FakeSale } from './fake-sale';
 import { startHold, useFakeSale } from './harness';
 
 const TASK_QUEUE = 'fast-sweep';
 const TTL_SECONDS = 120;
 const SWEEP: SweepInput = { graceSeconds: 30, paymentTimeoutSeconds: 900, batchSize: 500 };
 
-let env: TestWorkflowEnvironment;
-let sale: FakeSale;
 const callsFor = (holdId: number) =>
-  sale.state.calls.filter((c) => c.startsWith('sweep') || c.split(' ')[1] === String(holdId));
+  fake.sale.state.calls.filter((c) => c.startsWith('sweep') || c.split(' ')[1] === String(holdId));
 
-useFakeSale(TASK_QUEUE, 100, (started, created) => {
-  env = started;
-  sale = created;
-});
+const fake = useFakeSale(TASK_QUEUE, 100);
 
 test("the sweep and a hold's timer race for one expiry: the stock comes back once", async () => {
   const holdId = 1;
-  const { handle, reserved } = await startHold(env, TASK_QUEUE, {
+  const { handle, reserved } = await startHold(fake.env, TASK_QUEUE, {
     holdId,
     productId: 1,
     quantity: 7,
@@ -28,37 +21,37 @@ test("the sweep and a hold's timer race for one expiry: the stock comes back onc
     paymentTimeoutSeconds: 900,
   });
   await reserved;
-  const total = sale.unitsAccountedFor();
-  const available = sale.state.available;
+  const total = fake.sale.unitsAccountedFor();
+  const available = fake.sale.state.available;
 
   // The sweep commits just before the hold's own expiry release does (a timer queued behind a storm).
-  sale.beforeNextRelease(holdId, () => sale.activities.sweepExpired({ ...SWEEP, graceSeconds: 0 }));
+  fake.sale.beforeNextRelease(holdId, () => fake.sale.activities.sweepExpired({ ...SWEEP, graceSeconds: 0 }));
 
   const result = await handle.result();
   // The timer's release found the stock already back: nothing is given back twice.
   expect(result.state).toBe('EXPIRED');
   expect(callsFor(holdId)).toContain(`release ${holdId} expired -> false`);
-  expect(sale.state.stockReturns).toEqual([`${holdId} sweep`]);
-  expect(sale.unitsAccountedFor()).toBe(total);
-  expect(sale.state.available).toBe(available + 7);
+  expect(fake.sale.state.stockReturns).toEqual([`${holdId} sweep`]);
+  expect(fake.sale.unitsAccountedFor()).toBe(total);
+  expect(fake.sale.state.available).toBe(available + 7);
 });
 
 test('a Schedule run releases the holds whose timers are gone, past the grace, and never one twice', async () => {
-  const now = await env.currentTimeMs();
-  const before = sale.unitsAccountedFor();
-  sale.seedHold(100, 4, now - (SWEEP.graceSeconds + 1) * 1000); // lapsed beyond the grace
-  sale.seedHold(101, 2, now - 1_000); // lapsed, but within the grace: its own timer may still come
+  const now = await fake.env.currentTimeMs();
+  const before = fake.sale.unitsAccountedFor();
+  fake.sale.seedHold(100, 4, now - (SWEEP.graceSeconds + 1) * 1000); // lapsed beyond the grace
+  fake.sale.seedHold(101, 2, now - 1_000); // lapsed, but within the grace: its own timer may still come
   const run = (n: number) =>
-    env.client.workflow.execute<typeof sweepWorkflow>('sweepWorkflow', {
+    fake.env.client.workflow.execute<typeof sweepWorkflow>('sweepWorkflow', {
       workflowId: `flash-sale-sweep-run-${n}`,
       taskQueue: TASK_QUEUE,
       args: [SWEEP],
     });
   expect(await run(1)).toEqual({ holdsReleased: 1, ordersCancelled: 0 });
-  expect(sale.state.holds.get(100)!.released_at).not.toBeNull();
-  expect(sale.state.holds.get(101)!.released_at).toBeNull();
+  expect(fake.sale.state.holds.get(100)!.released_at).not.toBeNull();
+  expect(fake.sale.state.holds.get(101)!.released_at).toBeNull();
   // Time skips while the test awaits a run: hold 101's grace may have passed by the next one. 100 never comes twice.
   const second = await run(2);
-  expect(second.holdsReleased).toBe(sale.state.holds.get(101)!.released_at === null ? 0 : 1);
-  expect(sale.unitsAccountedFor()).toBe(before);
+  expect(second.holdsReleased).toBe(fake.sale.state.holds.get(101)!.released_at === null ? 0 : 1);
+  expect(fake.sale.unitsAccountedFor()).toBe(before);
 });

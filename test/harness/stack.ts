@@ -9,7 +9,7 @@ import { createSequelize } from '../../src/db/sequelize';
 import { createLogger, type Logger } from '../../src/logger';
 import { temporalLogger } from '../../src/worker/temporal-logger';
 import { createFlashSaleWorker, type WorkerHandle } from '../../src/worker/worker';
-import { httpClient, type HttpClient } from '../harness/http';
+import { httpClient, type HttpClient } from './http';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 

@@ -1,17 +1,7 @@
-import { createServer } from 'node:net';
 import { startReceiver, type ReceivedEvent, type Receiver } from '../../src/events/receiver';
 import type { EventType, OutboundEvent } from '../../src/shared/events';
 
 export const EVENTS_SECRET = 'test-events-secret';
-
-/** A port nothing listens on yet (the receiver can start there later: "down, then up"). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** A local receiver that checks signatures (a bad one is refused, so it would never be recorded) and keeps all. */
 export async function collectEvents(port = 0) {

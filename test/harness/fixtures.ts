@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { readConservation } from '../harness/conservation';
+import { readConservation } from './conservation';
 import type { Stack } from './stack';
 import { ADMIN_TOKEN } from './stack';
 import { availableStockSql } from '../../src/db/models';
