@@ -133,8 +133,8 @@ export class Stack {
     const api = new Proc(
       'api-load',
       'node',
-      [path.join(DIST, 'api', 'main.js')],
-      this.env({ PORT: String(this.ports.loadApi) }),
+      [path.join(this.distOf('api-load'), 'api', 'main.js')],
+      this.env({ PORT: String(this.ports.loadApi) }, this.distOf('api-load')),
       path.join(LOG_DIR, 'api-load.log'),
       { cwd: ROOT, registry: runPids() },
     );
@@ -155,7 +155,17 @@ export class Stack {
     return this.redisServer.url(SETTINGS.redisDb);
   }
 
-  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  /**
+   * The build each process runs, by process name ('api', 'api-load', a worker's name): DIST unless a rolling upgrade
+   * (`replace`) moved it to another; cleared by `backToToday`.
+   */
+  readonly builds = new Map<string, string>();
+
+  distOf(name: string): string {
+    return this.builds.get(name) ?? DIST;
+  }
+
+  env(extra: Record<string, string> = {}, dist = DIST): NodeJS.ProcessEnv {
     const keep = ['PATH', 'HOME', 'LANG', 'NODE_EXTRA_CA_CERTS', 'TMPDIR'];
     const base = Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
     return {
@@ -176,8 +186,8 @@ export class Stack {
       WEBHOOK_SECRET: SETTINGS.webhookSecret,
       ADMIN_TOKEN: SETTINGS.adminToken,
       WORKER_METRICS_ADDRESS: '',
-      ...(existsSync(path.join(DIST, 'workflow-bundle.js'))
-        ? { WORKFLOW_BUNDLE_PATH: path.join(DIST, 'workflow-bundle.js') }
+      ...(existsSync(path.join(dist, 'workflow-bundle.js'))
+        ? { WORKFLOW_BUNDLE_PATH: path.join(dist, 'workflow-bundle.js') }
         : {}),
       // Everything else is the service's default (src/config.ts: the pool, the Temporal in-flight bound and its queue,
       // the call deadline): the suite tests what ships. A scenario about another setting names it (Scenario.settings).
@@ -326,8 +336,8 @@ export class Stack {
     const p = new Proc(
       `worker ${name}`,
       'node',
-      [path.join(DIST, 'worker', 'main.js')],
-      this.env(faults ? { FAULT_POINTS: faults } : {}),
+      [path.join(this.distOf(name), 'worker', 'main.js')],
+      this.env(faults ? { FAULT_POINTS: faults } : {}, this.distOf(name)),
       path.join(LOG_DIR, `worker-${name}.log`),
       { cwd: ROOT, registry: runPids() },
     );
@@ -369,8 +379,8 @@ export class Stack {
     const api = new Proc(
       'api',
       'node',
-      [path.join(DIST, 'api', 'main.js')],
-      this.env(faults ? { FAULT_POINTS: faults } : {}),
+      [path.join(this.distOf('api'), 'api', 'main.js')],
+      this.env(faults ? { FAULT_POINTS: faults } : {}, this.distOf('api')),
       path.join(LOG_DIR, 'api.log'),
       { cwd: ROOT, registry: runPids() },
     );
@@ -444,6 +454,31 @@ export class Stack {
     const api = await this.startApi(faults);
     if (/=kill/.test(faults)) this.planApiOutage();
     return api;
+  }
+
+  /**
+   * One step of a rolling upgrade: process `name` ('api', 'api-load' or a worker's name) drains (SIGTERM) and the
+   * same process of build `dist` starts in its place, with no fault point armed. Resolves once it serves.
+   */
+  async replace(name: string, dist: string): Promise<Proc> {
+    this.builds.set(name, dist);
+    if (name === 'api') return this.restartApi('');
+    if (name === 'api-load') {
+      this.planApiOutage();
+      await this.loadApi?.stop(10_000);
+      await this.startLoadApi();
+      return this.loadApi!;
+    }
+    await this.workers.get(name)?.stop();
+    return this.startWorker(name);
+  }
+
+  /** Every process a rolling upgrade moved to another build back on today's (DIST), one by one. */
+  async backToToday(): Promise<void> {
+    for (const name of [...this.builds.keys()]) {
+      await this.replace(name, DIST);
+      this.builds.delete(name);
+    }
   }
 
   private apiPlannedUntil = 0;

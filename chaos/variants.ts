@@ -23,7 +23,16 @@ export async function variantSource(name: string, patchFile: string): Promise<st
     copyFileSync(path.join(ROOT, f), path.join(dir, f));
   }
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  await run('patch', ['-p1', '--forward', '--batch', '--no-backup-if-mismatch', '-d', dir, '-i', path.resolve(patchFile)]);
+  await run('patch', [
+    '-p1',
+    '--forward',
+    '--batch',
+    '--no-backup-if-mismatch',
+    '-d',
+    dir,
+    '-i',
+    path.resolve(patchFile),
+  ]);
   return dir;
 }
 
