@@ -473,12 +473,14 @@ export class Stack {
     return this.startWorker(name);
   }
 
-  /** Every process a rolling upgrade moved to another build back on today's (DIST), one by one. */
+  /**
+   * Every process a rolling upgrade moved to another build back on today's (DIST), all at once: the scenario has
+   * settled, and each takes seconds to start its hold worker on a busy machine.
+   */
   async backToToday(): Promise<void> {
-    for (const name of [...this.builds.keys()]) {
-      await this.replace(name, DIST);
-      this.builds.delete(name);
-    }
+    const moved = [...this.builds.keys()];
+    await Promise.all(moved.map((name) => this.replace(name, DIST)));
+    this.builds.clear();
   }
 
   private apiPlannedUntil = 0;
