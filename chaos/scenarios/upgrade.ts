@@ -8,7 +8,7 @@ import { NEXT_RULES_PATCH, listHoldRuns, readHoldRuns, type HoldRun } from '../u
 import { buildVariant } from '../variants';
 import { finish, makeHolds, type Held } from './helpers';
 
-const PATCH = path.join(ROOT, 'chaos', 'upgrade', 'hold-v-next.patch');
+const PATCH = process.env.CHAOS_UPGRADE_PATCH ?? path.join(ROOT, 'chaos', 'upgrade', 'hold-v-next.patch');
 /** The order of the rollout: the worker first, then the load's API, then the API the scenario talks to. */
 const ROLLOUT = ['w1', 'api-load', 'api'];
 /** Holds read back from each part of the run (before, during and after the rollout), besides the scenario's own. */
