@@ -456,20 +456,29 @@ export class Stack {
     return api;
   }
 
+  /** The running process by name: 'api', 'api-load' or a worker's name. */
+  process(name: string): Proc | undefined {
+    return name === 'api'
+      ? (this.api ?? undefined)
+      : name === 'api-load'
+        ? (this.loadApi ?? undefined)
+        : this.workers.get(name);
+  }
+
   /**
-   * One step of a rolling upgrade: process `name` ('api', 'api-load' or a worker's name) drains (SIGTERM) and the
-   * same process of build `dist` starts in its place, with no fault point armed. Resolves once it serves.
+   * One step of a rolling upgrade: process `name` ('api', 'api-load' or a worker's name) drains (SIGTERM; SIGKILL
+   * after `drainMs`, as an orchestrator's grace period) and the same process of build `dist` starts in its place,
+   * with no fault point armed. Resolves once it serves.
    */
-  async replace(name: string, dist: string): Promise<Proc> {
+  async replace(name: string, dist: string, drainMs = 30_000): Promise<Proc> {
     this.builds.set(name, dist);
-    if (name === 'api') return this.restartApi('');
+    if (name === 'api' || name === 'api-load') this.planApiOutage();
+    await this.process(name)?.stop(drainMs);
+    if (name === 'api') return this.startApi('');
     if (name === 'api-load') {
-      this.planApiOutage();
-      await this.loadApi?.stop(10_000);
       await this.startLoadApi();
       return this.loadApi!;
     }
-    await this.workers.get(name)?.stop();
     return this.startWorker(name);
   }
 

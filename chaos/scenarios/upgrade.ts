@@ -44,8 +44,11 @@ export const rollingUpgrade: Scenario = {
     const before = await makeHolds(ctx, p, 20, 1);
     const rollout: Rollout = { from: Date.now(), until: 0, newPids: new Set() };
     for (const name of ROLLOUT) {
+      const old = ctx.stack.process(name)!;
       ctx.fault(`${name} drained (SIGTERM) and replaced by the new build`);
       rollout.newPids.add((await ctx.stack.replace(name, nextBuild)).pid);
+      const exit = await old.exited;
+      if (exit.signal === 'SIGKILL') ctx.note(`${name} did not drain within 30 s: SIGKILLed`);
       // The next step lands in the load too: wait until it is back in flight (or note that it was not).
       if (!(await ctx.load?.warm(MIN_IN_FLIGHT, 20_000))) ctx.note(`the load did not recover after ${name}'s upgrade`);
     }
