@@ -69,7 +69,8 @@ async function sampleHolds(ctx: Ctx, rollout: Rollout, own: Held[]): Promise<str
   const open = listed.filter((w) => w.startedAt < rollout.from && (w.closedAt === null || w.closedAt > rollout.from));
   const during = listed.filter((w) => w.startedAt >= rollout.from && w.startedAt <= rollout.until);
   const later = listed.filter((w) => w.startedAt > rollout.until);
-  const pick = (ws: typeof listed) => ws.sort(() => Math.random() - 0.5).slice(0, SAMPLE);
+  // Spread evenly over the part's time (the list comes newest first).
+  const pick = (ws: typeof listed) => ws.filter((_, i) => i % Math.ceil(ws.length / SAMPLE) === 0);
   ctx.note(`hold workflows listed: ${open.length} open at the rollout, ${during.length} during, ${later.length} after`);
   const ids = [...pick(open), ...pick(during), ...pick(later)].map((w) => w.workflowId);
   return [...new Set([...ids, ...own.map((h) => holdWorkflowId(h.holdId))])];
