@@ -83,6 +83,8 @@ async function heal(stack: Stack, ctx: Ctx): Promise<void> {
   await stack.superviseWorkers().catch((err: Error) => ctx.failures.push(`could not restart a worker: ${err.message}`));
   // A worker left armed with fault points would fire them in the next scenario.
   if (stack.workers.size !== 1 || stack.worker('w1')?.armed) await resetWorkers(stack);
+  // A rolling upgrade's processes go back to today's build: the next scenario tests what ships.
+  await stack.backToToday();
 }
 
 async function runScenario(stack: Stack, checker: InvariantChecker, acks: Acks, s: Scenario): Promise<ScenarioResult> {
@@ -103,10 +105,18 @@ async function runScenario(stack: Stack, checker: InvariantChecker, acks: Acks, 
     downtime: stack.outages,
   });
   ctx = new Ctx(stack, checker, acks, live);
+  // Outside the scenario's clock (a build takes a while on a busy machine); a failure fails the scenario.
+  let unprepared: unknown = null;
+  const t = Date.now();
+  await s.prepare?.().then(
+    () => log(`  prepared in ${((Date.now() - t) / 1000).toFixed(1)} s`),
+    (err: unknown) => (unprepared = err),
+  );
   const t0 = Date.now();
   const crashesBefore = stack.crashes.length;
   let crashed = false;
   try {
+    if (unprepared) throw unprepared;
     await stack.holdsInApi(s.holdsOn !== 'worker');
     if (s.settings) await stack.withSettings(s.settings);
     ctx.phantomBoundSeconds = s.phantomBoundSeconds ?? PHANTOM_BOUND_SECONDS;

@@ -12,6 +12,8 @@ export interface Scenario {
   name: string;
   title: string;
   run: (ctx: Ctx) => Promise<void>;
+  /** Work before the scenario's clock and its background load start (e.g. building another version of the service). */
+  prepare?: () => Promise<void>;
   /**
    * false: no background load (the scenario makes its own, or proves something only a quiet system shows). By default
    * the runner keeps FAULT_LOAD (≥200 requests in flight from ≥50 clients) on products of the scenario's own for

@@ -158,8 +158,8 @@ export class Stack {
     const api = new Proc(
       'api-load',
       'node',
-      [path.join(this.dist, 'api', 'main.js')],
-      this.env({ PORT: String(this.ports.loadApi) }),
+      [path.join(this.distOf('api-load'), 'api', 'main.js')],
+      this.env({ PORT: String(this.ports.loadApi) }, this.distOf('api-load')),
       path.join(LOG_DIR, 'api-load.log'),
       { cwd: ROOT, registry: runPids() },
     );
@@ -180,7 +180,17 @@ export class Stack {
     return this.redisServer.url(SETTINGS.redisDb);
   }
 
-  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  /**
+   * The build each process runs, by process name ('api', 'api-load', a worker's name): the stack's build unless a rolling upgrade
+   * (`replace`) moved it to another; cleared by `backToToday`.
+   */
+  readonly builds = new Map<string, string>();
+
+  distOf(name: string): string {
+    return this.builds.get(name) ?? this.dist;
+  }
+
+  env(extra: Record<string, string> = {}, dist = this.dist): NodeJS.ProcessEnv {
     const keep = ['PATH', 'HOME', 'LANG', 'NODE_EXTRA_CA_CERTS', 'TMPDIR'];
     const base = Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
     return {
@@ -202,8 +212,8 @@ export class Stack {
       WEBHOOK_SECRET: SETTINGS.webhookSecret,
       ADMIN_TOKEN: SETTINGS.adminToken,
       WORKER_METRICS_ADDRESS: '',
-      ...(existsSync(path.join(this.dist, 'workflow-bundle.js'))
-        ? { WORKFLOW_BUNDLE_PATH: path.join(this.dist, 'workflow-bundle.js') }
+      ...(existsSync(path.join(dist, 'workflow-bundle.js'))
+        ? { WORKFLOW_BUNDLE_PATH: path.join(dist, 'workflow-bundle.js') }
         : {}),
       // Everything else is the service's default (src/config.ts: the pool, the Temporal in-flight bound and its queue,
       // the call deadline): the suite tests what ships. A scenario about another setting names it (Scenario.settings).
@@ -354,8 +364,8 @@ export class Stack {
     const p = new Proc(
       `worker ${name}`,
       'node',
-      [path.join(this.dist, 'worker', 'main.js')],
-      this.env(faults ? { FAULT_POINTS: faults } : {}),
+      [path.join(this.distOf(name), 'worker', 'main.js')],
+      this.env(faults ? { FAULT_POINTS: faults } : {}, this.distOf(name)),
       path.join(LOG_DIR, `worker-${name}.log`),
       { cwd: ROOT, registry: runPids() },
     );
@@ -397,8 +407,8 @@ export class Stack {
     const api = new Proc(
       'api',
       'node',
-      [path.join(this.dist, 'api', 'main.js')],
-      this.env(faults ? { FAULT_POINTS: faults } : {}),
+      [path.join(this.distOf('api'), 'api', 'main.js')],
+      this.env(faults ? { FAULT_POINTS: faults } : {}, this.distOf('api')),
       path.join(LOG_DIR, 'api.log'),
       { cwd: ROOT, registry: runPids() },
     );
@@ -472,6 +482,42 @@ export class Stack {
     const api = await this.startApi(faults);
     if (/=kill/.test(faults)) this.planApiOutage();
     return api;
+  }
+
+  /** The running process by name: 'api', 'api-load' or a worker's name. */
+  process(name: string): Proc | undefined {
+    return name === 'api'
+      ? (this.api ?? undefined)
+      : name === 'api-load'
+        ? (this.loadApi ?? undefined)
+        : this.workers.get(name);
+  }
+
+  /**
+   * One step of a rolling upgrade: process `name` ('api', 'api-load' or a worker's name) drains (SIGTERM; SIGKILL
+   * after `drainMs`, as an orchestrator's grace period) and the same process of build `dist` starts in its place,
+   * with no fault point armed. Resolves once it serves.
+   */
+  async replace(name: string, dist: string, drainMs = 30_000): Promise<Proc> {
+    this.builds.set(name, dist);
+    if (name === 'api' || name === 'api-load') this.planApiOutage();
+    await this.process(name)?.stop(drainMs);
+    if (name === 'api') return this.startApi('');
+    if (name === 'api-load') {
+      await this.startLoadApi();
+      return this.loadApi!;
+    }
+    return this.startWorker(name);
+  }
+
+  /**
+   * Every process a rolling upgrade moved to another build back on today's (DIST), all at once: the scenario has
+   * settled, and each takes seconds to start its hold worker on a busy machine.
+   */
+  async backToToday(): Promise<void> {
+    const moved = [...this.builds.keys()];
+    await Promise.all(moved.map((name) => this.replace(name, this.dist)));
+    this.builds.clear();
   }
 
   private apiPlannedUntil = 0;

@@ -19,6 +19,7 @@ import {
   redisOutage,
 } from './stores';
 import { sweepMissedTick, temporalRestart, webhookTemporalDown } from './temporal';
+import { rollingUpgrade } from './upgrade';
 import {
   releaseKillAfterCommit,
   releaseKillBeforeCommit,
@@ -105,6 +106,7 @@ export function scenarios(opts: ScenarioOptions): Scenario[] {
     eventsWorkerKill,
     expiryRace(opts.smoke ? 2 : 4),
     replicas,
+    rollingUpgrade,
     nemesisSoak(opts.soakSeconds),
   ];
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { apiKeys, type Config } from '../config';
@@ -96,6 +96,12 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
     const s = app.listen(config.PORT, '0.0.0.0', () => resolve(s));
   });
   server.keepAliveTimeout = 65_000;
+  // Draining: close() waits for every connection, and a keep-alive client under load keeps sending on its own. Once
+  // draining, each answer closes its connection, so the drain ends when the requests in flight are answered.
+  let draining = false;
+  server.on('request', (_req, res: ServerResponse) => {
+    if (draining) res.shouldKeepAlive = false;
+  });
   const port = (server.address() as { port: number }).port;
   log.info({ port }, 'api listening');
 
@@ -105,6 +111,7 @@ export async function startApi(config: Config, log: Logger, extras: ApiExtras = 
     eagerStartReady: () => Boolean(temporal.holdWorker?.running()),
     holdStarts: temporal.counts,
     close: async () => {
+      draining = true;
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await figures.stop();

@@ -24,6 +24,27 @@ describe('graceful shutdown on SIGTERM', () => {
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   });
 
+  test('the API drains keep-alive clients that never pause (each answer then closes its connection), and exits 0', async () => {
+    const api = launch('api/main.js', { PORT: '0' });
+    const listening = await waitFor('api to listen', () => api.logged('api listening'), 30_000);
+    const url = `http://127.0.0.1:${listening!.port as number}/health`;
+    // Clients reusing their connections (fetch keeps them alive) request after request, until the API stops answering.
+    let answered = 0;
+    const clients = Array.from({ length: 30 }, async () => {
+      for (;;) {
+        const res = await fetch(url).catch(() => null);
+        if (!res) return;
+        await res.arrayBuffer();
+        answered++;
+      }
+    });
+    await waitFor('the clients to be answered', () => answered > 100, 20_000);
+    api.child.kill('SIGTERM');
+    // Without the drain closing busy connections, the API answers them for ever and never exits (the test times out).
+    expect(await api.exited).toBe(0);
+    await Promise.all(clients);
+  });
+
   test('the worker drains and exits 0', async () => {
     const worker = launch('worker/main.js', {
       TASK_QUEUE: `shutdown-${randomUUID()}`,
