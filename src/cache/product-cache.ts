@@ -145,21 +145,38 @@ function isProductView(v: unknown, id: number): v is ProductView {
 const DISTRUST_AFTER_OUTAGE_MS = 5_000;
 
 /** Reads the cached entry, else loads it and fills the cache unless a stock write or invalidation came meanwhile. */
+/** The last entry read per product, already checked: an unchanged entry is not parsed and checked again. */
+type CheckedEntries = Map<number, { raw: string; product: ProductView }>;
+
+/** The cached entry, checked; null when there is none or it is malformed. */
+function checkedEntry(log: Logger, id: number, raw: string, checked: CheckedEntries): ProductView | null {
+  const known = checked.get(id);
+  if (known?.raw === raw) return known.product;
+  const parsed: unknown = JSON.parse(raw);
+  if (!isProductView(parsed, id)) {
+    log.warn({ product_id: id }, 'ignoring malformed product cache entry');
+    return null;
+  }
+  if (checked.size >= 10_000) checked.clear();
+  // Frozen: every request that reads the entry shares this one object.
+  checked.set(id, { raw, product: Object.freeze(parsed) });
+  return parsed;
+}
+
 async function readThrough(
   redis: Redis,
   log: Logger,
   id: number,
   load: () => Promise<ProductView | null>,
+  checked: CheckedEntries,
 ): Promise<ProductView | null> {
   let gen: string | null = null;
   try {
-    const [cached, g] = await redis.mget(key(id), genKey(id));
-    gen = g ?? '';
-    if (cached) {
-      const parsed: unknown = JSON.parse(cached);
-      if (isProductView(parsed, id)) return parsed;
-      log.warn({ product_id: id }, 'ignoring malformed product cache entry');
-    }
+    const cached = await redis.get(key(id));
+    const product = cached ? checkedEntry(log, id, cached, checked) : null;
+    if (product) return product;
+    // Taken before the database is read: a fill is refused if any writer invalidated after this point.
+    gen = (await redis.get(genKey(id))) ?? '';
   } catch (err) {
     log.debug({ err: (err as Error).message, product_id: id }, 'product cache read failed');
     gen = null;
@@ -243,6 +260,7 @@ async function writeStockNote(
 export function createProductCache(redis: Redis, log: Logger, options: ProductCacheOptions = {}): ProductCache {
   const gateTtl = options.gateTtlSeconds ?? 30;
   const units = createUnitsInFlight(redis, log);
+  const checked: CheckedEntries = new Map();
   // Invalidations that did not reach Redis: sent again as soon as it answers, so no entry outlives a commit by more
   // than the outage itself (until then this process reads those products from the database).
   const unsent = new Set<number>();
@@ -276,7 +294,7 @@ export function createProductCache(redis: Redis, log: Logger, options: ProductCa
     async read(id, load) {
       if (unsent.size) await resend();
       if (distrusted(id)) return load();
-      return readThrough(redis, log, id, load);
+      return readThrough(redis, log, id, load, checked);
     },
     async invalidate(ids) {
       if (ids.length === 0) return;

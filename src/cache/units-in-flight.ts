@@ -71,7 +71,16 @@ export interface UnitsCheck {
  */
 export type UnitsCheckMode = 'claim' | 'peek' | 'force';
 
+/** The scripts as commands of this connection: sent by their SHA (EVALSHA), not their text, on every request. */
+interface UnitsCommands {
+  checkUnits(...args: (string | number)[]): Promise<[number, string, string, number]>;
+  releaseUnits(...args: (string | number)[]): Promise<unknown>;
+}
+
 export function createUnitsInFlight(redis: Redis, log: Logger) {
+  redis.defineCommand('checkUnits', { numberOfKeys: 4, lua: CHECK_UNITS });
+  redis.defineCommand('releaseUnits', { numberOfKeys: 2, lua: RELEASE });
+  const commands = redis as unknown as UnitsCommands;
   return {
     async check(
       id: number,
@@ -82,9 +91,7 @@ export function createUnitsInFlight(redis: Redis, log: Logger) {
     ): Promise<UnitsCheck | null> {
       const member = holdId === null ? '' : reservingMember(holdId, quantity);
       try {
-        const [admitted, gate, epoch, others] = (await redis.eval(
-          CHECK_UNITS,
-          4,
+        const [admitted, gate, epoch, others] = await commands.checkUnits(
           reservingKey(id),
           reservingUnitsKey(id),
           gateKey(id),
@@ -93,7 +100,7 @@ export function createUnitsInFlight(redis: Redis, log: Logger) {
           quantity,
           lapseMs,
           mode,
-        )) as [number, string, string, number];
+        );
         const available = gate === '' ? null : Number(gate);
         return {
           admitted: admitted === 1,
@@ -109,8 +116,8 @@ export function createUnitsInFlight(redis: Redis, log: Logger) {
 
     /** The reservation of `holdId` has an outcome: its units no longer count. Never throws. */
     async release(id: number, holdId: number, quantity: number): Promise<void> {
-      await redis
-        .eval(RELEASE, 2, reservingKey(id), reservingUnitsKey(id), reservingMember(holdId, quantity), quantity)
+      await commands
+        .releaseUnits(reservingKey(id), reservingUnitsKey(id), reservingMember(holdId, quantity), quantity)
         .catch((err: Error) => log.debug({ err: err.message, product_id: id, hold_id: holdId }, 'units not released'));
     },
   };
