@@ -11,10 +11,11 @@ import {
   reservingUnitsKey,
   writingKey,
 } from './keys';
+import { PRODUCT_CACHE_TTL_SECONDS, readThrough, REDIS_NOW_MS, type CheckedEntries } from './product-read';
 import { createUnitsInFlight, REMOVE_MEMBER, type UnitsCheck, type UnitsCheckMode } from './units-in-flight';
 
-/** How long a cached product may live; every committed stock change also drops it at once. */
-export const PRODUCT_CACHE_TTL_SECONDS = 60;
+export { PRODUCT_CACHE_TTL_SECONDS };
+
 /**
  * How long a stock write's mark can last. A reservation sends its whole transaction, COMMIT included, in one round
  * trip, so once sent it commits on the server even if its worker dies at that instant, and then no one invalidates the
@@ -26,9 +27,6 @@ export const PRODUCT_CACHE_TTL_SECONDS = 60;
  */
 export const STOCK_WRITE_MARK_MS = 18_000;
 
-const REDIS_NOW_MS = `local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
-
 // Marks a stock write on the product and drops its cached copy.
 const BEGIN_WRITE = `${REDIS_NOW_MS}
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
@@ -36,15 +34,6 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('INCR', KEYS[2])
 redis.call('DEL', KEYS[3])
 return 1`;
-
-// Writes the entry only if no writer has invalidated since the reader took its generation, so a slow reader can never
-// put back stock older than the last commit, and only when no stock write is under way (which might commit unseen).
-const FILL_IF_CURRENT = `${REDIS_NOW_MS}
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-if redis.call('ZCARD', KEYS[3]) > 0 then return 0 end
-local g = redis.call('GET', KEYS[2]) or ''
-if g == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) return 1 end
-return 0`;
 
 // After a reservation (or a refusal) read available_stock under the product's row lock: drops the cached product
 // when the stock moved, and lowers the gate to that figure, but only while no invalidation (stock coming back) has
@@ -121,83 +110,12 @@ export interface ProductCacheOptions {
   gateTtlSeconds?: number;
 }
 
-function isProductView(v: unknown, id: number): v is ProductView {
-  const p = v as ProductView;
-  return (
-    typeof p === 'object' &&
-    p !== null &&
-    p.id === id &&
-    typeof p.name === 'string' &&
-    Number.isInteger(p.total_stock) &&
-    Number.isInteger(p.available_stock) &&
-    p.available_stock >= 0 &&
-    typeof p.price === 'number' &&
-    typeof p.created_at === 'string' &&
-    typeof p.updated_at === 'string'
-  );
-}
-
 /**
  * After Redis comes back from an outage, reads skip the cache (and the gate) this long: an entry may predate a commit
  * whose invalidation could not be sent meanwhile, by this process or another, and each process needs a moment to
  * reconnect (ioredis retries every 2 s at most) and resend its own.
  */
 const DISTRUST_AFTER_OUTAGE_MS = 5_000;
-
-/** Reads the cached entry, else loads it and fills the cache unless a stock write or invalidation came meanwhile. */
-/** The last entry read per product, already checked: an unchanged entry is not parsed and checked again. */
-type CheckedEntries = Map<number, { raw: string; product: ProductView }>;
-
-/** The cached entry, checked; null when there is none or it is malformed. */
-function checkedEntry(log: Logger, id: number, raw: string, checked: CheckedEntries): ProductView | null {
-  const known = checked.get(id);
-  if (known?.raw === raw) return known.product;
-  const parsed: unknown = JSON.parse(raw);
-  if (!isProductView(parsed, id)) {
-    log.warn({ product_id: id }, 'ignoring malformed product cache entry');
-    return null;
-  }
-  if (checked.size >= 10_000) checked.clear();
-  // Frozen: every request that reads the entry shares this one object.
-  checked.set(id, { raw, product: Object.freeze(parsed) });
-  return parsed;
-}
-
-async function readThrough(
-  redis: Redis,
-  log: Logger,
-  id: number,
-  load: () => Promise<ProductView | null>,
-  checked: CheckedEntries,
-): Promise<ProductView | null> {
-  let gen: string | null = null;
-  try {
-    const cached = await redis.get(key(id));
-    const product = cached ? checkedEntry(log, id, cached, checked) : null;
-    if (product) return product;
-    // Taken before the database is read: a fill is refused if any writer invalidated after this point.
-    gen = (await redis.get(genKey(id))) ?? '';
-  } catch (err) {
-    log.debug({ err: (err as Error).message, product_id: id }, 'product cache read failed');
-    gen = null;
-  }
-  const product = await load();
-  if (product && gen !== null) {
-    await redis
-      .eval(
-        FILL_IF_CURRENT,
-        3,
-        key(id),
-        genKey(id),
-        writingKey(id),
-        gen,
-        JSON.stringify(product),
-        PRODUCT_CACHE_TTL_SECONDS,
-      )
-      .catch((err: Error) => log.debug({ err: err.message, product_id: id }, 'product cache fill failed'));
-  }
-  return product;
-}
 
 async function readGateEntry(redis: Redis, log: Logger, id: number) {
   try {
