@@ -31,17 +31,24 @@ export function createSoldOutGate({ models, cache }: Pick<SaleDeps, 'models' | '
   // The committed stock, read at most once per CONFIRM_MS per product and gate epoch (which moves whenever stock comes
   // back): a stampede of sold-out requests costs MariaDB a few primary-key reads a second, not one per request.
   // Concurrent requests share the read in flight.
-  const confirmed = new Map<number, { epoch: string; at: number; available: Promise<number> }>();
+  const confirmed = new Map<number, { epoch: string; at: number; settled: boolean; available: Promise<number> }>();
   const committedStock = (productId: number, epoch: string, maxAgeMs: number): Promise<number> => {
     const known = confirmed.get(productId);
-    if (known && known.epoch === epoch && Date.now() - known.at < maxAgeMs) return known.available;
+    // A read still under way is as fresh as any new one would be: it is shared, however long the database takes.
+    const fresh = known && (!known.settled || Date.now() - known.at < maxAgeMs);
+    if (known && known.epoch === epoch && fresh) return known.available;
     if (confirmed.size >= 10_000) confirmed.clear();
     // The whole product's stock (its row plus any shards: the model's default scope sums them).
     const available = models.Product.findByPk(productId, { raw: true }).then((row) =>
       Number(row?.available_stock ?? 0),
     );
-    confirmed.set(productId, { epoch, at: Date.now(), available });
-    available.catch(() => confirmed.delete(productId));
+    const entry = { epoch, at: Date.now(), settled: false, available };
+    confirmed.set(productId, entry);
+    // Its age counts from its answer: the requests that waited for it resume in their order, none reads again.
+    available.then(
+      () => Object.assign(entry, { settled: true, at: Date.now() }),
+      () => confirmed.delete(productId),
+    );
     return available;
   };
 
