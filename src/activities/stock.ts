@@ -91,12 +91,13 @@ async function reserveStock(
   const gate = outcome.exact ? gateEpoch : undefined;
   if (!outcome.reserved) {
     // Read under the lock: the gate may answer later requests for this many units without the database.
-    await cache.noteStock(productId, outcome.available, gate, false, writeId(holdId));
+    await cache.noteStock(productId, outcome.available, gate, false, writeId(holdId), { holdId, quantity });
     throw ApplicationFailure.nonRetryable('insufficient stock', FailureType.InsufficientStock, {
       available: outcome.available,
     });
   }
-  await cache.noteStock(productId, outcome.available - quantity, gate, true, writeId(holdId));
+  // The hold's units leave the in-flight count in the same step as they leave the gate's figure.
+  await cache.noteStock(productId, outcome.available - quantity, gate, true, writeId(holdId), { holdId, quantity });
   log.info({ hold_id: holdId, product_id: productId, quantity }, 'stock reserved');
   return {
     id: holdId,

@@ -17,6 +17,7 @@ import {
   routeNotFound,
   unavailable,
 } from './errors';
+import { RequestState } from './request-state';
 import { errorBody, withStoredCode } from './respond';
 
 export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -27,28 +28,24 @@ export function requestContext(log: Logger): Middleware<ApiState> {
   return async (ctx, next) => {
     const incoming = ctx.get('X-Request-Id');
     const requestId = SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    ctx.state.requestId = requestId;
-    ctx.state.log = log.child({ request_id: requestId });
+    // A client that hangs up before its answer frees its place in the queue for Temporal calls (state.gone).
+    const state = new RequestState(requestId, log, ctx.res);
+    ctx.state = state;
     ctx.set('X-Request-Id', requestId);
-    const started = process.hrtime.bigint();
-    // A client that hangs up before its answer (a buyer giving up, a load balancer's timeout) frees its place in the
-    // queue for Temporal calls: the call is dropped before it starts anything.
-    const gone = new AbortController();
-    const onClose = () => {
-      if (!ctx.res.writableFinished) gone.abort();
-    };
-    ctx.res.once('close', onClose);
+    const timed = log.isLevelEnabled('info');
+    const started = timed ? process.hrtime.bigint() : 0n;
     try {
-      ctx.state.gone = gone.signal;
       await next();
     } finally {
-      ctx.res.off('close', onClose);
+      state.end();
       nameTheTrace(ctx.method, (ctx as unknown as { _matchedRoute?: string })._matchedRoute);
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      ctx.state.log.info(
-        { method: ctx.method, path: ctx.path, status: ctx.status, duration_ms: Math.round(ms * 10) / 10 },
-        'request',
-      );
+      if (timed) {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        state.log.info(
+          { method: ctx.method, path: ctx.path, status: ctx.status, duration_ms: Math.round(ms * 10) / 10 },
+          'request',
+        );
+      }
     }
   };
 }

@@ -54,17 +54,20 @@ const isDocsPath = (path: string) => path === '/docs' || path.startsWith('/docs/
  * as /docs/* sets its own Cache-Control and CSP).
  */
 export function securityHeaders(): Middleware<ApiState> {
+  const common: [string, string][] = [
+    ['X-Content-Type-Options', 'nosniff'],
+    ['X-Frame-Options', 'DENY'],
+    ['Referrer-Policy', 'no-referrer'],
+    ['Cross-Origin-Opener-Policy', 'same-origin'],
+    ['X-Permitted-Cross-Domain-Policies', 'none'],
+  ];
   return async (ctx, next) => {
-    ctx.set({
-      'X-Content-Type-Options': 'nosniff',
-      'X-Frame-Options': 'DENY',
-      'Referrer-Policy': 'no-referrer',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'X-Permitted-Cross-Domain-Policies': 'none',
-      'Content-Security-Policy': isDocsPath(ctx.path) ? DOCS_CSP : API_CSP,
-      'Cache-Control': 'no-store',
-    });
-    ctx.remove('X-Powered-By');
+    // Straight onto the response, one list built once: this runs for every answer, the cheapest ones included.
+    const { res } = ctx;
+    for (const [name, value] of common) res.setHeader(name, value);
+    res.setHeader('Content-Security-Policy', isDocsPath(ctx.path) ? DOCS_CSP : API_CSP);
+    res.setHeader('Cache-Control', 'no-store');
+    res.removeHeader('X-Powered-By');
     await next();
   };
 }

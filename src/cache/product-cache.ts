@@ -1,17 +1,20 @@
 import type Redis from 'ioredis';
 import type { Logger } from '../logger';
 import type { ProductView } from '../shared/views';
+import {
+  epochKey,
+  gateKey,
+  genKey,
+  productKey as key,
+  reservingKey,
+  reservingMember,
+  reservingUnitsKey,
+  writingKey,
+} from './keys';
+import { PRODUCT_CACHE_TTL_SECONDS, readThrough, REDIS_NOW_MS, type CheckedEntries } from './product-read';
+import { createUnitsInFlight, REMOVE_MEMBER, type UnitsCheck, type UnitsCheckMode } from './units-in-flight';
 
-/** How long a cached product may live; every committed stock change also drops it at once. */
-export const PRODUCT_CACHE_TTL_SECONDS = 60;
-const key = (id: number) => `product:${id}`;
-const genKey = (id: number) => `product:${id}:gen`;
-/** The sold-out gate: the last available_stock a reservation committed (or read under the lock). */
-const gateKey = (id: number) => `product:${id}:gate`;
-/** Bumped by every invalidation (stock may have come back): gate values from an older epoch are refused. */
-const epochKey = (id: number) => `product:${id}:gate-epoch`;
-/** The stock writes under way on a product (member: the write's id, score: when its mark lapses, Redis time ms). */
-const writingKey = (id: number) => `product:${id}:writing`;
+export { PRODUCT_CACHE_TTL_SECONDS };
 
 /**
  * How long a stock write's mark can last. A reservation sends its whole transaction, COMMIT included, in one round
@@ -24,9 +27,6 @@ const writingKey = (id: number) => `product:${id}:writing`;
  */
 export const STOCK_WRITE_MARK_MS = 18_000;
 
-const REDIS_NOW_MS = `local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
-
 // Marks a stock write on the product and drops its cached copy.
 const BEGIN_WRITE = `${REDIS_NOW_MS}
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
@@ -35,21 +35,13 @@ redis.call('INCR', KEYS[2])
 redis.call('DEL', KEYS[3])
 return 1`;
 
-// Writes the entry only if no writer has invalidated since the reader took its generation, so a slow reader can never
-// put back stock older than the last commit, and only when no stock write is under way (which might commit unseen).
-const FILL_IF_CURRENT = `${REDIS_NOW_MS}
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-if redis.call('ZCARD', KEYS[3]) > 0 then return 0 end
-local g = redis.call('GET', KEYS[2]) or ''
-if g == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) return 1 end
-return 0`;
-
 // After a reservation (or a refusal) read available_stock under the product's row lock: drops the cached product
 // when the stock moved, and lowers the gate to that figure, but only while no invalidation (stock coming back) has
 // happened since the caller read the epoch. Between stock increases the committed figures only fall, so the gate
-// keeps the lowest one it is given.
+// keeps the lowest one it is given. The reservation's units stop counting as in flight in the same step.
 const NOTE_STOCK = `
 if ARGV[5] ~= '' then redis.call('ZREM', KEYS[5], ARGV[5]) end
+${REMOVE_MEMBER('6', '7', 'ARGV[6]', 'ARGV[7]')}
 if ARGV[4] == '1' then redis.call('INCR', KEYS[2]) redis.call('DEL', KEYS[1]) end
 if ARGV[3] == '0' then return 0 end
 local e = redis.call('GET', KEYS[4]) or '0'
@@ -91,28 +83,31 @@ export interface ProductCache {
     epoch: string | undefined,
     changed: boolean,
     writeId?: string,
+    reserving?: Reserving,
   ): Promise<void>;
+  /** Units being reserved against the gate (src/cache/units-in-flight.ts); null when Redis cannot tell. */
+  checkUnits(
+    id: number,
+    quantity: number,
+    holdId: number | null,
+    mode: UnitsCheckMode,
+    lapseMs: number,
+  ): Promise<UnitsCheck | null>;
+  /** The reservation of `holdId` has an outcome: its units stop counting. Never throws. */
+  releaseUnits(id: number, holdId: number, quantity: number): Promise<void>;
 }
+
+/** The hold whose units a stock note stops counting as in flight. */
+export interface Reserving {
+  holdId: number;
+  quantity: number;
+}
+
+export type { UnitsCheck, UnitsCheckMode } from './units-in-flight';
 
 export interface ProductCacheOptions {
   /** Lifetime of a gate entry without a newer figure; 0 turns the gate off. */
   gateTtlSeconds?: number;
-}
-
-function isProductView(v: unknown, id: number): v is ProductView {
-  const p = v as ProductView;
-  return (
-    typeof p === 'object' &&
-    p !== null &&
-    p.id === id &&
-    typeof p.name === 'string' &&
-    Number.isInteger(p.total_stock) &&
-    Number.isInteger(p.available_stock) &&
-    p.available_stock >= 0 &&
-    typeof p.price === 'number' &&
-    typeof p.created_at === 'string' &&
-    typeof p.updated_at === 'string'
-  );
 }
 
 /**
@@ -121,44 +116,6 @@ function isProductView(v: unknown, id: number): v is ProductView {
  * reconnect (ioredis retries every 2 s at most) and resend its own.
  */
 const DISTRUST_AFTER_OUTAGE_MS = 5_000;
-
-/** Reads the cached entry, else loads it and fills the cache unless a stock write or invalidation came meanwhile. */
-async function readThrough(
-  redis: Redis,
-  log: Logger,
-  id: number,
-  load: () => Promise<ProductView | null>,
-): Promise<ProductView | null> {
-  let gen: string | null = null;
-  try {
-    const [cached, g] = await redis.mget(key(id), genKey(id));
-    gen = g ?? '';
-    if (cached) {
-      const parsed: unknown = JSON.parse(cached);
-      if (isProductView(parsed, id)) return parsed;
-      log.warn({ product_id: id }, 'ignoring malformed product cache entry');
-    }
-  } catch (err) {
-    log.debug({ err: (err as Error).message, product_id: id }, 'product cache read failed');
-    gen = null;
-  }
-  const product = await load();
-  if (product && gen !== null) {
-    await redis
-      .eval(
-        FILL_IF_CURRENT,
-        3,
-        key(id),
-        genKey(id),
-        writingKey(id),
-        gen,
-        JSON.stringify(product),
-        PRODUCT_CACHE_TTL_SECONDS,
-      )
-      .catch((err: Error) => log.debug({ err: err.message, product_id: id }, 'product cache fill failed'));
-  }
-  return product;
-}
 
 async function readGateEntry(redis: Redis, log: Logger, id: number) {
   try {
@@ -181,28 +138,33 @@ type StockNote = [
   ttl: number,
   changed: boolean,
   writeId?: string,
+  reserving?: Reserving,
 ];
 
 /** Writes a stock figure read under the lock into the cached entry and the gate; true when Redis did not take it. */
 async function writeStockNote(
   redis: Redis,
   log: Logger,
-  [id, available, epoch, ttl, changed, writeId]: StockNote,
+  [id, available, epoch, ttl, changed, writeId, reserving]: StockNote,
 ): Promise<boolean> {
   return redis
     .eval(
       NOTE_STOCK,
-      5,
+      7,
       key(id),
       genKey(id),
       gateKey(id),
       epochKey(id),
       writingKey(id),
+      reservingKey(id),
+      reservingUnitsKey(id),
       epoch ?? '',
       available,
       ttl,
       changed ? 1 : 0,
       writeId ?? '',
+      reserving ? reservingMember(reserving.holdId, reserving.quantity) : '',
+      reserving?.quantity ?? 0,
     )
     .then(
       () => false,
@@ -215,6 +177,8 @@ async function writeStockNote(
 
 export function createProductCache(redis: Redis, log: Logger, options: ProductCacheOptions = {}): ProductCache {
   const gateTtl = options.gateTtlSeconds ?? 30;
+  const units = createUnitsInFlight(redis, log);
+  const checked: CheckedEntries = new Map();
   // Invalidations that did not reach Redis: sent again as soon as it answers, so no entry outlives a commit by more
   // than the outage itself (until then this process reads those products from the database).
   const unsent = new Set<number>();
@@ -248,7 +212,7 @@ export function createProductCache(redis: Redis, log: Logger, options: ProductCa
     async read(id, load) {
       if (unsent.size) await resend();
       if (distrusted(id)) return load();
-      return readThrough(redis, log, id, load);
+      return readThrough(redis, log, id, load, checked);
     },
     async invalidate(ids) {
       if (ids.length === 0) return;
@@ -281,12 +245,17 @@ export function createProductCache(redis: Redis, log: Logger, options: ProductCa
       if (gateTtl === 0 || distrusted(id)) return null;
       return readGateEntry(redis, log, id);
     },
-    async noteStock(id, available, epoch, changed, writeId) {
+    async noteStock(id, available, epoch, changed, writeId, reserving) {
       if (unsent.size) void resend();
       const ttl = epoch === undefined ? 0 : gateTtl;
-      if (!changed && ttl === 0 && writeId === undefined) return;
-      const failed = await writeStockNote(redis, log, [id, available, epoch, ttl, changed, writeId]);
+      if (!changed && ttl === 0 && writeId === undefined && reserving === undefined) return;
+      const failed = await writeStockNote(redis, log, [id, available, epoch, ttl, changed, writeId, reserving]);
       if (failed && changed) unsent.add(id);
     },
+    async checkUnits(id, quantity, holdId, mode, lapseMs) {
+      if (gateTtl === 0 || distrusted(id)) return null;
+      return units.check(id, quantity, holdId, mode, lapseMs);
+    },
+    releaseUnits: (id, holdId, quantity) => units.release(id, holdId, quantity),
   };
 }

@@ -1,4 +1,3 @@
-import type { StockGate } from '../cache/product-cache';
 import { abandonHold } from '../db/abandoned-holds';
 import { createHoldIdAllocator } from '../db/ids';
 import { releaseRefusal } from '../shared/refusals';
@@ -8,7 +7,7 @@ import { CallerGone, TemporalUnavailable, WorkflowClosed, WorkflowRefusal } from
 import { belongsToAnother } from './customers';
 import type { SaleDeps } from './deps';
 import { holdFinder } from './find-hold';
-import { createSoldOutGate } from './sold-out-gate';
+import { createSoldOutGate, type GateVerdict } from './sold-out-gate';
 
 /** What a hold request comes to; the route turns each into its HTTP answer. */
 export type HoldOutcome =
@@ -63,32 +62,40 @@ export class HoldDesk {
   private readonly gate: ReturnType<typeof createSoldOutGate>;
 
   constructor(private readonly deps: SaleDeps) {
-    this.gate = createSoldOutGate(deps);
+    const settings = deps.holds.settings;
+    // A reservation is in flight at most its wait for a slot plus its call's deadline; a count left by an API process
+    // that died lapses a little after that.
+    const queueMs = settings?.maxInFlight ? (settings.queueTimeoutMs ?? settings.callTimeoutMs) : 0;
+    this.gate = createSoldOutGate(deps, { lapseMs: queueMs + (settings?.callTimeoutMs ?? 10_000) + 5_000 });
     this.nextHoldId = createHoldIdAllocator(deps.db, deps.holds.settings?.holdIdBlockSize ?? 100);
     this.findHold = holdFinder(deps);
   }
 
-  /** Reads the sold-out gate once per request: the epoch travels with the reservation. */
-  readGate = (productId: number) => this.gate.read(productId);
-  soldOut = (seen: StockGate | null, productId: number, quantity: number) =>
-    this.gate.soldOut(seen, productId, quantity);
+  /**
+   * The sold-out gate's look at a request that has no hold id yet: refused at once when the stock it knows, less the
+   * units being reserved, is below the request (the database confirms), without Temporal or a locked transaction.
+   */
+  soldOut = async (productId: number, quantity: number): Promise<number | null> =>
+    (await this.gate.check(productId, quantity, null)).soldOut;
 
-  /** Starts the hold's workflow and waits for its reservation; refused early when the gate shows it sold out. */
-  async reserve(request: HoldRequest, seen: StockGate | null, gone?: AbortSignal): Promise<HoldOutcome> {
-    const { productId, quantity } = request;
-    const available = await this.gate.soldOut(seen, productId, quantity);
-    if (available !== null) return { kind: 'sold-out', available };
-    // A request that waited its turn for Temporal asks the gate again: after a sale's first burst sells out, the
-    // queue behind it is answered "sold out" at once instead of starting a workflow each to be refused.
+  /**
+   * Starts the hold's workflow and waits for its reservation. Its units count as being reserved from the gate's check
+   * until the outcome, so buyers behind it are told "sold out" at once when every unit is held or being reserved.
+   */
+  async reserve(request: HoldRequest, gone?: AbortSignal): Promise<HoldOutcome> {
+    const { productId, quantity, holdId } = request;
+    const verdict: GateVerdict = await this.gate.check(productId, quantity, holdId);
+    if (verdict.soldOut !== null) return { kind: 'sold-out', available: verdict.soldOut };
+    // A request that waited its turn for Temporal asks the gate again (its own units aside): after a sale's first
+    // burst sells out, the queue behind it is answered "sold out" at once instead of starting a workflow each.
     const stillInStock = async () => {
-      const fresh = await this.gate.read(productId);
-      const left = await this.gate.soldOut(fresh, productId, quantity);
-      if (left !== null) throw new SoldOutWhileQueued(left);
-      return fresh?.epoch;
+      const again = await this.gate.check(productId, quantity, holdId);
+      if (again.soldOut !== null) throw new SoldOutWhileQueued(again.soldOut);
+      return again.epoch;
     };
     try {
       const hold = await this.deps.holds.reserve(
-        { ...request, gateEpoch: seen?.epoch },
+        { ...request, gateEpoch: verdict.epoch },
         { gone, afterQueue: stillInStock },
       );
       return { kind: 'held', hold };
@@ -98,6 +105,9 @@ export class HoldDesk {
       const refused = err instanceof WorkflowRefusal ? refusalOutcome(err) : null;
       if (refused) return refused;
       throw err;
+    } finally {
+      // Held (the stock note took its units off already), refused, or abandoned: either way no longer in flight.
+      await this.gate.release(productId, holdId, quantity);
     }
   }
 

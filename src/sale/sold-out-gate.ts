@@ -1,46 +1,94 @@
-import type { StockGate } from '../cache/product-cache';
+import type { UnitsCheck, UnitsCheckMode } from '../cache/product-cache';
 import type { SaleDeps } from './deps';
 
-/** How long one read of a product's committed stock answers the gate's sold-out requests. */
+/** How long one read of a product's committed stock may confirm refusals. */
 const CONFIRM_MS = 1_000;
+/**
+ * How old that read may be to let a request through that the gate refused. During a sale the committed stock falls
+ * by many units a second, so an older read would send buyers to wait behind reservations only to be refused.
+ */
+const OVERRULE_MS = 50;
+
+/** A request the gate let through (with the epoch its reservation carries), or its refusal. */
+export type GateVerdict = { soldOut: null; epoch?: string } | { soldOut: number };
+
+/** What the gate needs to know about the hold calls: how long a reservation can be in flight, at most. */
+export interface GateSettings {
+  lapseMs: number;
+}
+
+/** Units left to a request: the committed stock minus what others are reserving. */
+export const unitsLeft = (committed: number, others: number) => Math.max(0, committed - others);
 
 /**
- * The sold-out gate's answer to a hold request. The gate (Redis) only says when to look; MariaDB says what to answer,
- * with a primary-key read of the committed stock (no lock, no Temporal), so a wrong or poisoned gate entry can never
- * refuse stock that exists. A gate found wrong is dropped.
+ * The sold-out gate's answer to a hold request. The gate (Redis) says when to look: the last committed stock a
+ * reservation noted, minus the units other requests are reserving (src/cache/units-in-flight.ts). MariaDB says what
+ * to answer, with a primary-key read of the committed stock (no lock, no Temporal), so a wrong or poisoned gate entry
+ * can never refuse stock that exists and is not being reserved. A gate found too low is dropped; an unknown gate is
+ * seeded from that read, so the first buyers of a sale are counted from the first request.
  */
-export function createSoldOutGate({ models, cache }: Pick<SaleDeps, 'models' | 'cache'>) {
-  // The committed stock behind a gate figure, read at most once a second per product (and again whenever the gate's
-  // epoch moves, i.e. stock came back): a stampede of sold-out requests costs MariaDB one primary-key read a second,
-  // not one per request. Concurrent requests share the read in flight.
-  const confirmed = new Map<number, { epoch: string; at: number; available: Promise<number> }>();
-  const committedStock = (productId: number, epoch: string): Promise<number> => {
+export function createSoldOutGate({ models, cache }: Pick<SaleDeps, 'models' | 'cache'>, settings: GateSettings) {
+  // The committed stock, read at most once per CONFIRM_MS per product and gate epoch (which moves whenever stock comes
+  // back): a stampede of sold-out requests costs MariaDB a few primary-key reads a second, not one per request.
+  // Concurrent requests share the read in flight.
+  const confirmed = new Map<number, { epoch: string; at: number; settled: boolean; available: Promise<number> }>();
+  const committedStock = (productId: number, epoch: string, maxAgeMs: number): Promise<number> => {
     const known = confirmed.get(productId);
-    if (known && known.epoch === epoch && Date.now() - known.at < CONFIRM_MS) return known.available;
+    // A read still under way is as fresh as any new one would be: it is shared, however long the database takes.
+    const fresh = known && (!known.settled || Date.now() - known.at < maxAgeMs);
+    if (known && known.epoch === epoch && fresh) return known.available;
     if (confirmed.size >= 10_000) confirmed.clear();
     // The whole product's stock (its row plus any shards: the model's default scope sums them).
     const available = models.Product.findByPk(productId, { raw: true }).then((row) =>
       Number(row?.available_stock ?? 0),
     );
-    confirmed.set(productId, { epoch, at: Date.now(), available });
-    available.catch(() => confirmed.delete(productId));
+    const entry = { epoch, at: Date.now(), settled: false, available };
+    confirmed.set(productId, entry);
+    // Its age counts from its answer: the requests that waited for it resume in their order, none reads again.
+    available.then(
+      () => Object.assign(entry, { settled: true, at: Date.now() }),
+      () => confirmed.delete(productId),
+    );
     return available;
   };
 
-  return {
-    read: (productId: number): Promise<StockGate | null> => cache.readGate(productId),
+  /** The database's word on a request the gate refused or could not judge. */
+  async function confirm(productId: number, quantity: number, seen: UnitsCheck, holdId: number | null) {
+    let committed = await committedStock(productId, seen.epoch, CONFIRM_MS);
+    if (committed - seen.others >= quantity) committed = await committedStock(productId, seen.epoch, OVERRULE_MS);
+    // An unknown gate learns the figure (kept only while the epoch is unchanged, and only ever lowered).
+    if (seen.available === null) await cache.noteStock(productId, committed, seen.epoch, false);
+    if (committed - seen.others < quantity) {
+      if (seen.admitted && holdId !== null) await cache.releaseUnits(productId, holdId, quantity);
+      return { soldOut: unitsLeft(committed, seen.others) };
+    }
+    if (seen.available !== null && quantity > seen.available) {
+      // The gate alone refused stock the database has: it is wrong, drop it.
+      confirmed.delete(productId);
+      await cache.invalidate([productId]);
+    }
+    if (!seen.admitted && holdId !== null)
+      await cache.checkUnits(productId, quantity, holdId, 'force', settings.lapseMs);
+    return { soldOut: null, epoch: seen.epoch };
+  }
 
-    /** The units available when the committed stock is below `quantity` (the request is refused), else null. */
-    async soldOut(gate: StockGate | null, productId: number, quantity: number): Promise<number | null> {
-      if (gate?.available == null || quantity <= gate.available) return null;
-      const available = await committedStock(productId, gate.epoch);
-      if (quantity <= available) {
-        confirmed.delete(productId);
-        await cache.invalidate([productId]);
-        return null;
-      }
-      return available;
-    },
+  /**
+   * Checks a request against the gate: `holdId` null only looks (a request without a hold id yet); with a hold id the
+   * request's units are counted as in flight when it is let through, until `release`.
+   */
+  async function check(productId: number, quantity: number, holdId: number | null): Promise<GateVerdict> {
+    const mode: UnitsCheckMode = holdId === null ? 'peek' : 'claim';
+    const seen = await cache.checkUnits(productId, quantity, holdId, mode, settings.lapseMs);
+    // Redis cannot tell: the reservation decides, as it always can.
+    if (seen === null) return { soldOut: null };
+    if (seen.admitted && seen.available !== null) return { soldOut: null, epoch: seen.epoch };
+    return confirm(productId, quantity, seen, holdId);
+  }
+
+  return {
+    check,
+    /** The reservation of `holdId` has an outcome: its units stop counting as in flight. */
+    release: (productId: number, holdId: number, quantity: number) => cache.releaseUnits(productId, holdId, quantity),
   };
 }
 

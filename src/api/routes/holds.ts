@@ -56,8 +56,7 @@ function addCreateHoldRoute(router: Router<ApiState>, deps: ApiDeps, desk: HoldD
 
     // Sold out: answered without Temporal or a locked transaction. A keyed request takes the refusal through the
     // idempotency record below, so its retries get the same answer.
-    const gate = await desk.readGate(productId);
-    const available = key === undefined ? await desk.soldOut(gate, productId, quantity) : null;
+    const available = key === undefined ? await desk.soldOut(productId, quantity) : null;
     if (available !== null) {
       ctx.status = 400;
       ctx.body = soldOut(available).body;
@@ -73,7 +72,7 @@ function addCreateHoldRoute(router: Router<ApiState>, deps: ApiDeps, desk: HoldD
       freshAfterUnavailable: true,
       run: async (holdId) => {
         const request = { holdId, productId, quantity, ...(customerId === undefined ? {} : { customerId }) };
-        const outcome = await desk.reserve(request, gate, ctx.state.gone);
+        const outcome = await desk.reserve(request, ctx.state.gone);
         if (outcome.kind === 'held') {
           ctx.state.log.info({ hold_id: outcome.hold.id, product_id: productId, quantity }, 'hold created');
         }

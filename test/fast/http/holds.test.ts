@@ -106,8 +106,15 @@ describe('POST /api/holds', () => {
 });
 
 describe('the sold-out gate', () => {
+  const gate = (available: number | null, others = 0, admitted = false) => ({
+    admitted,
+    available,
+    epoch: '7',
+    others,
+  });
+
   test('sold out per the gate and per the committed stock: 400 without Temporal', async () => {
-    stub.cache.readGate.mockResolvedValue({ available: 0, epoch: '7' });
+    stub.cache.checkUnits.mockResolvedValue(gate(0));
     stub.models.Product.rows.get(1)!.available_stock = 0;
     const res = await api.request('POST', '/api/holds', { body: { product_id: 1, quantity: 1 } });
     expect(res.status).toBe(400);
@@ -115,8 +122,27 @@ describe('the sold-out gate', () => {
     expect(stub.holds.reserve).not.toHaveBeenCalled();
   });
 
+  test('every unit being reserved: 400 at once, naming the units no one is reserving', async () => {
+    stub.cache.checkUnits.mockResolvedValue(gate(5, 4));
+    stub.models.Product.rows.get(1)!.available_stock = 5;
+    const res = await api.request('POST', '/api/holds', { body: { product_id: 1, quantity: 2 } });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toBe('Insufficient stock available. Only 1 units remaining.');
+    expect(stub.holds.reserve).not.toHaveBeenCalled();
+  });
+
+  test('a hold let through counts its units until its outcome, then gives them up', async () => {
+    stub.cache.checkUnits.mockResolvedValue(gate(5, 0, true));
+    stub.holds.reserve.mockImplementation(async ({ holdId }: { holdId: number }) => heldView(holdId));
+    const res = await api.request('POST', '/api/holds', { body: { product_id: 1, quantity: 2 } });
+    expect(res.status).toBe(201);
+    const holdId = res.body.data.hold_id as number;
+    expect(stub.cache.checkUnits).toHaveBeenCalledWith(1, 2, holdId, 'claim', expect.any(Number));
+    expect(stub.cache.releaseUnits).toHaveBeenCalledWith(1, holdId, 2);
+  });
+
   test('a gate the database contradicts is dropped and the reservation goes ahead', async () => {
-    stub.cache.readGate.mockResolvedValue({ available: 0, epoch: '7' });
+    stub.cache.checkUnits.mockResolvedValue(gate(0));
     stub.holds.reserve.mockImplementation(async ({ holdId }: { holdId: number }) => heldView(holdId));
     const res = await api.request('POST', '/api/holds', { body: { product_id: 1, quantity: 3 } });
     expect(res.status).toBe(201);

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Op } from 'sequelize';
 import type { Sequelize } from 'sequelize';
-import type { ProductCache, StockGate } from '../../../src/cache/product-cache';
+import type { ProductCache, UnitsCheck } from '../../../src/cache/product-cache';
 import type { Models } from '../../../src/db/models';
 import { createApp } from '../../../src/api/app';
 import type { ApiDeps } from '../../../src/api/context';
@@ -67,8 +67,10 @@ export function stubDeps(overrides: Partial<ApiDeps> = {}) {
   const cache = {
     read: jest.fn((_id: number, load: () => Promise<unknown>) => load()),
     invalidate: jest.fn(async () => undefined),
-    readGate: jest.fn(async (): Promise<StockGate | null> => null),
+    readGate: jest.fn(async () => null),
     noteStock: jest.fn(async () => undefined),
+    checkUnits: jest.fn(async (): Promise<UnitsCheck | null> => null),
+    releaseUnits: jest.fn(async () => undefined),
   };
   const holds = {
     settings: { holdIdBlockSize: 1 },

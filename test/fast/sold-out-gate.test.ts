@@ -1,0 +1,82 @@
+import type { ProductCache, UnitsCheck } from '../../src/cache/product-cache';
+import type { Models } from '../../src/db/models';
+import { createSoldOutGate, unitsLeft } from '../../src/sale/sold-out-gate';
+
+/** The gate's decisions on what Redis says (stubbed here), with MariaDB's committed stock in a variable. */
+function gateWith(seen: UnitsCheck | null, committed: number) {
+  const reads: number[] = [];
+  let release: () => void = () => undefined;
+  const answered = new Promise<void>((resolve) => (release = resolve));
+  const models = {
+    Product: {
+      findByPk: jest.fn(async () => {
+        reads.push(committed);
+        await answered;
+        return { available_stock: committed };
+      }),
+    },
+  };
+  const cache = {
+    checkUnits: jest.fn(async () => seen),
+    releaseUnits: jest.fn(async () => undefined),
+    noteStock: jest.fn(async () => undefined),
+    invalidate: jest.fn(async () => undefined),
+  };
+  const gate = createSoldOutGate(
+    { models: models as unknown as Models, cache: cache as unknown as ProductCache },
+    { lapseMs: 30_000 },
+  );
+  return { gate, cache, reads, answer: () => release() };
+}
+
+const seen = (available: number | null, others: number, admitted: boolean): UnitsCheck => ({
+  admitted,
+  available,
+  epoch: '3',
+  others,
+});
+
+describe('the sold-out gate', () => {
+  test('units left: committed less what others reserve, never below 0', () => {
+    expect(unitsLeft(5, 2)).toBe(3);
+    expect(unitsLeft(2, 5)).toBe(0);
+  });
+
+  test('counted and known: let through without asking the database', async () => {
+    const { gate, reads } = gateWith(seen(4, 1, true), 4);
+    expect(await gate.check(1, 1, 10)).toEqual({ soldOut: null, epoch: '3' });
+    expect(reads).toEqual([]);
+  });
+
+  test('Redis cannot tell: let through, the reservation decides', async () => {
+    const { gate } = gateWith(null, 0);
+    expect(await gate.check(1, 1, 10)).toEqual({ soldOut: null });
+  });
+
+  test('every unit being reserved: refused with what no one reserves, and its count given back', async () => {
+    const { gate, cache, answer } = gateWith(seen(null, 3, true), 3);
+    answer();
+    expect(await gate.check(1, 1, 10)).toEqual({ soldOut: 0 });
+    expect(cache.releaseUnits).toHaveBeenCalledWith(1, 10, 1);
+    // The unknown gate learned the committed figure, under the epoch it was read with.
+    expect(cache.noteStock).toHaveBeenCalledWith(1, 3, '3', false);
+  });
+
+  test('a stampede on an unknown gate costs one database read, shared in arrival order', async () => {
+    const { gate, reads, answer } = gateWith(seen(null, 0, true), 2);
+    const order: number[] = [];
+    const checks = [1, 2, 3].map((n) => gate.check(1, 1, n).then(() => order.push(n)));
+    answer();
+    await Promise.all(checks);
+    expect(reads).toHaveLength(1);
+    expect(order).toEqual([1, 2, 3]);
+  });
+
+  test('a gate the database contradicts: dropped, and the request counted anyway', async () => {
+    const { gate, cache, answer } = gateWith(seen(0, 0, false), 5);
+    answer();
+    expect(await gate.check(1, 2, 10)).toEqual({ soldOut: null, epoch: '3' });
+    expect(cache.invalidate).toHaveBeenCalledWith([1]);
+    expect(cache.checkUnits).toHaveBeenLastCalledWith(1, 2, 10, 'force', 30_000);
+  });
+});
