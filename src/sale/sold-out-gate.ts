@@ -4,10 +4,11 @@ import type { SaleDeps } from './deps';
 /** How long one read of a product's committed stock may confirm refusals. */
 const CONFIRM_MS = 1_000;
 /**
- * How old that read may be to let a request through that the gate refused. During a sale the committed stock falls
- * by many units a second, so an older read would send buyers to wait behind reservations only to be refused.
+ * How old that read may be to let a request through that the gate refused: not at all (only a read still under way is
+ * shared). During a sale the committed stock falls by many units a second, and a read from before this process's own
+ * last reservation would let a buyer through past the units others are reserving, ahead of them.
  */
-const OVERRULE_MS = 50;
+const OVERRULE_MS = 0;
 
 /** A request the gate let through (with the epoch its reservation carries), or its refusal. */
 export type GateVerdict = { soldOut: null; epoch?: string } | { soldOut: number };
