@@ -32,31 +32,40 @@ export function createSoldOutGate({ models, cache }: Pick<SaleDeps, 'models' | '
   // The committed stock, read at most once per CONFIRM_MS per product and gate epoch (which moves whenever stock comes
   // back): a stampede of sold-out requests costs MariaDB a few primary-key reads a second, not one per request.
   // Concurrent requests share the read in flight.
-  const confirmed = new Map<number, { epoch: string; at: number; settled: boolean; available: Promise<number> }>();
-  const committedStock = (productId: number, epoch: string, maxAgeMs: number): Promise<number> => {
+  const confirmed = new Map<
+    number,
+    { epoch: string; at: number; startedAt: number; settled: boolean; available: Promise<number> }
+  >();
+  const read = (productId: number, epoch: string, maxAgeMs: number) => {
     const known = confirmed.get(productId);
     // A read still under way is as fresh as any new one would be: it is shared, however long the database takes.
     const fresh = known && (!known.settled || Date.now() - known.at < maxAgeMs);
-    if (known && known.epoch === epoch && fresh) return known.available;
+    if (known && known.epoch === epoch && fresh) return known;
     if (confirmed.size >= 10_000) confirmed.clear();
     // The whole product's stock (its row plus any shards: the model's default scope sums them).
     const available = models.Product.findByPk(productId, { raw: true }).then((row) =>
       Number(row?.available_stock ?? 0),
     );
-    const entry = { epoch, at: Date.now(), settled: false, available };
+    const entry = { epoch, at: Date.now(), startedAt: Date.now(), settled: false, available };
     confirmed.set(productId, entry);
     // Its age counts from its answer: the requests that waited for it resume in their order, none reads again.
     available.then(
       () => Object.assign(entry, { settled: true, at: Date.now() }),
       () => confirmed.delete(productId),
     );
-    return available;
+    return entry;
   };
 
   /** The database's word on a request the gate refused or could not judge. */
   async function confirm(productId: number, quantity: number, seen: UnitsCheck, holdId: number | null) {
-    let committed = await committedStock(productId, seen.epoch, CONFIRM_MS);
-    if (committed - seen.others >= quantity) committed = await committedStock(productId, seen.epoch, OVERRULE_MS);
+    const asked = Date.now();
+    const first = read(productId, seen.epoch, CONFIRM_MS);
+    let committed = await first.available;
+    // Letting a request through needs a read begun after it came (a read from before this process's own last
+    // reservation would let it past the units others are reserving).
+    if (committed - seen.others >= quantity && first.startedAt < asked) {
+      committed = await read(productId, seen.epoch, OVERRULE_MS).available;
+    }
     // An unknown gate learns the figure (kept only while the epoch is unchanged, and only ever lowered).
     if (seen.available === null) await cache.noteStock(productId, committed, seen.epoch, false);
     if (committed - seen.others < quantity) {
