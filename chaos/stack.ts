@@ -526,6 +526,11 @@ export class Stack {
     this.apiPlannedUntil = Infinity;
   }
 
+  /** A planned outage of the API ends: it serves again (SIGCONT after a freeze); clients settle within 2 s. */
+  apiBack(): void {
+    this.apiPlannedUntil = Date.now() + 2_000;
+  }
+
   apiDownOnPurpose(): boolean {
     return Date.now() < this.apiPlannedUntil;
   }

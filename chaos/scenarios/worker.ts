@@ -211,9 +211,12 @@ export const timersWorkerDown: Scenario = {
  * The holds' host (`holdHost`) restarted with release.beforeCommit=`action`, then three holds of `quantity` on a
  * product of the scenario's (their expiry comes back to the process that started them).
  */
-async function armedRelease(ctx: Ctx, quantity: number, action: string): Promise<boolean> {
+async function armedRelease(ctx: Ctx, quantity: number, action: string, freezes = false): Promise<boolean> {
   const [p] = await ctx.createProducts(1, 100);
-  await holdHost(ctx).arm(`release.beforeCommit=${action}`);
+  const host = holdHost(ctx);
+  await host.arm(`release.beforeCommit=${action}`);
+  // An API that will freeze itself is down on purpose from then on, for its clients, until it is continued.
+  if (freezes && host.name === 'API') ctx.stack.planApiOutage();
   const held = await makeHolds(ctx, p, 3, quantity);
   ctx.expect(held.length === 3, `${held.length}/3 holds answered 201`);
   const fired = await faultFired(ctx, 'release.beforeCommit', Date.now() - 5_000, TTL_MS + 20_000);
@@ -228,19 +231,24 @@ export const workerSigstop: Scenario = {
   async run(ctx) {
     const host = holdHost(ctx);
     // 1. Frozen inside a release transaction (row locks held) past startToCloseTimeout, with a healthy second worker.
-    if (await armedRelease(ctx, 2, 'stop')) ctx.fault(`${host.name} SIGSTOPped itself inside a release transaction`);
+    const isApi = host.name === 'API';
+    if (await armedRelease(ctx, 2, 'stop', true))
+      ctx.fault(`${host.name} SIGSTOPped itself inside a release transaction`);
     await ctx.stack.startWorker('w2');
     await sleep(15_000); // past the release activity's 10 s startToCloseTimeout
     host.proc().signal('SIGCONT');
+    if (isApi) ctx.stack.apiBack();
     log(`  SIGCONT ${host.name}`);
 
-    // 2. Frozen at a random moment under load.
+    // 2. Frozen at a random moment under load (a frozen API is down on purpose for its clients meanwhile).
     await sleep(4_000);
+    if (isApi) ctx.stack.planApiOutage();
     host.proc().signal('SIGSTOP');
     ctx.stack.outages.tick();
     ctx.fault(`${host.name} SIGSTOPped under load for 12 s`);
     await sleep(12_000);
     host.proc().signal('SIGCONT');
+    if (isApi) ctx.stack.apiBack();
     ctx.stack.outages.tick();
     await sleep(3_000);
     await ctx.stack.stopWorker('w2');
