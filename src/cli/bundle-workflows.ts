@@ -1,16 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOW_INTERCEPTOR_MODULES } from '../telemetry';
 
 /**
  * `node dist/cli/bundle-workflows.js [out-file]`: bundles the workflow code once, at image build time,
- * so a worker started with WORKFLOW_BUNDLE_PATH skips webpack at start-up.
+ * so a worker started with WORKFLOW_BUNDLE_PATH skips webpack at start-up. Without the OpenTelemetry workflow
+ * interceptors: a worker with tracing on bundles its own at start (worker/worker.ts workflowBundleOf).
  */
 async function main(outFile = 'dist/workflow-bundle.js') {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
   });
   const target = path.resolve(outFile);

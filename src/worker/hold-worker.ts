@@ -4,6 +4,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Sequelize } from 'sequelize';
 import type { Activities } from '../activities';
 import type { ProductCache } from '../cache/product-cache';
+import { tracingConfigured } from '../telemetry';
 import type { Config } from '../config';
 import type { FaultPoints } from '../faults';
 import type { Logger } from '../logger';
@@ -99,7 +100,7 @@ export class SupervisedHoldWorker implements TemporalLink {
     while (!this.closing) {
       const began = Date.now();
       try {
-        bundle ??= await workflowBundleOf(this.prebuilt, quietBundler);
+        bundle ??= await workflowBundleOf(tracingConfigured(this.config), this.prebuilt, quietBundler);
         await this.runOnce(activities, bundle);
         if (!this.closing) log.error('hold worker stopped: restarting it');
       } catch (err) {
