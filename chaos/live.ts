@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Downtime } from './checker';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
+import { sleep } from './util';
 
 /**
  * The checks that need more than one store, sampled during load (not only at quiescence):
@@ -85,6 +86,8 @@ export class LiveChecks {
         return v;
       } catch (err) {
         await this.close();
+        // A store the harness just killed refuses before its window opens (windows are sampled every 100 ms).
+        await sleep(300);
         // Within a few seconds of the harness's own outage the store may still be coming back: not blind.
         if ((this.opts.downtime?.overlap(started - RECOVERY_MS, Date.now()) ?? 0) > 0) {
           this.skipped++;

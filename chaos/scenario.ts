@@ -146,6 +146,15 @@ export class Ctx {
     this.live?.exempt(holdId);
   }
 
+  /**
+   * Waits (30 s at most) until the load is back to MIN_IN_FLIGHT requests in flight: after a fault its clients back off
+   * for up to 8 s, and the next fault must land in the full load, not in what the previous one left.
+   */
+  async loaded(): Promise<void> {
+    if (this.load && !(await this.load.warm(MIN_IN_FLIGHT, 30_000)))
+      this.note(`the load was back to only ${this.load.inFlight} requests in flight 30 s after the previous fault`);
+  }
+
   /** Records a fault injected now, and the load it landed in. */
   fault(description: string): void {
     this.faults++;

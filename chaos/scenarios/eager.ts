@@ -30,6 +30,7 @@ export const eagerApiKill: Scenario = {
     await expectOneHoldPerKey(ctx, held);
 
     // The load's own API carries most of the holds in flight: every one it was running is lost with it.
+    await ctx.loaded();
     ctx.stack.planApiOutage();
     await ctx.stack.loadApi!.kill();
     ctx.fault('the load’s API (a hold worker) SIGKILLed under load');

@@ -169,6 +169,7 @@ export async function killAt<T>(
   downMs = 1_000,
   host = holdHost(ctx),
 ): Promise<T> {
+  await ctx.loaded();
   await host.arm(`${point}=kill`);
   const since = Date.now();
   const pending = trigger();
@@ -197,6 +198,7 @@ export async function proxyFault(
 ): Promise<string> {
   const what = `${which === 'db' ? 'MariaDB' : 'Redis'} ${mode === 'refuse' ? 'unreachable' : 'hung (black hole)'} for ${(ms / 1000).toFixed(0)} s`;
   const proxy = which === 'db' ? ctx.stack.db : ctx.stack.redis;
+  if (record) await ctx.loaded();
   proxy.setMode(mode);
   if (record) ctx.fault(what);
   await sleep(ms);

@@ -41,6 +41,7 @@ export const mariadbDown: Scenario = {
     await recovered(ctx, p);
     for (let i = 0; i < 3; i++) {
       await sleep(1_500);
+      await ctx.loaded();
       const n = ctx.stack.db.reset();
       ctx.expect(n > 0, 'a random cut found no MariaDB connection to cut');
       ctx.fault(`${n} MariaDB connections cut mid-flight`);
@@ -82,6 +83,7 @@ export const mariadbCrash: Scenario = {
     'MariaDB SIGKILLed under load and restarted (InnoDB crash recovery): every acknowledged hold, order, payment and release survives; the service recovers',
   async run(ctx) {
     const [p] = await ctx.createProducts(1, 300);
+    await ctx.loaded();
     const before = { holds: ctx.acks.holds.size, orders: ctx.acks.orders.size, payments: ctx.acks.payments.size };
     await ctx.stack.killMariadb();
     ctx.fault(
