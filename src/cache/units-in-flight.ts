@@ -4,9 +4,9 @@ import { epochKey, gateKey, reservingKey, reservingMember, reservingUnitsKey } f
 
 /**
  * Units being reserved, per product, shared by every API process: a hold's units are counted from the moment its
- * request passes the sold-out gate until its reservation has an outcome. A request the committed stock it knows, minus
- * the units others are reserving, does not cover is not sent to Temporal: it waits for those reservations' outcomes
- * (src/sale/sold-out-gate.ts). MariaDB still decides every hold; this only decides who goes first.
+ * request passes the sold-out gate until its reservation has an outcome. The gate answers "sold out" at once when the
+ * committed stock it knows, minus the units others are reserving, is below a request: such a buyer would only wait
+ * behind those reservations to be refused. MariaDB still decides every hold; this only decides who need not wait.
  */
 
 // Drops the members whose reservation outlived its lapse (an API process died with it) and their units. KEYS[1] the

@@ -9,12 +9,6 @@ import type { SaleDeps } from './deps';
 import { holdFinder } from './find-hold';
 import { createSoldOutGate, type GateVerdict } from './sold-out-gate';
 
-/**
- * How long a buyer the database has stock for waits while others are reserving all of it, before being told "sold
- * out" (about the time a burst's reservations take to commit on a busy worker).
- */
-const SOLD_OUT_WAIT_MS = 3_000;
-
 /** What a hold request comes to; the route turns each into its HTTP answer. */
 export type HoldOutcome =
   | { kind: 'held'; hold: HoldView }
@@ -72,25 +66,21 @@ export class HoldDesk {
     // A reservation is in flight at most its wait for a slot plus its call's deadline; a count left by an API process
     // that died lapses a little after that.
     const queueMs = settings?.maxInFlight ? (settings.queueTimeoutMs ?? settings.callTimeoutMs) : 0;
-    this.gate = createSoldOutGate(deps, {
-      lapseMs: queueMs + (settings?.callTimeoutMs ?? 10_000) + 5_000,
-      waitMs: SOLD_OUT_WAIT_MS,
-    });
+    this.gate = createSoldOutGate(deps, { lapseMs: queueMs + (settings?.callTimeoutMs ?? 10_000) + 5_000 });
     this.nextHoldId = createHoldIdAllocator(deps.db, deps.holds.settings?.holdIdBlockSize ?? 100);
     this.findHold = holdFinder(deps);
   }
 
   /**
-   * The sold-out gate's look at a request that has no hold id yet: refused when the stock it knows, less the units
-   * being reserved, stays below the request (the database confirms), without Temporal or a locked transaction.
+   * The sold-out gate's look at a request that has no hold id yet: refused at once when the stock it knows, less the
+   * units being reserved, is below the request (the database confirms), without Temporal or a locked transaction.
    */
   soldOut = async (productId: number, quantity: number): Promise<number | null> =>
     (await this.gate.check(productId, quantity, null)).soldOut;
 
   /**
    * Starts the hold's workflow and waits for its reservation. Its units count as being reserved from the gate's check
-   * until the outcome, so buyers behind it are told "sold out" at once when every unit is held, and wait only for the
-   * reservations in flight when every unit is being reserved.
+   * until the outcome, so buyers behind it are told "sold out" at once when every unit is held or being reserved.
    */
   async reserve(request: HoldRequest, gone?: AbortSignal): Promise<HoldOutcome> {
     const { productId, quantity, holdId } = request;

@@ -9,8 +9,6 @@ const CONFIRM_MS = 1_000;
  * last reservation would let a buyer through past the units others are reserving, ahead of them.
  */
 const OVERRULE_MS = 0;
-/** How often a request waiting behind the units others are reserving looks again (one Redis look per product). */
-const LOOK_AGAIN_MS = 50;
 
 /** A request the gate let through (with the epoch its reservation carries), or its refusal. */
 export type GateVerdict = { soldOut: null; epoch?: string } | { soldOut: number };
@@ -18,12 +16,6 @@ export type GateVerdict = { soldOut: null; epoch?: string } | { soldOut: number 
 /** What the gate needs to know about the hold calls: how long a reservation can be in flight, at most. */
 export interface GateSettings {
   lapseMs: number;
-  /**
-   * How long a request the database has stock for may wait while others are reserving all of it, before it is told
-   * "sold out": those reservations can fail (a customer past max_per_customer, a buyer who hung up), and their units
-   * then belong to the buyers still waiting, not to nobody.
-   */
-  waitMs: number;
 }
 
 /** Units left to a request: the committed stock minus what others are reserving. */
@@ -64,47 +56,21 @@ export function createSoldOutGate({ models, cache }: Pick<SaleDeps, 'models' | '
     return entry;
   };
 
-  // One look at a product's count every LOOK_AGAIN_MS, shared by every request of this process waiting on it.
-  const looks = new Map<number, Promise<UnitsCheck | null>>();
-  const nextLook = (productId: number) => {
-    let look = looks.get(productId);
-    if (!look) {
-      look = new Promise((resolve) => setTimeout(resolve, LOOK_AGAIN_MS))
-        .then(() => cache.checkUnits(productId, 1, null, 'peek', settings.lapseMs))
-        .finally(() => looks.delete(productId));
-      looks.set(productId, look);
-    }
-    return look;
-  };
-
-  /** Waits, until `until` at most, for the units others are reserving to have an outcome that may free `quantity`. */
-  async function waitForOthers(productId: number, quantity: number, until: number) {
-    while (Date.now() < until) {
-      const now = await nextLook(productId);
-      if (now === null || now.available === null || now.others === 0) return;
-      // Freed (a reservation failed), or gone for good (they committed): either way, ask again.
-      if (now.available - now.others >= quantity || now.available < quantity) return;
-    }
-  }
-
   /** The database's word on a request the gate refused or could not judge. */
-  async function confirm(productId: number, quantity: number, seen: UnitsCheck, holdId: number | null, until: number) {
+  async function confirm(productId: number, quantity: number, seen: UnitsCheck, holdId: number | null) {
     const asked = Date.now();
     const first = read(productId, seen.epoch, CONFIRM_MS);
     let committed = await first.available;
-    // Letting a request through, or making it wait, needs a read begun after it came (a read from before this
-    // process's own last reservation would let it past the units others are reserving).
-    if (committed >= quantity && first.startedAt < asked) {
+    // Letting a request through needs a read begun after it came (a read from before this process's own last
+    // reservation would let it past the units others are reserving).
+    if (committed - seen.others >= quantity && first.startedAt < asked) {
       committed = await read(productId, seen.epoch, OVERRULE_MS).available;
     }
     // An unknown gate learns the figure (kept only while the epoch is unchanged, and only ever lowered).
     if (seen.available === null) await cache.noteStock(productId, committed, seen.epoch, false);
     if (committed - seen.others < quantity) {
-      // Uncounted while it waits: two waiting requests must not hold each other off.
       if (seen.admitted && holdId !== null) await cache.releaseUnits(productId, holdId, quantity);
-      if (committed < quantity || Date.now() >= until) return { soldOut: unitsLeft(committed, seen.others) };
-      await waitForOthers(productId, quantity, until);
-      return check(productId, quantity, holdId, until);
+      return { soldOut: unitsLeft(committed, seen.others) };
     }
     if (seen.available !== null && quantity > seen.available) {
       // The gate alone refused stock the database has: it is wrong, drop it.
@@ -120,18 +86,13 @@ export function createSoldOutGate({ models, cache }: Pick<SaleDeps, 'models' | '
    * Checks a request against the gate: `holdId` null only looks (a request without a hold id yet); with a hold id the
    * request's units are counted as in flight when it is let through, until `release`.
    */
-  async function check(
-    productId: number,
-    quantity: number,
-    holdId: number | null,
-    until = Date.now() + settings.waitMs,
-  ): Promise<GateVerdict> {
+  async function check(productId: number, quantity: number, holdId: number | null): Promise<GateVerdict> {
     const mode: UnitsCheckMode = holdId === null ? 'peek' : 'claim';
     const seen = await cache.checkUnits(productId, quantity, holdId, mode, settings.lapseMs);
     // Redis cannot tell: the reservation decides, as it always can.
     if (seen === null) return { soldOut: null };
     if (seen.admitted && seen.available !== null) return { soldOut: null, epoch: seen.epoch };
-    return confirm(productId, quantity, seen, holdId, until);
+    return confirm(productId, quantity, seen, holdId);
   }
 
   return {

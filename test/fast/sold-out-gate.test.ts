@@ -2,37 +2,31 @@ import type { ProductCache, UnitsCheck } from '../../src/cache/product-cache';
 import type { Models } from '../../src/db/models';
 import { createSoldOutGate, unitsLeft } from '../../src/sale/sold-out-gate';
 
-/**
- * The gate's decisions on what Redis says (stubbed here: `seen` answers every look, or each in turn, the last one
- * repeated), with MariaDB's committed stock in `stock.committed`.
- */
-function gateWith(seen: UnitsCheck | null | (UnitsCheck | null)[], committed: number, waitMs = 0) {
-  const stock = { committed };
+/** The gate's decisions on what Redis says (stubbed here), with MariaDB's committed stock in a variable. */
+function gateWith(seen: UnitsCheck | null, committed: number) {
   const reads: number[] = [];
   let release: () => void = () => undefined;
   const answered = new Promise<void>((resolve) => (release = resolve));
   const models = {
     Product: {
       findByPk: jest.fn(async () => {
-        const now = stock.committed;
-        reads.push(now);
+        reads.push(committed);
         await answered;
-        return { available_stock: now };
+        return { available_stock: committed };
       }),
     },
   };
-  const looks = Array.isArray(seen) ? [...seen] : [seen];
   const cache = {
-    checkUnits: jest.fn(async (..._args: unknown[]) => (looks.length > 1 ? looks.shift() : looks[0]) ?? null),
+    checkUnits: jest.fn(async () => seen),
     releaseUnits: jest.fn(async () => undefined),
     noteStock: jest.fn(async () => undefined),
     invalidate: jest.fn(async () => undefined),
   };
   const gate = createSoldOutGate(
     { models: models as unknown as Models, cache: cache as unknown as ProductCache },
-    { lapseMs: 30_000, waitMs },
+    { lapseMs: 30_000 },
   );
-  return { gate, cache, reads, stock, answer: () => release() };
+  return { gate, cache, reads, answer: () => release() };
 }
 
 const seen = (available: number | null, others: number, admitted: boolean): UnitsCheck => ({
@@ -84,31 +78,5 @@ describe('the sold-out gate', () => {
     expect(await gate.check(1, 2, 10)).toEqual({ soldOut: null, epoch: '3' });
     expect(cache.invalidate).toHaveBeenCalledWith([1]);
     expect(cache.checkUnits).toHaveBeenLastCalledWith(1, 2, 10, 'force', 30_000);
-  });
-
-  test('every unit being reserved: a buyer waits, and is let through when a reservation ahead fails', async () => {
-    // Redis: the gate knows 3 units, others reserve all 3; then one of those reservations fails; then the claim.
-    const { gate, cache, answer } = gateWith([seen(3, 3, false), seen(3, 2, true), seen(3, 2, true)], 3, 5_000);
-    answer();
-    expect(await gate.check(1, 1, 10)).toEqual({ soldOut: null, epoch: '3' });
-    expect(cache.checkUnits).toHaveBeenNthCalledWith(2, 1, 1, null, 'peek', 30_000);
-    expect(cache.checkUnits).toHaveBeenLastCalledWith(1, 1, 10, 'claim', 30_000);
-  });
-
-  test('every unit being reserved: a waiting buyer is refused once those reservations commit', async () => {
-    const { gate, stock, answer } = gateWith([seen(3, 3, false), seen(0, 0, false)], 3, 5_000);
-    answer();
-    const verdict = gate.check(1, 1, 10);
-    // They committed: the database has none left.
-    stock.committed = 0;
-    expect(await verdict).toEqual({ soldOut: 0 });
-  });
-
-  test('every unit being reserved past the wait: refused with what no one reserves', async () => {
-    const { gate, cache, answer } = gateWith(seen(3, 3, false), 3, 120);
-    answer();
-    expect(await gate.check(1, 1, 10)).toEqual({ soldOut: 0 });
-    // It looked again while it waited (every 50 ms), then gave up.
-    expect(cache.checkUnits.mock.calls.filter((c) => c[3] === 'peek').length).toBeGreaterThanOrEqual(1);
   });
 });
