@@ -119,7 +119,7 @@ export class ApiClient {
     if (answer.status !== 0 && answer.ms > timeoutMs + this.downMs(started, Date.now())) {
       this.violation(`${method} ${path.replace(/\d+/g, ':id')}: answered ${answer.status} only after ${answer.ms} ms`);
     }
-    this.inspect(method, path, answer);
+    this.inspect(method, path, answer, started);
     return answer;
   }
 
@@ -131,14 +131,14 @@ export class ApiClient {
    * While this says yes (the harness killed or is restarting the API on purpose), an answer that never came is what
    * a client of a dead server sees, not a contract violation; the client retries.
    */
-  apiDownOnPurpose: () => boolean = () => false;
+  apiDownOnPurpose: (since: number) => boolean = () => false;
 
   /** How long the harness had the system down or frozen between two instants (stretches the hang bound). */
   downMs: (from: number, to: number) => number = () => 0;
 
-  private inspect(method: string, path: string, a: Answer) {
+  private inspect(method: string, path: string, a: Answer, sent: number) {
     const route = path.replace(/\d+/g, ':id').replace(/\?.*$/, '');
-    if (a.status === 0 && a.error !== 'timeout' && this.apiDownOnPurpose()) {
+    if (a.status === 0 && a.error !== 'timeout' && this.apiDownOnPurpose(sent)) {
       this.tally.connectionFailuresExpected++;
       return;
     }

@@ -87,7 +87,7 @@ export class Ctx {
     readonly live: LiveChecks | null = null,
   ) {
     this.api = new ApiClient(stack.baseUrl, acks);
-    this.api.apiDownOnPurpose = () => stack.apiDownOnPurpose();
+    this.api.apiDownOnPurpose = (since) => stack.apiDownOnPurpose(since);
     this.api.downMs = (from, to) => stack.outages.overlap(from, to);
     this.checkerViolationsBefore = new Set(checker.violations.keys());
     this.initialViolations = new Set(checker.violations.keys());
@@ -118,7 +118,7 @@ export class Ctx {
       // The load's own API process, its answers tallied (and held to the contract) with the scenario's.
       api = new ApiClient(this.stack.loadBaseUrl, this.acks);
       api.tally = this.api.tally;
-      api.apiDownOnPurpose = () => this.stack.apiDownOnPurpose();
+      api.apiDownOnPurpose = (since) => this.stack.apiDownOnPurpose(since);
       api.downMs = (from, to) => this.stack.outages.overlap(from, to);
     }
     this.loadOn(products);

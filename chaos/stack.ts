@@ -438,7 +438,7 @@ export class Stack {
       if (!api.alive) throw new Error(`${what} exited during start-up (see .run/chaos/logs/${logFile})`);
       if (await portOpen(port)) {
         if ((await holdWorker) === null) throw new Error(`${what}'s hold worker did not start within 90 s`);
-        if (this.apiPlannedUntil === Infinity) this.apiPlannedUntil = Date.now() + 2_000;
+        this.endApiOutage();
         return;
       }
       await sleep(200);
@@ -520,19 +520,32 @@ export class Stack {
     this.builds.clear();
   }
 
-  private apiPlannedUntil = 0;
+  /** The planned outages of the API processes: from when the harness takes one down until it serves again + 2 s. */
+  private readonly apiPlanned: { from: number; until: number }[] = [];
   /** The harness takes the API down (or armed it to die): clients finding it dead, until it is back + 2 s, is expected. */
   planApiOutage(): void {
-    this.apiPlannedUntil = Infinity;
+    const last = this.apiPlanned.at(-1);
+    if (last && Date.now() < last.until) last.until = Infinity;
+    else this.apiPlanned.push({ from: Date.now(), until: Infinity });
   }
 
   /** A planned outage of the API ends: it serves again (SIGCONT after a freeze); clients settle within 2 s. */
   apiBack(): void {
-    this.apiPlannedUntil = Date.now() + 2_000;
+    this.endApiOutage();
   }
 
-  apiDownOnPurpose(): boolean {
-    return Date.now() < this.apiPlannedUntil;
+  private endApiOutage(): void {
+    const last = this.apiPlanned.at(-1);
+    if (last?.until === Infinity) last.until = Date.now() + 2_000;
+  }
+
+  /**
+   * Whether a request sent at `since` and failing now met a planned outage of the API: one sent before a freeze may
+   * only fail once its server, continued, has closed the connections it could not serve.
+   */
+  apiDownOnPurpose(since = Date.now()): boolean {
+    const now = Date.now();
+    return this.apiPlanned.some((w) => w.from <= now && since < w.until);
   }
 
   /** Workers that crashed on their own (an error exit, a signal no one sent): findings, reported with the scenario. */

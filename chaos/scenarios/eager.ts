@@ -32,8 +32,9 @@ export const eagerApiKill: Scenario = {
     // The load's own API carries most of the holds in flight: every one it was running is lost with it.
     await ctx.loaded();
     ctx.stack.planApiOutage();
-    await ctx.stack.loadApi!.kill();
+    // Recorded as it is sent: the requests the kill cuts leave the count as it lands.
     ctx.fault('the load’s API (a hold worker) SIGKILLed under load');
+    await ctx.stack.loadApi!.kill();
     await sleep(1_000);
     await ctx.stack.startLoadApi();
     const more = await makeHolds(ctx, p, 2, 1);
