@@ -23,6 +23,7 @@ interface Report {
 }
 
 const cell = (v: unknown) => (v === null || v === undefined || Number.isNaN(v) ? '' : String(v));
+const seconds = (v: unknown, otherwise: string) => (typeof v === 'number' ? `${v} s` : otherwise);
 const ms = (v: unknown) => (typeof v === 'number' ? `${v} ms` : '');
 const table = (head: string[], rows: unknown[][], align: ('l' | 'r')[] = []) => [
   `| ${head.join(' | ')} |`,
@@ -223,8 +224,15 @@ const kinds: Record<string, (r: Report) => string[]> = {
             .join(', '),
         ],
         ['connection errors and timeouts', x.connection_errors],
-        ['every unit held after', `${cell(x.every_unit_held_s)} s`],
-        ['every unit paid after', `${cell(x.every_unit_paid_s)} s`],
+        ['every unit held after', seconds(x.every_unit_held_s, 'not reached')],
+        [
+          'every unit paid after',
+          // A unit whose payment failed after the last buyer asked comes back to nobody: then not every unit is paid.
+          seconds(
+            x.every_unit_paid_s,
+            `not reached (${x.paid} paid; units a late failed payment gave back stay unsold)`,
+          ),
+        ],
         [
           'holds / orders / paid / payment failed (unit resold)',
           `${x.holds} / ${x.orders} / ${x.paid} / ${x.payment_failed_and_restocked}`,
