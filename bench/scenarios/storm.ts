@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'mysql2/promise';
-import { updateWithStart } from '../../src/temporal/hold-start';
+import { updateWithStart } from '../../src/temporal/holds';
 import { HoldGateway } from '../../src/temporal/holds';
 import { check } from '../lib/checks';
 import * as dbx from '../lib/db';

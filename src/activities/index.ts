@@ -3,6 +3,7 @@ import { createEventActivities } from './events';
 import { createExtensionActivities } from './extensions';
 import { createOrderActivities } from './orders';
 import { createPurgeActivities } from './purge';
+import { createReleaseActivities } from './release';
 import { createStockActivities } from './stock';
 import { createSweepActivities } from './sweep';
 
@@ -12,6 +13,7 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createStockActivities(deps),
+    ...createReleaseActivities(deps),
     ...createOrderActivities(deps),
     ...createSweepActivities(deps),
     ...createPurgeActivities(deps),

@@ -1,7 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { createReserver, type ReserveOutcome } from '../db/reserve';
-import { holdReleaseReason, readHold } from '../db/holds';
-import { releaseHoldStock } from '../db/transitions';
+import { readHold } from '../db/holds';
 import { noFaults } from '../faults';
 import { FailureType, type HoldWorkflowInput } from '../shared/types';
 import type { HoldView } from '../shared/views';
@@ -9,11 +8,6 @@ import type { ActivityDeps } from './deps';
 
 /** The hold workflow hands its own input to the reservation: one type from the API to the SQL. */
 export type ReserveStockInput = HoldWorkflowInput;
-
-export interface ReleaseResult {
-  released: boolean;
-  hold: HoldView;
-}
 
 /** How late a reservation may run behind the expiry the API announced before the hold's life starts from it. */
 export const LATE_RESERVATION_MS = 1_000;
@@ -27,7 +21,7 @@ const takesNothing = (o: ReserveOutcome) =>
 
 type Reserver = ReturnType<typeof createReserver>;
 
-async function loadHold(db: ActivityDeps['db'], holdId: number): Promise<HoldView> {
+export async function loadHold(db: ActivityDeps['db'], holdId: number): Promise<HoldView> {
   const hold = await readHold(db, holdId);
   if (!hold) throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, FailureType.HoldMissing);
   return hold;
@@ -113,7 +107,7 @@ async function reserveStock(
 }
 
 export function createStockActivities(deps: ActivityDeps) {
-  const { db, cache, log, faults = noFaults } = deps;
+  const { db, cache } = deps;
   // The cache is told before each reservation is sent: a worker killed while its batch waits on the row lock cannot
   // invalidate after the server commits it.
   const reserve = createReserver(db, (productId, holdId) => cache.beginStockWrite(productId, writeId(holdId)));
@@ -121,24 +115,5 @@ export function createStockActivities(deps: ActivityDeps) {
   return {
     /** Takes stock for a new hold under the product's row lock (reserveStock above: safe to retry). */
     reserveStock: (input: ReserveStockInput): Promise<HoldView> => reserveStock(deps, reserve, input),
-
-    /** Gives a held hold's stock back, exactly once, whoever (timer, sweep, client) gets there first. */
-    async releaseHold(holdId: number, reason: 'expired' | 'released' | 'sweep'): Promise<ReleaseResult> {
-      const now = new Date();
-      const released = await db.transaction((t) => releaseHoldStock(db, t, holdId, now, reason, false, faults));
-      await faults.at('release.afterCommit');
-      const hold = await loadHold(db, holdId);
-      // A retry of an attempt that committed and died before reporting finds the hold already released. A client's
-      // release was then this very release (only one runs at a time), so it still answers as done; and the cache
-      // update that attempt may have missed is done again (idempotent).
-      const done =
-        released ||
-        (reason === 'released' && hold.released_at !== null && (await holdReleaseReason(db, holdId)) === 'released');
-      if (hold.released_at !== null) await cache.invalidate([hold.product_id]);
-      if (released) {
-        log.info({ hold_id: holdId, product_id: hold.product_id, quantity: hold.quantity, reason }, 'hold released');
-      }
-      return { released: done, hold };
-    },
   };
 }

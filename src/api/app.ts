@@ -8,6 +8,7 @@ import { corsPolicy, securityHeaders } from './security';
 import { adminRoutes } from './routes/admin';
 import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
+import { holdActionRoutes } from './routes/hold-actions';
 import { holdRoutes } from './routes/holds';
 import { orderRoutes } from './routes/orders';
 import { paymentRoutes } from './routes/payments';
@@ -33,7 +34,7 @@ export function createApp(deps: ApiDeps): Koa<ApiState> {
   const keyed = new Router<ApiState>();
   // Scoped to their paths: a router's unscoped middleware would run for every route the root matches.
   keyed.use(['/api/holds', '/api/orders'], apiKeys.require, jsonBody(), limits.byCustomer);
-  for (const router of [holdRoutes(deps), orderRoutes(deps)]) keyed.use(router.routes());
+  for (const router of [holdRoutes(deps), holdActionRoutes(deps), orderRoutes(deps)]) keyed.use(router.routes());
   const root = new Router<ApiState>();
   for (const router of [
     healthRoutes(deps),

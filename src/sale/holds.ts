@@ -1,12 +1,9 @@
 import { abandonHold } from '../db/abandoned-holds';
 import { createHoldIdAllocator } from '../db/ids';
-import { releaseRefusal } from '../shared/refusals';
 import { FailureType, type HoldRequest } from '../shared/types';
 import type { HoldView } from '../shared/views';
 import { CallerGone, TemporalUnavailable, WorkflowClosed, WorkflowRefusal } from '../temporal/holds';
-import { belongsToAnother } from './customers';
 import type { SaleDeps } from './deps';
-import { holdFinder } from './find-hold';
 import { createSoldOutGate, type GateVerdict } from './sold-out-gate';
 
 /** What a hold request comes to; the route turns each into its HTTP answer. */
@@ -18,19 +15,6 @@ export type HoldOutcome =
   | { kind: 'unknown-product' }
   /** No answer in time (Temporal or the database): the buyer is told 503 and owns nothing. */
   | { kind: 'unavailable' };
-
-export type ReleaseOutcome =
-  | { kind: 'released'; hold: HoldView }
-  | { kind: 'refused'; reason: FailureType }
-  | { kind: 'not-found' }
-  /** The hold was made for another customer than the request names. */
-  | { kind: 'other-customer' };
-
-const releaseRefusalOf = (h: HoldView, nowMs = Date.now()) =>
-  releaseRefusal(
-    { expiresAtMs: Date.parse(h.hold_expires_at), released: h.released_at !== null, used: h.used_at !== null },
-    nowMs,
-  );
 
 /** The gate, asked again after a wait for Temporal, found the product sold out: nothing was started. */
 class SoldOutWhileQueued extends Error {
@@ -55,10 +39,9 @@ const refusalOutcome = (err: WorkflowRefusal): HoldOutcome | null => {
   return null;
 };
 
-/** Holds: reserving stock through a hold's workflow behind the sold-out gate, and releasing early. */
+/** A new hold: stock reserved through the hold's workflow, behind the sold-out gate (early releases: releases.ts). */
 export class HoldDesk {
   readonly nextHoldId: () => Promise<number>;
-  readonly findHold: ReturnType<typeof holdFinder>;
   private readonly gate: ReturnType<typeof createSoldOutGate>;
 
   constructor(private readonly deps: SaleDeps) {
@@ -68,7 +51,6 @@ export class HoldDesk {
     const queueMs = settings?.maxInFlight ? (settings.queueTimeoutMs ?? settings.callTimeoutMs) : 0;
     this.gate = createSoldOutGate(deps, { lapseMs: queueMs + (settings?.callTimeoutMs ?? 10_000) + 5_000 });
     this.nextHoldId = createHoldIdAllocator(deps.db, deps.holds.settings?.holdIdBlockSize ?? 100);
-    this.findHold = holdFinder(deps);
   }
 
   /**
@@ -108,25 +90,6 @@ export class HoldDesk {
     } finally {
       // Held (the stock note took its units off already), refused, or abandoned: either way no longer in flight.
       await this.gate.release(productId, holdId, quantity);
-    }
-  }
-
-  /** Gives a held hold's stock back now, through its workflow; the database answers for a hold that has moved on. */
-  async release(holdId: number, customerId?: string): Promise<ReleaseOutcome> {
-    const hold = await this.findHold(holdId);
-    if (!hold) return { kind: 'not-found' };
-    if (belongsToAnother(hold, customerId)) return { kind: 'other-customer' };
-    const early = releaseRefusalOf(hold);
-    if (early) return { kind: 'refused', reason: early };
-    try {
-      return { kind: 'released', hold: await this.deps.holds.release(hold.id) };
-    } catch (err) {
-      if (err instanceof WorkflowRefusal && isReleaseRefusal(err.type)) return { kind: 'refused', reason: err.type };
-      if (!(err instanceof WorkflowClosed)) throw err;
-      // The workflow ended meanwhile (ordered or expired): the database says which.
-      const latest = await this.findHold(holdId);
-      if (!latest) return { kind: 'not-found' };
-      return { kind: 'refused', reason: releaseRefusalOf(latest) ?? FailureType.HoldReleased };
     }
   }
 
@@ -172,6 +135,3 @@ export class HoldDesk {
     this.deps.log?.warn({ hold_id: holdId }, 'hold of a caller that hung up not released: it lapses at its TTL');
   }
 }
-
-const isReleaseRefusal = (type: FailureType | null): type is FailureType =>
-  type === FailureType.HoldUsed || type === FailureType.HoldReleased;

@@ -1,6 +1,6 @@
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { temporalClientInterceptors } from '../telemetry';
-import { updateWithStart, type HoldStart, type HoldStartCounts } from './hold-start';
+import { updateWithStart, type HoldStart, type HoldStartCounts } from './holds';
 import type { TemporalConnectionSettings } from './options';
 
 export interface TemporalOptions extends TemporalConnectionSettings {

@@ -9,7 +9,7 @@ import type { holdWorkflowV2 } from '../workflows/hold';
 export const HOLD_WORKFLOW_TYPE = 'holdWorkflowV2';
 
 /**
- * How a hold's workflow is started, whichever way (hold-start.ts). Every search attribute is given here, so the
+ * How a hold's workflow is started, whichever way (holds.ts). Every search attribute is given here, so the
  * workflow's happy path writes no visibility record of its own.
  */
 export function holdStartOptions(input: HoldWorkflowInput, taskQueue: string) {

@@ -1,58 +1,22 @@
 import {
+  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { extendHoldUpdate, paymentSettledSignal, placeOrderUpdate, releaseHoldUpdate } from '../shared/messages';
-import type { EventSettings } from '../shared/events';
-import {
-  FailureType,
-  type ExtendRequest,
-  type HoldRequest,
-  type HoldStatus,
-  type HoldWorkflowInput,
-  type LatePaymentPolicy,
-  type PaymentSettled,
-} from '../shared/types';
-import type { HoldView, OrderView } from '../shared/views';
-import { holdWorkflowId, orderWorkflowId } from '../shared/workflow-ids';
-import { Admission, AdmissionAbandoned, AdmissionTimeout } from './admission';
-import {
-  beforeDeadline,
-  CallerGone,
-  TemporalUnavailable,
-  translate,
-  WorkflowClosed,
-  WorkflowRefusal,
-} from './call-errors';
-import type { HoldStart } from './hold-start';
-import { Reachability } from './reachability';
-import { createOrderLifeGateway, type OrderLifeGateway } from './order-life';
+import { reserveUpdate } from '../shared/messages';
+import { FailureType, type HoldRequest, type HoldStatus, type HoldWorkflowInput } from '../shared/types';
+import type { HoldView } from '../shared/views';
+import { holdWorkflowId } from '../shared/workflow-ids';
+import type { holdWorkflowV2 } from '../workflows/hold';
+import { beforeDeadline, WorkflowRefusal } from './call-errors';
+import { HOLD_WORKFLOW_TYPE, holdStartOptions } from './hold-options';
+import type { ReservationWaiters } from './reservation-waiters';
+import { WorkflowCalls, type HoldSettings } from './workflow-calls';
 
 export { CallerGone, TemporalUnavailable, WorkflowClosed, WorkflowRefusal } from './call-errors';
-
-export interface HoldSettings {
-  taskQueue: string;
-  ttlSeconds: number;
-  paymentTimeoutSeconds: number;
-  /** A call's deadline, counted from when it has its slot; a hold's reservation refuses once it has passed. */
-  callTimeoutMs: number;
-  /** Hold ids the API takes from the database sequence per round trip (HOLD_ID_BLOCK_SIZE; default 100). */
-  holdIdBlockSize?: number;
-  /** Temporal calls in flight from this process (TEMPORAL_MAX_IN_FLIGHT); unset: no bound. */
-  maxInFlight?: number;
-  /** How long a call may wait for a slot before its 503 (TEMPORAL_QUEUE_TIMEOUT_MS). */
-  queueTimeoutMs?: number;
-  /** Temporal's frontend (TEMPORAL_ADDRESS): a call waiting while it refuses connections is answered 503 at once. */
-  address?: string;
-  /** Outbound events (EVENTS_URL set); absent: holds are started without any event work. */
-  events?: EventSettings;
-  /** LATE_PAYMENT_POLICY (default refund). */
-  latePaymentPolicy?: LatePaymentPolicy;
-  /** HOLD_MAX_EXTENSION_SECONDS; 0 or absent: extension is disabled. */
-  maxExtensionSeconds?: number;
-}
+export type { HoldSettings } from './workflow-calls';
 
 export interface ReserveOptions {
   /** Aborted when the HTTP client hangs up: the call stops waiting (CallerGone). */
@@ -65,29 +29,17 @@ export interface ReserveOptions {
 }
 
 /**
- * The typed calls the sale makes to Temporal. Each is bounded: by the in-flight bound's queue, then by its deadline.
- * `client` is this process's one client (it throws TemporalUnavailable while not connected); `start` is the hold
- * start strategy chosen at boot (hold-start.ts).
+ * A hold's start, the way the sale asks for it: the workflow input built from the request and this process's
+ * settings, started by the strategy chosen at boot (below), its reservation's answer awaited under the call's bound
+ * and deadline (WorkflowCalls, which also carries the calls to running holds and orders).
  */
-export class HoldGateway {
-  readonly admission: Admission | null;
-  private readonly reachability: Reachability | null;
-  readonly notifyLatePayment: OrderLifeGateway['notifyLatePayment'];
-  readonly closeRefund: OrderLifeGateway['closeRefund'];
-
+export class HoldGateway extends WorkflowCalls {
   constructor(
-    private readonly client: () => Client,
-    readonly settings: HoldSettings,
+    client: () => Client,
+    settings: HoldSettings,
     readonly start: HoldStart,
   ) {
-    this.reachability = settings.address ? Reachability.of(settings.address) : null;
-    this.admission = settings.maxInFlight
-      ? new Admission(settings.maxInFlight, settings.queueTimeoutMs ?? settings.callTimeoutMs)
-      : null;
-    ({ notifyLatePayment: this.notifyLatePayment, closeRefund: this.closeRefund } = createOrderLifeGateway(
-      client,
-      settings,
-    ));
+    super(client, settings);
   }
 
   /** Starts the hold's workflow and waits for its reservation, the strategy's way. */
@@ -107,89 +59,6 @@ export class HoldGateway {
       }
     };
     return this.bounded(reserve, gone, recheck);
-  }
-
-  placeOrder(holdId: number, updateId: string): Promise<OrderView> {
-    return this.deadlined((c) =>
-      c.workflow.getHandle(holdWorkflowId(holdId)).executeUpdate(placeOrderUpdate, { updateId }),
-    );
-  }
-
-  /**
-   * The order an earlier placeOrder update with this id created, or null when that update never ran. A retry whose
-   * first attempt timed out after the order was committed finds the hold used: this is how it learns its order.
-   */
-  async orderPlacedBy(holdId: number, updateId: string): Promise<OrderView | null> {
-    try {
-      return await this.deadlined((c) =>
-        c.workflow.getHandle(holdWorkflowId(holdId)).getUpdateHandle<OrderView>(updateId).result(),
-      );
-    } catch (err) {
-      if (err instanceof WorkflowRefusal || err instanceof WorkflowClosed) return null;
-      throw err;
-    }
-  }
-
-  release(holdId: number): Promise<HoldView> {
-    return this.deadlined((c) => c.workflow.getHandle(holdWorkflowId(holdId)).executeUpdate(releaseHoldUpdate));
-  }
-
-  /** Moves the hold's expiry later; the workflow's validator and the database refuse with a FailureType. */
-  extend(holdId: number, request: ExtendRequest): Promise<HoldView> {
-    return this.deadlined((c) =>
-      c.workflow.getHandle(holdWorkflowId(holdId)).executeUpdate(extendHoldUpdate, { args: [request] }),
-    );
-  }
-
-  /** Tells the order's workflow its payment is settled; the database already holds the outcome. */
-  async notifyPayment(orderId: number, settled: PaymentSettled): Promise<void> {
-    // Not queued behind holds: the database already has the outcome and a signal is cheap.
-    const c = this.client();
-    try {
-      const deadline = Date.now() + Math.min(this.settings.callTimeoutMs, 2_000);
-      const sent = c.withDeadline(deadline, () =>
-        c.workflow.getHandle(orderWorkflowId(orderId)).signal(paymentSettledSignal, settled),
-      );
-      // Raced as well: the NativeConnection's deadline bounds each attempt, not its retries.
-      await beforeDeadline(this.reachability ? this.reachability.guard(sent) : sent, deadline);
-    } catch (err) {
-      throw translate(err);
-    }
-  }
-
-  /**
-   * Runs `fn` with its deadline once the call has a slot: waiting for one never eats into the call's own time. A
-   * call that had to queue runs `afterQueue` first (it may refuse: the world moved on while it waited).
-   */
-  private async bounded<T>(
-    fn: (deadline: number) => Promise<T>,
-    gone?: AbortSignal,
-    afterQueue?: () => Promise<void>,
-  ): Promise<T> {
-    const call = async (waited: boolean) => {
-      if (waited && afterQueue) await afterQueue();
-      try {
-        const answer = fn(Date.now() + this.settings.callTimeoutMs);
-        return await (this.reachability ? this.reachability.guard(answer) : answer);
-      } catch (err) {
-        throw translate(err);
-      }
-    };
-    if (!this.admission) return call(false);
-    try {
-      return await this.admission.run(call, gone);
-    } catch (err) {
-      if (err instanceof AdmissionTimeout) throw new TemporalUnavailable(err.message, false);
-      if (err instanceof AdmissionAbandoned) throw new CallerGone(err.message, false);
-      throw err;
-    }
-  }
-
-  private deadlined<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-    return this.bounded((deadline) => {
-      const c = this.client();
-      return c.withDeadline(deadline, () => fn(c));
-    });
   }
 
   /** What a finished (or running) hold run made of its reservation: the hold, or its refusal as a WorkflowRefusal. */
@@ -226,4 +95,84 @@ export class HoldGateway {
 function closedMeanwhile(err: unknown): boolean {
   if (err instanceof WorkflowNotFoundError) return true;
   return /aborted by closing workflow|workflow execution already completed/i.test(String(err));
+}
+
+/**
+ * How a hold's workflow is started and its reservation's answer obtained: one of the two below, chosen once when the
+ * API process boots (HOLD_EAGER_START). Both answer with the reserved hold or throw: a WorkflowRefusal (the
+ * workflow's business refusal), a TemporalUnavailable at `deadline`, a CallerGone when `gone` aborts. Giving up
+ * does not cancel what was sent: the caller then abandons the hold in the database (sale/holds.ts).
+ */
+export interface HoldStart {
+  readonly how: 'eager' | 'update_with_start';
+  start(input: HoldWorkflowInput, deadline: number, gone?: AbortSignal): Promise<HoldView>;
+}
+
+/** Counts of the ways holds actually started (an eager start the server declines is answered by the update). */
+export type HoldStartCounts = Record<'eager' | 'update_with_start', number>;
+
+/** Update-with-Start: one call starts the workflow and waits for its `reserve` update, which the workflow answers. */
+export function updateWithStart(client: () => Client, taskQueue: string, counts: HoldStartCounts): HoldStart {
+  return {
+    how: 'update_with_start',
+    start(input, deadline, gone) {
+      counts.update_with_start++;
+      const c = client();
+      const call = c.withDeadline(deadline, () =>
+        c.workflow.executeUpdateWithStart(reserveUpdate, {
+          startWorkflowOperation: new WithStartWorkflowOperation<typeof holdWorkflowV2>(
+            HOLD_WORKFLOW_TYPE,
+            holdStartOptions(input, taskQueue),
+          ),
+          updateId: 'reserve',
+        }),
+      );
+      return beforeDeadline(call, deadline, gone);
+    },
+  };
+}
+
+/** How long the start's own round trip may take: Temporal down is a quick 503, not the whole call deadline. */
+export const EAGER_START_ROUND_TRIP_MS = 2_000;
+
+/**
+ * Eager start: a plain start asking the server to hand the first workflow task straight back to this process's hold
+ * worker (on the same NativeConnection), whose local activity reserves and settles `waiters` in-process. When the
+ * server runs the start elsewhere (no free slot here, or a retry attaching to a run already started), the
+ * workflow's `reserve` update answers, as after Update-with-Start.
+ */
+export function eagerStart(
+  client: () => Client,
+  waiters: ReservationWaiters,
+  taskQueue: string,
+  counts: HoldStartCounts,
+): HoldStart {
+  return {
+    how: 'eager',
+    async start(input, deadline, gone) {
+      const { outcome, done } = waiters.expect(input.holdId);
+      try {
+        const c = client();
+        const startBy = Math.min(deadline, Date.now() + EAGER_START_ROUND_TRIP_MS);
+        const starting = c.withDeadline(startBy, () =>
+          c.workflow.start<typeof holdWorkflowV2>(HOLD_WORKFLOW_TYPE, {
+            ...holdStartOptions(input, taskQueue),
+            requestEagerStart: true,
+          }),
+        );
+        const handle = await beforeDeadline(starting, startBy, gone);
+        if (!handle.eagerlyStarted) {
+          counts.update_with_start++;
+          const answer = c.withDeadline(deadline, () => handle.executeUpdate(reserveUpdate, { updateId: 'reserve' }));
+          return await beforeDeadline(answer, deadline, gone);
+        }
+        counts.eager++;
+        const reserved = await beforeDeadline(outcome, deadline, gone);
+        if (reserved.kind === 'held') return reserved.hold;
+        throw new WorkflowRefusal(reserved.failure.type ?? 'Unknown', (reserved.failure.details as unknown[]) ?? []);
+      } finally {
+        done();
+      }
+    },
+  };
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../logger';
 import { temporalClientInterceptors } from '../telemetry';
 import { TemporalUnavailable } from '../temporal/call-errors';
 import type { TemporalLink } from '../temporal/connection';
-import { eagerStart, type HoldStart, type HoldStartCounts } from '../temporal/hold-start';
+import { eagerStart, type HoldStart, type HoldStartCounts } from '../temporal/holds';
 import { temporalConnectionSettings } from '../temporal/options';
 import { ReservationWaiters } from '../temporal/reservation-waiters';
 import { holdWorkerOptions, workerActivities, workflowBundleOf } from './worker';

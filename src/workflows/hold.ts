@@ -1,32 +1,17 @@
-import {
-  ParentClosePolicy,
-  WorkflowIdReusePolicy,
-  allHandlersFinished,
-  condition,
-  getExternalWorkflowHandle,
-  log,
-  proxyLocalActivities,
-  setHandler,
-  startChild,
-} from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ORDER_PRIORITY } from '../shared/priorities';
+import { allHandlersFinished, condition, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   extendHoldUpdate,
-  holdEventsDeliveredSignal,
   holdStatusQuery,
   placeOrderUpdate,
   releaseHoldUpdate,
   reserveUpdate,
 } from '../shared/messages';
-import { CustomerIdKey, OrderStatusKey, ProductIdKey } from '../shared/search-attributes';
 import type { ExtendRequest, HoldStatus, HoldWorkflowInput } from '../shared/types';
 import type { HoldView } from '../shared/views';
-import { orderWorkflowId } from '../shared/workflow-ids';
 import { DB_STEP_OPTIONS, RESERVATION_OPTIONS } from './activity-options';
 import { Hold } from './hold-updates';
-import { orderWorkflow } from './order';
+import { startOrderWorkflow, tellOrderHoldEventsAreOut } from './order-start';
 
 // The reservation runs as a local activity: it answers the waiting HTTP caller within one workflow task.
 const { reserveStock } = proxyLocalActivities<Activities>(RESERVATION_OPTIONS);
@@ -94,49 +79,4 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
     if (hold.orderId !== null) await tellOrderHoldEventsAreOut(hold.orderId);
   }
   return hold.status();
-}
-
-async function tellOrderHoldEventsAreOut(orderId: number) {
-  try {
-    await getExternalWorkflowHandle(orderWorkflowId(orderId)).signal(holdEventsDeliveredSignal);
-  } catch (err) {
-    log.error('order workflow not told that the hold events are out', { orderId, error: (err as Error).message });
-  }
-}
-
-/** Starts the order's own workflow, which outlives the hold's. */
-async function startOrderWorkflow(input: HoldWorkflowInput, orderId: number, createdAt: string) {
-  try {
-    await startChild(orderWorkflow, {
-      workflowId: orderWorkflowId(orderId),
-      args: [
-        {
-          orderId,
-          holdId: input.holdId,
-          productId: input.productId,
-          quantity: input.quantity,
-          createdAt,
-          paymentTimeoutSeconds: input.paymentTimeoutSeconds,
-          ...(input.events ? { events: { ...input.events, afterHold: true } } : {}),
-        },
-      ],
-      // The order outlives its hold's workflow, which ends once the order exists.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      // Behind the burst's hold work (shared/priorities.ts): the order's payment signal and cancellation inherit it.
-      priority: ORDER_PRIORITY,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: OrderStatusKey, value: 'pending' },
-        { key: ProductIdKey, value: input.productId },
-        ...(input.customerId === undefined ? [] : [{ key: CustomerIdKey, value: input.customerId }]),
-      ],
-      staticSummary: `order ${orderId}: hold ${input.holdId}, ${input.quantity} × product ${input.productId}`,
-    });
-  } catch (err) {
-    // Already started means a webhook got there first (signal-with-start): the same order. Anything else
-    // leaves the order to the backup sweep, which cancels unpaid orders past their payment timeout.
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-      log.error('order workflow not started', { orderId, error: (err as Error).message });
-    }
-  }
 }

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { CallerGone, TemporalUnavailable, WorkflowRefusal } from '../../src/temporal/call-errors';
-import { eagerStart, updateWithStart, type HoldStartCounts } from '../../src/temporal/hold-start';
+import { eagerStart, updateWithStart, type HoldStartCounts } from '../../src/temporal/holds';
 import { ReservationWaiters } from '../../src/temporal/reservation-waiters';
 import type { HoldWorkflowInput } from '../../src/shared/types';
 import type { HoldView } from '../../src/shared/views';

@@ -1,5 +1,5 @@
 import { QueryTypes } from 'sequelize';
-import { updateWithStart } from '../../src/temporal/hold-start';
+import { updateWithStart } from '../../src/temporal/holds';
 import { HoldGateway, WorkflowRefusal } from '../../src/temporal/holds';
 import { FailureType, type HoldWorkflowInput } from '../../src/shared/types';
 import { holdWorkflowId } from '../../src/shared/workflow-ids';

@@ -1,18 +1,14 @@
 import Router from '@koa/router';
-import { createExtensionDesk } from '../../sale/extensions';
-import { customerListFilter } from '../customers';
 import { HoldDesk, type HoldOutcome } from '../../sale/holds';
 import { idempotencyKeysOf } from '../../sale/idempotency-keys';
-import { createLists } from '../../sale/lists';
 import { createProductDirectory } from '../../sale/products';
 import type { ApiDeps, ApiState } from '../context';
-import { ValidationError, notFound, refusal, unavailable } from '../errors';
+import { ValidationError, refusal, unavailable } from '../errors';
 import { createIdempotency, type StoredAnswer } from '../idempotency';
 import { jsonBody } from '../middleware';
-import { listPage } from '../pagination';
 import { errorBody, now } from '../respond';
-import { createHoldRequest, customerRequest, extendHoldRequest } from '../schemas/requests';
-import { check, ensureValid, exists, parsePathId, selectedInvalid } from '../validation';
+import { createHoldRequest } from '../schemas/requests';
+import { check, ensureValid, exists, selectedInvalid } from '../validation';
 
 const soldOut = (available: number): StoredAnswer => ({
   status: 400,
@@ -42,7 +38,6 @@ function holdAnswer(outcome: HoldOutcome): StoredAnswer {
   }
 }
 
-// POST /api/holds on its own, so the route factory below stays a short list of routes.
 function addCreateHoldRoute(router: Router<ApiState>, deps: ApiDeps, desk: HoldDesk): void {
   const idempotent = createIdempotency(idempotencyKeysOf(deps));
   const productExists = createProductDirectory(deps);
@@ -85,48 +80,9 @@ function addCreateHoldRoute(router: Router<ApiState>, deps: ApiDeps, desk: HoldD
   });
 }
 
+/** POST /api/holds: a new hold (reading, releasing and extending one: hold-actions.ts). */
 export function holdRoutes(deps: ApiDeps) {
   const router = new Router<ApiState>();
-  const desk = new HoldDesk(deps);
-  const extensions = createExtensionDesk(deps);
-  const lists = createLists(deps);
-  addCreateHoldRoute(router, deps, desk);
-
-  router.get('/api/holds', (ctx) => {
-    const filter = customerListFilter(ctx);
-    return listPage(ctx, (page) => lists.holds(page, filter), filter.query);
-  });
-
-  router.get('/api/holds/:id', async (ctx) => {
-    const id = parsePathId(ctx.params.id);
-    const hold = id === null ? null : await desk.findHold(id);
-    if (!hold) throw notFound('Hold');
-    ctx.body = hold;
-  });
-
-  router.post('/api/holds/:id/release', jsonBody(), async (ctx) => {
-    const id = parsePathId(ctx.params.id);
-    const { customer_id: customerId } = ensureValid(check(customerRequest, ctx.state.body));
-    const outcome = id === null ? ({ kind: 'not-found' } as const) : await desk.release(id, customerId);
-    if (outcome.kind === 'not-found') throw notFound('Hold');
-    if (outcome.kind === 'other-customer') throw refusal.otherCustomer();
-    if (outcome.kind === 'refused') throw refusal.release(outcome.reason);
-    ctx.state.log.info({ hold_id: outcome.hold.id }, 'hold released early');
-    ctx.body = { status: 'success', timestamp: now(), data: outcome.hold };
-  });
-
-  router.post('/api/holds/:id/extend', jsonBody(), async (ctx) => {
-    const id = parsePathId(ctx.params.id);
-    if (id === null) throw notFound('Hold');
-    const { seconds, customer_id: customerId } = ensureValid(check(extendHoldRequest, ctx.state.body));
-    const outcome = await extensions.extend(id, seconds, customerId);
-    if (outcome.kind === 'not-found') throw notFound('Hold');
-    if (outcome.kind === 'other-customer') throw refusal.otherCustomer();
-    if (outcome.kind === 'disabled') throw refusal.extensionDisabled();
-    if (outcome.kind === 'refused') throw refusal.extend(outcome.reason);
-    ctx.state.log.info({ hold_id: id, hold_expires_at: outcome.hold.hold_expires_at }, 'hold extended');
-    ctx.body = { status: 'success', timestamp: now(), data: outcome.hold };
-  });
-
+  addCreateHoldRoute(router, deps, new HoldDesk(deps));
   return router;
 }

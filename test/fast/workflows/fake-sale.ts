@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Activities } from '../../../src/activities';
-import type { ReleaseResult } from '../../../src/activities/stock';
+import type { ReleaseResult } from '../../../src/activities/release';
 import type { Extension } from '../../../src/db/extensions';
 import type { OutboundEvent } from '../../../src/shared/events';
 import { toMinorUnits } from '../../../src/shared/money';
