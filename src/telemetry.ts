@@ -24,8 +24,8 @@ import type { InjectedSinks, WorkerOptions } from '@temporalio/worker';
  */
 
 /**
- * Bundled into every workflow bundle (worker, API hold worker, image, tests): the workflow side of the Temporal
- * interceptors. It is always there, traced or not, so one bundle serves both; its spans go to the `exporter` sink.
+ * The workflow side of the Temporal interceptors; its spans go to the `exporter` sink. Bundled only into the bundle of
+ * a traced worker (worker.ts workflowBundleOf: it runs on every activation, traced or not) and into the tests'.
  */
 export const WORKFLOW_INTERCEPTOR_MODULES = [
   require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
