@@ -4,12 +4,14 @@
  * expiry, after the sale: the bench's TTL is an hour).
  */
 import type { Pool } from 'mysql2/promise';
+import { holdWorkflowId, orderWorkflowId } from '../../src/shared/workflow-ids';
 import { signPayload } from '../../src/signature';
 import { check } from '../lib/checks';
 import * as dbx from '../lib/db';
 import { waitUntilIdle } from '../lib/procs';
 import { meter, record, run } from '../lib/run-state';
 import { settings } from '../lib/settings';
+import { temporalWorkPerUnit } from '../lib/temporal-work';
 import { percentile, pool, progress, progressDone, round, say } from '../lib/util';
 import type { Running } from './processes';
 
@@ -94,6 +96,7 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
     "SELECT COUNT(*) AS n FROM orders o JOIN holds h ON h.id = o.hold_id WHERE h.product_id = ? AND o.status = 'completed'",
     [product],
   );
+  const temporalWork = await temporalWorkOfPaidUnits(db, product, system);
   const other = Object.entries(answers).filter(([s]) => !['201', '400', '429'].includes(s));
   const r = record({
     id: system === 'service' ? 'svc-sale' : 'floor-sale',
@@ -136,6 +139,7 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
       ...fairness(buyersSeen, units),
       // What one sold unit cost, by process: every hold, order, payment and refusal of the sale over the units paid.
       cpu_ms_per_paid_unit: perUnit(cpuSeconds, paidAt.length),
+      temporal_work_per_paid_unit: temporalWork,
     },
   });
   say(
@@ -147,6 +151,26 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
       `${late.length} late buyers told in p50 ${r.extra!.late_answer_p50_ms} / p99 ${r.extra!.late_answer_p99_ms} ms; ` +
       `answers ${JSON.stringify(answers)}; oversold ${r.oversold}`,
   );
+}
+
+/**
+ * What the Temporal server was asked to do for one paid unit: the histories of a sample of the sale's paid units (the
+ * service: the hold's workflow and the order's; the floor: its one workflow), counted by bench/lib/temporal-work.ts.
+ */
+async function temporalWorkOfPaidUnits(db: Pool, product: number, system: 'service' | 'floor') {
+  const [rows] = await db.query(
+    "SELECT o.id AS order_id, o.hold_id FROM orders o JOIN holds h ON h.id = o.hold_id WHERE h.product_id = ? AND o.status = 'completed' ORDER BY o.id LIMIT 50",
+    [product],
+  );
+  const units = (rows as { order_id: number; hold_id: number }[]).map((r) =>
+    system === 'service' ? [holdWorkflowId(r.hold_id), orderWorkflowId(r.order_id)] : [`floor-${r.hold_id}`],
+  );
+  try {
+    return await temporalWorkPerUnit(run.temporalAddress, settings.namespace, units);
+  } catch (err) {
+    say(`  Temporal work per unit not read: ${(err as Error).message}`);
+    return null;
+  }
 }
 
 const perUnit = (cpuSeconds: Record<string, number> | undefined, paid: number) =>

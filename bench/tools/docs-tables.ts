@@ -287,6 +287,25 @@ const kinds: Record<string, (r: Report) => string[]> = {
     }
     return table(['per paid unit', 'Temporal server', 'worker', 'API', 'MariaDB', 'Redis', 'all'], rows);
   },
+  /**
+   * What the Temporal server is asked to do for one paid unit (bench/lib/temporal-work.ts: the histories of a sample
+   * of the sale's paid units), on the service and on the sale floor.
+   */
+  'sale-temporal-work': (r) => {
+    const sides = ['svc-sale', 'floor-sale']
+      .map((id) => r.results.find((x) => x.id === id))
+      .filter((x) => x?.extra?.temporal_work_per_paid_unit);
+    if (!sides.length) return ['_(no count of Temporal work in this run)_'];
+    const work = (s: (typeof sides)[number]) => s!.extra.temporal_work_per_paid_unit as Record<string, number>;
+    const kinds = Object.keys(work(sides[0])).filter((k) => k !== 'units_read');
+    const label = (s: (typeof sides)[number]) =>
+      `${s!.system === 'floor' ? 'sale floor' : 'service'} (${work(s).units_read} units read)`;
+    return table(
+      ['per paid unit', ...sides.map(label)],
+      kinds.map((k) => [k.replace(/_/g, ' '), ...sides.map((s) => work(s)[k])]),
+      ['l', ...sides.map(() => 'r' as const)],
+    );
+  },
   /** The raw reservation transaction on one row and on stock shards. */
   'hot-row': (r) => {
     const rows = r.results.filter((x) => x.system === 'mariadb');
