@@ -27,13 +27,19 @@ export function createApp(deps: ApiDeps): Koa<ApiState> {
   app.use(errorMapping());
   const apiKeys = createApiKeys(deps.apiKeys ?? []);
   const limits = createRateLimits(deps);
-  app.use(apiKeys.identify);
-  app.use(limits.byClient);
+  // Left out when unconfigured: every request, the cheapest reads included, would pass through them for nothing.
+  if (apiKeys.enabled) app.use(apiKeys.identify);
+  if (limits.countsClients) app.use(limits.byClient);
   // Holds and orders are the shop's backend's: with API_KEYS set they need a key (401 before the body is read).
   // Products, GET /api, the signed webhooks (ours and Stripe's) and the admin API (ADMIN_TOKEN) stay outside.
   const keyed = new Router<ApiState>();
   // Scoped to their paths: a router's unscoped middleware would run for every route the root matches.
-  keyed.use(['/api/holds', '/api/orders'], apiKeys.require, jsonBody(), limits.byCustomer);
+  const keyedMiddleware = [
+    ...(apiKeys.enabled ? [apiKeys.require] : []),
+    jsonBody(),
+    ...(limits.countsCustomers ? [limits.byCustomer] : []),
+  ];
+  keyed.use(['/api/holds', '/api/orders'], ...keyedMiddleware);
   for (const router of [holdRoutes(deps), holdActionRoutes(deps), orderRoutes(deps)]) keyed.use(router.routes());
   const root = new Router<ApiState>();
   for (const router of [

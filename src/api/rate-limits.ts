@@ -108,5 +108,11 @@ export function createRateLimits({ security, redis }: RateLimitDeps) {
     return next();
   };
 
-  return { byClient, byCustomer };
+  return {
+    byClient,
+    byCustomer,
+    // Whether either middleware can ever refuse: with no budget configured, the app leaves them out of the chain.
+    countsClients: byGroup.size > 0 || perKey !== null,
+    countsCustomers: perCustomer !== null,
+  };
 }

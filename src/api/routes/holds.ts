@@ -3,6 +3,7 @@ import { HoldDesk, type HoldOutcome } from '../../sale/holds';
 import { idempotencyKeysOf } from '../../sale/idempotency-keys';
 import { createProductDirectory } from '../../sale/products';
 import type { ApiDeps, ApiState } from '../context';
+import { insufficientStockMessage } from '../../shared/refusals';
 import { ValidationError, refusal, unavailable } from '../errors';
 import { createIdempotency, type StoredAnswer } from '../idempotency';
 import { jsonBody } from '../middleware';
@@ -10,9 +11,10 @@ import { errorBody, now } from '../respond';
 import { createHoldRequest } from '../schemas/requests';
 import { check, ensureValid, exists, selectedInvalid } from '../validation';
 
+// Built without an Error: the sold-out answer is the commonest one of a sale and needs no stack trace.
 const soldOut = (available: number): StoredAnswer => ({
   status: 400,
-  body: errorBody(refusal.insufficientStock(available)),
+  body: errorBody({ code: 'insufficient_stock', message: insufficientStockMessage(available) }),
 });
 
 /** A hold request's outcome as the answer stored for its Idempotency-Key; failures that may pass are thrown. */
