@@ -32,7 +32,7 @@ import { handingBackReservations } from '../../src/worker/hold-worker';
 import { workerTuning } from '../../src/worker/worker';
 import type { HoldView } from '../../src/shared/views';
 import { verifySignature } from '../../src/signature';
-import { floorHoldWorkflow, floorOrderUpdate, floorPaidSignal } from './workflows';
+import { floorHoldWorkflow, floorOrderUpdate, floorPaidSignal, floorWorkflowId } from './workflows';
 
 const config = loadConfig(process.env);
 const log = createLogger(config.LOG_LEVEL, 'floor');
@@ -124,7 +124,9 @@ function serveHolds(
     },
     '/api/orders': async (req, res) => {
       const { hold_id: holdId } = (await readJson(req)).body;
-      const order = await within(() => client().workflow.getHandle(`floor-${holdId}`).executeUpdate(floorOrderUpdate));
+      const order = await within(() =>
+        client().workflow.getHandle(floorWorkflowId(holdId)).executeUpdate(floorOrderUpdate),
+      );
       answer(res, 201, { status: 'success', data: order });
     },
     '/api/payments/webhook': async (req, res) => {
@@ -137,7 +139,7 @@ function serveHolds(
         return answer(res, settled.kind === 'unknown-order' ? 404 : 409, { status: 'error', message: settled.kind });
       }
       if (settled.kind === 'processed') {
-        await within(() => client().workflow.getHandle(`floor-${settled.holdId}`).signal(floorPaidSignal));
+        await within(() => client().workflow.getHandle(floorWorkflowId(settled.holdId)).signal(floorPaidSignal));
       }
       answer(res, 200, { status: 'success', data: { order_status: settled.orderStatus } });
     },
@@ -176,7 +178,7 @@ async function eager() {
       const { outcome, done } = waiters.expect(holdId);
       try {
         const handle = await client.workflow.start(floorHoldWorkflow, {
-          workflowId: `floor-${holdId}`,
+          workflowId: floorWorkflowId(holdId),
           taskQueue: config.TASK_QUEUE,
           args: [holdInput(holdId, productId, quantity)],
           requestEagerStart: true,
@@ -211,7 +213,7 @@ async function api() {
     async (productId, quantity) => {
       const holdId = await nextHoldId();
       const start = new WithStartWorkflowOperation<typeof floorHoldWorkflow>('floorHoldWorkflow', {
-        workflowId: `floor-${holdId}`,
+        workflowId: floorWorkflowId(holdId),
         taskQueue: config.TASK_QUEUE,
         workflowIdConflictPolicy: 'USE_EXISTING',
         args: [holdInput(holdId, productId, quantity)],

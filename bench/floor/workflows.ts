@@ -24,6 +24,9 @@ import type { HoldView, OrderView } from '../../src/shared/views';
 const { reserveStock } = proxyLocalActivities<Activities>(RESERVATION_OPTIONS);
 const { createOrder } = proxyLocalActivities<Activities>(DB_STEP_OPTIONS);
 
+/** A unit's one workflow on the floor, named by its hold id (the sale scenario reads its history by this id). */
+export const floorWorkflowId = (holdId: number | string) => `floor-${holdId}`;
+
 export const floorOrderUpdate = defineUpdate<OrderView>('floorOrder');
 /** The payment, already settled in the database by the floor's webhook: the unit's life ends here. */
 export const floorPaidSignal = defineSignal('floorPaid');

@@ -6,6 +6,7 @@
 import type { Pool } from 'mysql2/promise';
 import { holdWorkflowId, orderWorkflowId } from '../../src/shared/workflow-ids';
 import { signPayload } from '../../src/signature';
+import { floorWorkflowId } from '../floor/workflows';
 import { check } from '../lib/checks';
 import * as dbx from '../lib/db';
 import { waitUntilIdle } from '../lib/procs';
@@ -163,7 +164,7 @@ async function temporalWorkOfPaidUnits(db: Pool, product: number, system: 'servi
     [product],
   );
   const units = (rows as { order_id: number; hold_id: number }[]).map((r) =>
-    system === 'service' ? [holdWorkflowId(r.hold_id), orderWorkflowId(r.order_id)] : [`floor-${r.hold_id}`],
+    system === 'service' ? [holdWorkflowId(r.hold_id), orderWorkflowId(r.order_id)] : [floorWorkflowId(r.hold_id)],
   );
   try {
     return await temporalWorkPerUnit(run.temporalAddress, settings.namespace, units);
