@@ -97,7 +97,7 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
     "SELECT COUNT(*) AS n FROM orders o JOIN holds h ON h.id = o.hold_id WHERE h.product_id = ? AND o.status = 'completed'",
     [product],
   );
-  const temporalWork = await temporalWorkOfPaidUnits(db, product, system);
+  const temporalWork = await temporalWorkOfPaidUnits(db, product, system, service.pids);
   const other = Object.entries(answers).filter(([s]) => !['201', '400', '429'].includes(s));
   const r = record({
     id: system === 'service' ? 'svc-sale' : 'floor-sale',
@@ -158,7 +158,12 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
  * What the Temporal server was asked to do for one paid unit: the histories of a sample of the sale's paid units (the
  * service: the hold's workflow and the order's; the floor: its one workflow), counted by bench/lib/temporal-work.ts.
  */
-async function temporalWorkOfPaidUnits(db: Pool, product: number, system: 'service' | 'floor') {
+async function temporalWorkOfPaidUnits(
+  db: Pool,
+  product: number,
+  system: 'service' | 'floor',
+  processes: Record<string, number>,
+) {
   const [rows] = await db.query(
     "SELECT o.id AS order_id, o.hold_id FROM orders o JOIN holds h ON h.id = o.hold_id WHERE h.product_id = ? AND o.status = 'completed' ORDER BY o.id LIMIT 50",
     [product],
@@ -167,7 +172,7 @@ async function temporalWorkOfPaidUnits(db: Pool, product: number, system: 'servi
     system === 'service' ? [holdWorkflowId(r.hold_id), orderWorkflowId(r.order_id)] : [floorWorkflowId(r.hold_id)],
   );
   try {
-    return await temporalWorkPerUnit(run.temporalAddress, settings.namespace, units);
+    return await temporalWorkPerUnit(run.temporalAddress, settings.namespace, units, processes);
   } catch (err) {
     say(`  Temporal work per unit not read: ${(err as Error).message}`);
     return null;

@@ -6,9 +6,11 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'mysql2/promise';
 import { updateWithStart } from '../../src/temporal/holds';
 import { HoldGateway } from '../../src/temporal/holds';
+import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import { check } from '../lib/checks';
+import { temporalWorkPerUnit } from '../lib/temporal-work';
 import * as dbx from '../lib/db';
-import { meter, record, type ScenarioResult } from '../lib/run-state';
+import { meter, record, run, type ScenarioResult } from '../lib/run-state';
 import { settings } from '../lib/settings';
 import { pool, progress, progressDone, round, say, sleep } from '../lib/util';
 
@@ -143,6 +145,12 @@ export async function expiryStorm(
   say(
     `  every storm workflow closed ${round(closedAfter, 1)} s after the first expiry (${stillRunning} still running)`,
   );
+  // Which process ran the expiries (the timers' tasks and their releases): a sample of the storm's holds.
+  const sample = made.createdIds.slice(0, 50).map((id) => [holdWorkflowId(id)]);
+  const scope = await temporalWorkPerUnit(run.temporalAddress, settings.namespace, sample, pids).catch((err) => {
+    say(`  tasks by process not read: ${(err as Error).message}`);
+    return null;
+  });
   const r: ScenarioResult = {
     id: 'svc-storm',
     title: `Service: expiry storm (${made.created} holds)`,
@@ -172,6 +180,7 @@ export async function expiryStorm(
       max_release_lag_s: round(Number(s.max_lag), 2),
       released_by: releasedBy,
       sweep: { interval_s: settings.sweepInterval, grace_s: settings.sweepGrace },
+      tasks_by_process_per_hold: scope?.tasks_by_process ?? null,
     },
   };
   say(`  all released ${releaseSpan === null ? 'NOT' : `${round(releaseSpan, 1)} s after the first expiry`}`);
