@@ -6,10 +6,10 @@ process.env.TEMPORAL_NAMESPACE ??= 'flash-sale-test';
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
+  roots: ['<rootDir>/test', '<rootDir>/chaos', '<rootDir>/bench'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
-  globalSetup: '<rootDir>/test/harness/global-setup.ts',
+  globalSetup: '<rootDir>/test/global-setup.ts',
   testTimeout: 60_000,
   slowTestThreshold: 20,
 };

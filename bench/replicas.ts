@@ -17,7 +17,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
-import { compileService } from '../test/harness/service';
+import { compileService } from '../harness/service';
 import * as dbx from './lib/db';
 import { gitInfo, machineInfo, writeResults } from './lib/meta';
 import { measureReplicas, stopAll, type RunResult } from './lib/replicas';

@@ -2,7 +2,7 @@ import { availableStockSql } from '../src/db/models';
 import { holdWorkflowId, orderWorkflowId } from '../src/shared/workflow-ids';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
-import { sleep } from './util';
+import { sleep } from '../harness/wait';
 
 /** Workflows read at once: enough to cover a scenario's thousands of holds in seconds, few enough for the dev server. */
 const CONCURRENCY = 12;

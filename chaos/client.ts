@@ -1,8 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { sendJson } from '../test/harness/http';
-import type { Acks } from './checker';
+import { sendJson } from '../harness/http';
+import type { Acks } from '../harness/checker/checker';
 import { SETTINGS } from './stack';
-import { sleep } from './util';
+import { sleep } from '../harness/wait';
 
 export interface Answer {
   status: number;

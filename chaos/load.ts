@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Answer, ApiClient } from './client';
-import { pick, rand, randInt, sleep } from './util';
+import { pick, rand, randInt } from './util';
+import { sleep } from '../harness/wait';
 
 export interface LoadOptions {
   /** Concurrent clients, each running `parallel` customer flows at once (a client with several tabs). */

@@ -1,4 +1,4 @@
-import type { Downtime } from './checker';
+import type { Downtime } from '../harness/checker/checker';
 
 /**
  * When the system under test was down, as the harness made it so: windows during which `down()` said yes, sampled

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { Acks, InvariantChecker } from './checker';
-import { LiveChecks } from './live';
+import { Acks, InvariantChecker } from '../harness/checker/checker';
+import { LiveChecks } from '../harness/checker/live';
 import { buildMutants, runMutants } from './mutants/runner';
 import { MUTANTS } from './mutants';
 import {

@@ -1,12 +1,13 @@
 import { agreement } from './agreement';
 import { Client, Connection } from '@temporalio/client';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
-import { Acks, InvariantChecker } from './checker';
+import { Acks, InvariantChecker } from '../harness/checker/checker';
 import { ApiClient } from './client';
-import type { LiveChecks } from './live';
+import type { LiveChecks } from '../harness/checker/live';
 import { Load, MIN_CLIENTS, MIN_IN_FLIGHT, type LoadOptions } from './load';
 import { SETTINGS, type Stack } from './stack';
-import { log, sleep } from './util';
+import { log } from './util';
+import { sleep } from '../harness/wait';
 
 export interface Scenario {
   name: string;

@@ -2,14 +2,14 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PidRegistry, Proc, freePort, portOpen } from '../test/harness/process';
-import { MariaDbServer, RedisServer } from '../test/harness/servers';
+import { PidRegistry, Proc, freePort, portOpen } from '../harness/process';
+import { MariaDbServer, RedisServer } from '../harness/servers';
 import { createConnection } from 'mysql2/promise';
 import { Outages } from './outages';
-import { FaultProxy } from './proxy';
-import { sleep, log } from './util';
-import { devServerFlags } from '../bench/lib/dev-server-flags';
-import { setUpNamespaceAt } from '../src/temporal/namespace';
+import { FaultProxy } from '../harness/fault-proxy';
+import { log } from './util';
+import { sleep } from '../harness/wait';
+import { startDevServer } from '../harness/temporal';
 
 export { Proc, freePort };
 
@@ -19,7 +19,6 @@ export const ROOT = path.resolve(__dirname, '..');
 export const RUN_DIR = path.join(ROOT, '.run', 'chaos');
 export const LOG_DIR = path.join(RUN_DIR, 'logs');
 export const DIST = process.env.CHAOS_DIST ? path.resolve(process.env.CHAOS_DIST) : path.join(RUN_DIR, 'dist');
-export const TEMPORAL_BIN = process.env.TEMPORAL_CLI ?? path.join(ROOT, '.run', 'tools', 'bin', 'temporal');
 
 /** The service's settings for the whole run: short timers so expiry, sweep and payment timeouts happen often. */
 export const SETTINGS = {
@@ -43,14 +42,6 @@ const PORT_OFFSETS = { temporal: 0, api: 10, loadApi: 11, mariadb: 20, redis: 30
 
 export const SWEEP_SCHEDULE_ID = 'flash-sale-chaos-sweep';
 export const PURGE_SCHEDULE_ID = 'flash-sale-chaos-purge';
-
-export const SEARCH_ATTRIBUTES = [
-  'HoldStatus=Keyword',
-  'OrderStatus=Keyword',
-  'ProductId=Int',
-  'HoldExpiresAt=Datetime',
-  'CustomerId=Keyword',
-];
 
 const registry = () => new PidRegistry(path.join(RUN_DIR, 'pids.json'), RUN_DIR);
 let pids: PidRegistry | null = null;
@@ -104,7 +95,7 @@ export class Stack {
   readonly outages = new Outages(() => this.downBecause());
   private temporalDb = path.join(RUN_DIR, 'temporal.db');
 
-  /** `dist`: the build to run (chaos/variants.ts makes others, e.g. a mutant's); the suite's own build by default. */
+  /** `dist`: the build to run (harness/variants.ts makes others, e.g. a mutant's); the suite's own build by default. */
   constructor(opts: { dist?: string } = {}) {
     this.dist = opts.dist ?? DIST;
   }
@@ -264,8 +255,6 @@ export class Stack {
     await this.redis.start(this.ports.redisProxy);
     await this.createDatabase();
     await this.startTemporal();
-    // The namespace's retention and search attributes as on every other path (src/temporal/namespace.ts).
-    await setUpNamespaceAt(this.temporalAddress, 'default');
     await this.migrate();
     await this.startWorker();
     await this.startApi();
@@ -273,49 +262,17 @@ export class Stack {
     this.outages.start();
   }
 
+  /** The harness's dev-server launcher, on this stack's port and SQLite file (a restart keeps what it acknowledged). */
   async startTemporal(): Promise<void> {
     if (this.temporal?.alive) return;
-    const args = [
-      'server',
-      'start-dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(this.ports.temporal),
-      '--headless',
-      '--db-filename',
-      this.temporalDb,
-      '--log-level',
-      'warn',
-      ...devServerFlags('file'),
-      ...SEARCH_ATTRIBUTES.flatMap((sa) => ['--search-attribute', sa]),
-    ];
-    this.temporal = new Proc(
-      'temporal',
-      TEMPORAL_BIN,
-      args,
-      { PATH: process.env.PATH },
-      path.join(LOG_DIR, 'temporal.log'),
-      { registry: runPids() },
-    );
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      if (!this.temporal.alive)
-        throw new Error('the Temporal dev server exited during start-up (see .run/chaos/logs/temporal.log)');
-      try {
-        await run(
-          TEMPORAL_BIN,
-          ['operator', 'namespace', 'describe', '--address', this.temporalAddress, '-n', 'default'],
-          {
-            timeout: 5_000,
-          },
-        );
-        return;
-      } catch {
-        await sleep(300);
-      }
-    }
-    throw new Error('the Temporal dev server did not become ready within 60 s');
+    const server = await startDevServer({
+      port: this.ports.temporal,
+      dbFile: this.temporalDb,
+      logFile: path.join(LOG_DIR, 'temporal.log'),
+      registry: runPids(),
+      env: { PATH: process.env.PATH },
+    });
+    this.temporal = server.proc;
   }
 
   /** SIGKILL: the file-backed server loses nothing it acknowledged. */

@@ -1,10 +1,10 @@
 import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
-import { readConservation, type Conservation } from '../../test/harness/conservation';
+import { readConservation, type Conservation } from '../../harness/conservation';
 import { createReserver } from '../../src/db/reserve';
 import { runReservation } from '../../src/db/reserve-batch';
 import { createSequelize } from '../../src/db/sequelize';
 import { sqlTime } from '../../src/db/time';
-import { sleep } from './util';
+import { sleep } from '../../harness/wait';
 
 export function connect(url: string, size = 4, multipleStatements = false): Pool {
   const u = new URL(url);
@@ -66,9 +66,9 @@ export async function shardProduct(db: Pool, productId: number, shards: number):
   await db.query('UPDATE products SET available_stock = 0, stock_shards = ? WHERE id = ?', [shards, productId]);
 }
 
-export type { Conservation } from '../../test/harness/conservation';
+export type { Conservation } from '../../harness/conservation';
 
-/** The harness's conservation read (test/harness/conservation.ts) on the bench's pool. */
+/** The harness's conservation read (harness/conservation.ts) on the bench's pool. */
 export const conservation = (db: Pool, productId: number): Promise<Conservation> =>
   readConservation((sql, params) => rows(db, sql, params), productId);
 

@@ -1,12 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Proc as HarnessProc } from '../../test/harness/process';
-import { sleep } from '../../test/harness/wait';
+import { Proc as HarnessProc } from '../../harness/process';
+import { sleep } from '../../harness/wait';
 
 const TICKS_PER_SECOND = 100;
-
-/** The harness's one free-port helper (test/harness/wait.ts), shared with chaos/ and the tests. */
-export { freePort } from '../../test/harness/wait';
 
 /** Resident memory (MiB) and CPU time (seconds, all threads) of a process, from /proc. */
 export function procStats(pid: number): { rssMiB: number; cpuSeconds: number } | null {
@@ -33,7 +30,7 @@ export function pidListeningOn(port: number): number | null {
   }
 }
 
-/** Bench processes are the harness's own (test/harness/process.ts): output in a log file, SIGTERM then SIGKILL. */
+/** Bench processes are the harness's own (harness/process.ts): output in a log file, SIGTERM then SIGKILL. */
 export type Proc = HarnessProc;
 
 export const startProcess = (name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string) =>

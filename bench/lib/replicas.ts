@@ -4,12 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type Redis from 'ioredis';
 import type { Pool } from 'mysql2/promise';
-import { startDevServer } from '../../test/harness/temporal';
-import { freePort, waitFor } from '../../test/harness/wait';
+import { startDevServer } from '../../harness/temporal';
+import { freePort, waitFor } from '../../harness/wait';
 import * as dbx from './db';
 import { load, warm, type LoadResult } from './load';
 import { CpuMeter, pidListeningOn, procStats, startProcess, waitForHttp, type Proc } from './procs';
-import { httpClient, pool, progressDone, round, say, sleep } from './util';
+import { httpClient, pool, progressDone, round, say } from './util';
+import { sleep } from '../../harness/wait';
 
 export interface ReplicaOptions {
   databaseUrl: string;

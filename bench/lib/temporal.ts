@@ -1,8 +1,8 @@
 /** The bench's Temporal: the shared dev server, or private ones it starts with chosen settings. */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { devServerFlags, startDevServer, type DevServer } from '../../test/harness/temporal';
-import { freePort } from '../../test/harness/wait';
+import { devServerFlags, startDevServer, type DevServer } from '../../harness/temporal';
+import { freePort } from '../../harness/wait';
 import { run } from './run-state';
 import { settings } from './settings';
 import { say } from './util';

@@ -8,8 +8,6 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank];
 }
 
-/** The harness's sleep (test/harness/wait.ts). */
-export { sleep } from '../../test/harness/wait';
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 const tty = process.stderr.isTTY;

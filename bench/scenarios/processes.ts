@@ -1,10 +1,12 @@
 /** Starting what the bench measures: the service's API and worker, the floor's, the plain baseline. */
 import path from 'node:path';
-import { freePort, startProcess, waitForHttp } from '../lib/procs';
+import { startProcess, waitForHttp } from '../lib/procs';
+import { freePort } from '../../harness/wait';
 import { run } from '../lib/run-state';
 import { ROOT, settings } from '../lib/settings';
 import { floorTaskQueue } from '../lib/temporal';
-import { httpClient, sleep, type HttpClient } from '../lib/util';
+import { httpClient, type HttpClient } from '../lib/util';
+import { sleep } from '../../harness/wait';
 
 export interface Running {
   base: string;

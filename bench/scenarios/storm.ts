@@ -12,7 +12,8 @@ import { temporalWorkPerUnit } from '../lib/temporal-work';
 import * as dbx from '../lib/db';
 import { meter, record, run, type ScenarioResult } from '../lib/run-state';
 import { settings } from '../lib/settings';
-import { pool, progress, progressDone, round, say, sleep } from '../lib/util';
+import { pool, progress, progressDone, round, say } from '../lib/util';
+import { sleep } from '../../harness/wait';
 
 /** Starts `count` holds straight through the hold gateway (the API's own call), each with its own TTL. */
 export async function startHolds(

@@ -2,7 +2,7 @@ import path from 'node:path';
 
 /**
  * Planted mutants: broken builds of the service, each a small `git diff` against src/ in this directory. The chaos
- * suite (`npm run chaos -- --mutants`) builds each one (chaos/variants.ts), runs the scenario named here on it, and
+ * suite (`npm run chaos -- --mutants`) builds each one (harness/variants.ts), runs the scenario named here on it, and
  * passes only when that scenario reports a violation from the expected check: a mutant that survives means the
  * oracle has a blind spot. Production code carries no switch for any of them.
  */
@@ -14,7 +14,7 @@ export interface Mutant {
   patch: string;
   /** The chaos scenario that must catch it (chaos/scenarios). */
   scenario: string;
-  /** The check expected to fire (named as in chaos/checker.ts), and the violation text it reports. */
+  /** The check expected to fire (named as in harness/checker/checker.ts), and the violation text it reports. */
   check: string;
   violation: RegExp;
 }

@@ -3,7 +3,7 @@ import type { MutantResult } from '../results';
 import type { Scenario, ScenarioResult } from '../scenario';
 import { DIST, ROOT, type Stack } from '../stack';
 import { log } from '../util';
-import { buildVariant } from '../variants';
+import { buildVariant } from '../../harness/variants';
 import { caughtBy, MUTANTS, type Mutant } from '.';
 
 /**

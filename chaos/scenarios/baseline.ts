@@ -1,5 +1,5 @@
 import type { Scenario } from '../scenario';
-import { sleep } from '../util';
+import { sleep } from '../../harness/wait';
 import { finish } from './helpers';
 
 /**

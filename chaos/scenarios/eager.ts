@@ -1,4 +1,4 @@
-import { sleep } from '../util';
+import { sleep } from '../../harness/wait';
 import type { Scenario } from '../scenario';
 import { expectOneHoldPerKey, faultFired, finish, holdCount, makeHolds } from './helpers';
 

@@ -3,7 +3,7 @@ import { startReceiver, type ReceivedEvent } from '../../src/events/receiver';
 import type { OutboundEvent } from '../../src/shared/events';
 import { Ctx, type Scenario } from '../scenario';
 import { freePort } from '../stack';
-import { sleep, waitFor } from '../util';
+import { poll, sleep } from '../../harness/wait';
 import { finish, makeHolds, makeOrders, restartWorker } from './helpers';
 
 const SECRET = 'chaos-events-secret';
@@ -68,7 +68,7 @@ async function expectAllDelivered(ctx: Ctx, productId: number, received: Receive
     }
     return byHold;
   };
-  await waitFor(() => [...heard().values()].flat().length >= want, 120_000, 500);
+  await poll(() => [...heard().values()].flat().length >= want, 120_000, 500);
   const got = heard();
   for (const [holdId, types] of expected) {
     ctx.expect(
@@ -143,7 +143,7 @@ export const eventsWorkerKill: Scenario = {
       await withEvents(ctx, port, async () => {
         const [p] = await ctx.createProducts(1, 50);
         await someLives(ctx, p);
-        await waitFor(() => inFlight > 0, 30_000, 50);
+        await poll(() => inFlight > 0, 30_000, 50);
         ctx.fault(`worker SIGKILLed with ${inFlight} deliveries in flight`);
         await ctx.stack.killWorker();
         await sleep(2_000);

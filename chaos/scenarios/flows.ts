@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Answer } from '../client';
 import type { Scenario } from '../scenario';
-import { rand, sleep } from '../util';
+import { rand } from '../util';
+import { sleep } from '../../harness/wait';
 import { makeHolds, makeOrders } from './helpers';
 
 export const webhookRaces: Scenario = {

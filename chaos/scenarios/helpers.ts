@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Ctx } from '../scenario';
 import type { Proc } from '../stack';
-import { log, sleep } from '../util';
+import { log } from '../util';
+import { sleep } from '../../harness/wait';
 
 /** Restarts worker `name` with these fault points armed ('' for none). */
 export async function restartWorker(ctx: Ctx, faults = '', name = 'w1'): Promise<void> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Scenario } from '../scenario';
 import { SETTINGS } from '../stack';
-import { sleep } from '../util';
+import { sleep } from '../../harness/wait';
 import { finish, makeHolds, makeOrders } from './helpers';
 
 /**

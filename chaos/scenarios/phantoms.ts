@@ -1,6 +1,7 @@
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import type { Ctx, Scenario } from '../scenario';
-import { log, rand, sleep } from '../util';
+import { log, rand } from '../util';
+import { sleep } from '../../harness/wait';
 import { faultFired, finish, restartWorker } from './helpers';
 
 /** The API's deadline for one Temporal call on the service's defaults (TEMPORAL_CALL_TIMEOUT_MS, src/config.ts). */

@@ -1,11 +1,12 @@
 import path from 'node:path';
-import type { Acks } from '../checker';
+import type { Acks } from '../../harness/checker/checker';
 import { ApiClient, HANG_MS, type Answer, type Tally } from '../client';
 import { FAULT_LOAD } from '../load';
 import { finish } from './helpers';
 import type { Scenario } from '../scenario';
 import { LOG_DIR, Proc, freePort } from '../stack';
-import { log, sleep } from '../util';
+import { log } from '../util';
+import { sleep } from '../../harness/wait';
 
 /**
  * A load balancer's view of several API processes: requests go round-robin, and one that gets no HTTP answer

@@ -1,6 +1,6 @@
 import { SETTINGS } from '../stack';
 import type { Scenario } from '../scenario';
-import { sleep } from '../util';
+import { sleep } from '../../harness/wait';
 import { finish } from './helpers';
 
 /**

@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import type { Ctx, Scenario } from '../scenario';
-import { log, pick, rand, randInt, sleep } from '../util';
+import { log, pick, rand, randInt } from '../util';
+import { sleep } from '../../harness/wait';
 import { proxyFault } from './helpers';
 
 interface Nemesis {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Ctx, Scenario } from '../scenario';
-import { log, sleep } from '../util';
+import { log } from '../util';
+import { sleep } from '../../harness/wait';
 import {
   faultFired,
   finish,

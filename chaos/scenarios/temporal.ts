@@ -3,7 +3,8 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import { Ctx, type Scenario } from '../scenario';
 import { SETTINGS, SWEEP_SCHEDULE_ID } from '../stack';
-import { log, sleep, waitFor } from '../util';
+import { log } from '../util';
+import { poll, sleep } from '../../harness/wait';
 import { finish, holdsForKey, makeHolds, pendingOrders, probeOutage } from './helpers';
 
 /** How fast an answer must come while Temporal is down: a 503 quickly, never a hang. */
@@ -69,7 +70,7 @@ export const temporalRestart: Scenario = {
     );
     // Every hold open at the kill: its workflow (timer included) survived in the file database and finished.
     const client = await Ctx.temporalClient(ctx.stack);
-    const closed = await waitFor(async () => {
+    const closed = await poll(async () => {
       const states = await Promise.all(
         open.map((h) =>
           client.workflow

@@ -4,11 +4,11 @@ import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import { MIN_IN_FLIGHT } from '../load';
 import { Ctx, type Scenario } from '../scenario';
 import { LOG_DIR, ROOT } from '../stack';
-import { NEXT_RULES_PATCH, listHoldRuns, readHoldRuns, type HoldRun } from '../upgrade/runs';
-import { buildVariant } from '../variants';
+import { NEXT_RULES_PATCH, listHoldRuns, readHoldRuns, type HoldRun } from '../../harness/upgrade/runs';
+import { buildVariant } from '../../harness/variants';
 import { finish, makeHolds, type Held } from './helpers';
 
-const PATCH = process.env.CHAOS_UPGRADE_PATCH ?? path.join(ROOT, 'chaos', 'upgrade', 'hold-v-next.patch');
+const PATCH = process.env.CHAOS_UPGRADE_PATCH ?? path.join(ROOT, 'harness', 'upgrade', 'hold-v-next.patch');
 /** The order of the rollout: the worker first, then the load's API, then the API the scenario talks to. */
 const ROLLOUT = ['w1', 'api-load', 'api'];
 /** Holds read back from each part of the run (before, during and after the rollout), besides the scenario's own. */
@@ -24,7 +24,7 @@ interface Rollout {
 }
 
 /**
- * The hold workflow changes (a `patched()` branch: chaos/upgrade/hold-v-next.patch) while holds are open and the
+ * The hold workflow changes (a `patched()` branch: harness/upgrade/hold-v-next.patch) while holds are open and the
  * load keeps ≥200 requests in flight: the worker and both APIs (hold workers too) are replaced one by one by the new
  * build, each drained with SIGTERM first. Then: the usual invariants and workflow agreement (no oversell, nothing
  * lost), no workflow task failed on non-determinism (histories and the processes' logs), every hold sampled finished

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import { Ctx, TTL_MS, type Scenario } from '../scenario';
-import { log, sleep, waitFor } from '../util';
+import { log } from '../util';
+import { poll, sleep } from '../../harness/wait';
 import {
   expectOneHoldPerKey,
   faultFired,
@@ -48,7 +49,7 @@ async function killDuringLockWait(ctx: Ctx, p: number): Promise<number> {
   await lock.query('START TRANSACTION');
   await lock.query('SELECT available_stock FROM products WHERE id = ? FOR UPDATE', [p]);
   const pending = makeHolds(ctx, p, 3, 2);
-  const waiting = await waitFor(async () => {
+  const waiting = await poll(async () => {
     const [rows] = await lock.query(
       `SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX t
        JOIN information_schema.INNODB_LOCK_WAITS w ON w.requesting_trx_id = t.trx_id
@@ -109,7 +110,7 @@ async function freezeAfterCommit(ctx: Ctx, p: number): Promise<number> {
     await host.arm('');
     return (await ctx.api.retrying(() => ctx.api.hold(p, 1, key), 30, 60_000)).status === 201 ? 1 : 0;
   }
-  ctx.expect(await waitFor(finished, TTL_MS + 30_000), 'the hold’s workflow never finished after the freeze');
+  ctx.expect(await poll(finished, TTL_MS + 30_000), 'the hold’s workflow never finished after the freeze');
   const retried = await ctx.api.retrying(() => ctx.api.hold(p, 1, key), 10, 30_000);
   ctx.note(
     `its retry after the hold's workflow finished: ${retried.status} ${JSON.stringify(retried.body).slice(0, 100)}`,

@@ -1,6 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-/** Registered on the server by the start command (temporal server start-dev --search-attribute ...). */
+/** Registered in the namespace by `npm run setup-temporal` (src/temporal/namespace.ts), on every set-up path. */
 export const HoldStatusKey = defineSearchAttributeKey('HoldStatus', SearchAttributeType.KEYWORD);
 export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const ProductIdKey = defineSearchAttributeKey('ProductId', SearchAttributeType.INT);
@@ -8,11 +8,23 @@ export const HoldExpiresAtKey = defineSearchAttributeKey('HoldExpiresAt', Search
 /** The shop's customer of a hold (and of its order), given at start when the request named one. */
 export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 
-/** name=Type pairs, as the CLI's --search-attribute flag and the operator service want them. */
-export const searchAttributeDefinitions: Record<string, 'Keyword' | 'Int' | 'Datetime'> = {
-  HoldStatus: 'Keyword',
-  OrderStatus: 'Keyword',
-  ProductId: 'Int',
-  HoldExpiresAt: 'Datetime',
-  CustomerId: 'Keyword',
+type SearchAttributeTypeName = 'Keyword' | 'Int' | 'Datetime';
+const TYPE_NAMES: Partial<Record<string, SearchAttributeTypeName>> = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.DATETIME]: 'Datetime',
 };
+
+const typeName = (type: string): SearchAttributeTypeName => {
+  const name = TYPE_NAMES[type];
+  if (!name) throw new Error(`search attribute type ${type} has no CLI name here`);
+  return name;
+};
+
+/** name=Type pairs, as the CLI's --search-attribute flag and the operator service want them: the keys above, once. */
+export const searchAttributeDefinitions: Record<string, SearchAttributeTypeName> = Object.fromEntries(
+  [HoldStatusKey, OrderStatusKey, ProductIdKey, HoldExpiresAtKey, CustomerIdKey].map((key) => [
+    key.name,
+    typeName(key.type),
+  ]),
+);

@@ -16,9 +16,9 @@ import { sqlTime } from '../../src/db/time';
 import { createLogger } from '../../src/logger';
 import { FailureType } from '../../src/shared/types';
 import type { HoldView } from '../../src/shared/views';
-import { availableStock, createProduct, expectConserved } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 
 /**
  * Abandoned holds against the real MariaDB: the API's deadline passed, it abandons the hold (a tombstone), and a

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorCode } from '../../src/api/error-codes';
 import { QueryTypes } from 'sequelize';
-import { availableStock, createProduct, expectConserved } from '../harness/fixtures';
-import { ADMIN_TOKEN, startStack, type Stack } from '../harness/stack';
+import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
+import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
 
 let stack: Stack;
 /** The same service with no ADMIN_TOKEN configured. */

@@ -1,8 +1,8 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { holdWorkflowId } from '../../src/shared/workflow-ids';
-import { createProduct, expectConserved } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { createProduct, expectConserved } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 
 /**
  * TEMPORAL_MAX_IN_FLIGHT against a real Temporal with no worker polling: a call past the bound waits for a slot,

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { createMigrator } from '../../src/db/migrate';
 import { createSequelize, ensureDatabase } from '../../src/db/sequelize';
-import { collectEvents, EVENTS_SECRET } from '../harness/events';
-import { ADMIN_TOKEN, startStack, testConfig, type Stack } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { collectEvents, EVENTS_SECRET } from '../../harness/events';
+import { ADMIN_TOKEN, startStack, testConfig, type Stack } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 
 /** A product at `price` (as the admin API takes it: a JSON number with two decimals). */
 async function productAt(stack: Stack, price: number, stock = 10): Promise<number> {

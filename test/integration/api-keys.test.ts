@@ -3,9 +3,9 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { QueryTypes } from 'sequelize';
-import { availableStock, createProduct } from '../harness/fixtures';
-import type { Reply } from '../harness/http';
-import { ADMIN_TOKEN, startStack, type Stack } from '../harness/stack';
+import { availableStock, createProduct } from '../../harness/fixtures';
+import type { Reply } from '../../harness/http';
+import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
 
 /**
  * API keys (API_KEYS, src/api/api-keys.ts) on the real service: holds and orders need a valid key, reads of products,

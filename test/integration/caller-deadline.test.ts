@@ -1,8 +1,8 @@
 import { QueryTypes } from 'sequelize';
-import { FaultProxy } from '../../chaos/proxy';
-import { availableStock, createProduct, expectConserved } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { FaultProxy } from '../../harness/fault-proxy';
+import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 
 /**
  * A buyer told "no" owns nothing (issue 20): a hold request answered 503 because Temporal or the reservation stalled

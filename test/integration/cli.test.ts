@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { QueryTypes } from 'sequelize';
-import { availableStock, createProduct, expectConserved } from '../harness/fixtures';
-import { ADMIN_TOKEN, startStack, type Stack } from '../harness/stack';
+import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
+import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
 
 /**
  * `npm run webhook` and `npm run admin`, run as child processes against a real stack. The CLIs are compiled

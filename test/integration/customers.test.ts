@@ -1,8 +1,8 @@
 import { QueryTypes } from 'sequelize';
 import { CustomerIdKey } from '../../src/shared/search-attributes';
-import { availableStock, createProduct, expectConserved } from '../harness/fixtures';
-import type { Reply } from '../harness/http';
-import { ADMIN_TOKEN, startStack, type Stack } from '../harness/stack';
+import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
+import type { Reply } from '../../harness/http';
+import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
 
 /**
  * Customers and purchase limits on the real service: customer_id on holds and orders, the list filter, the CustomerId

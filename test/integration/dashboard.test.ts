@@ -4,11 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { httpClient } from '../harness/http';
-import { freePort, Proc } from '../harness/process';
-import { compileService, launchService, type LaunchedProcess } from '../harness/service';
-import { ADMIN_TOKEN } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { httpClient } from '../../harness/http';
+import { freePort, Proc } from '../../harness/process';
+import { compileService, launchService, type LaunchedProcess } from '../../harness/service';
+import { ADMIN_TOKEN } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 
 /**
  * The sale dashboard and the alert rules against a real Prometheus (Debian's `prometheus`, which scripts/test.sh

@@ -5,12 +5,12 @@ import { QueryTypes } from 'sequelize';
 import { placeOrderUpdate } from '../../src/shared/messages';
 import type { HoldWorkflowInput } from '../../src/shared/types';
 import { holdWorkflowId } from '../../src/shared/workflow-ids';
-import { FaultProxy } from '../../chaos/proxy';
+import { FaultProxy } from '../../harness/fault-proxy';
 import { createLogger } from '../../src/logger';
 import { createFlashSaleWorker } from '../../src/worker/worker';
-import { availableStock, createProduct, expectConserved } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 
 /**
  * HOLD_EAGER_START: the API process runs a hold worker itself and starts holds eagerly on it. No worker process runs

@@ -4,10 +4,10 @@ import type { ApiDeps } from '../../src/api/context';
 import { ERROR_CODES, type ErrorCode } from '../../src/api/error-codes';
 import { signPayload } from '../../src/signature';
 import { createLogger } from '../../src/logger';
-import { createProduct } from '../harness/fixtures';
-import { httpClient, type Reply } from '../harness/http';
-import { ADMIN_TOKEN, startStack, type Stack } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { createProduct } from '../../harness/fixtures';
+import { httpClient, type Reply } from '../../harness/http';
+import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 
 /**
  * Every `code` of the contract's list, reached on the real service (a stack with API keys, a webhook secret, rate

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { signPayload } from '../../src/signature';
-import { collectEvents, EVENTS_SECRET, typesByHold } from '../harness/events';
-import { createProduct } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
-import { freePort, waitFor } from '../harness/wait';
+import { collectEvents, EVENTS_SECRET, typesByHold } from '../../harness/events';
+import { createProduct } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
+import { freePort, waitFor } from '../../harness/wait';
 
 /**
  * Outbound events on the real services: a local receiver that starts only after the first events were due (down,

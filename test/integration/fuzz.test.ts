@@ -2,8 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { QueryTypes } from 'sequelize';
-import { createProduct } from '../harness/fixtures';
-import { ADMIN_TOKEN, startStack, type Stack } from '../harness/stack';
+import { createProduct } from '../../harness/fixtures';
+import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
 
 /**
  * Schema-driven fuzzing: schemathesis reads /api/openapi.json from the running service, generates requests for

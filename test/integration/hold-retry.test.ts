@@ -3,8 +3,8 @@ import { updateWithStart } from '../../src/temporal/holds';
 import { HoldGateway, WorkflowRefusal } from '../../src/temporal/holds';
 import { FailureType, type HoldWorkflowInput } from '../../src/shared/types';
 import { holdWorkflowId } from '../../src/shared/workflow-ids';
-import { createProduct } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
+import { createProduct } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
 
 /**
  * A keyed hold retried after its first run has finished (issue 14, found by the chaos suite under load): the first

@@ -5,8 +5,8 @@ import { createRedis } from '../../src/cache/redis';
 import { createLogger } from '../../src/logger';
 import { createSequelize } from '../../src/db/sequelize';
 import { SupervisedHoldWorker } from '../../src/worker/hold-worker';
-import { testConfig } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { testConfig } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 
 /**
  * The API's hold worker is a supervised part (issue 20): when it stops, it is started again (with back-off), and

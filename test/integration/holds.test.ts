@@ -1,6 +1,6 @@
-import { availableStock, createProduct, expectConserved } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 
 let stack: Stack;
 beforeAll(async () => {

@@ -6,8 +6,8 @@ import { QueryTypes } from 'sequelize';
 import type { ApiState } from '../../src/api/context';
 import { BODY_LIMIT_BYTES, errorMapping, requestContext } from '../../src/api/middleware';
 import { createLogger } from '../../src/logger';
-import { availableStock, createProduct } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
+import { availableStock, createProduct } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
 
 let stack: Stack;
 beforeAll(async () => {

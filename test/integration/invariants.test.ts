@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import Redis from 'ioredis';
-import { Acks, InvariantChecker } from '../../chaos/checker';
-import { LiveChecks } from '../../chaos/live';
+import { Acks, InvariantChecker } from '../../harness/checker/checker';
+import { LiveChecks } from '../../harness/checker/live';
 import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import { sqlTime } from '../../src/db/time';
-import { createProduct } from '../harness/fixtures';
-import { ADMIN_TOKEN, startStack, testConfig, type Stack } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { createProduct } from '../../harness/fixtures';
+import { ADMIN_TOKEN, startStack, testConfig, type Stack } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 
 /**
- * The chaos suite's oracle (chaos/checker.ts) against real data: quiet on what the service really does, and loud on
+ * The chaos suite's oracle (harness/checker/checker.ts) against real data: quiet on what the service really does, and loud on
  * each way the data can be wrong.
  */
 let stack: Stack;

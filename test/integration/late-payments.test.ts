@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
-import { availableStock, createProduct, expectConserved } from '../harness/fixtures';
-import { ADMIN_TOKEN, startStack, type Stack } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
+import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 
 /** Late payments under both policies, on the real services (the payment timeout is 2 s here). */
 const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };

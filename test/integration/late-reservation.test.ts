@@ -5,8 +5,8 @@ import { createProductCache } from '../../src/cache/product-cache';
 import { createRedis } from '../../src/cache/redis';
 import { nextHoldId } from '../../src/db/ids';
 import { createLogger } from '../../src/logger';
-import { createProduct, expectConserved } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
+import { createProduct, expectConserved } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
 
 /**
  * The reservation against the real database when it runs after the expiry the API announced (a worker that was down

@@ -1,8 +1,8 @@
 import { startApi } from '../../src/api/server';
 import { createLogger } from '../../src/logger';
-import { createProduct } from '../harness/fixtures';
-import { waitFor } from '../harness/wait';
-import { startStack, type Stack } from '../harness/stack';
+import { createProduct } from '../../harness/fixtures';
+import { waitFor } from '../../harness/wait';
+import { startStack, type Stack } from '../../harness/stack';
 
 let stack: Stack;
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import Router from '@koa/router';
 import { openApiDocument } from '../../src/api/openapi';
-import { startStack, type Stack } from '../harness/stack';
+import { startStack, type Stack } from '../../harness/stack';
 
 type Json = Record<string, any>;
 const doc = openApiDocument as unknown as Json;

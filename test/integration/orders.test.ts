@@ -1,7 +1,7 @@
 import { QueryTypes } from 'sequelize';
-import { availableStock, createProduct, expectConserved } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 import { HOLD_PRIORITY, ORDER_PRIORITY } from '../../src/shared/priorities';
 
 let stack: Stack;

@@ -5,9 +5,9 @@ import { sweepTaskQueue } from '../../src/config';
 import { sqlTime } from '../../src/db/time';
 import type { PurgeResult } from '../../src/shared/retention';
 import { ensurePurgeSchedule, purgeScheduleSettings } from '../../src/worker/schedule';
-import { createProduct } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { createProduct } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 
 /**
  * Retention against the real MariaDB and Temporal: old closed rows and rows that must stay are written straight into

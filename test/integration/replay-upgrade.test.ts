@@ -1,15 +1,15 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { NEXT_RULES_PATCH } from '../../chaos/upgrade/runs';
-import { applyPatch, copySources } from '../../chaos/variants';
+import { NEXT_RULES_PATCH } from '../../harness/upgrade/runs';
+import { applyPatch, copySources } from '../../harness/variants';
 
 const histories = path.resolve(__dirname, '../fixtures/histories');
-const PATCH = path.resolve(__dirname, '../../chaos/upgrade/hold-v-next.patch');
+const PATCH = path.resolve(__dirname, '../../harness/upgrade/hold-v-next.patch');
 
 /**
  * The chaos suite's rolling upgrade (`rolling-upgrade`) replaces the running service by a build whose hold workflow
- * has a `patched()` branch (chaos/upgrade/hold-v-next.patch). The scenario shows that holds running during the
+ * has a `patched()` branch (harness/upgrade/hold-v-next.patch). The scenario shows that holds running during the
  * rollout replay on it; here every committed history, each path a hold and an order can take, replays on it too.
  */
 describe('the hold workflow of the rolling upgrade’s new build', () => {

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { createSequelize } from '../../src/db/sequelize';
-import { expectConserved } from '../harness/fixtures';
-import { ADMIN_TOKEN } from '../harness/stack';
-import { compileService, launchService, type LaunchedProcess } from '../harness/service';
-import { waitFor } from '../harness/wait';
+import { expectConserved } from '../../harness/fixtures';
+import { ADMIN_TOKEN } from '../../harness/stack';
+import { compileService, launchService, type LaunchedProcess } from '../../harness/service';
+import { waitFor } from '../../harness/wait';
 
 /**
  * Issue 7, replicas: two API processes and two workers from the compiled service, on one task queue against one

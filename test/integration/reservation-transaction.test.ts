@@ -3,8 +3,8 @@ import { nextHoldId } from '../../src/db/ids';
 import { runReservation } from '../../src/db/reserve-batch';
 import type { ReserveRequest } from '../../src/db/reserve-request';
 import { createSequelize, RESERVATION_LOCK_WAIT_SECONDS } from '../../src/db/sequelize';
-import { availableStock, createProduct, expectConserved } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
+import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
 
 /**
  * The reservation's transaction on a connection of Sequelize's pool, against the real MariaDB: the batch commits

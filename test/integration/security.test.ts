@@ -5,9 +5,9 @@ import type { ApiDeps } from '../../src/api/context';
 import { addressKey, clientKey, type SecuritySettings } from '../../src/api/security';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { availableStock, createProduct } from '../harness/fixtures';
-import { httpClient, type HttpClient, type Reply } from '../harness/http';
-import { startStack, type Stack } from '../harness/stack';
+import { availableStock, createProduct } from '../../harness/fixtures';
+import { httpClient, type HttpClient, type Reply } from '../../harness/http';
+import { startStack, type Stack } from '../../harness/stack';
 
 /**
  * Hostile-input defences of src/api/security.ts against the real service: per-address rate limits on the write

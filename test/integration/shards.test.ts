@@ -1,7 +1,7 @@
 import { QueryTypes } from 'sequelize';
-import { availableStock, createProduct, expectConserved } from '../harness/fixtures';
-import { ADMIN_TOKEN, startStack, type Stack } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
+import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 
 let stack: Stack;
 beforeAll(async () => {

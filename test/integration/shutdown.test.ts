@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { compileService, launchService } from '../harness/service';
-import { waitFor } from '../harness/wait';
+import { compileService, launchService } from '../../harness/service';
+import { waitFor } from '../../harness/wait';
 
 let build: { outDir: string; remove: () => void };
 beforeAll(async () => {

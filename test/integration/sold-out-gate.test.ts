@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
 import { createProductCache } from '../../src/cache/product-cache';
 import { createLogger } from '../../src/logger';
-import { createProduct, expectConserved } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
+import { createProduct, expectConserved } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
 
 /** The sold-out gate (docs/performance.md): refusals from Redis, reopened by every stock return. */
 let stack: Stack;

@@ -4,9 +4,9 @@ import { QueryTypes } from 'sequelize';
 import { sweepTaskQueue } from '../../src/config';
 import { sqlTime } from '../../src/db/time';
 import { ensureSweepSchedule } from '../../src/worker/schedule';
-import { availableStock, createProduct, expectConserved } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 
 let stack: Stack;
 const scheduleId = `test-sweep-${randomUUID()}`;

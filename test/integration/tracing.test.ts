@@ -5,9 +5,9 @@ import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createLogger } from '../../src/logger';
 import { startTelemetry, type Telemetry } from '../../src/telemetry';
-import { createProduct } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { createProduct } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 
 /**
  * One request, one trace: the API's HTTP span, the Temporal client call, the workflow, its activity and the SQL and

@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
 import { createProductCache } from '../../src/cache/product-cache';
 import { createLogger } from '../../src/logger';
-import { createProduct, expectConserved } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
+import { createProduct, expectConserved } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
 
 /**
  * Units being reserved (src/cache/units-in-flight.ts): a buyer arriving when every unit is held or being reserved is

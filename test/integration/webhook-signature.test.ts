@@ -1,8 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { signPayload } from '../../src/signature';
-import { availableStock, createProduct, expectConserved } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
+import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
 
 const SECRET = 'whsec-integration-test';
 let stack: Stack;

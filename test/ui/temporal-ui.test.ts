@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { createProduct } from '../harness/fixtures';
-import { startStack, type Stack } from '../harness/stack';
-import { waitFor } from '../harness/wait';
+import { createProduct } from '../../harness/fixtures';
+import { startStack, type Stack } from '../../harness/stack';
+import { waitFor } from '../../harness/wait';
 
 const UI = process.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233';
 const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');

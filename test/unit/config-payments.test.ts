@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config';
-import { configFailure } from '../harness/config';
+import { configFailure } from '../support/config';
 
 describe('CURRENCY and STRIPE_WEBHOOK_SECRET', () => {
   test('CURRENCY defaults to usd and takes a lower-case ISO 4217 code', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { apiKeys, loadConfig } from '../../src/config';
-import { configFailure } from '../harness/config';
+import { configFailure } from '../support/config';
 
 const KEY_A = 'sk_test_aaaaaaaaaaaaaaaa';
 const KEY_B = 'sk_test_bbbbbbbbbbbbbbbb';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import { configWarnings, loadConfig } from '../../src/config';
-import { configFailure } from '../harness/config';
+import { configFailure } from '../support/config';
 import { temporalConnectionSettings } from '../../src/temporal/options';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'temporal-tls-'));

@@ -1,5 +1,5 @@
-import { startReceiver, type ReceivedEvent, type Receiver } from '../../src/events/receiver';
-import type { EventType, OutboundEvent } from '../../src/shared/events';
+import { startReceiver, type ReceivedEvent, type Receiver } from '../src/events/receiver';
+import type { EventType, OutboundEvent } from '../src/shared/events';
 
 export const EVENTS_SECRET = 'test-events-secret';
 

@@ -1,4 +1,4 @@
-import type { Acks } from '../checker';
+import type { Acks } from './inputs';
 import { inScope, ms, type Snapshot } from './snapshot';
 
 /** The acknowledgements taken before the snapshot started (an answer given is after its commit). */

@@ -1,4 +1,4 @@
-import type { SettledOptions } from '../checker';
+import type { SettledOptions } from './inputs';
 import { honouredBy, ms, SLACK_MS, type OrderRow, type Snapshot } from './snapshot';
 
 /**

@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import type { Sequelize } from 'sequelize';
-import { startApi, type RunningApi } from '../../src/api/server';
-import { loadConfig, type Config } from '../../src/config';
-import { createSequelize } from '../../src/db/sequelize';
-import { createLogger, type Logger } from '../../src/logger';
-import { temporalLogger } from '../../src/worker/temporal-logger';
-import { createFlashSaleWorker, type WorkerHandle } from '../../src/worker/worker';
+import { startApi, type RunningApi } from '../src/api/server';
+import { loadConfig, type Config } from '../src/config';
+import { createSequelize } from '../src/db/sequelize';
+import { createLogger, type Logger } from '../src/logger';
+import { temporalLogger } from '../src/worker/temporal-logger';
+import { createFlashSaleWorker, type WorkerHandle } from '../src/worker/worker';
 import { httpClient, type HttpClient } from './http';
 
 export const ADMIN_TOKEN = 'test-admin-token';

@@ -2,7 +2,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { readConservation } from './conservation';
 import type { Stack } from './stack';
 import { ADMIN_TOKEN } from './stack';
-import { availableStockSql } from '../../src/db/models';
+import { availableStockSql } from '../src/db/models';
 
 /** A product's whole available stock: its row plus its stock shards. */
 const STOCK = availableStockSql('p');
@@ -29,7 +29,7 @@ export async function availableStock(db: Sequelize, productId: number): Promise<
   return Number(row.available_stock);
 }
 
-/** The conservation rule's parts for one product, in one consistent snapshot (test/harness/conservation.ts). */
+/** The conservation rule's parts for one product, in one consistent snapshot (harness/conservation.ts). */
 export const conservation = (db: Sequelize, productId: number) =>
   readConservation((sql, replacements) => db.query(sql, { replacements, type: QueryTypes.SELECT }), productId);
 

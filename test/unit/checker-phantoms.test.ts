@@ -1,8 +1,8 @@
-import type { UnansweredHold } from '../../chaos/checker';
-import { phantoms } from '../../chaos/invariants/phantoms';
-import { indexed, type HoldRow } from '../../chaos/invariants/snapshot';
+import type { UnansweredHold } from '../../harness/checker/checker';
+import { phantoms } from '../../harness/checker/phantoms';
+import { indexed, type HoldRow } from '../../harness/checker/snapshot';
 
-/** The chaos oracle's phantom-hold invariant (chaos/invariants/phantoms.ts) on hand-made snapshots. */
+/** The chaos oracle's phantom-hold invariant (harness/checker/phantoms.ts) on hand-made snapshots. */
 const T0 = Date.parse('2026-12-04T12:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString().replace('T', ' ').replace('Z', '');
 

@@ -1,4 +1,4 @@
-import { addTaskScope, perUnitScope, type TaskScope } from '../../bench/lib/task-scope';
+import { addTaskScope, perUnitScope, type TaskScope } from './task-scope';
 
 const ev = (field: string, attrs: object = {}) => ({ [field]: attrs });
 const taskBy = (identity: string) => [

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 
-/** The patch id of chaos/upgrade/hold-v-next.patch: its marker in a history means the hold started on the new rules. */
+/** The patch id of harness/upgrade/hold-v-next.patch: its marker in a history means the hold started on the new rules. */
 export const NEXT_RULES_PATCH = 'chaos-hold-rules-v-next';
 
 const NON_DETERMINISM =

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Proc } from './process';
 
-const root = path.resolve(__dirname, '../..');
+const root = path.resolve(__dirname, '..');
 
 /**
  * Compiles the service into `.run/<tag>-build-<pid>` (inside the repository, so its processes resolve

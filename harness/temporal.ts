@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { searchAttributeDefinitions } from '../../src/shared/search-attributes';
-import { setUpNamespaceAt } from '../../src/temporal/namespace';
+import { searchAttributeDefinitions } from '../src/shared/search-attributes';
+import { setUpNamespaceAt } from '../src/temporal/namespace';
 import { Proc, type PidRegistry } from './process';
 import { freePort, sleep } from './wait';
 
-const ROOT = path.resolve(__dirname, '../..');
+const ROOT = path.resolve(__dirname, '..');
 const run = promisify(execFile);
 
 /** The pinned Temporal CLI: TEMPORAL_CLI (scripts/lib.sh sets it), else the copy scripts/lib.sh installs. */

@@ -1,15 +1,15 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { caughtBy, MUTANTS } from '../../chaos/mutants';
-import { scenarios } from '../../chaos/scenarios';
-import { applyPatch, copySources } from '../../chaos/variants';
+import { caughtBy, MUTANTS } from './mutants';
+import { scenarios } from './scenarios';
+import { applyPatch, copySources } from '../harness/variants';
 
 /**
  * The planted mutants of the chaos suite (chaos/mutants): every patch still applies to the current src/ (a refactor
  * that breaks one fails here, not only in `npm run chaos -- --mutants`), and names a scenario that exists.
  */
-const root = path.resolve(__dirname, '../..');
+const root = path.resolve(__dirname, '..');
 let scratch: string;
 
 beforeAll(() => {

@@ -1,4 +1,4 @@
-import type { LatenessOptions, SettledOptions } from '../checker';
+import type { LatenessOptions, SettledOptions } from './inputs';
 import { honouredBy, ms, SLACK_MS, type HoldRow, type Snapshot } from './snapshot';
 
 const EXPIRY_REASONS = new Set(['expired', 'released', 'sweep']);

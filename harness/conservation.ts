@@ -1,4 +1,4 @@
-import { availableStockSql } from '../../src/db/models';
+import { availableStockSql } from '../src/db/models';
 
 /** The conservation rule for one product, as the tests and the bench read it. */
 export interface Conservation {
@@ -18,7 +18,7 @@ export type SelectRows = (sql: string, params: unknown[]) => Promise<Record<stri
 /**
  * available_stock (shards included) + the quantities of unreleased holds must equal the stock put in
  * (total_stock, unless the caller keeps its own ledger). One statement, so one consistent snapshot: two separate
- * reads could straddle a commit. The chaos checker applies the same rule to every product at once (chaos/checker.ts).
+ * reads could straddle a commit. The chaos checker applies the same rule to every product at once (harness/checker/checker.ts).
  */
 export async function readConservation(select: SelectRows, productId: number): Promise<Conservation> {
   const [p] = await select(

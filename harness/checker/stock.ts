@@ -1,4 +1,4 @@
-import type { Acks } from '../checker';
+import type { Acks } from './inputs';
 import type { Snapshot } from './snapshot';
 
 /**

@@ -1,10 +1,10 @@
-import { availableStockSql } from '../src/db/models';
-import { holdWorkflowId } from '../src/shared/workflow-ids';
+import { availableStockSql } from '../../src/db/models';
+import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import type { Client } from '@temporalio/client';
-import type { Downtime } from './checker';
+import type { Downtime } from './inputs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
-import { sleep } from './util';
+import { sleep } from '../wait';
 
 /**
  * The checks that need more than one store, sampled during load (not only at quiescence):

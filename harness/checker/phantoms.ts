@@ -1,4 +1,4 @@
-import type { Downtime, UnansweredHold } from '../checker';
+import type { Downtime, UnansweredHold } from './inputs';
 import { ms, type HoldRow, type Snapshot } from './snapshot';
 
 export interface PhantomOptions {

@@ -1,1 +1,0 @@
-export { devServerFlags } from '../../test/harness/temporal';
