@@ -139,7 +139,7 @@ function serveHolds(
         return answer(res, settled.kind === 'unknown-order' ? 404 : 409, { status: 'error', message: settled.kind });
       }
       if (settled.kind === 'processed') {
-        await within(() => client().workflow.getHandle(floorWorkflowId(settled.holdId)).signal(floorPaidSignal));
+        await within(() => client().workflow.getHandle(floorWorkflowId(settled.order.holdId)).signal(floorPaidSignal));
       }
       answer(res, 200, { status: 'success', data: { order_status: settled.orderStatus } });
     },

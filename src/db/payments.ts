@@ -1,5 +1,6 @@
 import { sqlTime } from './time';
 import { QueryTypes, UniqueConstraintError, type Sequelize, type Transaction } from 'sequelize';
+import type { OrderFacts } from '../shared/order-run';
 import type { OrderStatus } from '../shared/views';
 import { markRefundDue, retakeCancelledHold, type LatePaymentPolicy } from './late-payments';
 import { releaseHoldStock, selectOne } from './transitions';
@@ -12,7 +13,7 @@ export interface PaymentEvent {
 }
 
 export type Settlement =
-  | { kind: 'processed'; orderStatus: OrderStatus; holdId: number; productId: number; stockReturned: boolean }
+  | { kind: 'processed'; orderStatus: OrderStatus; order: OrderFacts; stockReturned: boolean }
   | { kind: 'replayed'; orderStatus: OrderStatus; late: boolean }
   | { kind: 'not-pending'; orderStatus: OrderStatus }
   /** A late `paid`: the units were sold again (`honoured`) or a refund is owed (`refund-due`). */
@@ -37,6 +38,25 @@ export interface SettleOptions {
   faults?: FaultPoints;
 }
 
+/** The order row a payment settles, with what its workflow starts from. */
+interface OrderSettled {
+  status: OrderStatus;
+  hold_id: number;
+  product_id: number;
+  quantity: number;
+  customer_id: string | null;
+  created_at: Date | string;
+}
+
+const orderFacts = (orderId: number, o: OrderSettled): OrderFacts => ({
+  orderId,
+  holdId: Number(o.hold_id),
+  productId: Number(o.product_id),
+  quantity: Number(o.quantity),
+  createdAt: (o.created_at instanceof Date ? o.created_at : new Date(String(o.created_at))).toISOString(),
+  ...(o.customer_id === null ? {} : { customerId: o.customer_id }),
+});
+
 export async function settlePayment(
   db: Sequelize,
   e: PaymentEvent,
@@ -45,10 +65,10 @@ export async function settlePayment(
   for (let attempt = 0; ; attempt++) {
     try {
       const settled = await db.transaction(async (t) => {
-        const order = await selectOne<{ status: OrderStatus; hold_id: number; product_id: number }>(
+        const order = await selectOne<OrderSettled>(
           db,
-          `SELECT o.status, o.hold_id, h.product_id FROM orders o JOIN holds h ON h.id = o.hold_id
-           WHERE o.id = :orderId FOR UPDATE`,
+          `SELECT o.status, o.hold_id, o.created_at, h.product_id, h.quantity, h.customer_id
+           FROM orders o JOIN holds h ON h.id = o.hold_id WHERE o.id = :orderId FOR UPDATE`,
           { orderId: e.orderId },
           t,
         );
@@ -89,8 +109,7 @@ export async function settlePayment(
         return {
           kind: 'processed',
           orderStatus,
-          holdId: Number(order.hold_id),
-          productId: Number(order.product_id),
+          order: orderFacts(e.orderId, order),
           stockReturned,
         } as const;
       });

@@ -56,13 +56,13 @@ export function createPaymentDesk({ db, models, cache, holds, faults }: SaleDeps
       return result;
     }
     if (result.kind !== 'processed') return result;
-    if (result.stockReturned) await cache.invalidate([result.productId]);
+    if (result.stockReturned) await cache.invalidate([result.order.productId]);
     log.info(
-      { hold_id: result.holdId, order_status: result.orderStatus, payment_status: event.status },
+      { hold_id: result.order.holdId, order_status: result.orderStatus, payment_status: event.status },
       'payment processed',
     );
     await holds
-      .notifyPayment(event.orderId, {
+      .notifyPayment(result.order, {
         eventId: event.eventId,
         paymentStatus: event.status,
         orderStatus: result.orderStatus,

@@ -3,7 +3,9 @@ import { extendHoldUpdate, paymentSettledSignal, placeOrderUpdate, releaseHoldUp
 import type { EventSettings } from '../shared/events';
 import type { ExtendRequest, LatePaymentPolicy, PaymentSettled } from '../shared/types';
 import type { HoldView, OrderView } from '../shared/views';
-import { holdWorkflowId, orderWorkflowId } from '../shared/workflow-ids';
+import { orderRun, type OrderFacts } from '../shared/order-run';
+import { holdWorkflowId } from '../shared/workflow-ids';
+import type { orderWorkflow } from '../workflows/order';
 import { Admission, AdmissionAbandoned, AdmissionTimeout } from './admission';
 import {
   beforeDeadline,
@@ -95,14 +97,24 @@ export class WorkflowCalls {
     );
   }
 
-  /** Tells the order's workflow its payment is settled; the database already holds the outcome. */
-  async notifyPayment(orderId: number, settled: PaymentSettled): Promise<void> {
+  /**
+   * Tells the order's workflow that its payment is settled (the database already says so). Signal-with-start: the
+   * hold's workflow starts the order's run at ORDER_PRIORITY, behind a burst's hold work, so a payment may get there
+   * first; it then starts the run the hold's workflow would have (shared/order-run.ts), which finds it started.
+   */
+  async notifyPayment(order: OrderFacts, settled: PaymentSettled): Promise<void> {
     // Not queued behind holds: the database already has the outcome and a signal is cheap.
     const c = this.client();
+    const { paymentTimeoutSeconds, events, taskQueue } = this.settings;
     try {
       const deadline = Date.now() + Math.min(this.settings.callTimeoutMs, 2_000);
       const sent = c.withDeadline(deadline, () =>
-        c.workflow.getHandle(orderWorkflowId(orderId)).signal(paymentSettledSignal, settled),
+        c.workflow.signalWithStart<typeof orderWorkflow, [PaymentSettled]>('orderWorkflow', {
+          ...orderRun(order, paymentTimeoutSeconds, events),
+          taskQueue,
+          signal: paymentSettledSignal,
+          signalArgs: [settled],
+        }),
       );
       // Raced as well: the NativeConnection's deadline bounds each attempt, not its retries.
       await beforeDeadline(this.reachability ? this.reachability.guard(sent) : sent, deadline);

@@ -1,14 +1,7 @@
-import {
-  ParentClosePolicy,
-  WorkflowIdReusePolicy,
-  getExternalWorkflowHandle,
-  log,
-  startChild,
-} from '@temporalio/workflow';
+import { ParentClosePolicy, getExternalWorkflowHandle, log, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { holdEventsDeliveredSignal } from '../shared/messages';
-import { ORDER_PRIORITY } from '../shared/priorities';
-import { CustomerIdKey, OrderStatusKey, ProductIdKey } from '../shared/search-attributes';
+import { orderRun } from '../shared/order-run';
 import type { HoldWorkflowInput } from '../shared/types';
 import { orderWorkflowId } from '../shared/workflow-ids';
 import { orderWorkflow } from './order';
@@ -25,31 +18,20 @@ export async function tellOrderHoldEventsAreOut(orderId: number) {
 
 /** Starts the order's own workflow, which outlives the hold's. */
 export async function startOrderWorkflow(input: HoldWorkflowInput, orderId: number, createdAt: string) {
+  const { holdId, productId, quantity, customerId, paymentTimeoutSeconds, events } = input;
+  const order = {
+    orderId,
+    holdId,
+    productId,
+    quantity,
+    createdAt,
+    ...(customerId === undefined ? {} : { customerId }),
+  };
   try {
     await startChild(orderWorkflow, {
-      workflowId: orderWorkflowId(orderId),
-      args: [
-        {
-          orderId,
-          holdId: input.holdId,
-          productId: input.productId,
-          quantity: input.quantity,
-          createdAt,
-          paymentTimeoutSeconds: input.paymentTimeoutSeconds,
-          ...(input.events ? { events: { ...input.events, afterHold: true } } : {}),
-        },
-      ],
+      ...orderRun(order, paymentTimeoutSeconds, events),
       // The order outlives its hold's workflow, which ends once the order exists.
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      // Behind the burst's hold work (shared/priorities.ts): the order's payment signal and cancellation inherit it.
-      priority: ORDER_PRIORITY,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: OrderStatusKey, value: 'pending' },
-        { key: ProductIdKey, value: input.productId },
-        ...(input.customerId === undefined ? [] : [{ key: CustomerIdKey, value: input.customerId }]),
-      ],
-      staticSummary: `order ${orderId}: hold ${input.holdId}, ${input.quantity} × product ${input.productId}`,
     });
   } catch (err) {
     // Already started means a webhook got there first (signal-with-start): the same order. Anything else

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
 import { startStack, type Stack } from '../../harness/stack';
 import { waitFor } from '../../harness/wait';
+import { createOrderForHold } from '../../src/db/orders';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -114,5 +115,29 @@ describe('payment webhook', () => {
       message: 'Late payment recorded',
       data: { status: 'completed', refund_due: true },
     });
+  });
+
+  test('a payment that gets there before the order’s workflow starts it, and the run ends with the payment', async () => {
+    // The order row exists, as when the hold's workflow has created it but its child start still waits behind a
+    // burst's hold work (ORDER_PRIORITY): no order-<id> run yet.
+    const productId = await createProduct(stack, 10);
+    const h = await stack.http.post('/api/holds', { product_id: productId, quantity: 2 });
+    expect(h.status).toBe(201);
+    const created = await createOrderForHold(stack.db, h.body.data.hold_id, new Date());
+    if (created.kind !== 'ordered') throw new Error(`order not created: ${created.kind}`);
+    const { orderId } = created;
+    await expect(stack.client.workflow.getHandle(`order-${orderId}`).describe()).rejects.toThrow();
+
+    const res = await webhook(`evt-${randomUUID()}`, orderId, 'paid');
+    expect(res.body).toMatchObject({ message: 'Payment processed', data: { order_id: orderId, status: 'completed' } });
+    // Well before its 60 s payment timeout: the webhook's signal started the run, which took the payment at once.
+    const handle = stack.client.workflow.getHandle(`order-${orderId}`);
+    const result = await waitFor('the order workflow to end', async () => {
+      const d = await handle.describe();
+      return d.status.name === 'COMPLETED' ? handle.result() : null;
+    });
+    expect(result).toMatchObject({ orderId, status: 'completed' });
+    const started = await handle.describe();
+    expect(started.searchAttributes.ProductId).toEqual([productId]);
   });
 });
