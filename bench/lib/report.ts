@@ -122,6 +122,20 @@ function capacityTargets(): Target[] {
       met: plainSo ? so.ok_per_second >= 10 * plainSo.ok_per_second : so.ok_per_second >= 20_000,
     });
   }
+  // The HTTP ceiling: the plain endpoint's cached read, the cheapest answer this machine gives.
+  const reads = get('svc-reads');
+  const plainReads = get('plain-reads');
+  if (plainReads) {
+    const ceiling = plainReads.ok_per_second;
+    const ratioOf = (r: ScenarioResult, what: string, goal: number): Target => ({
+      target: `${what} ÷ plain cached reads`,
+      goal: `>= ${goal}`,
+      measured: `${round(r.ok_per_second / ceiling, 2)} (${r.ok_per_second}/s vs ${ceiling}/s)`,
+      met: r.ok_per_second / ceiling >= goal,
+    });
+    if (reads) out.push(ratioOf(reads, 'cached product reads', 1));
+    if (so) out.push(ratioOf(so, 'sold-out answers', 0.7));
+  }
   const storm = get('svc-storm');
   if (storm) {
     const span = storm.extra?.first_expiry_to_last_release_s as number | null;
