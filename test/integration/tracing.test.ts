@@ -143,7 +143,7 @@ describe('one trace per request', () => {
       'POST /api/orders',
     ]);
 
-    // The payment: settled in MariaDB by the API, then signalled to the order's workflow.
+    // The payment: settled in MariaDB by the API, then signalled (with start) to the order's workflow.
     const paymentTrace = await traceOf(
       'POST /api/payments/webhook',
       holdSent,
@@ -151,7 +151,7 @@ describe('one trace per request', () => {
     );
     const handled = named(paymentTrace, 'HandleSignal:paymentSettled')[0];
     expect(pathToRoot(handled, paymentTrace).slice(1)).toEqual([
-      'SignalWorkflow:paymentSettled',
+      'SignalWithStartWorkflow:orderWorkflow',
       'POST /api/payments/webhook',
     ]);
     const settle = paymentTrace.find((s) => isSql(s) && s.name === 'UPDATE');
