@@ -1,6 +1,14 @@
 import type { LatenessOptions, SettledOptions } from './inputs';
 import { honouredBy, ms, SLACK_MS, type HoldRow, type Snapshot } from './snapshot';
 
+/** A hold row's id and its instants (ms): what every per-hold rule reads first. */
+const holdTimes = (h: HoldRow) => ({
+  id: Number(h.id),
+  expires: ms(h.hold_expires_at)!,
+  released: ms(h.released_at),
+  used: ms(h.used_at),
+});
+
 const EXPIRY_REASONS = new Set(['expired', 'released', 'sweep']);
 const ORDER_REASONS = new Set(['payment_failed', 'payment_timeout', 'sweep_payment_timeout']);
 
@@ -12,10 +20,7 @@ const ORDER_REASONS = new Set(['payment_failed', 'payment_timeout', 'sweep_payme
 export function holdRules(s: Snapshot, sweepGraceSeconds: number): string[] {
   const v: string[] = [];
   for (const h of s.holds) {
-    const id = Number(h.id);
-    const expires = ms(h.hold_expires_at)!;
-    const released = ms(h.released_at);
-    const used = ms(h.used_at);
+    const { id, expires, released, used } = holdTimes(h);
     const created = ms(h.created_at)!;
     const order = s.orderByHold.get(id);
     const reason = h.release_reason;
@@ -110,10 +115,7 @@ export interface HoldSeen {
 export function holdHistory(s: Snapshot, seen: Map<number, HoldSeen>): string[] {
   const v: string[] = [];
   for (const h of s.holds) {
-    const id = Number(h.id);
-    const expires = ms(h.hold_expires_at)!;
-    const released = ms(h.released_at);
-    const used = ms(h.used_at);
+    const { id, expires, released, used } = holdTimes(h);
     const before = seen.get(id);
     if (before) {
       const extendedBy = (Number(h.extended_seconds) - before.extendedSeconds) * 1000;

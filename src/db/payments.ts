@@ -1,4 +1,4 @@
-import { sqlTime } from './time';
+import { iso, sqlTime } from './time';
 import { QueryTypes, UniqueConstraintError, type Sequelize, type Transaction } from 'sequelize';
 import type { OrderFacts } from '../shared/order-run';
 import type { OrderStatus } from '../shared/views';
@@ -53,7 +53,7 @@ const orderFacts = (orderId: number, o: OrderSettled): OrderFacts => ({
   holdId: Number(o.hold_id),
   productId: Number(o.product_id),
   quantity: Number(o.quantity),
-  createdAt: (o.created_at instanceof Date ? o.created_at : new Date(String(o.created_at))).toISOString(),
+  createdAt: iso(o.created_at),
   ...(o.customer_id === null ? {} : { customerId: o.customer_id }),
 });
 

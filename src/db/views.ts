@@ -1,8 +1,8 @@
 import type { AdminProductView, HoldView, OrderView, ProductView } from '../shared/views';
+import { iso } from './time';
 
 type Row = Record<string, unknown>;
 
-const iso = (v: unknown): string => (v instanceof Date ? v : new Date(String(v))).toISOString();
 const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
 
 export const productView = (r: Row): ProductView => ({
