@@ -12,6 +12,7 @@ import * as dbx from '../lib/db';
 import { waitUntilIdle } from '../lib/procs';
 import { meter, record, run } from '../lib/run-state';
 import { settings } from '../lib/settings';
+import { sampleTemporalCalls } from '../lib/temporal-calls';
 import { temporalWorkPerUnit } from '../lib/temporal-work';
 import { percentile, pool, progress, progressDone, round, say } from '../lib/util';
 import type { Running } from './processes';
@@ -31,6 +32,9 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
   const holdIds: number[] = [];
   const holdTimes: number[] = [];
   const holdLatency: number[] = [];
+  // A winner's order and payment follow its hold on the same connection: their answer times set the sale's pace.
+  const orderLatency: number[] = [];
+  const paymentLatency: number[] = [];
   const answers: Record<string, number> = {};
   const soldOut: { at: number; ms: number }[] = [];
   // Every buyer's send time, answer time and whether a unit was theirs: first come, first served, measured.
@@ -46,6 +50,7 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
     () => progress(`  sale: ${holdLatency.length}/${buyers} answered, ${holdIds.length} holds, ${paidAt.length} paid`),
     500,
   );
+  const temporalCalls = sampleTemporalCalls(service.base);
   await pool(buyers, connections, Date.now() + 240_000, async (i) => {
     const startedAt = since();
     const h = await http.request('POST', '/api/holds', { product_id: product, quantity: 1 });
@@ -65,6 +70,7 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
       return;
     }
     const o = await http.request('POST', '/api/orders', { hold_id: h.body.data.hold_id });
+    orderLatency.push(o.ms);
     if (o.status !== 201) {
       count(o.status);
       return;
@@ -79,11 +85,13 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
     const w = await http.request('POST', '/api/payments/webhook', body, {
       'X-Signature': signPayload(settings.webhookSecret, body),
     });
+    paymentLatency.push(w.ms);
     if (w.status !== 200) count(w.status);
     else if (status === 'paid') paidAt.push(since());
     else failed++;
   });
   clearInterval(ticker);
+  const apiQueue = temporalCalls.stop();
   progressDone();
   const elapsed = since() / 1000;
   // Late buyers: those who asked after the first sold-out answer; they should hear "sold out" at once.
@@ -134,6 +142,12 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
       first_sold_out_answer_s: seconds(firstSoldOutAt),
       hold_p50_ms: round(percentile(holdLatency, 50)),
       hold_p99_ms: round(percentile(holdLatency, 99)),
+      order_p50_ms: round(percentile(orderLatency, 50)),
+      order_p99_ms: round(percentile(orderLatency, 99)),
+      payment_p50_ms: round(percentile(paymentLatency, 50)),
+      payment_p99_ms: round(percentile(paymentLatency, 99)),
+      // The API's queue for Temporal calls (holds and orders share TEMPORAL_MAX_IN_FLIGHT), sampled during the sale.
+      temporal_calls: apiQueue,
       late_buyers: late.length,
       late_answer_p50_ms: round(percentile(late, 50)),
       late_answer_p99_ms: round(percentile(late, 99)),

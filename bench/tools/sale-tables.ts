@@ -34,6 +34,19 @@ export const saleTables: Record<string, (r: Report) => string[]> = {
         ],
         ['abandoned holds (back at expiry, after the sale)', x.abandoned_holds],
         ['hold answers p50 / p99', `${x.hold_p50_ms} / ${x.hold_p99_ms} ms`],
+        [
+          'order answers p50 / p99; payment webhook answers p50 / p99',
+          x.order_p50_ms === undefined
+            ? 'not measured in this run'
+            : `${x.order_p50_ms} / ${x.order_p99_ms} ms; ${x.payment_p50_ms} / ${x.payment_p99_ms} ms`,
+        ],
+        [
+          'API’s Temporal calls during the sale: share of samples with a queue; queued p50 / max; in flight max',
+          x.temporal_calls
+            ? `${x.temporal_calls.share_queued} of ${x.temporal_calls.samples}; ${x.temporal_calls.queued_p50} / ` +
+              `${x.temporal_calls.queued_max}; ${x.temporal_calls.in_flight_max}`
+            : 'not measured in this run',
+        ],
         ['late buyers (asked after the first sold-out answer)', x.late_buyers],
         ['late buyers’ answers p50 / p99', `${x.late_answer_p50_ms} / ${x.late_answer_p99_ms} ms`],
         ['oversold / lost holds', `${s.oversold} / ${s.lost_holds}`],
