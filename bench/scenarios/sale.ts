@@ -19,83 +19,136 @@ import type { Running } from './processes';
 
 const seconds = (ms: number | null) => (ms === null ? null : round(ms / 1000, 2));
 
+/** What the sale's buyers saw, one journey at a time: hold, then (for a winner) order and payment. */
+class SaleJournal {
+  private readonly t0 = performance.now();
+  readonly holdIds: number[] = [];
+  readonly holdTimes: number[] = [];
+  readonly holdLatency: number[] = [];
+  // A winner's order and payment follow its hold on the same connection: their answer times set the sale's pace.
+  readonly orderLatency: number[] = [];
+  readonly paymentLatency: number[] = [];
+  readonly answers: Record<string, number> = {};
+  readonly soldOut: { at: number; ms: number }[] = [];
+  // Every buyer's send time, answer time and whether a unit was theirs: first come, first served, measured.
+  readonly buyersSeen: Buyer[] = [];
+  readonly paidAt: number[] = [];
+  firstSoldOutAt: number | null = null;
+  orders = 0;
+  failed = 0;
+  abandoned = 0;
+  errors = 0;
+
+  constructor(
+    private readonly http: Running['http'],
+    private readonly product: number,
+    private readonly system: 'service' | 'floor',
+  ) {}
+
+  since = () => performance.now() - this.t0;
+
+  private count(status: number) {
+    this.answers[status] = (this.answers[status] ?? 0) + 1;
+  }
+
+  /** Buyer `i`: one hold; a winner orders and pays (one in ten fails), except one in twenty who abandons the hold. */
+  async buyer(i: number): Promise<void> {
+    const startedAt = this.since();
+    const h = await this.http.request('POST', '/api/holds', { product_id: this.product, quantity: 1 });
+    this.holdLatency.push(h.ms);
+    this.buyersSeen.push({ sentAt: startedAt, ms: h.ms, won: h.status === 201 });
+    if (h.status === 0) this.errors++;
+    else this.count(h.status);
+    if (h.status === 400) {
+      this.soldOut.push({ at: startedAt, ms: h.ms });
+      this.firstSoldOutAt ??= startedAt + h.ms;
+    }
+    if (h.status !== 201) return;
+    this.holdIds.push(h.body.data.hold_id);
+    this.holdTimes.push(this.since());
+    if (i % 20 === 7) {
+      this.abandoned++;
+      return;
+    }
+    const o = await this.http.request('POST', '/api/orders', { hold_id: h.body.data.hold_id });
+    this.orderLatency.push(o.ms);
+    if (o.status !== 201) return this.count(o.status);
+    this.orders++;
+    await this.pay(i, o.body.data.id, i % 10 === 3 ? 'failed' : 'paid');
+  }
+
+  private async pay(i: number, orderId: number, status: 'paid' | 'failed') {
+    const body = JSON.stringify({ event_id: `bench-${settings.runId}-${this.system}-${i}`, order_id: orderId, status });
+    const w = await this.http.request('POST', '/api/payments/webhook', body, {
+      'X-Signature': signPayload(settings.webhookSecret, body),
+    });
+    this.paymentLatency.push(w.ms);
+    if (w.status !== 200) this.count(w.status);
+    else if (status === 'paid') this.paidAt.push(this.since());
+    else this.failed++;
+  }
+
+  /** Late buyers: those who asked after the first sold-out answer; they should hear "sold out" at once. */
+  lateAnswers(): number[] {
+    const first = this.firstSoldOutAt;
+    return first === null ? [] : this.soldOut.filter((s) => s.at >= first).map((s) => s.ms);
+  }
+
+  /** The sale's figures for the result file, units being the stock put on sale. */
+  figures(units: number) {
+    const late = this.lateAnswers();
+    const p = (values: number[], q: number) => round(percentile(values, q));
+    return {
+      buyers_answered: this.holdLatency.length,
+      answers_by_status: this.answers,
+      connection_errors: this.errors,
+      holds: this.holdIds.length,
+      orders: this.orders,
+      paid: this.paidAt.length,
+      payment_failed_and_restocked: this.failed,
+      abandoned_holds: this.abandoned,
+      // The units-th 201: from then on every unit was held at least once.
+      every_unit_held_s: seconds(this.holdTimes.length >= units ? this.holdTimes[units - 1] : null),
+      last_hold_s: seconds(this.holdTimes.at(-1) ?? null),
+      // Units come back from failed payments, so "every unit paid" is the moment paid orders reach units − abandoned.
+      every_unit_paid_s: seconds(
+        this.paidAt.length >= units - this.abandoned ? this.paidAt[units - this.abandoned - 1] : null,
+      ),
+      first_sold_out_answer_s: seconds(this.firstSoldOutAt),
+      hold_p50_ms: p(this.holdLatency, 50),
+      hold_p99_ms: p(this.holdLatency, 99),
+      order_p50_ms: p(this.orderLatency, 50),
+      order_p99_ms: p(this.orderLatency, 99),
+      payment_p50_ms: p(this.paymentLatency, 50),
+      payment_p99_ms: p(this.paymentLatency, 99),
+      late_buyers: late.length,
+      late_answer_p50_ms: p(late, 50),
+      late_answer_p99_ms: p(late, 99),
+      ...fairness(this.buyersSeen, units),
+    };
+  }
+}
+
 export async function realisticSale(db: Pool, service: Running, system: 'service' | 'floor' = 'service') {
   const { buyers, units } = settings;
   const connections = 200;
   const who = system === 'service' ? 'Service' : 'Sale floor';
   say(`${who}: realistic sale, ${buyers} buyers for ${units} units, ${connections} at a time`);
   const product = await dbx.createProduct(db, `bench: realistic sale (${system})`, units);
-  const { http } = service;
   const cpu = meter(service.pids);
-  const t0 = performance.now();
-  const since = () => performance.now() - t0;
-  const holdIds: number[] = [];
-  const holdTimes: number[] = [];
-  const holdLatency: number[] = [];
-  // A winner's order and payment follow its hold on the same connection: their answer times set the sale's pace.
-  const orderLatency: number[] = [];
-  const paymentLatency: number[] = [];
-  const answers: Record<string, number> = {};
-  const soldOut: { at: number; ms: number }[] = [];
-  // Every buyer's send time, answer time and whether a unit was theirs: first come, first served, measured.
-  const buyersSeen: Buyer[] = [];
-  const paidAt: number[] = [];
-  let firstSoldOutAt: number | null = null;
-  let orders = 0;
-  let failed = 0;
-  let abandoned = 0;
-  let errors = 0;
-  const count = (status: number) => (answers[status] = (answers[status] ?? 0) + 1);
+  const journal = new SaleJournal(service.http, product, system);
+  const { holdIds, holdLatency, paidAt } = journal;
   const ticker = setInterval(
     () => progress(`  sale: ${holdLatency.length}/${buyers} answered, ${holdIds.length} holds, ${paidAt.length} paid`),
     500,
   );
   const temporalCalls = sampleTemporalCalls(service.base);
-  await pool(buyers, connections, Date.now() + 240_000, async (i) => {
-    const startedAt = since();
-    const h = await http.request('POST', '/api/holds', { product_id: product, quantity: 1 });
-    holdLatency.push(h.ms);
-    buyersSeen.push({ sentAt: startedAt, ms: h.ms, won: h.status === 201 });
-    if (h.status === 0) errors++;
-    else count(h.status);
-    if (h.status === 400) {
-      soldOut.push({ at: startedAt, ms: h.ms });
-      firstSoldOutAt ??= startedAt + h.ms;
-    }
-    if (h.status !== 201) return;
-    holdIds.push(h.body.data.hold_id);
-    holdTimes.push(since());
-    if (i % 20 === 7) {
-      abandoned++;
-      return;
-    }
-    const o = await http.request('POST', '/api/orders', { hold_id: h.body.data.hold_id });
-    orderLatency.push(o.ms);
-    if (o.status !== 201) {
-      count(o.status);
-      return;
-    }
-    orders++;
-    const status = i % 10 === 3 ? 'failed' : 'paid';
-    const body = JSON.stringify({
-      event_id: `bench-${settings.runId}-${system}-${i}`,
-      order_id: o.body.data.id,
-      status,
-    });
-    const w = await http.request('POST', '/api/payments/webhook', body, {
-      'X-Signature': signPayload(settings.webhookSecret, body),
-    });
-    paymentLatency.push(w.ms);
-    if (w.status !== 200) count(w.status);
-    else if (status === 'paid') paidAt.push(since());
-    else failed++;
-  });
+  await pool(buyers, connections, Date.now() + 240_000, (i) => journal.buyer(i));
   clearInterval(ticker);
+  // The API's queue for Temporal calls (holds and orders share TEMPORAL_MAX_IN_FLIGHT), sampled during the sale.
   const apiQueue = temporalCalls.stop();
   progressDone();
-  const elapsed = since() / 1000;
-  // Late buyers: those who asked after the first sold-out answer; they should hear "sold out" at once.
-  const late = firstSoldOutAt === null ? [] : soldOut.filter((s) => s.at >= firstSoldOutAt!).map((s) => s.ms);
+  const elapsed = journal.since() / 1000;
   // The sale's tail (order workflows ending, events) belongs to its cost: read once the processes are idle again.
   await waitUntilIdle(Object.values({ ...run.pids, ...service.pids }), 0.15, 30);
   const cpuSeconds = cpu.read();
@@ -105,8 +158,7 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
     "SELECT COUNT(*) AS n FROM orders o JOIN holds h ON h.id = o.hold_id WHERE h.product_id = ? AND o.status = 'completed'",
     [product],
   );
-  const temporalWork = await temporalWorkOfPaidUnits(db, product, system, service.pids);
-  const other = Object.entries(answers).filter(([s]) => !['201', '400', '429'].includes(s));
+  const other = Object.entries(journal.answers).filter(([s]) => !['201', '400', '429'].includes(s));
   const r = record({
     id: system === 'service' ? 'svc-sale' : 'floor-sale',
     title: `${who}: realistic sale (${buyers} buyers, ${units} units)`,
@@ -115,56 +167,30 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
     seconds: round(elapsed, 2),
     requests: holdLatency.length,
     ok: holdIds.length,
-    ok_per_second: Math.round(holdIds.length / Math.max((holdTimes.at(-1) ?? 1) / 1000, 0.001)),
+    ok_per_second: Math.round(holdIds.length / Math.max((journal.holdTimes.at(-1) ?? 1) / 1000, 0.001)),
     p50_ms: round(percentile(holdLatency, 50)),
     p99_ms: round(percentile(holdLatency, 99)),
-    errors,
+    errors: journal.errors,
     unexpected_status: Object.fromEntries(other),
     oversold: c.oversold + Math.max(0, completed - units),
     lost_holds: lost,
     conservation_ok: c.ok,
     cpu_seconds: cpuSeconds,
     extra: {
-      buyers_answered: holdLatency.length,
-      answers_by_status: answers,
-      connection_errors: errors,
-      holds: holdIds.length,
-      orders,
-      paid: paidAt.length,
-      payment_failed_and_restocked: failed,
-      abandoned_holds: abandoned,
+      ...journal.figures(units),
       completed_orders: completed,
-      // The units-th 201: from then on every unit was held at least once.
-      every_unit_held_s: seconds(holdTimes.length >= units ? holdTimes[units - 1] : null),
-      last_hold_s: seconds(holdTimes.at(-1) ?? null),
-      // Units come back from failed payments, so "every unit paid" is the moment paid orders reach units − abandoned.
-      every_unit_paid_s: seconds(paidAt.length >= units - abandoned ? paidAt[units - abandoned - 1] : null),
-      first_sold_out_answer_s: seconds(firstSoldOutAt),
-      hold_p50_ms: round(percentile(holdLatency, 50)),
-      hold_p99_ms: round(percentile(holdLatency, 99)),
-      order_p50_ms: round(percentile(orderLatency, 50)),
-      order_p99_ms: round(percentile(orderLatency, 99)),
-      payment_p50_ms: round(percentile(paymentLatency, 50)),
-      payment_p99_ms: round(percentile(paymentLatency, 99)),
-      // The API's queue for Temporal calls (holds and orders share TEMPORAL_MAX_IN_FLIGHT), sampled during the sale.
       temporal_calls: apiQueue,
-      late_buyers: late.length,
-      late_answer_p50_ms: round(percentile(late, 50)),
-      late_answer_p99_ms: round(percentile(late, 99)),
-      ...fairness(buyersSeen, units),
       // What one sold unit cost, by process: every hold, order, payment and refusal of the sale over the units paid.
       cpu_ms_per_paid_unit: perUnit(cpuSeconds, paidAt.length),
-      temporal_work_per_paid_unit: temporalWork,
+      temporal_work_per_paid_unit: await temporalWorkOfPaidUnits(db, product, system, service.pids),
     },
   });
+  const x = r.extra!;
+  say(`  fairness: ${x.first_buyers_won} of the first ${units} buyers got a unit (share ${x.first_buyers_share})`);
   say(
-    `  fairness: ${r.extra!.first_buyers_won} of the first ${units} buyers got a unit ` +
-      `(share ${r.extra!.first_buyers_share})`,
-  );
-  say(
-    `  every unit held after ${r.extra!.every_unit_held_s} s, paid after ${r.extra!.every_unit_paid_s} s; ` +
-      `${late.length} late buyers told in p50 ${r.extra!.late_answer_p50_ms} / p99 ${r.extra!.late_answer_p99_ms} ms; ` +
-      `answers ${JSON.stringify(answers)}; oversold ${r.oversold}`,
+    `  every unit held after ${x.every_unit_held_s} s, paid after ${x.every_unit_paid_s} s; ` +
+      `${x.late_buyers} late buyers told in p50 ${x.late_answer_p50_ms} / p99 ${x.late_answer_p99_ms} ms; ` +
+      `orders p50 ${x.order_p50_ms} ms; answers ${JSON.stringify(journal.answers)}; oversold ${r.oversold}`,
   );
 }
 

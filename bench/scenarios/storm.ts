@@ -95,34 +95,8 @@ export async function expiryStorm(
   if (Date.now() > expireAt) say('  (the holds began expiring before the open-holds measurement ended)');
   say(`  waiting for them to expire and be released`);
   const cpu = meter(pids);
-  const deadline = Math.max(expireAt, Date.now()) + 300_000;
-  let open = Infinity;
-  while (Date.now() < deadline) {
-    open = await dbx.count(db, 'SELECT COUNT(*) AS n FROM holds WHERE product_id = ? AND released_at IS NULL', [
-      product,
-    ]);
-    const toGo = Math.round((expireAt - Date.now()) / 1000);
-    progress(`  storm: ${open} holds still open${toGo > 0 ? `, expiring in ${toGo} s` : ''}`);
-    if (open === 0) break;
-    await sleep(250);
-  }
-  progressDone();
-  const [rows] = await db.query(
-    `SELECT COUNT(*) AS n, MIN(hold_expires_at) AS first_expiry, MAX(hold_expires_at) AS last_expiry,
-            MAX(released_at) AS last_release,
-            MAX(TIMESTAMPDIFF(MICROSECOND, hold_expires_at, released_at)) / 1e6 AS max_lag
-     FROM holds WHERE product_id = ?`,
-    [product],
-  );
-  const s = (rows as Record<string, string>[])[0];
-  // Who gave the stock back: each hold's own timer ("expired") or the backup sweep's bulk pass ("sweep").
-  const [byReason] = await db.query(
-    'SELECT release_reason AS reason, COUNT(*) AS n FROM holds WHERE product_id = ? GROUP BY release_reason',
-    [product],
-  );
-  const releasedBy = Object.fromEntries(
-    (byReason as { reason: string | null; n: number }[]).map((r) => [r.reason ?? 'open', Number(r.n)]),
-  );
+  const open = await waitForReleases(db, product, expireAt);
+  const { s, releasedBy } = await releaseTimes(db, product);
   const ms = (v: string) => Date.parse(`${v.replace(' ', 'T')}Z`);
   const spread = (ms(s.last_expiry) - ms(s.first_expiry)) / 1000;
   const allReleased = open === 0;
@@ -130,18 +104,7 @@ export async function expiryStorm(
   const { c } = await check(db, 'storm', product, made.createdIds);
   // The stock is back; the holds' own workflows still have their expiry timers to run in Temporal. Waiting for them
   // keeps that backlog out of the next scenario, and says how long Temporal takes to catch up.
-  const running = () =>
-    client.workflow.count(
-      `TaskQueue = '${settings.taskQueue}' AND ProductId = ${product} AND ExecutionStatus = 'Running'`,
-    );
-  let stillRunning = (await running()).count;
-  const closeDeadline = Date.now() + 1_800_000;
-  while (stillRunning > 0 && Date.now() < closeDeadline) {
-    progress(`  storm: ${stillRunning} hold workflows still closing`);
-    await sleep(2_000);
-    stillRunning = (await running()).count;
-  }
-  progressDone();
+  const stillRunning = await waitForWorkflowsClosed(client, product);
   const closedAfter = (Date.now() - ms(s.first_expiry)) / 1000;
   say(
     `  every storm workflow closed ${round(closedAfter, 1)} s after the first expiry (${stillRunning} still running)`,
@@ -186,4 +149,61 @@ export async function expiryStorm(
   };
   say(`  all released ${releaseSpan === null ? 'NOT' : `${round(releaseSpan, 1)} s after the first expiry`}`);
   record(r);
+}
+
+/** Waits (five minutes past the moment at most) until no hold of the product is open; answers how many still are. */
+async function waitForReleases(db: Pool, product: number, expireAt: number): Promise<number> {
+  const deadline = Math.max(expireAt, Date.now()) + 300_000;
+  let open = Infinity;
+  while (Date.now() < deadline) {
+    open = await dbx.count(db, 'SELECT COUNT(*) AS n FROM holds WHERE product_id = ? AND released_at IS NULL', [
+      product,
+    ]);
+    const toGo = Math.round((expireAt - Date.now()) / 1000);
+    progress(`  storm: ${open} holds still open${toGo > 0 ? `, expiring in ${toGo} s` : ''}`);
+    if (open === 0) break;
+    await sleep(250);
+  }
+  progressDone();
+  return open;
+}
+
+/** The storm's expiries and releases, and who gave the stock back: each hold's own timer or the backup sweep. */
+async function releaseTimes(db: Pool, product: number) {
+  const [rows] = await db.query(
+    `SELECT COUNT(*) AS n, MIN(hold_expires_at) AS first_expiry, MAX(hold_expires_at) AS last_expiry,
+            MAX(released_at) AS last_release,
+            MAX(TIMESTAMPDIFF(MICROSECOND, hold_expires_at, released_at)) / 1e6 AS max_lag
+     FROM holds WHERE product_id = ?`,
+    [product],
+  );
+  const [byReason] = await db.query(
+    'SELECT release_reason AS reason, COUNT(*) AS n FROM holds WHERE product_id = ? GROUP BY release_reason',
+    [product],
+  );
+  return {
+    s: (rows as Record<string, string>[])[0],
+    releasedBy: Object.fromEntries(
+      (byReason as { reason: string | null; n: number }[]).map((r) => [r.reason ?? 'open', Number(r.n)]),
+    ),
+  };
+}
+
+/** Waits (half an hour at most) until the storm's hold workflows have closed; answers how many still run. */
+async function waitForWorkflowsClosed(client: Client, product: number): Promise<number> {
+  const running = async () =>
+    (
+      await client.workflow.count(
+        `TaskQueue = '${settings.taskQueue}' AND ProductId = ${product} AND ExecutionStatus = 'Running'`,
+      )
+    ).count;
+  let stillRunning = await running();
+  const closeDeadline = Date.now() + 1_800_000;
+  while (stillRunning > 0 && Date.now() < closeDeadline) {
+    progress(`  storm: ${stillRunning} hold workflows still closing`);
+    await sleep(2_000);
+    stillRunning = await running();
+  }
+  progressDone();
+  return stillRunning;
 }
