@@ -33,6 +33,9 @@ class SaleJournal {
   // Every buyer's send time, answer time and whether a unit was theirs: first come, first served, measured.
   readonly buyersSeen: Buyer[] = [];
   readonly paidAt: number[] = [];
+  // A failed payment gives its unit back when its webhook is answered: to a later buyer, if one is still to ask.
+  readonly failedAt: number[] = [];
+  lastAskedAt = 0;
   firstSoldOutAt: number | null = null;
   orders = 0;
   failed = 0;
@@ -54,6 +57,7 @@ class SaleJournal {
   /** Buyer `i`: one hold; a winner orders and pays (one in ten fails), except one in twenty who abandons the hold. */
   async buyer(i: number): Promise<void> {
     const startedAt = this.since();
+    this.lastAskedAt = Math.max(this.lastAskedAt, startedAt);
     const h = await this.http.request('POST', '/api/holds', { product_id: this.product, quantity: 1 });
     this.holdLatency.push(h.ms);
     this.buyersSeen.push({ sentAt: startedAt, ms: h.ms, won: h.status === 201 });
@@ -85,7 +89,10 @@ class SaleJournal {
     this.paymentLatency.push(w.ms);
     if (w.status !== 200) this.count(w.status);
     else if (status === 'paid') this.paidAt.push(this.since());
-    else this.failed++;
+    else {
+      this.failed++;
+      this.failedAt.push(this.since());
+    }
   }
 
   /** Late buyers: those who asked after the first sold-out answer; they should hear "sold out" at once. */
@@ -115,6 +122,8 @@ class SaleJournal {
         this.paidAt.length >= units - this.abandoned ? this.paidAt[units - this.abandoned - 1] : null,
       ),
       first_sold_out_answer_s: seconds(this.firstSoldOutAt),
+      // Units given back after the last buyer asked stay unsold: nobody was left to take them.
+      restocked_after_last_buyer_asked: this.failedAt.filter((t) => t > this.lastAskedAt).length,
       hold_p50_ms: p(this.holdLatency, 50),
       hold_p99_ms: p(this.holdLatency, 99),
       order_p50_ms: p(this.orderLatency, 50),
@@ -179,6 +188,8 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
     extra: {
       ...journal.figures(units),
       completed_orders: completed,
+      // More unsold than restocked after the last buyer asked: a unit came back and buyers were refused it.
+      unsold_at_end: await dbx.count(db, 'SELECT available_stock AS n FROM products WHERE id = ?', [product]),
       temporal_calls: apiQueue,
       // What one sold unit cost, by process: every hold, order, payment and refusal of the sale over the units paid.
       cpu_ms_per_paid_unit: perUnit(cpuSeconds, paidAt.length),

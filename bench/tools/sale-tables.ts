@@ -33,6 +33,12 @@ export const saleTables: Record<string, (r: Report) => string[]> = {
           `${x.holds} / ${x.orders} / ${x.paid} / ${x.payment_failed_and_restocked}`,
         ],
         ['abandoned holds (back at expiry, after the sale)', x.abandoned_holds],
+        [
+          'units unsold at the end / given back by a failed payment after the last buyer asked',
+          x.unsold_at_end === undefined
+            ? 'not measured in this run'
+            : `${x.unsold_at_end} / ${x.restocked_after_last_buyer_asked}`,
+        ],
         ['hold answers p50 / p99', `${x.hold_p50_ms} / ${x.hold_p99_ms} ms`],
         [
           'order answers p50 / p99; payment webhook answers p50 / p99',
