@@ -6,9 +6,9 @@ import { configSchema, loadConfig } from '../../src/config';
 import { searchAttributeDefinitions } from '../../src/shared/search-attributes';
 
 /**
- * The container files agree with the code: compose passes only settings src/config.ts knows, with values it
- * accepts; services wait on what they use; the image is multi-stage, production-only and non-root; Temporal gets
- * the dynamic config and search attributes the workflows need. No services are started.
+ * The compose file agrees with the code: compose passes only settings src/config.ts knows, with values it
+ * accepts; services wait on what they use; one service builds the image the others run; Temporal gets the dynamic
+ * config and search attributes the workflows need. No services are started. The image itself: dockerfile.test.ts.
  */
 
 interface Service {
@@ -34,7 +34,6 @@ const compose = parse(read('docker-compose.yml'), { merge: true }) as {
 };
 const services = compose.services;
 const readme = read('README.md');
-const dockerfile = read('Dockerfile');
 const configShape = configSchema.shape;
 const configKeys = Object.keys(configShape);
 
@@ -83,18 +82,6 @@ const appServices = Object.entries(services).filter(([, s]) => s.build !== undef
 /** Third-party images configured through their own variables, not the service's. */
 const isThirdParty = (s: Service) =>
   /^(mariadb|redis|prom\/prometheus|grafana\/grafana|jaegertracing\/all-in-one)(:|$)/.test(s.image ?? '');
-
-/** Dockerfile stages: each FROM line with the instructions under it (line continuations joined). */
-const stages = dockerfile
-  .replace(/\\\n/g, ' ')
-  .split('\n')
-  .filter((l) => l.trim() && !l.trim().startsWith('#'))
-  .reduce<{ from: string; lines: string[] }[]>((acc, line) => {
-    if (/^FROM\s/i.test(line)) acc.push({ from: line, lines: [] });
-    else acc.at(-1)?.lines.push(line);
-    return acc;
-  }, []);
-const runtime = stages.at(-1)!;
 
 describe('docker-compose.yml', () => {
   it('has the services the README describes', () => {
@@ -278,56 +265,5 @@ describe('docker-compose.yml', () => {
     const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
     expect(commandOf(services['temporal-setup']).join(' ')).toBe(scripts['setup-temporal'].split('; ').pop());
     expect(libSh).toContain('src/cli/setup-temporal.ts');
-  });
-});
-
-describe('Dockerfile', () => {
-  it('is multi-stage on node:22-bookworm-slim (Node.js 22 LTS)', () => {
-    expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage.from).toMatch(/^FROM\s+node:22-bookworm-slim\s+AS\s+\w+/i);
-  });
-
-  it('runs a Node.js version package.json engines accepts (Node.js 22, the version scripts/lib.sh installs)', () => {
-    const engines = JSON.parse(read('package.json')).engines.node as string;
-    const minimum = Number(engines.match(/^>=\s*(\d+)$/)?.[1]);
-    expect(minimum).toBe(22);
-    expect(read('scripts/lib.sh')).toMatch(new RegExp(`NODE_VERSION="${minimum}\\.`));
-    for (const stage of stages) expect(Number(stage.from.match(/node:(\d+)/)?.[1])).toBeGreaterThanOrEqual(minimum);
-  });
-
-  it('compiles and prebuilds the workflow bundle in the build stage', () => {
-    const build = stages.find((s) => / AS build$/i.test(s.from.trim()))!;
-    const runs = build.lines.filter((l) => /^RUN\s/i.test(l)).join('\n');
-    expect(runs).toMatch(/npm ci\b/);
-    expect(runs).toContain('npm run build');
-    expect(runs).toContain('node dist/cli/bundle-workflows.js dist/workflow-bundle.js');
-    expect(existsSync(path.join(root, 'src/cli/bundle-workflows.ts'))).toBe(true);
-  });
-
-  it('installs production dependencies only in the runtime stage and copies the compiled output', () => {
-    const lines = runtime.lines.join('\n');
-    expect(lines).toMatch(/npm ci\b[^\n]*--omit=dev/);
-    expect(lines).toMatch(/COPY --from=build \/app\/dist/);
-    expect(lines).toMatch(/WORKFLOW_BUNDLE_PATH=\/app\/dist\/workflow-bundle\.js/);
-    expect(lines).not.toMatch(/COPY\s+(\.|src)\s/);
-  });
-
-  it('runs as a non-root user', () => {
-    const users = runtime.lines.filter((l) => /^USER\s/i.test(l)).map((l) => l.split(/\s+/)[1]);
-    expect(users.length).toBeGreaterThan(0);
-    expect(users.at(-1)).not.toMatch(/^(root|0)(:.*)?$/);
-  });
-
-  it('checks the API at /health and starts the API by default', () => {
-    const healthcheck = runtime.lines.find((l) => /^HEALTHCHECK\s/i.test(l));
-    expect(healthcheck).toContain('/health');
-    expect(runtime.lines.find((l) => /^CMD\s/i.test(l))).toBe('CMD ["node", "dist/api/main.js"]');
-  });
-
-  it('keeps secrets, dependencies and build output out of the build context', () => {
-    const ignored = read('.dockerignore')
-      .split('\n')
-      .map((l) => l.trim());
-    expect(ignored).toEqual(expect.arrayContaining(['.git', 'node_modules', 'dist', '.run', '.env']));
   });
 });

@@ -1,121 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorCode } from '../../src/api/error-codes';
-import { QueryTypes } from 'sequelize';
 import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
-import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
+import { startStack, type Stack } from '../../harness/stack';
+import { auth, expectError, productReads, STOCK_MAX } from './support/admin';
+import { expect422, ISO } from './support/answers';
 
+/** The admin API's product operations: creating a product and restocking one, and every refusal of each. */
 let stack: Stack;
-/** The same service with no ADMIN_TOKEN configured. */
-let disabled: Stack;
 beforeAll(async () => {
-  // Started first: src/db/models.ts binds its model classes to the last API started in a process, so the
-  // stack whose database the assertions need must be the last one up (see the report on models.ts).
-  disabled = await startStack({ ADMIN_TOKEN: '' }, { worker: false });
   stack = await startStack({ HOLD_TTL_SECONDS: '60' });
 });
-afterAll(async () => {
-  await stack.close();
-  await disabled.close();
-});
+afterAll(async () => stack.close());
 
-const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const STOCK_MAX = 1_000_000_000;
-
-async function productRow(id: number) {
-  const [row] = await stack.db.query<{ total_stock: number; available_stock: number; price: string; name: string }>(
-    'SELECT name, total_stock, available_stock, price FROM products WHERE id = ?',
-    { replacements: [id], type: QueryTypes.SELECT },
-  );
-  return row ? { ...row, total_stock: Number(row.total_stock), available_stock: Number(row.available_stock) } : null;
-}
-
-async function productsNamed(name: string): Promise<number> {
-  const [row] = await stack.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM products WHERE name = ?', {
-    replacements: [name],
-    type: QueryTypes.SELECT,
-  });
-  return Number(row.n);
-}
-
-/** The code each admin refusal is raised with (src/api/errors.ts, src/api/routes/admin.ts). */
-const CODES: Record<string, ErrorCode> = {
-  'Admin API disabled': 'forbidden',
-  Unauthorized: 'unauthorized',
-  'Malformed JSON body': 'malformed_json',
-  'Product not found': 'not_found',
-  'Order not found': 'not_found',
-  'Order has no refund due': 'validation_failed',
-};
-
-function expectError(res: { status: number; body: any }, status: number, message: string) {
-  expect({ status: res.status, body: res.body }).toEqual({
-    status,
-    body: { status: 'error', message, code: CODES[message], timestamp: expect.stringMatching(ISO) },
-  });
-}
-
-describe('admin API disabled (no ADMIN_TOKEN)', () => {
-  test('403 "Admin API disabled" on both endpoints, with or without a bearer; nothing changes', async () => {
-    const name = `disabled-${randomUUID()}`;
-    const productId = await createProduct(stack, 5);
-    for (const headers of [{}, auth, { Authorization: 'Bearer ' }]) {
-      expectError(
-        await disabled.http.post('/api/admin/products', { name, total_stock: 5, price: 1 }, headers),
-        403,
-        'Admin API disabled',
-      );
-      expectError(
-        await disabled.http.post(`/api/admin/products/${productId}/restock`, { quantity: 5 }, headers),
-        403,
-        'Admin API disabled',
-      );
-    }
-    expect(await productsNamed(name)).toBe(0);
-    expect(await productRow(productId)).toMatchObject({ total_stock: 5, available_stock: 5 });
-  });
-});
-
-describe('authorization', () => {
-  test.each([
-    ['no Authorization header', {}],
-    ['a wrong token', { Authorization: 'Bearer not-the-token' }],
-    ['a token with a suffix', { Authorization: `Bearer ${ADMIN_TOKEN}x` }],
-    ['a prefix of the token', { Authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}` }],
-    ['another case', { Authorization: `Bearer ${ADMIN_TOKEN.toUpperCase()}` }],
-    ['Bearer without a token', { Authorization: 'Bearer' }],
-    ['the bare token', { Authorization: ADMIN_TOKEN }],
-    ['Basic', { Authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` }],
-    ['the token in another header', { 'X-Admin-Token': ADMIN_TOKEN }],
-  ])('401 "Unauthorized" with %s, before any validation; nothing changes', async (_, headers) => {
-    const name = `unauthorized-${randomUUID()}`;
-    const productId = await createProduct(stack, 5);
-    expectError(
-      await stack.http.post('/api/admin/products', { name, total_stock: 5, price: 1 }, headers),
-      401,
-      'Unauthorized',
-    );
-    expectError(await stack.http.post('/api/admin/products', {}, headers), 401, 'Unauthorized');
-    expectError(await stack.http.post('/api/admin/products', '{bad json', headers), 401, 'Unauthorized');
-    expectError(
-      await stack.http.post(`/api/admin/products/${productId}/restock`, { quantity: 5 }, headers),
-      401,
-      'Unauthorized',
-    );
-    expectError(await stack.http.post('/api/admin/products/999999999/restock', {}, headers), 401, 'Unauthorized');
-    expect(await productsNamed(name)).toBe(0);
-    expect(await productRow(productId)).toMatchObject({ total_stock: 5, available_stock: 5 });
-  });
-
-  test('the scheme is case-insensitive', async () => {
-    const res = await stack.http.post(
-      '/api/admin/products',
-      { name: 'lower-case bearer', total_stock: 1, price: 1 },
-      { Authorization: `bearer ${ADMIN_TOKEN}` },
-    );
-    expect(res.status).toBe(201);
-  });
-});
+const { productRow, productsNamed } = productReads(() => stack.db);
 
 describe('POST /api/admin/products', () => {
   const create = (body: unknown) => stack.http.post('/api/admin/products', body, auth);
@@ -254,17 +150,8 @@ describe('POST /api/admin/products', () => {
     // A name of its own, so "nothing created" can be checked while other tests create products.
     const name = `invalid-${randomUUID()}`;
     const body = given.name === 'x' ? { ...given, name } : given;
-    const res = await create(body);
-    const all = Object.values(errors).flat();
-    const more = all.length - 1;
-    expect({ status: res.status, body: res.body }).toEqual({
-      status: 422,
-      body: {
-        message: more ? `${all[0]} (and ${more} more ${more === 1 ? 'error' : 'errors'})` : all[0],
-        code: 'validation_failed',
-        errors,
-      },
-    });
+    // The Laravel-style summary ("… (and N more errors)"), `validation_failed`, exactly these field errors.
+    expect422(await create(body), errors);
     expect(await productsNamed(name)).toBe(0);
   });
 
@@ -343,23 +230,19 @@ describe('POST /api/admin/products/{id}/restock', () => {
     ['above the maximum', { quantity: STOCK_MAX + 1 }, `The quantity field must not be greater than ${STOCK_MAX}.`],
   ])('quantity %s → 422; stock unchanged', async (_, body, message) => {
     const productId = await createProduct(stack, 10);
-    const res = await restock(productId, body);
-    expect({ status: res.status, body: res.body }).toEqual({
-      status: 422,
-      body: { message, code: 'validation_failed', errors: { quantity: [message] } },
-    });
+    expect422(await restock(productId, body), { quantity: [message] });
     expect(await productRow(productId)).toMatchObject({ total_stock: 10, available_stock: 10 });
   });
 
   test('a restock that would take the stock past the maximum is a 422, never a 500', async () => {
     const productId = await createProduct(stack, STOCK_MAX - 10);
-    const res = await restock(productId, { quantity: 11 });
-    const message = 'The quantity field must not be greater than 10.';
-    expect({ status: res.status, body: res.body }).toEqual({
-      status: 422,
-      body: { message, code: 'validation_failed', errors: { quantity: [message] } },
+    expect422(await restock(productId, { quantity: 11 }), {
+      quantity: ['The quantity field must not be greater than 10.'],
     });
-    expect(await productRow(productId)).toMatchObject({ total_stock: STOCK_MAX - 10, available_stock: STOCK_MAX - 10 });
+    expect(await productRow(productId)).toMatchObject({
+      total_stock: STOCK_MAX - 10,
+      available_stock: STOCK_MAX - 10,
+    });
     expect((await restock(productId, { quantity: 10 })).body.data).toMatchObject({
       total_stock: STOCK_MAX,
       available_stock: STOCK_MAX,
