@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { sendJson } from '../harness/http';
 import type { Acks } from '../harness/checker/checker';
-import { SETTINGS } from './stack';
+import { SETTINGS } from './settings';
 import { sleep } from '../harness/wait';
 
 export interface Answer {

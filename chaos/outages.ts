@@ -50,3 +50,33 @@ export class Outages implements Downtime {
       .map((w) => `${w.why} for ${(((w.to ?? Date.now()) - w.from) / 1000).toFixed(1)} s`);
   }
 }
+
+/**
+ * The harness's planned outages of the API processes: from when it takes one down (or arms it to die) until it
+ * serves again + 2 s. Clients finding the API dead in one is expected.
+ */
+export class PlannedOutages {
+  private readonly windows: { from: number; until: number }[] = [];
+
+  /** The harness takes the API down, or armed it to die. */
+  begin(): void {
+    const last = this.windows.at(-1);
+    if (last && Date.now() < last.until) last.until = Infinity;
+    else this.windows.push({ from: Date.now(), until: Infinity });
+  }
+
+  /** The API serves again (SIGCONT after a freeze): clients settle within 2 s. */
+  end(): void {
+    const last = this.windows.at(-1);
+    if (last?.until === Infinity) last.until = Date.now() + 2_000;
+  }
+
+  /**
+   * Whether a request sent at `since` and failing now met a planned outage: one sent before a freeze may only fail
+   * once its server, continued, has closed the connections it could not serve.
+   */
+  met(since = Date.now()): boolean {
+    const now = Date.now();
+    return this.windows.some((w) => w.from <= now && since < w.until);
+  }
+}

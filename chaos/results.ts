@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import type { ScenarioResult } from './scenario';
-import { ROOT } from './stack';
+import { ROOT } from './settings';
 
 /** Where `npm run chaos` writes its results: latest.json (full run), smoke.json (`--smoke`). */
 export const RESULTS_DIR = path.join(ROOT, 'chaos', 'results');
@@ -49,22 +49,18 @@ export interface MutantResults {
   mutants: MutantResult[];
 }
 
-export function writeMutantResults(
-  mutants: MutantResult[],
-  version: { commit: string; clean: boolean },
-  seconds: number,
-) {
-  const results: MutantResults = {
-    meta: {
-      date: new Date().toISOString(),
-      commit: version.commit,
-      clean_tree: version.clean,
-      duration_seconds: Math.round(seconds),
-      machine: `${cpus().length} cores`,
-      node: process.version,
-    },
-    mutants,
-  };
+/** When, on which code and machine, and how long: the head of every results file. */
+const provenance = (version: CodeVersion, seconds: number) => ({
+  date: new Date().toISOString(),
+  commit: version.commit,
+  clean_tree: version.clean,
+  duration_seconds: Math.round(seconds),
+  machine: `${cpus().length} cores`,
+  node: process.version,
+});
+
+export function writeMutantResults(mutants: MutantResult[], version: CodeVersion, seconds: number) {
+  const results: MutantResults = { meta: provenance(version, seconds), mutants };
   const file = path.join(RESULTS_DIR, 'mutants.json');
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
@@ -98,32 +94,24 @@ const git = (...args: string[]) => {
   }
 };
 
+export type CodeVersion = { commit: string; clean: boolean };
+
 /** The commit and whether the tree is clean, taken when the run starts (the code under test). */
-export function codeVersion(): { commit: string; clean: boolean } {
+export function codeVersion(): CodeVersion {
   const dirty = git('status', '--porcelain', '--', '.', ':(exclude)chaos/results').split('\n').filter(Boolean);
   return { commit: git('rev-parse', 'HEAD') || 'unknown', clean: dirty.length === 0 };
 }
 
 export function buildResults(
   results: ScenarioResult[],
-  opts: {
-    mode: RunMeta['mode'];
-    version: { commit: string; clean: boolean };
-    seconds: number;
-    soakSeconds: number;
-  },
+  opts: { mode: RunMeta['mode']; version: CodeVersion; seconds: number; soakSeconds: number },
 ): RunResults {
   const sum = (f: (r: ScenarioResult) => number) => results.reduce((n, r) => n + f(r), 0);
   return {
     meta: {
       mode: opts.mode,
-      date: new Date().toISOString(),
-      commit: opts.version.commit,
-      clean_tree: opts.version.clean,
-      duration_seconds: Math.round(opts.seconds),
+      ...provenance(opts.version, opts.seconds),
       soak_seconds: opts.soakSeconds,
-      machine: `${cpus().length} cores`,
-      node: process.version,
       scenarios: results.length,
       faults: sum((r) => r.faults),
       requests: sum((r) => r.requests),
@@ -184,10 +172,7 @@ export function table(results: ScenarioResult[]): string {
       r.seconds.toFixed(0),
     ].map(String),
   );
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  return consoleTable(head, rows, (c, i, w) => (i === 0 ? c.padEnd(w) : c.padStart(w)));
 }
 
 /** The console table of the mutants' runs. */
@@ -198,8 +183,12 @@ export function mutantTable(mutants: MutantResult[]): string {
     m.caught ? 'caught' : m.error ? 'NOT RUN' : 'SURVIVED',
     m.check,
   ]);
-  const head = ['mutant', 'scenario', 'outcome', 'check'];
+  return consoleTable(['mutant', 'scenario', 'outcome', 'check'], rows, (c, _, w) => c.padEnd(w));
+}
+
+/** Columns as wide as their widest cell, each cell padded by `pad`. */
+function consoleTable(head: string[], rows: string[][], pad: (cell: string, column: number, width: number) => string) {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+  const line = (cells: string[]) => cells.map((c, i) => pad(c, i, widths[i])).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }

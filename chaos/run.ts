@@ -6,15 +6,18 @@ import { MUTANTS } from './mutants';
 import {
   buildResults,
   codeVersion,
+  type CodeVersion,
   mutantTable,
   table,
   writeMutantResults,
   writeResults,
   type MutantResult,
 } from './results';
-import { Ctx, PHANTOM_BOUND_SECONDS, SETTLED_GRACE_SECONDS, type Scenario, type ScenarioResult } from './scenario';
+import { SETTLED_GRACE_SECONDS } from './checks';
+import { Ctx, PHANTOM_BOUND_SECONDS, type Scenario, type ScenarioResult } from './scenario';
 import { SMOKE, scenarios } from './scenarios';
-import { RUN_DIR, SETTINGS, Stack } from './stack';
+import { RUN_DIR, SETTINGS } from './settings';
+import { Stack } from './stack';
 import { log } from './util';
 
 /**
@@ -61,28 +64,22 @@ export const LATENESS = {
 /** A product read may show more stock than the database for at most this long (a lost invalidation shows 60 s). */
 export const STALE_BOUND_MS = 6_000;
 
-/** Back to one worker, w1, with no fault points armed. */
-async function resetWorkers(stack: Stack): Promise<void> {
-  for (const [name, w] of [...stack.workers]) {
-    await w.stop();
-    stack.workers.delete(name);
-  }
-  await stack.startWorker('w1');
-}
-
 /** Whatever happened, the next scenario starts healed. */
 async function heal(stack: Stack, ctx: Ctx): Promise<void> {
   stack.db.setMode('pass');
   stack.redis.setMode('pass');
-  if (!stack.mariadb.alive) await stack.restartMariadb();
-  if (!stack.redisServer.alive) await stack.restartRedis();
+  if (!stack.mariadb.alive) await stack.mariadb.start();
+  if (!stack.redisServer.alive) await stack.redisServer.start();
   for (const w of stack.workers.values()) w.signal('SIGCONT');
   if (!stack.temporal?.alive) await stack.startTemporal();
   if (!stack.api?.alive) await stack.startApi();
   if (!stack.loadApi?.alive) await stack.startLoadApi();
   await stack.superviseWorkers().catch((err: Error) => ctx.failures.push(`could not restart a worker: ${err.message}`));
   // A worker left armed with fault points would fire them in the next scenario.
-  if (stack.workers.size !== 1 || stack.worker('w1')?.armed) await resetWorkers(stack);
+  if (stack.workers.size !== 1 || stack.worker('w1')?.armed) {
+    await stack.dropWorkers();
+    await stack.startWorker('w1');
+  }
   // A rolling upgrade's processes go back to today's build: the next scenario tests what ships.
   await stack.backToToday();
 }
@@ -94,7 +91,7 @@ async function runScenario(stack: Stack, checker: InvariantChecker, acks: Acks, 
   let ctx: Ctx | null = null;
   const live = new LiveChecks({
     dbUrl: stack.directDbUrl,
-    temporal: () => Ctx.temporalClient(stack),
+    temporal: async () => stack.temporalClient(),
     readProduct: async (id) => {
       const a = await ctx!.api.product(id);
       return a.status === 200 ? Number(a.body.available_stock) : null;
@@ -123,7 +120,7 @@ async function runScenario(stack: Stack, checker: InvariantChecker, acks: Acks, 
     if (s.load !== false) {
       const background = [...(await ctx.api.createProducts([3_000, 3_000, 25]))];
       await ctx.startLoad(background);
-      ctx.startSampling();
+      ctx.checks.startSampling();
     }
     await s.run(ctx);
   } catch (err) {
@@ -132,7 +129,7 @@ async function runScenario(stack: Stack, checker: InvariantChecker, acks: Acks, 
     crashed = true;
   } finally {
     await ctx.load?.stop();
-    await ctx.stopSampling();
+    await ctx.checks.stopSampling();
     await heal(stack, ctx);
     if (s.settings) await stack.withSettings({});
     if (crashed)
@@ -147,35 +144,39 @@ async function runScenario(stack: Stack, checker: InvariantChecker, acks: Acks, 
   return ctx.result(s.name, s.title, (Date.now() - t0) / 1000, s.load !== false);
 }
 
-async function main() {
-  const args = parseArgs(process.argv.slice(2));
-  const all = scenarios({ soakSeconds: args.soakSeconds, smoke: args.smoke });
-  if (args.list) {
-    for (const s of all)
-      process.stdout.write(`${s.name.padEnd(28)} ${SMOKE.includes(s.name) ? '[smoke] ' : ''}${s.title}\n`);
-    return;
-  }
+/** The scenarios to run: --only's, the smoke's, or all (none with --mutants: only the mutants run). */
+function chooseScenarios(args: ReturnType<typeof parseArgs>, all: Scenario[]): Scenario[] {
   const unknown = args.only.filter((n) => !all.some((s) => s.name === n));
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')} (see --list)`);
-  const chosen: Scenario[] = args.mutants
-    ? []
-    : args.only.length
-      ? all.filter((s) => args.only.includes(s.name))
-      : args.smoke
-        ? SMOKE.map((n) => all.find((s) => s.name === n)!)
-        : all;
-  const mode = args.only.length ? 'partial' : args.smoke ? 'smoke' : 'full';
-  const version = codeVersion();
-  // The full run ends with the mutants; their builds start now, beside the stack's start-up.
-  const withMutants = args.mutants || mode === 'full';
-  const planted = args.mutantNames.length ? MUTANTS.filter((m) => args.mutantNames.includes(m.name)) : MUTANTS;
-  if (planted.length < args.mutantNames.length) throw new Error(`unknown mutant(s) in ${args.mutantNames.join(',')}`);
-  const builds = withMutants ? buildMutants(planted) : new Map<string, Promise<string>>();
+  if (args.mutants) return [];
+  if (args.only.length) return all.filter((s) => args.only.includes(s.name));
+  return args.smoke ? SMOKE.map((n) => all.find((s) => s.name === n)!) : all;
+}
 
-  const started = Date.now();
+/** Last, everything the run made, settled, in one snapshot: nothing any scenario left behind is wrong. */
+async function finalAudit(checker: InvariantChecker): Promise<ScenarioResult> {
+  checker.scope(undefined);
+  const t = Date.now();
+  const final = await checker.check({ graceSeconds: SETTLED_GRACE_SECONDS + LATENESS.slackSeconds });
+  return {
+    name: 'final-audit',
+    title: 'Every product, hold, order and payment of the run, settled, in one snapshot',
+    faults: 0,
+    requests: 0,
+    checks: 1,
+    violations: final.violations,
+    seconds: (Date.now() - t) / 1000,
+    notes: [`${final.products} products, ${final.holds} holds, ${final.orders} orders, ${final.events} events`],
+    statuses: '',
+    inFlight: 0,
+    clients: 0,
+  };
+}
+
+/** The stack up, and the checker that holds its database to every acknowledged answer. */
+async function startStack(acks: Acks): Promise<{ stack: Stack; checker: InvariantChecker }> {
   mkdirSync(RUN_DIR, { recursive: true });
   const stack = new Stack();
-  const acks = new Acks();
   log('starting the stack: MariaDB, Redis and a Temporal dev server of our own, fault proxies, the worker and the API');
   await stack.start();
   log(
@@ -188,6 +189,29 @@ async function main() {
     sweepGraceSeconds: SETTINGS.sweepGraceSeconds,
     lateness: { ...LATENESS, downtime: stack.outages },
   });
+  return { stack, checker };
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const all = scenarios({ soakSeconds: args.soakSeconds, smoke: args.smoke });
+  if (args.list) {
+    for (const s of all)
+      process.stdout.write(`${s.name.padEnd(28)} ${SMOKE.includes(s.name) ? '[smoke] ' : ''}${s.title}\n`);
+    return;
+  }
+  const chosen = chooseScenarios(args, all);
+  const mode = args.only.length ? 'partial' : args.smoke ? 'smoke' : 'full';
+  const version = codeVersion();
+  // The full run ends with the mutants; their builds start now, beside the stack's start-up.
+  const withMutants = args.mutants || mode === 'full';
+  const planted = args.mutantNames.length ? MUTANTS.filter((m) => args.mutantNames.includes(m.name)) : MUTANTS;
+  if (planted.length < args.mutantNames.length) throw new Error(`unknown mutant(s) in ${args.mutantNames.join(',')}`);
+  const builds = withMutants ? buildMutants(planted) : new Map<string, Promise<string>>();
+
+  const started = Date.now();
+  const acks = new Acks();
+  const { stack, checker } = await startStack(acks);
 
   const results: ScenarioResult[] = [];
   let mutants: MutantResult[] = [];
@@ -212,25 +236,7 @@ async function main() {
       );
       for (const v of r.violations.slice(0, 20)) log(`     ${v}`);
     }
-    // Last, everything the run made, settled, in one snapshot: nothing any scenario left behind is wrong.
-    if (!interrupted && chosen.length) {
-      checker.scope(undefined);
-      const t = Date.now();
-      const final = await checker.check({ graceSeconds: SETTLED_GRACE_SECONDS + LATENESS.slackSeconds });
-      results.push({
-        name: 'final-audit',
-        title: 'Every product, hold, order and payment of the run, settled, in one snapshot',
-        faults: 0,
-        requests: 0,
-        checks: 1,
-        violations: final.violations,
-        seconds: (Date.now() - t) / 1000,
-        notes: [`${final.products} products, ${final.holds} holds, ${final.orders} orders, ${final.events} events`],
-        statuses: '',
-        inFlight: 0,
-        clients: 0,
-      });
-    }
+    if (!interrupted && chosen.length) results.push(await finalAudit(checker));
     // After the final audit: the mutants' own products are broken on purpose.
     if (withMutants) {
       // Short rows: the smoke's sizes of the scenarios the mutants run in.
@@ -239,7 +245,6 @@ async function main() {
       mutants = await runMutants(stack, planted, small, builds, run, () => interrupted);
     }
   } finally {
-    await Ctx.closeTemporalClient();
     await checker.close();
     await stack.stop();
   }
@@ -257,18 +262,19 @@ async function main() {
     process.stdout.write(`results: ${file}; logs: .run/chaos/logs/\n`);
     ok = violations === 0 && results.length >= chosen.length;
   }
-  if (withMutants) {
-    process.stdout.write(`\n${mutantTable(mutants)}\n\n`);
-    const caught = mutants.filter((m) => m.caught).length;
-    const file = writeMutantResults(
-      mutants,
-      version,
-      mutants.reduce((n, m) => n + m.duration_seconds, 0),
-    );
-    process.stdout.write(`${caught} of ${planted.length} mutants caught; results: ${file}\n`);
-    ok &&= caught === planted.length;
-  }
+  // Written whatever the scenarios found.
+  if (withMutants) ok = reportMutants(mutants, planted.length, version) && ok;
   process.exitCode = ok ? 0 : 1;
+}
+
+/** The mutants' table and results file; true when every planted mutant was caught. */
+function reportMutants(mutants: MutantResult[], planted: number, version: CodeVersion): boolean {
+  process.stdout.write(`\n${mutantTable(mutants)}\n\n`);
+  const caught = mutants.filter((m) => m.caught).length;
+  const seconds = mutants.reduce((n, m) => n + m.duration_seconds, 0);
+  const file = writeMutantResults(mutants, version, seconds);
+  process.stdout.write(`${caught} of ${planted} mutants caught; results: ${file}\n`);
+  return caught === planted;
 }
 
 main().catch((err: Error) => {

@@ -1,13 +1,13 @@
-import { agreement } from './agreement';
-import { Client, Connection } from '@temporalio/client';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
-import { Acks, InvariantChecker } from '../harness/checker/checker';
-import { ApiClient } from './client';
+import type { Acks, InvariantChecker } from '../harness/checker/checker';
 import type { LiveChecks } from '../harness/checker/live';
+import { agreement } from './agreement';
+import { ScenarioChecks } from './checks';
+import { ApiClient } from './client';
 import { Load, MIN_CLIENTS, MIN_IN_FLIGHT, type LoadOptions } from './load';
-import { SETTINGS, type Stack } from './stack';
+import { SETTINGS } from './settings';
+import type { Stack } from './stack';
 import { log } from './util';
-import { sleep } from '../harness/wait';
 
 export interface Scenario {
   name: string;
@@ -28,7 +28,7 @@ export interface Scenario {
   holdsOn?: 'worker';
   /**
    * Settings of the service other than its defaults this scenario is about (the row's title names them); every other
-   * setting is the service's default (src/config.ts), but for the suite's short timers (SETTINGS in stack.ts).
+   * setting is the service's default (src/config.ts), but for the suite's short timers (SETTINGS in settings.ts).
    */
   settings?: Record<string, string>;
   /**
@@ -56,9 +56,6 @@ export interface ScenarioResult {
   clients: number;
 }
 
-/** A hold still open this long past its expiry, once faults have healed and the service had time, is lost. */
-export const SETTLED_GRACE_SECONDS = 30;
-
 /** Everything a scenario needs: the stack, a client that tallies, the checker, and bookkeeping for the report. */
 export class Ctx {
   readonly api: ApiClient;
@@ -68,33 +65,26 @@ export class Ctx {
   products: number[] = [];
   /** Requests in flight at each fault, and the clients then. */
   private atFaults: { inFlight: number; clients: number }[] = [];
-  private liveViolations = new Set<string>();
-  private liveChecksBefore: number;
-  private liveSkippedBefore: number;
   readonly started = Date.now();
-  private checkerViolationsBefore: Set<string>;
-  private initialViolations: Set<string>;
-  private checksBefore: number;
-  private sampling: Promise<void> | null = null;
-  private samplingOn = false;
-  /** Checker rounds that could not run during an outage the harness made. */
-  private checkerSkipped = 0;
-  private static temporal: Client | null = null;
+  /** The invariant checks of this scenario: sampled by the runner, or by the scenario itself. */
+  readonly checks: ScenarioChecks;
 
   constructor(
     readonly stack: Stack,
-    readonly checker: InvariantChecker,
+    checker: InvariantChecker,
     readonly acks: Acks,
-    readonly live: LiveChecks | null = null,
+    private readonly live: LiveChecks | null = null,
   ) {
-    this.api = new ApiClient(stack.baseUrl, acks);
-    this.api.apiDownOnPurpose = (since) => stack.apiDownOnPurpose(since);
-    this.api.downMs = (from, to) => stack.outages.overlap(from, to);
-    this.checkerViolationsBefore = new Set(checker.violations.keys());
-    this.initialViolations = new Set(checker.violations.keys());
-    this.checksBefore = checker.checks;
-    this.liveChecksBefore = live?.checks ?? 0;
-    this.liveSkippedBefore = live?.skipped ?? 0;
+    this.api = this.client(stack.baseUrl);
+    this.checks = new ScenarioChecks(checker, live, stack.outages, (ok, msg) => this.expect(ok, msg));
+  }
+
+  /** A client of one of the stack's APIs that knows when the harness took the system down. */
+  private client(baseUrl: string): ApiClient {
+    const api = new ApiClient(baseUrl, this.acks);
+    api.apiDownOnPurpose = (since) => this.stack.apiOutages.met(since);
+    api.downMs = (from, to) => this.stack.outages.overlap(from, to);
+    return api;
   }
 
   /** A hold no buyer was told of gives its stock back within this (the scenario's `phantomBoundSeconds`). */
@@ -117,10 +107,8 @@ export class Ctx {
   async startLoad(products: number[], opts: Partial<LoadOptions> = {}, api?: ApiClient): Promise<Load> {
     if (!api) {
       // The load's own API process, its answers tallied (and held to the contract) with the scenario's.
-      api = new ApiClient(this.stack.loadBaseUrl, this.acks);
+      api = this.client(this.stack.loadBaseUrl);
       api.tally = this.api.tally;
-      api.apiDownOnPurpose = (since) => this.stack.apiDownOnPurpose(since);
-      api.downMs = (from, to) => this.stack.outages.overlap(from, to);
     }
     this.loadOn(products);
     this.load = new Load(api, () => this.loadProducts, opts);
@@ -177,47 +165,6 @@ export class Ctx {
     }
   }
 
-  /** One invariant check now (during faults: everything but the "nothing left open" part). */
-  async sample(): Promise<void> {
-    const report = await this.checker.check();
-    for (const v of report.violations) if (!this.checkerViolationsBefore.has(v)) log(`  VIOLATION: ${v}`);
-    for (const v of report.violations) this.checkerViolationsBefore.add(v);
-    for (const v of (await this.live?.sample()) ?? []) {
-      if (!this.liveViolations.has(v)) log(`  VIOLATION: ${v}`);
-      this.liveViolations.add(v);
-    }
-  }
-
-  /** Checks continuously (every `everyMs`) until `stopSampling`. */
-  startSampling(everyMs = 1_500): void {
-    if (this.samplingOn) return;
-    this.samplingOn = true;
-    this.sampling = (async () => {
-      while (this.samplingOn) {
-        const t = Date.now();
-        try {
-          await this.sample().catch(async () => {
-            // A connection the harness's own MariaDB outage left dead fails once: a fresh one is tried.
-            await this.checker.close();
-            await this.sample();
-          });
-        } catch (err) {
-          // The checker reads MariaDB directly: it can only fail while the harness has MariaDB down on purpose.
-          // (or came back from it moments ago, still restarting).
-          if (this.stack.outages.overlap(t - 15_000, Date.now()) > 0) this.checkerSkipped++;
-          else this.expect(false, `invariant check could not run with nothing down: ${(err as Error).message}`);
-        }
-        await sleep(Math.max(0, everyMs - (Date.now() - t)));
-      }
-    })();
-  }
-
-  async stopSampling(): Promise<void> {
-    this.samplingOn = false;
-    await this.sampling;
-    this.sampling = null;
-  }
-
   /**
    * After the faults have healed: the load stops, workers that died are restarted, then the service gets `maxMs` to release
    * every hold past its expiry and cancel every order past its payment deadline, and the checker runs settled.
@@ -225,39 +172,7 @@ export class Ctx {
   async settle(maxMs = 45_000): Promise<void> {
     await this.load?.stop();
     await this.stack.superviseWorkers();
-    // Everything in flight runs out first: open holds expire, pending orders reach their payment deadline.
-    const deadline = Date.now() + TTL_MS + SETTINGS.paymentTimeoutSeconds * 1000 + maxMs;
-    let report = await this.checker.check();
-    while ((report.openHolds > 0 || report.pendingOrders > 0) && Date.now() < deadline) {
-      await sleep(1_000);
-      report = await this.checker.check();
-    }
-    const settled = await this.checker.check({
-      graceSeconds: SETTLED_GRACE_SECONDS,
-      phantomBoundSeconds: this.phantomBoundSeconds,
-    });
-    for (const v of settled.violations) if (!this.checkerViolationsBefore.has(v)) log(`  VIOLATION: ${v}`);
-    if (report.openHolds || report.pendingOrders) {
-      this.note(`${report.openHolds} holds / ${report.pendingOrders} orders still open after settling`);
-    }
-    if (report.overdueHolds || report.overdueOrders) {
-      this.note(
-        `${report.overdueHolds} holds / ${report.overdueOrders} orders still open past their deadline after ${maxMs / 1000} s`,
-      );
-    }
-  }
-
-  static async temporalClient(stack: Stack): Promise<Client> {
-    if (!Ctx.temporal) {
-      const connection = Connection.lazy({ address: stack.temporalAddress, connectTimeout: 5_000 });
-      Ctx.temporal = new Client({ connection, namespace: 'default' });
-    }
-    return Ctx.temporal;
-  }
-
-  static async closeTemporalClient(): Promise<void> {
-    await Ctx.temporal?.connection.close().catch(() => undefined);
-    Ctx.temporal = null;
+    for (const n of await this.checks.settle(maxMs, this.phantomBoundSeconds)) this.note(n);
   }
 
   /** Rows straight from MariaDB (not through the proxy). */
@@ -283,7 +198,7 @@ export class Ctx {
     const r = await agreement(
       {
         dbUrl: this.stack.directDbUrl,
-        temporal: await Ctx.temporalClient(this.stack),
+        temporal: this.stack.temporalClient(),
         readProduct: async (id) => {
           const a = await this.api.product(id);
           return { status: a.status, available: a.body?.available_stock };
@@ -301,7 +216,6 @@ export class Ctx {
   }
 
   result(name: string, title: string, seconds: number, requireLoad: boolean): ScenarioResult {
-    const fromChecker = [...this.checker.violations.keys()].filter((v) => !this.initialViolations.has(v));
     const inFlight = this.atFaults.length ? Math.min(...this.atFaults.map((f) => f.inFlight)) : 0;
     const clients = this.atFaults.length
       ? Math.min(...this.atFaults.map((f) => f.clients))
@@ -315,15 +229,15 @@ export class Ctx {
     const outages = this.stack.outages.describe(this.started);
     if (outages.length) this.notes.push(`outage windows: ${outages.join('; ')}`);
     if (this.load) this.notes.push(`background load: ${this.load.flows} flows, ${this.load.operations} operations`);
-    const skipped = this.checkerSkipped + (this.live ? this.live.skipped - this.liveSkippedBefore : 0);
+    const skipped = this.checks.skipped();
     if (skipped) this.notes.push(`${skipped} check rounds could not run during outages (stores down on purpose)`);
     return {
       name,
       title,
       faults: this.faults,
       requests: this.api.tally.requests,
-      checks: this.checker.checks - this.checksBefore + (this.live ? this.live.checks - this.liveChecksBefore : 0),
-      violations: [...fromChecker, ...this.liveViolations, ...this.api.tally.violations, ...this.failures],
+      checks: this.checks.checks(),
+      violations: [...this.checks.violations(), ...this.api.tally.violations, ...this.failures],
       seconds,
       notes: this.notes,
       statuses: this.api.tally.summary(),

@@ -8,7 +8,7 @@ import { sleep } from './wait';
  * left behind (its own processes only: recorded by pid and still running a command under that run's directory).
  */
 
-/** The waiting helpers live in wait.ts; chaos/ still imports them from here. */
+/** The waiting helpers live in wait.ts; some tests still import them from here. */
 export { freePort, poll, portOpen, sleep } from './wait';
 
 /** Pids of the processes a harness run started, in a file, so the next run can reap the leftovers of a killed one. */
@@ -72,7 +72,7 @@ export class Proc {
     command: string,
     args: string[],
     env: NodeJS.ProcessEnv,
-    logFile: string,
+    readonly logFile: string,
     opts: ProcOptions = {},
   ) {
     this.out = createWriteStream(logFile, { flags: 'a' });
@@ -128,6 +128,17 @@ export class Proc {
       const timer = setTimeout(() => done(null), ms);
       void this.exited.then(() => done(null));
     });
+  }
+
+  /** Resolves once `answers()` is true (a throw: not yet); fails as soon as the process exits, or after `ms`. */
+  async untilAnswering(answers: () => Promise<boolean>, ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if (!this.alive) throw new Error(`${this.name} exited during start-up (see ${this.logFile})`);
+      if (await answers().catch(() => false)) return;
+      await sleep(200);
+    }
+    throw new Error(`${this.name} did not answer within ${ms / 1000} s (see ${this.logFile})`);
   }
 
   signal(sig: NodeJS.Signals): void {

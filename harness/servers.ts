@@ -5,7 +5,6 @@ import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { PidRegistry, Proc } from './process';
-import { sleep } from './wait';
 
 const run = promisify(execFile);
 
@@ -18,27 +17,41 @@ const run = promisify(execFile);
 const bin = (name: string, fallbacks: string[]) =>
   [process.env[`${name.toUpperCase().replace(/-/g, '_')}_BIN`], ...fallbacks].find((p) => p && existsSync(p)) ?? name;
 
-export class MariaDbServer {
+/** A server of a harness's own: its directory, port and log; SIGKILL, or SIGTERM then SIGKILL after `graceMs`. */
+abstract class OwnServer {
   proc: Proc | null = null;
-  readonly dataDir: string;
-  readonly socket: string;
 
   constructor(
     readonly dir: string,
     readonly port: number,
-    private readonly logFile: string,
-    private readonly registry?: PidRegistry,
-  ) {
-    this.dataDir = path.join(dir, 'data');
-    this.socket = path.join(dir, 'mysqld.sock');
+    protected readonly logFile: string,
+    protected readonly registry: PidRegistry | undefined,
+    private readonly graceMs: number,
+  ) {}
+
+  get alive(): boolean {
+    return this.proc?.alive ?? false;
+  }
+
+  async kill(): Promise<void> {
+    await this.proc?.kill();
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop(this.graceMs);
+  }
+}
+
+export class MariaDbServer extends OwnServer {
+  readonly dataDir = path.join(this.dir, 'data');
+  readonly socket = path.join(this.dir, 'mysqld.sock');
+
+  constructor(dir: string, port: number, logFile: string, registry?: PidRegistry) {
+    super(dir, port, logFile, registry, 30_000);
   }
 
   get url(): string {
     return `mysql://root@127.0.0.1:${this.port}`;
-  }
-
-  get alive(): boolean {
-    return this.proc?.alive ?? false;
   }
 
   /**
@@ -105,46 +118,23 @@ export class MariaDbServer {
       this.logFile,
       { registry: this.registry },
     );
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (!this.proc.alive) throw new Error(`mariadbd exited during start-up (see ${this.logFile})`);
-      try {
-        const conn = await createConnection({ socketPath: this.socket, user: 'root', connectTimeout: 2_000 });
-        await conn.query('SELECT 1');
-        await conn.end();
-        return Date.now() - t;
-      } catch {
-        await sleep(200);
-      }
-    }
-    throw new Error(`mariadbd did not answer within ${timeoutMs / 1000} s (see ${this.logFile})`);
-  }
-
-  async kill(): Promise<void> {
-    await this.proc?.kill();
-  }
-
-  async stop(): Promise<void> {
-    await this.proc?.stop(30_000);
+    await this.proc.untilAnswering(async () => {
+      const conn = await createConnection({ socketPath: this.socket, user: 'root', connectTimeout: 2_000 });
+      await conn.query('SELECT 1');
+      await conn.end();
+      return true;
+    }, timeoutMs);
+    return Date.now() - t;
   }
 }
 
-export class RedisServer {
-  proc: Proc | null = null;
-
-  constructor(
-    readonly dir: string,
-    readonly port: number,
-    private readonly logFile: string,
-    private readonly registry?: PidRegistry,
-  ) {}
+export class RedisServer extends OwnServer {
+  constructor(dir: string, port: number, logFile: string, registry?: PidRegistry) {
+    super(dir, port, logFile, registry, 10_000);
+  }
 
   url(db = 0): string {
     return `redis://127.0.0.1:${this.port}/${db}`;
-  }
-
-  get alive(): boolean {
-    return this.proc?.alive ?? false;
   }
 
   /** Starts an empty server (no snapshot, no append-only file: a restart after SIGKILL has lost everything). */
@@ -159,28 +149,15 @@ export class RedisServer {
       this.logFile,
       { registry: this.registry },
     );
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (!this.proc.alive) throw new Error(`redis-server exited during start-up (see ${this.logFile})`);
+    await this.proc.untilAnswering(async () => {
       const r = new Redis(this.url(), { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       r.on('error', () => undefined);
       try {
         await r.connect();
-        if ((await r.ping()) === 'PONG') return;
-      } catch {
-        await sleep(100);
+        return (await r.ping()) === 'PONG';
       } finally {
         r.disconnect();
       }
-    }
-    throw new Error(`redis-server did not answer within ${timeoutMs / 1000} s`);
-  }
-
-  async kill(): Promise<void> {
-    await this.proc?.kill();
-  }
-
-  async stop(): Promise<void> {
-    await this.proc?.stop(10_000);
+    }, timeoutMs);
   }
 }

@@ -2,7 +2,12 @@ import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Proc } from './process';
+import { Proc, type ProcOptions } from './process';
+
+/**
+ * The service as processes of their own, for test/, chaos/ and bench/: its build, its environment from a run's
+ * settings, its API and worker processes started from that build, and the waits until each serves.
+ */
 
 const root = path.resolve(__dirname, '..');
 
@@ -19,6 +24,71 @@ export async function compileService(tag: string): Promise<{ outDir: string; rem
     { cwd: root, timeout: 180_000 },
   );
   return { outDir, remove: () => rmSync(outDir, { recursive: true, force: true }) };
+}
+
+/** What a multi-process run sets of the service (src/config.ts); everything else is the service's default. */
+export interface ServiceSettings {
+  port: number;
+  logLevel: string;
+  databaseUrl: string;
+  redisUrl: string;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  holdTtlSeconds: number;
+  paymentTimeoutSeconds: number;
+  sweepIntervalSeconds: number;
+  sweepGraceSeconds: number;
+  /**
+   * The run's own schedules: one left from an earlier run would point at that run's task queue, where no worker
+   * polls, and with overlap "skip" its stuck run would hold back every later sweep.
+   */
+  sweepScheduleId: string;
+  purgeScheduleId: string;
+  webhookSecret: string;
+  adminToken: string;
+}
+
+/**
+ * The environment of the service's processes: `base` (what the run passes through), then its settings, in
+ * development mode, without the worker's metrics endpoint (several workers share the machine).
+ */
+export function serviceEnv(s: ServiceSettings, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return {
+    ...base,
+    NODE_ENV: 'development',
+    LOG_LEVEL: s.logLevel,
+    PORT: String(s.port),
+    DATABASE_URL: s.databaseUrl,
+    REDIS_URL: s.redisUrl,
+    TEMPORAL_ADDRESS: s.temporalAddress,
+    TEMPORAL_NAMESPACE: s.namespace,
+    TASK_QUEUE: s.taskQueue,
+    HOLD_TTL_SECONDS: String(s.holdTtlSeconds),
+    PAYMENT_TIMEOUT_SECONDS: String(s.paymentTimeoutSeconds),
+    SWEEP_INTERVAL_SECONDS: String(s.sweepIntervalSeconds),
+    SWEEP_GRACE_SECONDS: String(s.sweepGraceSeconds),
+    SWEEP_SCHEDULE_ID: s.sweepScheduleId,
+    PURGE_SCHEDULE_ID: s.purgeScheduleId,
+    WEBHOOK_SECRET: s.webhookSecret,
+    ADMIN_TOKEN: s.adminToken,
+    WORKER_METRICS_ADDRESS: '',
+  };
+}
+
+/** The entry point of the service's API or worker process in a build. */
+export const partScript = (dist: string, part: 'api' | 'worker') => path.join(dist, part, 'main.js');
+
+/** A process running on the harness's own Node.js (`args`: its flags and script), its output in `logFile`. */
+export const startNode = (name: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, opts?: ProcOptions) =>
+  new Proc(name, process.execPath, args, env, logFile, opts);
+
+/** Waits until a worker process polls its task queue (it logs "worker running"), and marks it ready. */
+export async function untilPolling(worker: Proc, ms: number): Promise<void> {
+  worker.ready = (await worker.waitForLine(/worker running/, ms)) !== null;
+  if (worker.ready) return;
+  const why = worker.alive ? `did not start polling within ${ms / 1000} s` : 'exited during start-up';
+  throw new Error(`${worker.name} ${why} (see ${worker.logFile})`);
 }
 
 export interface LaunchedProcess {
@@ -38,7 +108,7 @@ export interface LaunchedProcess {
  * and collects its log lines.
  */
 export function launchService(outDir: string, entry: string, env: NodeJS.ProcessEnv): LaunchedProcess {
-  const proc = new Proc(entry, process.execPath, [path.join(outDir, entry)], env, path.join(outDir, `${entry}.log`));
+  const proc = startNode(entry, [path.join(outDir, entry)], env, path.join(outDir, `${entry}.log`));
   const lines: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   proc.onLine((line) => {

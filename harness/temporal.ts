@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { searchAttributeDefinitions } from '../src/shared/search-attributes';
 import { setUpNamespaceAt } from '../src/temporal/namespace';
 import { Proc, type PidRegistry } from './process';
-import { freePort, sleep } from './wait';
+import { freePort } from './wait';
 
 const ROOT = path.resolve(__dirname, '..');
 const run = promisify(execFile);
@@ -63,19 +63,16 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     registry: opts.registry,
   });
   // The frontend port opens before the namespace is ready: wait until the namespace answers.
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (!proc.alive) throw new Error(`the Temporal dev server exited during start-up (see ${opts.logFile})`);
-    try {
-      const describe = ['operator', 'namespace', 'describe', '--address', address, '--namespace', namespace];
-      await run(temporalCli(), describe, { timeout: 5_000 });
-      // The retention every set-up path gives the namespace (src/temporal/namespace.ts).
-      await setUpNamespaceAt(address, namespace);
-      return { address, proc };
-    } catch {
-      await sleep(300);
-    }
-  }
-  await proc.kill();
-  throw new Error(`the Temporal dev server did not become ready within 60 s (see ${opts.logFile})`);
+  const ready = async () => {
+    const describe = ['operator', 'namespace', 'describe', '--address', address, '--namespace', namespace];
+    await run(temporalCli(), describe, { timeout: 5_000 });
+    // The retention every set-up path gives the namespace (src/temporal/namespace.ts).
+    await setUpNamespaceAt(address, namespace);
+    return true;
+  };
+  await proc.untilAnswering(ready, 60_000).catch(async (err: unknown) => {
+    await proc.kill();
+    throw err;
+  });
+  return { address, proc };
 }

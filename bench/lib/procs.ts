@@ -37,22 +37,11 @@ export const startProcess = (name: string, command: string, args: string[], env:
   new HarnessProc(name, command, args, env, logFile);
 
 /** Waits until a URL answers with any HTTP status, or the process dies, or time runs out. */
-export async function waitForHttp(url: string, proc: Proc, seconds: number): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  let dead = false;
-  void proc.exited.then(() => (dead = true));
-  while (Date.now() < deadline) {
-    if (dead) throw new Error(`${proc.name} exited during start-up (see its log)`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      await res.arrayBuffer();
-      return;
-    } catch {
-      await sleep(200);
-    }
-  }
-  throw new Error(`${proc.name} did not answer at ${url} within ${seconds} s`);
-}
+export const waitForHttp = (url: string, proc: Proc, seconds: number) =>
+  proc.untilAnswering(async () => {
+    await (await fetch(url, { signal: AbortSignal.timeout(1_000) })).arrayBuffer();
+    return true;
+  }, seconds * 1000);
 
 /** CPU seconds used by each process between two snapshots: the per-process profile of a scenario. */
 export class CpuMeter {

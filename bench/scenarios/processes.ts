@@ -1,12 +1,12 @@
 /** Starting what the bench measures: the service's API and worker, the floor's, the plain baseline. */
 import path from 'node:path';
-import { startProcess, waitForHttp } from '../lib/procs';
-import { freePort } from '../../harness/wait';
+import { partScript, serviceEnv, startNode } from '../../harness/service';
+import { freePort, sleep } from '../../harness/wait';
+import { waitForHttp } from '../lib/procs';
 import { run } from '../lib/run-state';
 import { ROOT, settings } from '../lib/settings';
 import { floorTaskQueue } from '../lib/temporal';
 import { httpClient, type HttpClient } from '../lib/util';
-import { sleep } from '../../harness/wait';
 
 export interface Running {
   base: string;
@@ -16,28 +16,22 @@ export interface Running {
 }
 
 /** The service's environment for a bench run; `overrides` are a variant's own settings. */
-export function serviceEnv(port: number, overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+function benchEnv(port: number, overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  // The bench's settings where their names are the service's, then those it names otherwise.
+  const service = {
+    ...settings,
+    port,
+    logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    temporalAddress: run.temporalAddress,
+    holdTtlSeconds: settings.holdTtl,
+    paymentTimeoutSeconds: settings.holdTtl,
+    sweepIntervalSeconds: settings.sweepInterval,
+    sweepGraceSeconds: settings.sweepGrace,
+    sweepScheduleId: settings.sweepSchedule,
+    purgeScheduleId: settings.purgeSchedule,
+  };
   return {
-    ...process.env,
-    NODE_ENV: 'development',
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-    PORT: String(port),
-    DATABASE_URL: settings.databaseUrl,
-    REDIS_URL: settings.redisUrl,
-    TEMPORAL_ADDRESS: run.temporalAddress,
-    TEMPORAL_NAMESPACE: settings.namespace,
-    TASK_QUEUE: settings.taskQueue,
-    HOLD_TTL_SECONDS: String(settings.holdTtl),
-    PAYMENT_TIMEOUT_SECONDS: String(settings.holdTtl),
-    WEBHOOK_SECRET: settings.webhookSecret,
-    ADMIN_TOKEN: settings.adminToken,
-    WORKER_METRICS_ADDRESS: '',
-    // Its own schedule: one left from an earlier run would point at that run's task queue, where no worker polls,
-    // and with overlap "skip" its stuck run would hold back every later sweep.
-    SWEEP_SCHEDULE_ID: settings.sweepSchedule,
-    PURGE_SCHEDULE_ID: settings.purgeSchedule,
-    SWEEP_INTERVAL_SECONDS: String(settings.sweepInterval),
-    SWEEP_GRACE_SECONDS: String(settings.sweepGrace),
+    ...serviceEnv(service, process.env),
     // All the load comes from one loopback address; real buyers come from many. The per-address limit would
     // answer 429 after a few hundred holds, so it is off here (its cost per request is one Redis call).
     RATE_LIMIT_ENABLED: process.env.BENCH_RATE_LIMIT_ENABLED ?? 'false',
@@ -48,14 +42,16 @@ export function serviceEnv(port: number, overrides: NodeJS.ProcessEnv = {}): Nod
 const nodeFlags = (name: string) =>
   settings.profile ? [`--cpu-prof`, `--cpu-prof-dir=${path.join(settings.logDir, 'profiles', name)}`] : [];
 
+/** The API and worker of a system under test (`args`: each one's Node flags and script), on a free port. */
 async function startPair(
   label: string,
-  command: (part: 'api' | 'worker') => string[],
-  env: NodeJS.ProcessEnv,
-  port: number,
+  args: (part: 'api' | 'worker') => string[],
+  overrides?: NodeJS.ProcessEnv,
 ): Promise<Running> {
-  const worker = startProcess(`${label} worker`, process.execPath, command('worker'), env, logFile(label, 'worker'));
-  const api = startProcess(`${label} api`, process.execPath, command('api'), env, logFile(label, 'api'));
+  const port = await freePort();
+  const env = benchEnv(port, overrides);
+  const worker = startNode(`${label} worker`, args('worker'), env, logFile(label, 'worker'));
+  const api = startNode(`${label} api`, args('api'), env, logFile(label, 'api'));
   run.procs.push(api, worker);
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/api/holds`, api, 60);
@@ -72,57 +68,45 @@ async function startPair(
   };
 }
 
-const logFile = (label: string, part: string) =>
-  path.join(settings.logDir, `${label.replace(/\W+/g, '-')}-${part}.log`);
+const slug = (label: string) => label.replace(/\W+/g, '-');
+const logFile = (label: string, part: string) => path.join(settings.logDir, `${slug(label)}-${part}.log`);
+const floorMain = path.join(ROOT, 'bench/floor/main.ts');
 
 /** The service (API + worker) from a compiled dist/ (another build's gives a before/after on one machine). */
 export async function startService(
   opts: { dist?: string; env?: NodeJS.ProcessEnv; label?: string } = {},
 ): Promise<Running> {
-  const port = await freePort();
   const dist = opts.dist ?? settings.serviceDist;
   const label = opts.label ?? 'service';
   const running = await startPair(
     label,
-    (part) => [...nodeFlags(`${label}-${part}`), path.join(dist, `${part}/main.js`)],
-    serviceEnv(port, opts.env),
-    port,
+    (part) => [...nodeFlags(`${label}-${part}`), partScript(dist, part)],
+    opts.env,
   );
   run.serviceStarted = true;
   return running;
 }
 
 /** The Temporal floor (bench/floor): the same worker settings and reservation, the least workflow around it. */
-export async function startFloor(): Promise<Running> {
-  const port = await freePort();
-  const main = path.join(ROOT, 'bench/floor/main.ts');
-  return startPair(
-    'floor',
-    (part) => [...nodeFlags(`floor-${part}`), '--import', 'tsx', main, part],
-    serviceEnv(port, { TASK_QUEUE: floorTaskQueue }),
-    port,
-  );
-}
+export const startFloor = () =>
+  startPair('floor', (part) => [...nodeFlags(`floor-${part}`), '--import', 'tsx', floorMain, part], {
+    TASK_QUEUE: floorTaskQueue,
+  });
 
 /**
  * The floor's eager-start variant, laid out as the service is by default: one process serves HTTP and runs a hold
  * worker on one NativeConnection (bench/floor `eager`), beside a worker process on the same task queue.
  */
 export async function startEagerFloor(opts: { label?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Running> {
-  const port = await freePort();
-  const main = path.join(ROOT, 'bench/floor/main.ts');
   const label = opts.label ?? 'floor eager';
+  const mode = (part: 'api' | 'worker') => (part === 'api' ? 'eager' : 'worker');
   return startPair(
     label,
-    (part) => [
-      ...nodeFlags(`${label.replace(/\W+/g, '-')}-${part}`),
-      '--import',
-      'tsx',
-      main,
-      part === 'api' ? 'eager' : 'worker',
-    ],
-    serviceEnv(port, { TASK_QUEUE: `${floorTaskQueue}-${label.replace(/\W+/g, '-')}`, ...opts.env }),
-    port,
+    (part) => [...nodeFlags(`${slug(label)}-${part}`), '--import', 'tsx', floorMain, mode(part)],
+    {
+      TASK_QUEUE: `${floorTaskQueue}-${slug(label)}`,
+      ...opts.env,
+    },
   );
 }
 

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { MutantResult } from '../results';
 import type { Scenario, ScenarioResult } from '../scenario';
-import { DIST, ROOT, type Stack } from '../stack';
+import { DIST, ROOT } from '../settings';
+import type { Stack } from '../stack';
 import { log } from '../util';
 import { buildVariant } from '../../harness/variants';
 import { caughtBy, MUTANTS, type Mutant } from '.';

@@ -31,7 +31,7 @@ export const eagerApiKill: Scenario = {
 
     // The load's own API carries most of the holds in flight: every one it was running is lost with it.
     await ctx.loaded();
-    ctx.stack.planApiOutage();
+    ctx.stack.apiOutages.begin();
     // Recorded as it is sent: the requests the kill cuts leave the count as it lands.
     ctx.fault('the load’s API (a hold worker) SIGKILLed under load');
     await ctx.stack.loadApi!.kill();

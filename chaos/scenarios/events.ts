@@ -2,7 +2,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { startReceiver, type ReceivedEvent } from '../../src/events/receiver';
 import type { OutboundEvent } from '../../src/shared/events';
 import { Ctx, type Scenario } from '../scenario';
-import { freePort } from '../stack';
+import { freePort } from '../../harness/wait';
 import { poll, sleep } from '../../harness/wait';
 import { finish, makeHolds, makeOrders, restartWorker } from './helpers';
 
@@ -93,7 +93,7 @@ export const eventsReceiverDown: Scenario = {
       ctx.fault('receiver down while holds are created, ordered, paid, released and expire');
       // The holds settle with the receiver still down; their workflows stay open until their events are out, so the
       // workflow/database agreement is checked once the receiver has heard them all.
-      await ctx.stopSampling();
+      await ctx.checks.stopSampling();
       await ctx.settle();
       await sleep(5_000);
       const received: ReceivedEvent[] = [];

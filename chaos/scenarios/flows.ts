@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Answer } from '../client';
-import type { Scenario } from '../scenario';
+import type { Ctx, Scenario } from '../scenario';
 import { rand } from '../util';
 import { sleep } from '../../harness/wait';
 import { makeHolds, makeOrders } from './helpers';
@@ -20,7 +20,7 @@ export const webhookRaces: Scenario = {
     }
     if (orders.length < 12) ctx.note(`set-up: ${orders.length}/12 orders placed before their hold expired`);
     ctx.expect(orders.length >= 6, `set-up: only ${orders.length}/12 orders placed`);
-    ctx.startSampling();
+    ctx.checks.startSampling();
     let raced = 0;
     await Promise.all(
       orders.map(async (orderId) => {
@@ -67,7 +67,7 @@ export const webhookRaces: Scenario = {
     ctx.fault('an event id reused for another order');
     // Late: a paid webhook after the payment timeout cancelled the order is recorded, owes a refund, takes no stock.
     // It runs once the load has settled (the order must have timed out), so it is a check, not a fault under load.
-    await ctx.stopSampling();
+    await ctx.checks.stopSampling();
     await ctx.settle();
     const late = await ctx.api.webhook(o, `evt_${randomUUID()}`, 'paid');
     ctx.expect(
@@ -75,12 +75,29 @@ export const webhookRaces: Scenario = {
       `a payment after the timeout cancelled the order answered ${late.status} ${JSON.stringify(late.body ?? {}).slice(0, 120)}`,
     );
     ctx.note('a payment arriving after its order timed out was recorded as a late payment');
-    await ctx.sample();
+    await ctx.checks.sample();
     await ctx.agreement();
   },
 };
 
 const PER_ROUND = 55;
+
+/** How long before its hold's expiry the first round sends an order: what an order takes right now (far from expiry). */
+async function firstLead(ctx: Ctx, probe: number): Promise<number> {
+  const took: number[] = [];
+  await Promise.all(
+    (await makeHolds(ctx, probe, 5, 1)).map(async (h) => {
+      const a = await ctx.api.order(h.holdId, randomUUID());
+      if (a.status === 201) took.push(a.ms);
+    }),
+  );
+  took.sort((a, b) => a - b);
+  const lead = Math.min(took[Math.floor(took.length / 2)] ?? 300, 3_000) * 0.9;
+  ctx.note(
+    `orders answer in ${took.join(', ')} ms now: the first round sends each ${lead.toFixed(0)} ms before its expiry`,
+  );
+  return lead;
+}
 
 /**
  * An order sent so that it is decided at its hold's expiry. How long an order takes to be decided after it is sent
@@ -93,19 +110,7 @@ export const expiryRace = (ROUNDS: number): Scenario => ({
   title: `An order decided at the instant its hold expires (${ROUNDS * PER_ROUND} holds in ${ROUNDS} rounds under load, the send lead corrected each round): exactly one of ordered or expired, both outcomes seen, the client told what the database says`,
   async run(ctx) {
     const [p, probe] = await ctx.createProducts(2, 10_000);
-    // How long an order takes right now (on holds far from expiry).
-    const took: number[] = [];
-    await Promise.all(
-      (await makeHolds(ctx, probe, 5, 1)).map(async (h) => {
-        const a = await ctx.api.order(h.holdId, randomUUID());
-        if (a.status === 201) took.push(a.ms);
-      }),
-    );
-    took.sort((a, b) => a - b);
-    let lead = Math.min(took[Math.floor(took.length / 2)] ?? 300, 3_000) * 0.9;
-    ctx.note(
-      `orders answer in ${took.join(', ')} ms now: the first round sends each ${lead.toFixed(0)} ms before its expiry`,
-    );
+    let lead = await firstLead(ctx, probe);
     const outcome = new Map<number, string>();
     const sentBefore = new Map<number, number>();
     for (let round = 0; round < ROUNDS; round++) {
@@ -151,7 +156,7 @@ export const expiryRace = (ROUNDS: number): Scenario => ({
     ctx.expect(ordered >= 5 && expired >= 5, `the race did not happen: ${ordered} ordered, ${expired} expired`);
     const expiredSentInTime = [...outcome].filter(([id, o]) => o === 'expired' && sentBefore.get(id)! > 0).length;
     ctx.expect(expiredSentInTime > 0, 'no order sent before its hold expired lost the race');
-    await ctx.stopSampling();
+    await ctx.checks.stopSampling();
     await ctx.settle();
     const rows = await ctx.query<RowDataPacket>(
       `SELECT h.id, h.released_at, h.release_reason, o.id AS order_id,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Ctx } from '../scenario';
-import type { Proc } from '../stack';
+import type { Proc } from '../../harness/process';
 import { log } from '../util';
 import { sleep } from '../../harness/wait';
 
@@ -20,13 +20,6 @@ export async function faultFired(ctx: Ctx, point: string, since: number, ms = 30
     await sleep(50);
   }
   return false;
-}
-
-/** Waits until worker `name` has exited (e.g. killed by its own fault point). */
-export async function workerExited(ctx: Ctx, name = 'w1', ms = 30_000): Promise<boolean> {
-  const w = ctx.stack.worker(name);
-  if (!w) return true;
-  return Promise.race([w.exited.then(() => true), sleep(ms).then(() => false)]);
 }
 
 export interface Held {
@@ -152,7 +145,7 @@ export function holdHost(ctx: Ctx, where: 'holds' | 'worker' = 'holds'): HoldHos
     proc: () => stack.api!,
     arm: async (faults) => void (await stack.restartApi(faults)),
     kill: async () => {
-      stack.planApiOutage();
+      stack.apiOutages.begin();
       await stack.api!.kill();
     },
     start: async () => void (await stack.startApi()),
@@ -216,7 +209,7 @@ export async function finish(
   agreementWaitMs?: number,
   longerMs = 0,
 ): Promise<{ holds: number; orders: number }> {
-  await ctx.stopSampling();
+  await ctx.checks.stopSampling();
   await ctx.settle(45_000 + longerMs);
   return ctx.agreement(undefined, agreementWaitMs);
 }

@@ -9,15 +9,8 @@ import { replicas } from './replicas';
 import { shardedStampede } from './shards';
 import { reserveStallPhantom, temporalStallPhantom } from './phantoms';
 import { nemesisSoak, workerKillDuringDbStall } from './soak';
-import {
-  mariadbCrash,
-  mariadbDown,
-  mariadbHang,
-  mariadbLongOutage,
-  poisonedCache,
-  redisCrash,
-  redisOutage,
-} from './stores';
+import { mariadbCrash, mariadbDown, mariadbHang, mariadbLongOutage } from './mariadb';
+import { poisonedCache, redisCrash, redisOutage } from './redis';
 import { sweepMissedTick, temporalRestart, webhookTemporalDown } from './temporal';
 import { rollingUpgrade } from './upgrade';
 import {

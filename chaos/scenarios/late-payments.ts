@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Scenario } from '../scenario';
-import { SETTINGS } from '../stack';
+import { SETTINGS } from '../settings';
 import { sleep } from '../../harness/wait';
 import { finish, makeHolds, makeOrders } from './helpers';
 
@@ -19,7 +19,7 @@ export const latePaidVsTimeout: Scenario = {
     // Set-up in parallel (a busy machine lets 5-second holds lapse one by one): a few may expire before their order.
     const orders = [...(await makeOrders(ctx, await makeHolds(ctx, p, 12, 1))).values()];
     ctx.expect(orders.length >= 6, `set-up: only ${orders.length}/12 orders placed`);
-    ctx.startSampling();
+    ctx.checks.startSampling();
     const created = new Map<number, number>();
     for (const row of await ctx.query<RowDataPacket>(
       `SELECT id, created_at FROM orders WHERE id IN (${orders.map(Number).join(',') || 0})`,

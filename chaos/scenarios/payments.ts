@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import { orderWorkflowId } from '../../src/shared/workflow-ids';
-import { Ctx, type Scenario } from '../scenario';
+import type { Scenario } from '../scenario';
 import { faultFired, finish, makeHolds, makeOrders, pendingOrders } from './helpers';
 
 /**
@@ -56,7 +56,7 @@ function paymentKill(when: 'before' | 'after'): Scenario {
           new Date(killedAt + 1_000).toISOString().slice(0, 23).replace('T', ' '),
         ],
       );
-      const client = await Ctx.temporalClient(ctx.stack);
+      const client = ctx.stack.temporalClient();
       for (const row of settled) {
         const r = await client.workflow
           .getHandle(orderWorkflowId(Number(row.order_id)))
@@ -88,7 +88,7 @@ export const paymentOutcomes: Scenario = {
     const [p] = await ctx.createProducts(1, 40);
     const outcomes = new Map<string, number>();
     const count = (what: string) => outcomes.set(what, (outcomes.get(what) ?? 0) + 1);
-    ctx.startSampling();
+    ctx.checks.startSampling();
     for (let i = 0; i < 8; i++) {
       const [h] = await makeHolds(ctx, p, 1, 1);
       if (!h) continue;

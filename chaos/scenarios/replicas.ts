@@ -4,9 +4,10 @@ import { ApiClient, HANG_MS, type Answer, type Tally } from '../client';
 import { FAULT_LOAD } from '../load';
 import { finish } from './helpers';
 import type { Scenario } from '../scenario';
-import { LOG_DIR, Proc, freePort } from '../stack';
+import { partScript, startNode } from '../../harness/service';
+import { LOG_DIR } from '../settings';
 import { log } from '../util';
-import { sleep } from '../../harness/wait';
+import { freePort, portOpen, sleep } from '../../harness/wait';
 
 /**
  * A load balancer's view of several API processes: requests go round-robin, and one that gets no HTTP answer
@@ -72,23 +73,20 @@ export const replicas: Scenario = {
     const products = [...(await ctx.createProducts(2, 500)), ...(await ctx.createProducts(1, 8))];
     await ctx.stack.startWorker('w2');
     const port = await freePort();
-    const api2 = new Proc(
+    const api2 = startNode(
       'api a2',
-      'node',
-      [path.join(ctx.stack.dist, 'api', 'main.js')],
+      [partScript(ctx.stack.dist, 'api')],
       ctx.stack.env({ PORT: String(port) }),
       path.join(LOG_DIR, 'api-a2.log'),
     );
     try {
-      if (!(await api2.waitForLine(/"msg":"api listening"/, 60_000))) {
-        throw new Error('the second API did not listen within 60 s (see .run/chaos/logs/api-a2.log)');
-      }
+      await api2.untilAnswering(() => portOpen(port), 60_000);
       const targets = [ctx.stack.baseUrl, `http://127.0.0.1:${port}`].map((u) => new ApiClient(u, ctx.acks));
       const client = new FailoverClient(targets, ctx.acks, ctx.api.tally);
       log(`  2 APIs (${targets.map((t) => t.baseUrl).join(', ')}) and 2 workers (w1, w2) on one task queue`);
 
       const load = await ctx.startLoad(products, FAULT_LOAD, client);
-      ctx.startSampling();
+      ctx.checks.startSampling();
       await sleep(6_000);
       const before = [...client.answeredBy];
       await ctx.stack.killWorker('w1');

@@ -1,4 +1,4 @@
-import { SETTINGS } from '../stack';
+import { SETTINGS } from '../settings';
 import type { Scenario } from '../scenario';
 import { sleep } from '../../harness/wait';
 import { finish } from './helpers';

@@ -64,15 +64,15 @@ export const NEMESES: Nemesis[] = [
   downFor(
     'mariadb-kill',
     [1, 4],
-    (c) => c.stack.killMariadb(),
-    (c) => c.stack.restartMariadb(),
+    (c) => c.stack.mariadb.kill(),
+    (c) => c.stack.mariadb.start(),
     'MariaDB SIGKILLed',
   ),
   downFor(
     'redis-kill',
     [1, 4],
-    (c) => c.stack.killRedis(),
-    (c) => c.stack.restartRedis(),
+    (c) => c.stack.redisServer.kill(),
+    (c) => c.stack.redisServer.start(),
     'Redis SIGKILLed (back empty)',
   ),
   { name: 'db-down', strike: (ctx) => proxyFault(ctx, 'db', 'refuse', randInt(3, 8) * 1000, false) },
@@ -93,7 +93,7 @@ export const NEMESES: Nemesis[] = [
   {
     name: 'api-kill',
     async strike(ctx) {
-      ctx.stack.planApiOutage();
+      ctx.stack.apiOutages.begin();
       await ctx.stack.api?.kill();
       await sleep(randInt(1, 3) * 1000);
       await ctx.stack.startApi();
@@ -145,7 +145,7 @@ export function nemesisSoak(seconds: number): Scenario {
           log(`    ${await n.strike(ctx, redis, products)}`);
           await ctx.stack.superviseWorkers();
         }
-        await ctx.stopSampling();
+        await ctx.checks.stopSampling();
         log('  soak done; settling');
         await ctx.settle(60_000);
         const agreed = await ctx.agreement(products, 45_000);
@@ -179,7 +179,7 @@ export const workerKillDuringDbStall: Scenario = {
     ctx.stack.db.setMode('pass');
     await starting;
     await sleep(5_000);
-    await ctx.stopSampling();
+    await ctx.checks.stopSampling();
     await ctx.settle();
     await ctx.agreement();
   },

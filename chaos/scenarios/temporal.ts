@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import { holdWorkflowId } from '../../src/shared/workflow-ids';
-import { Ctx, type Scenario } from '../scenario';
-import { SETTINGS, SWEEP_SCHEDULE_ID } from '../stack';
+import type { Ctx, Scenario } from '../scenario';
+import { SETTINGS } from '../settings';
 import { log } from '../util';
 import { poll, sleep } from '../../harness/wait';
 import { finish, holdsForKey, makeHolds, pendingOrders, probeOutage } from './helpers';
@@ -69,7 +69,7 @@ export const temporalRestart: Scenario = {
       `Idempotency-Key retried across the outage: ${await holdsForKey(ctx, key)} holds`,
     );
     // Every hold open at the kill: its workflow (timer included) survived in the file database and finished.
-    const client = await Ctx.temporalClient(ctx.stack);
+    const client = ctx.stack.temporalClient();
     const closed = await poll(async () => {
       const states = await Promise.all(
         open.map((h) =>
@@ -95,7 +95,7 @@ export const sweepMissedTick: Scenario = {
     const [s] = await ctx.createProducts(1, 50);
     // Keep this product out of the workflow agreement: its workflows are terminated on purpose.
     ctx.products = ctx.products.filter((id) => id !== s);
-    const client = await Ctx.temporalClient(ctx.stack);
+    const client = ctx.stack.temporalClient();
     const interval = SETTINGS.sweepIntervalSeconds * 1000;
     const held = await makeHolds(ctx, s, 3, 2);
     ctx.expect(held.length === 3, `${held.length}/3 holds answered 201`);
@@ -114,7 +114,7 @@ export const sweepMissedTick: Scenario = {
     // the worker dies, the current sweep run is ended, then Temporal dies before T.
     await ctx.stack.killWorker('w1');
     // The Schedule names its runs `<workflowId>-<time>`: the running ones are in its description.
-    const running = (await client.schedule.getHandle(SWEEP_SCHEDULE_ID).describe()).info.runningActions;
+    const running = (await client.schedule.getHandle(SETTINGS.sweepScheduleId).describe()).info.runningActions;
     for (const a of running) {
       await client.workflow
         .getHandle(a.workflow.workflowId)
@@ -142,7 +142,7 @@ export const sweepMissedTick: Scenario = {
       released = Number(rows[0].n);
     }
     ctx.expect(released === 3, `${released}/3 holds released by the sweep after the restart`);
-    const d = await client.schedule.getHandle(SWEEP_SCHEDULE_ID).describe();
+    const d = await client.schedule.getHandle(SETTINGS.sweepScheduleId).describe();
     const actions = d.info.recentActions.filter((a) => a.scheduledAt.getTime() >= missedTick - 1_000);
     const forMissed = actions.filter((a) => Math.abs(a.scheduledAt.getTime() - missedTick) < 1_000);
     ctx.note(

@@ -2,8 +2,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import { MIN_IN_FLIGHT } from '../load';
-import { Ctx, type Scenario } from '../scenario';
-import { LOG_DIR, ROOT } from '../stack';
+import type { Ctx, Scenario } from '../scenario';
+import { LOG_DIR, ROOT } from '../settings';
 import { NEXT_RULES_PATCH, listHoldRuns, readHoldRuns, type HoldRun } from '../../harness/upgrade/runs';
 import { buildVariant } from '../../harness/variants';
 import { finish, makeHolds, type Held } from './helpers';
@@ -63,7 +63,7 @@ export const rollingUpgrade: Scenario = {
 
 /** Which holds to read back: the scenario's own, and a sample of the load's before, during and after the rollout. */
 async function sampleHolds(ctx: Ctx, rollout: Rollout, own: Held[]): Promise<string[]> {
-  const client = await Ctx.temporalClient(ctx.stack);
+  const client = ctx.stack.temporalClient();
   const listed = await listHoldRuns(client, rollout.from - 15_000, rollout.until + 15_000);
   // Before: the ones still open when the rollout began (carried on by whichever worker came next).
   const open = listed.filter((w) => w.startedAt < rollout.from && (w.closedAt === null || w.closedAt > rollout.from));
@@ -77,7 +77,7 @@ async function sampleHolds(ctx: Ctx, rollout: Rollout, own: Held[]): Promise<str
 }
 
 async function checkRules(ctx: Ctx, rollout: Rollout, own: Held[]): Promise<void> {
-  const runs = await readHoldRuns(await Ctx.temporalClient(ctx.stack), await sampleHolds(ctx, rollout, own));
+  const runs = await readHoldRuns(ctx.stack.temporalClient(), await sampleHolds(ctx, rollout, own));
   const list = (rs: HoldRun[]) =>
     rs
       .slice(0, 5)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { holdWorkflowId } from '../../src/shared/workflow-ids';
-import { Ctx, TTL_MS, type Scenario } from '../scenario';
+import { TTL_MS, type Ctx, type Scenario } from '../scenario';
 import { log } from '../util';
 import { poll, sleep } from '../../harness/wait';
 import {
@@ -93,7 +93,7 @@ async function freezeAfterCommit(ctx: Ctx, p: number): Promise<number> {
     "SELECT k.resource_id FROM idempotency_keys k WHERE k.scope = 'holds' AND k.idempotency_key = ?",
     [key],
   );
-  const client = await Ctx.temporalClient(ctx.stack);
+  const client = ctx.stack.temporalClient();
   const finished = async () => {
     const d = await client.workflow.getHandle(holdWorkflowId(Number(row.resource_id))).describe();
     return d.status.name !== 'RUNNING';
@@ -217,7 +217,7 @@ async function armedRelease(ctx: Ctx, quantity: number, action: string, freezes 
   const host = holdHost(ctx);
   await host.arm(`release.beforeCommit=${action}`);
   // An API that will freeze itself is down on purpose from then on, for its clients, until it is continued.
-  if (freezes && host.name === 'API') ctx.stack.planApiOutage();
+  if (freezes && host.name === 'API') ctx.stack.apiOutages.begin();
   const held = await makeHolds(ctx, p, 3, quantity);
   ctx.expect(held.length === 3, `${held.length}/3 holds answered 201`);
   const fired = await faultFired(ctx, 'release.beforeCommit', Date.now() - 5_000, TTL_MS + 20_000);
@@ -238,18 +238,18 @@ export const workerSigstop: Scenario = {
     await ctx.stack.startWorker('w2');
     await sleep(15_000); // past the release activity's 10 s startToCloseTimeout
     host.proc().signal('SIGCONT');
-    if (isApi) ctx.stack.apiBack();
+    if (isApi) ctx.stack.apiOutages.end();
     log(`  SIGCONT ${host.name}`);
 
     // 2. Frozen at a random moment under load (a frozen API is down on purpose for its clients meanwhile).
     await sleep(4_000);
-    if (isApi) ctx.stack.planApiOutage();
+    if (isApi) ctx.stack.apiOutages.begin();
     host.proc().signal('SIGSTOP');
     ctx.stack.outages.tick();
     ctx.fault(`${host.name} SIGSTOPped under load for 12 s`);
     await sleep(12_000);
     host.proc().signal('SIGCONT');
-    if (isApi) ctx.stack.apiBack();
+    if (isApi) ctx.stack.apiOutages.end();
     ctx.stack.outages.tick();
     await sleep(3_000);
     await ctx.stack.stopWorker('w2');
@@ -268,7 +268,7 @@ export const workerSigterm: Scenario = {
     await armedRelease(ctx, 1, 'pause:4000');
     for (let i = 0; i < 3; i++) {
       const p = host.proc();
-      if (host.name === 'API') ctx.stack.planApiOutage();
+      if (host.name === 'API') ctx.stack.apiOutages.begin();
       p.signal('SIGTERM');
       const what = i === 0 ? 'while a release transaction was open' : 'under load';
       ctx.fault(`${host.name} SIGTERMed ${what}`);
