@@ -1,4 +1,4 @@
-import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
+import { createPool, type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
 import { readConservation, type Conservation } from '../../harness/conservation';
 import { createReserver } from '../../src/db/reserve';
 import { runReservation } from '../../src/db/reserve-batch';
@@ -107,6 +107,25 @@ let syntheticHoldId = 9_000_000_000_000;
  * no HTTP, no Temporal. `classic` is the locked transaction statement by statement (5 round trips, 3 of them
  * with the row locked), `one-trip` the same work as one multi-statement round trip (what the worker sends).
  */
+/** The textbook reservation: four round trips, the row locked across them. */
+async function classicReservation(conn: PoolConnection, productId: number, holdId: number, now: Date, expires: Date) {
+  await conn.query('START TRANSACTION');
+  const [locked] = await conn.query<RowDataPacket[]>(
+    'SELECT available_stock, (SELECT COUNT(*) FROM holds WHERE id = ?) AS already FROM products WHERE id = ? FOR UPDATE',
+    [holdId, productId],
+  );
+  if (Number(locked[0].available_stock) < 1) throw new Error('hot row ran out of stock');
+  await conn.query('UPDATE products SET available_stock = available_stock - 1, updated_at = ? WHERE id = ?', [
+    sqlTime(now),
+    productId,
+  ]);
+  await conn.query(
+    'INSERT INTO holds (id, product_id, quantity, hold_expires_at, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?)',
+    [holdId, productId, sqlTime(expires), sqlTime(now), sqlTime(now)],
+  );
+  await conn.query('COMMIT');
+}
+
 export async function hotRow(
   url: string,
   productId: number,
@@ -139,21 +158,7 @@ export async function hotRow(
       const expires = new Date(now.getTime() + 3_600_000);
       try {
         if (conn) {
-          await conn.query('START TRANSACTION');
-          const [locked] = await conn.query<RowDataPacket[]>(
-            'SELECT available_stock, (SELECT COUNT(*) FROM holds WHERE id = ?) AS already FROM products WHERE id = ? FOR UPDATE',
-            [holdId, productId],
-          );
-          if (Number(locked[0].available_stock) < 1) throw new Error('hot row ran out of stock');
-          await conn.query('UPDATE products SET available_stock = available_stock - 1, updated_at = ? WHERE id = ?', [
-            sqlTime(now),
-            productId,
-          ]);
-          await conn.query(
-            'INSERT INTO holds (id, product_id, quantity, hold_expires_at, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?)',
-            [holdId, productId, sqlTime(expires), sqlTime(now), sqlTime(now)],
-          );
-          await conn.query('COMMIT');
+          await classicReservation(conn, productId, holdId, now, expires);
         } else if (variant === 'sharded') {
           // The worker's own path: one shard row per hold, the others only when that one runs dry.
           const out = await reserve({ holdId, productId, quantity: 1, now, expiresAt: expires });
