@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import * as prettier from 'prettier';
 import { share503, type MutantResults, type RunResults } from './results';
 
 /**
@@ -61,7 +60,7 @@ export function summaryLine(r: RunResults): string {
   return (
     `  Latest full run (\`chaos/results/latest.json\`, commit \`${m.commit.slice(0, 12)}\`, ${m.date.slice(0, 10)}): ` +
     `${m.scenarios} scenarios, ${m.faults} faults, ${m.requests} requests, ${m.checks} checks, ` +
-    `**${m.violations} violations**, ${minutes(m.duration_seconds)}.`
+    `**${m.violations} violation${m.violations === 1 ? '' : 's'}**, ${minutes(m.duration_seconds)}.`
   );
 }
 
@@ -86,6 +85,8 @@ function replaceBetween(text: string, tag: string, body: string): string | null 
 
 /** As `npm run lint` wants it (prettier --check). */
 async function formatted(file: string, text: string): Promise<string> {
+  // Loaded when a table is written: prettier's entry point does a dynamic import, which Jest's VM refuses.
+  const prettier = await import('prettier');
   const options = (await prettier.resolveConfig(file)) ?? {};
   return prettier.format(text, { ...options, filepath: file });
 }
