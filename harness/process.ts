@@ -8,9 +8,6 @@ import { sleep } from './wait';
  * left behind (its own processes only: recorded by pid and still running a command under that run's directory).
  */
 
-/** The waiting helpers live in wait.ts; some tests still import them from here. */
-export { freePort, poll, portOpen, sleep } from './wait';
-
 /** Pids of the processes a harness run started, in a file, so the next run can reap the leftovers of a killed one. */
 export class PidRegistry {
   private live = new Set<number>();

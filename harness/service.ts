@@ -26,9 +26,13 @@ export async function compileService(tag: string): Promise<{ outDir: string; rem
   return { outDir, remove: () => rmSync(outDir, { recursive: true, force: true }) };
 }
 
-/** What a multi-process run sets of the service (src/config.ts); everything else is the service's default. */
+/**
+ * What a multi-process run sets of the service (src/config.ts); everything else, and an optional field left out, is
+ * the service's default.
+ */
 export interface ServiceSettings {
-  port: number;
+  /** Left out when each API process gets its own (PORT in its extra environment). */
+  port?: number;
   logLevel: string;
   databaseUrl: string;
   redisUrl: string;
@@ -37,8 +41,8 @@ export interface ServiceSettings {
   taskQueue: string;
   holdTtlSeconds: number;
   paymentTimeoutSeconds: number;
-  sweepIntervalSeconds: number;
-  sweepGraceSeconds: number;
+  sweepIntervalSeconds?: number;
+  sweepGraceSeconds?: number;
   /**
    * The run's own schedules: one left from an earlier run would point at that run's task queue, where no worker
    * polls, and with overlap "skip" its stuck run would hold back every later sweep.
@@ -46,7 +50,7 @@ export interface ServiceSettings {
   sweepScheduleId: string;
   purgeScheduleId: string;
   webhookSecret: string;
-  adminToken: string;
+  adminToken?: string;
 }
 
 /**
@@ -54,26 +58,27 @@ export interface ServiceSettings {
  * development mode, without the worker's metrics endpoint (several workers share the machine).
  */
 export function serviceEnv(s: ServiceSettings, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return {
-    ...base,
+  const env: Record<string, string | number | undefined> = {
     NODE_ENV: 'development',
     LOG_LEVEL: s.logLevel,
-    PORT: String(s.port),
+    PORT: s.port,
     DATABASE_URL: s.databaseUrl,
     REDIS_URL: s.redisUrl,
     TEMPORAL_ADDRESS: s.temporalAddress,
     TEMPORAL_NAMESPACE: s.namespace,
     TASK_QUEUE: s.taskQueue,
-    HOLD_TTL_SECONDS: String(s.holdTtlSeconds),
-    PAYMENT_TIMEOUT_SECONDS: String(s.paymentTimeoutSeconds),
-    SWEEP_INTERVAL_SECONDS: String(s.sweepIntervalSeconds),
-    SWEEP_GRACE_SECONDS: String(s.sweepGraceSeconds),
+    HOLD_TTL_SECONDS: s.holdTtlSeconds,
+    PAYMENT_TIMEOUT_SECONDS: s.paymentTimeoutSeconds,
+    SWEEP_INTERVAL_SECONDS: s.sweepIntervalSeconds,
+    SWEEP_GRACE_SECONDS: s.sweepGraceSeconds,
     SWEEP_SCHEDULE_ID: s.sweepScheduleId,
     PURGE_SCHEDULE_ID: s.purgeScheduleId,
     WEBHOOK_SECRET: s.webhookSecret,
     ADMIN_TOKEN: s.adminToken,
     WORKER_METRICS_ADDRESS: '',
   };
+  const set = Object.entries(env).filter(([, v]) => v !== undefined);
+  return { ...base, ...Object.fromEntries(set.map(([k, v]) => [k, String(v)])) };
 }
 
 /** The entry point of the service's API or worker process in a build. */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Proc as HarnessProc } from '../../harness/process';
+import type { Proc } from '../../harness/process';
 import { sleep } from '../../harness/wait';
 
 const TICKS_PER_SECOND = 100;
@@ -29,12 +29,6 @@ export function pidListeningOn(port: number): number | null {
     return null;
   }
 }
-
-/** Bench processes are the harness's own (harness/process.ts): output in a log file, SIGTERM then SIGKILL. */
-export type Proc = HarnessProc;
-
-export const startProcess = (name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string) =>
-  new HarnessProc(name, command, args, env, logFile);
 
 /** Waits until a URL answers with any HTTP status, or the process dies, or time runs out. */
 export const waitForHttp = (url: string, proc: Proc, seconds: number) =>

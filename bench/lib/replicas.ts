@@ -8,7 +8,9 @@ import { startDevServer } from '../../harness/temporal';
 import { freePort, waitFor } from '../../harness/wait';
 import * as dbx from './db';
 import { load, warm, type LoadResult } from './load';
-import { CpuMeter, pidListeningOn, procStats, startProcess, waitForHttp, type Proc } from './procs';
+import type { Proc } from '../../harness/process';
+import { partScript, serviceEnv, startNode } from '../../harness/service';
+import { CpuMeter, pidListeningOn, procStats, waitForHttp } from './procs';
 import { httpClient, pool, progressDone, round, say } from './util';
 import { sleep } from '../../harness/wait';
 
@@ -50,25 +52,23 @@ export async function stopAll() {
   await Promise.all(procs.splice(0).map((p) => p.stop().catch(() => undefined)));
 }
 
-function serviceEnv(k: number, temporalAddress: string, o: ReplicaOptions): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    NODE_ENV: 'development',
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-    DATABASE_URL: o.databaseUrl,
-    REDIS_URL: o.redisUrl,
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_NAMESPACE: o.namespace,
-    TASK_QUEUE: `bench-replicas-${k}`,
-    SWEEP_SCHEDULE_ID: `bench-replicas-sweep-${k}`,
-    PURGE_SCHEDULE_ID: `bench-replicas-purge-${k}`,
-    HOLD_TTL_SECONDS: '3600',
-    PAYMENT_TIMEOUT_SECONDS: '3600',
-    WEBHOOK_SECRET: 'bench-webhook-secret',
-    WORKER_METRICS_ADDRESS: '',
-    // All the load comes from one loopback address (see bench/run.ts).
-    RATE_LIMIT_ENABLED: 'false',
+/** The service's settings for count `k` (its own task queue and schedules), every API on a port of its own. */
+function replicaEnv(k: number, temporalAddress: string, o: ReplicaOptions): NodeJS.ProcessEnv {
+  const settings = {
+    logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    databaseUrl: o.databaseUrl,
+    redisUrl: o.redisUrl,
+    temporalAddress,
+    namespace: o.namespace,
+    taskQueue: `bench-replicas-${k}`,
+    sweepScheduleId: `bench-replicas-sweep-${k}`,
+    purgeScheduleId: `bench-replicas-purge-${k}`,
+    holdTtlSeconds: 3600,
+    paymentTimeoutSeconds: 3600,
+    webhookSecret: 'bench-webhook-secret',
   };
+  // All the load comes from one loopback address (see bench/run.ts).
+  return { ...serviceEnv(settings, process.env), RATE_LIMIT_ENABLED: 'false' };
 }
 
 /** A Temporal dev server, k workers and k APIs of the compiled service; resolves once every API answers. */
@@ -77,18 +77,12 @@ async function startReplicas(k: number, o: ReplicaOptions) {
   mkdirSync(logDir, { recursive: true });
   const temporal = await startDevServer({ namespace: o.namespace, logFile: path.join(logDir, 'temporal.log') });
   procs.push(temporal.proc);
-  const env = serviceEnv(k, temporal.address, o);
-  const node = (name: string, entry: string, extra: NodeJS.ProcessEnv = {}) =>
-    startProcess(
-      name,
-      process.execPath,
-      [path.join(o.dist, entry)],
-      { ...env, ...extra },
-      path.join(logDir, `${name}.log`),
-    );
-  const workers = Array.from({ length: k }, (_, i) => node(`worker-${i + 1}`, 'worker/main.js'));
+  const env = replicaEnv(k, temporal.address, o);
+  const node = (name: string, part: 'api' | 'worker', extra: NodeJS.ProcessEnv = {}) =>
+    startNode(name, [partScript(o.dist, part)], { ...env, ...extra }, path.join(logDir, `${name}.log`));
+  const workers = Array.from({ length: k }, (_, i) => node(`worker-${i + 1}`, 'worker'));
   const ports = await Promise.all(Array.from({ length: k }, () => freePort()));
-  const apis = ports.map((port, i) => node(`api-${i + 1}`, 'api/main.js', { PORT: String(port) }));
+  const apis = ports.map((port, i) => node(`api-${i + 1}`, 'api', { PORT: String(port) }));
   procs.push(...workers, ...apis);
   const urls = ports.map((p) => `http://127.0.0.1:${p}`);
   await Promise.all(apis.map((a, i) => waitForHttp(`${urls[i]}/api`, a, 60)));

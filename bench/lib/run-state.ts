@@ -1,6 +1,7 @@
 /** What one bench run collects: the results and checks of every scenario, and the processes it started. */
 import type { Conservation } from './db';
-import { CpuMeter, type Proc } from './procs';
+import type { Proc } from '../../harness/process';
+import { CpuMeter } from './procs';
 
 export interface ScenarioResult {
   id: string;

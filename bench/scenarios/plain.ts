@@ -4,7 +4,8 @@ import type { Pool } from 'mysql2/promise';
 import { cannon, holdRequest, warm } from '../lib/cannon';
 import { check } from '../lib/checks';
 import * as dbx from '../lib/db';
-import { startProcess, waitForHttp } from '../lib/procs';
+import { startNode } from '../../harness/service';
+import { waitForHttp } from '../lib/procs';
 import { freePort } from '../../harness/wait';
 import { run } from '../lib/run-state';
 import { ROOT, settings } from '../lib/settings';
@@ -13,9 +14,8 @@ import { drain } from './service-basics';
 export async function plainBaseline(db: Pool) {
   const product = await dbx.createProduct(db, 'bench: plain', 1_000_000_000);
   const port = await freePort();
-  const plain = startProcess(
+  const plain = startNode(
     'plain baseline',
-    process.execPath,
     ['--import', 'tsx', path.join(ROOT, 'bench/plain/server.ts')],
     { ...process.env, PORT: String(port), DATABASE_URL: settings.databaseUrl, REDIS_URL: settings.redisUrl },
     path.join(settings.logDir, 'plain.log'),

@@ -35,7 +35,6 @@ class SaleJournal {
   readonly paidAt: number[] = [];
   // A failed payment gives its unit back when its webhook is answered: to a later buyer, if one is still to ask.
   readonly failedAt: number[] = [];
-  lastAskedAt = 0;
   firstSoldOutAt: number | null = null;
   orders = 0;
   failed = 0;
@@ -57,7 +56,6 @@ class SaleJournal {
   /** Buyer `i`: one hold; a winner orders and pays (one in ten fails), except one in twenty who abandons the hold. */
   async buyer(i: number): Promise<void> {
     const startedAt = this.since();
-    this.lastAskedAt = Math.max(this.lastAskedAt, startedAt);
     const h = await this.http.request('POST', '/api/holds', { product_id: this.product, quantity: 1 });
     this.holdLatency.push(h.ms);
     this.buyersSeen.push({ sentAt: startedAt, ms: h.ms, won: h.status === 201 });
@@ -104,6 +102,7 @@ class SaleJournal {
   /** The sale's figures for the result file, units being the stock put on sale. */
   figures(units: number) {
     const late = this.lateAnswers();
+    const lastAsked = Math.max(0, ...this.buyersSeen.map((b) => b.sentAt));
     const p = (values: number[], q: number) => round(percentile(values, q));
     return {
       buyers_answered: this.holdLatency.length,
@@ -123,7 +122,7 @@ class SaleJournal {
       ),
       first_sold_out_answer_s: seconds(this.firstSoldOutAt),
       // Units given back after the last buyer asked stay unsold: nobody was left to take them.
-      restocked_after_last_buyer_asked: this.failedAt.filter((t) => t > this.lastAskedAt).length,
+      restocked_after_last_buyer_asked: this.failedAt.filter((t) => t > lastAsked).length,
       hold_p50_ms: p(this.holdLatency, 50),
       hold_p99_ms: p(this.holdLatency, 99),
       order_p50_ms: p(this.orderLatency, 50),
