@@ -12,7 +12,13 @@ import {
   writingKey,
 } from './keys';
 import { PRODUCT_CACHE_TTL_SECONDS, readThrough, REDIS_NOW_MS, type CheckedEntries } from './product-read';
-import { createUnitsInFlight, REMOVE_MEMBER, type UnitsCheck, type UnitsCheckMode } from './units-in-flight';
+import {
+  createUnitsInFlight,
+  REMOVE_MEMBER,
+  type Reserving,
+  type UnitsCheck,
+  type UnitsCheckMode,
+} from './units-in-flight';
 
 export { PRODUCT_CACHE_TTL_SECONDS };
 
@@ -95,15 +101,11 @@ export interface ProductCache {
   ): Promise<UnitsCheck | null>;
   /** The reservation of `holdId` has an outcome: its units stop counting. Never throws. */
   releaseUnits(id: number, holdId: number, quantity: number): Promise<void>;
+  /** The reservations under way on a product; null when Redis cannot tell. */
+  reservingMembers(id: number): Promise<Reserving[] | null>;
 }
 
-/** The hold whose units a stock note stops counting as in flight. */
-export interface Reserving {
-  holdId: number;
-  quantity: number;
-}
-
-export type { UnitsCheck, UnitsCheckMode } from './units-in-flight';
+export type { Reserving, UnitsCheck, UnitsCheckMode } from './units-in-flight';
 
 export interface ProductCacheOptions {
   /** Lifetime of a gate entry without a newer figure; 0 turns the gate off. */
@@ -257,5 +259,6 @@ export function createProductCache(redis: Redis, log: Logger, options: ProductCa
       return units.check(id, quantity, holdId, mode, lapseMs);
     },
     releaseUnits: (id, holdId, quantity) => units.release(id, holdId, quantity),
+    reservingMembers: (id) => units.members(id),
   };
 }

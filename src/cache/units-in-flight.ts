@@ -53,6 +53,16 @@ return {1, gate, epoch, others}`;
 
 const RELEASE = REMOVE_MEMBER('1', '2', 'ARGV[1]', 'ARGV[2]');
 
+// The members still under way. KEYS[1] the set, KEYS[2] the units.
+const LIST_MEMBERS = `${PURGE_LAPSED}
+return redis.call('ZRANGE', KEYS[1], 0, -1)`;
+
+/** A reservation under way: the hold and its units. */
+export interface Reserving {
+  holdId: number;
+  quantity: number;
+}
+
 /** What the gate and the count said about a request. */
 export interface UnitsCheck {
   /** Counted (or, for a look, it would be): the gate's figure minus the others' units covers it, or is unknown. */
@@ -75,11 +85,13 @@ export type UnitsCheckMode = 'claim' | 'peek' | 'force';
 interface UnitsCommands {
   checkUnits(...args: (string | number)[]): Promise<[number, string, string, number]>;
   releaseUnits(...args: (string | number)[]): Promise<unknown>;
+  reservingMembers(...args: string[]): Promise<string[]>;
 }
 
 export function createUnitsInFlight(redis: Redis, log: Logger) {
   redis.defineCommand('checkUnits', { numberOfKeys: 4, lua: CHECK_UNITS });
   redis.defineCommand('releaseUnits', { numberOfKeys: 2, lua: RELEASE });
+  redis.defineCommand('reservingMembers', { numberOfKeys: 2, lua: LIST_MEMBERS });
   const commands = redis as unknown as UnitsCommands;
   return {
     async check(
@@ -110,6 +122,20 @@ export function createUnitsInFlight(redis: Redis, log: Logger) {
         };
       } catch (err) {
         log.debug({ err: (err as Error).message, product_id: id }, 'units in flight not checked');
+        return null;
+      }
+    },
+
+    /** The reservations under way on a product (lapsed ones dropped), or null when Redis cannot tell. */
+    async members(id: number): Promise<Reserving[] | null> {
+      try {
+        const members = await commands.reservingMembers(reservingKey(id), reservingUnitsKey(id));
+        return members.map((m) => {
+          const [holdId, quantity] = m.split(':').map(Number);
+          return { holdId, quantity };
+        });
+      } catch (err) {
+        log.debug({ err: (err as Error).message, product_id: id }, 'units in flight not listed');
         return null;
       }
     },

@@ -1,5 +1,6 @@
+import { QueryTypes, type Sequelize } from 'sequelize';
 import type { AdminProductView } from '../shared/views';
-import type { Models } from './models';
+import { availableStockSql, type Models } from './models';
 import { adminProductView } from './views';
 
 export interface NewProduct {
@@ -25,4 +26,23 @@ export async function findAdminProduct(models: Models, id: number): Promise<Admi
 /** Sets (or, with null, lifts) a product's purchase limit; a missing product is left to the caller's read-back. */
 export async function setPurchaseLimit(models: Models, id: number, max: number | null): Promise<void> {
   await models.Product.update({ max_per_customer: max }, { where: { id } });
+}
+
+/**
+ * A product's whole committed stock and how many units of `holdIds` its holds have already taken, read by one
+ * statement (one snapshot): a reservation under way that has committed is in the stock figure and in that sum alike.
+ */
+export async function stockBesideHolds(
+  db: Sequelize,
+  productId: number,
+  holdIds: number[],
+): Promise<{ available: number; taken: number }> {
+  const taken = holdIds.length
+    ? '(SELECT COALESCE(SUM(h.quantity), 0) FROM holds h WHERE h.product_id = p.id AND h.id IN (:holdIds))'
+    : '0';
+  const [row] = await db.query<{ available: number | string; taken: number | string }>(
+    `SELECT ${availableStockSql('p')} AS available, ${taken} AS taken FROM products p WHERE p.id = :productId`,
+    { replacements: { productId, holdIds }, type: QueryTypes.SELECT },
+  );
+  return { available: Number(row?.available ?? 0), taken: Number(row?.taken ?? 0) };
 }

@@ -1,4 +1,5 @@
-import type { UnitsCheck, UnitsCheckMode } from '../cache/product-cache';
+import type { Reserving, UnitsCheck, UnitsCheckMode } from '../cache/product-cache';
+import { stockBesideHolds } from '../db/products';
 import type { SaleDeps } from './deps';
 
 /** How long one read of a product's committed stock may confirm refusals. */
@@ -9,6 +10,11 @@ const CONFIRM_MS = 1_000;
  * last reservation would let a buyer through past the units others are reserving, ahead of them.
  */
 const OVERRULE_MS = 0;
+
+/** A product's committed stock, the units its reservations under way have taken, and those reservations. */
+type ExactRead = { available: number; taken: number; members: Reserving[] } | null;
+/** The exact read under way on a product, and the one requests that came meanwhile wait for. */
+type ExactSlot = { current: Promise<ExactRead>; next?: Promise<ExactRead> };
 
 /** A request the gate let through (with the epoch its reservation carries), or its refusal. */
 export type GateVerdict = { soldOut: null; epoch?: string } | { soldOut: number };
@@ -22,13 +28,56 @@ export interface GateSettings {
 export const unitsLeft = (committed: number, others: number) => Math.max(0, committed - others);
 
 /**
+ * The units left to a request once the reservations under way that MariaDB has already committed stop counting twice:
+ * their units are out of the committed stock, and still in Redis's count until their note gets there. One such read
+ * at a time per product; a request joins the next one to begin after it came.
+ */
+function createExactCount({ db, cache }: Pick<SaleDeps, 'db' | 'cache'>) {
+  const exactReads = new Map<number, ExactSlot>();
+  const beginExact = (productId: number) => {
+    const current = readExact(productId);
+    const slot: ExactSlot = { current };
+    exactReads.set(productId, slot);
+    void current.catch(() => undefined).then(() => exactReads.get(productId) === slot && exactReads.delete(productId));
+    return current;
+  };
+  const exactRead = (productId: number) => {
+    const slot = exactReads.get(productId);
+    if (!slot) return beginExact(productId);
+    return (slot.next ??= slot.current.catch(() => undefined).then(() => beginExact(productId)));
+  };
+  async function readExact(productId: number): Promise<ExactRead> {
+    const members = await cache.reservingMembers(productId);
+    if (members === null) return null;
+    const stock = await stockBesideHolds(
+      db,
+      productId,
+      members.map((m) => m.holdId),
+    );
+    return { ...stock, members };
+  }
+  async function exactLeft(productId: number, holdId: number | null) {
+    const read = await exactRead(productId);
+    // Redis cannot list them: MariaDB decides, as it always can.
+    if (read === null) return Infinity;
+    const others = read.members.reduce((sum, m) => sum + (m.holdId === holdId ? 0 : m.quantity), 0);
+    return unitsLeft(read.available, others - read.taken);
+  }
+  return exactLeft;
+}
+
+/**
  * The sold-out gate's answer to a hold request. The gate (Redis) says when to look: the last committed stock a
  * reservation noted, minus the units other requests are reserving (src/cache/units-in-flight.ts). MariaDB says what
  * to answer, with a primary-key read of the committed stock (no lock, no Temporal), so a wrong or poisoned gate entry
  * can never refuse stock that exists and is not being reserved. A gate found too low is dropped; an unknown gate is
  * seeded from that read, so the first buyers of a sale are counted from the first request.
  */
-export function createSoldOutGate({ models, cache }: Pick<SaleDeps, 'models' | 'cache'>, settings: GateSettings) {
+export function createSoldOutGate(
+  { db, models, cache }: Pick<SaleDeps, 'db' | 'models' | 'cache'>,
+  settings: GateSettings,
+) {
+  const exactLeft = createExactCount({ db, cache });
   // The committed stock, read at most once per CONFIRM_MS per product and gate epoch (which moves whenever stock comes
   // back): a stampede of sold-out requests costs MariaDB a few primary-key reads a second, not one per request.
   // Concurrent requests share the read in flight.
@@ -68,9 +117,12 @@ export function createSoldOutGate({ models, cache }: Pick<SaleDeps, 'models' | '
     }
     // An unknown gate learns the figure (kept only while the epoch is unchanged, and only ever lowered).
     if (seen.available === null) await cache.noteStock(productId, committed, seen.epoch, false);
-    if (committed - seen.others < quantity) {
+    let left = unitsLeft(committed, seen.others);
+    // Refused only for the units others are reserving: some of those may be in the committed figure already.
+    if (left < quantity && committed >= quantity) left = await exactLeft(productId, holdId);
+    if (left < quantity) {
       if (seen.admitted && holdId !== null) await cache.releaseUnits(productId, holdId, quantity);
-      return { soldOut: unitsLeft(committed, seen.others) };
+      return { soldOut: left };
     }
     if (seen.available !== null && quantity > seen.available) {
       // The gate alone refused stock the database has: it is wrong, drop it.

@@ -1,9 +1,13 @@
-import type { ProductCache, UnitsCheck } from '../../src/cache/product-cache';
+import type { Sequelize } from 'sequelize';
+import type { ProductCache, Reserving, UnitsCheck } from '../../src/cache/product-cache';
 import type { Models } from '../../src/db/models';
 import { createSoldOutGate, unitsLeft } from '../../src/sale/sold-out-gate';
 
-/** The gate's decisions on what Redis says (stubbed here), with MariaDB's committed stock in a variable. */
-function gateWith(seen: UnitsCheck | null, committed: number) {
+/**
+ * The gate's decisions on what Redis says (stubbed here), with MariaDB's committed stock in a variable, and the
+ * reservations Redis lists as under way, of which MariaDB has committed `taken` units.
+ */
+function gateWith(seen: UnitsCheck | null, committed: number, underWay: Reserving[] = [], taken = 0) {
   const reads: number[] = [];
   let release: () => void = () => undefined;
   const answered = new Promise<void>((resolve) => (release = resolve));
@@ -16,17 +20,19 @@ function gateWith(seen: UnitsCheck | null, committed: number) {
       }),
     },
   };
+  const db = { query: jest.fn(async () => [{ available: committed, taken }]) };
   const cache = {
+    reservingMembers: jest.fn(async () => underWay),
     checkUnits: jest.fn(async () => seen),
     releaseUnits: jest.fn(async () => undefined),
     noteStock: jest.fn(async () => undefined),
     invalidate: jest.fn(async () => undefined),
   };
   const gate = createSoldOutGate(
-    { models: models as unknown as Models, cache: cache as unknown as ProductCache },
+    { db: db as unknown as Sequelize, models: models as unknown as Models, cache: cache as unknown as ProductCache },
     { lapseMs: 30_000 },
   );
-  return { gate, cache, reads, answer: () => release() };
+  return { gate, cache, db, reads, answer: () => release() };
 }
 
 const seen = (available: number | null, others: number, admitted: boolean): UnitsCheck => ({
@@ -54,7 +60,10 @@ describe('the sold-out gate', () => {
   });
 
   test('every unit being reserved: refused with what no one reserves, and its count given back', async () => {
-    const { gate, cache, answer } = gateWith(seen(null, 3, true), 3);
+    const { gate, cache, answer } = gateWith(seen(null, 3, true), 3, [
+      { holdId: 11, quantity: 2 },
+      { holdId: 12, quantity: 1 },
+    ]);
     answer();
     expect(await gate.check(1, 1, 10)).toEqual({ soldOut: 0 });
     expect(cache.releaseUnits).toHaveBeenCalledWith(1, 10, 1);
@@ -102,5 +111,36 @@ describe('the sold-out gate', () => {
     expect(await gate.check(1, 2, 10)).toEqual({ soldOut: null, epoch: '3' });
     expect(cache.invalidate).toHaveBeenCalledWith([1]);
     expect(cache.checkUnits).toHaveBeenLastCalledWith(1, 2, 10, 'force', 30_000);
+  });
+
+  test('reservations committed but not yet noted count once: in the stock, not again as under way', async () => {
+    // 3 units committed; Redis counts 3 being reserved, of which MariaDB already took 2 (their notes are late).
+    const underWay = [
+      { holdId: 11, quantity: 2 },
+      { holdId: 12, quantity: 1 },
+      { holdId: 10, quantity: 1 }, // the request itself, counted on arrival
+    ];
+    const { gate, answer } = gateWith(seen(null, 3, true), 3, underWay, 2);
+    answer();
+    expect(await gate.check(1, 2, 10)).toEqual({ soldOut: null, epoch: '3' });
+    // With only 1 of them taken, 2 units are still being reserved: the third buyer's 2 are refused.
+    const { gate: later, answer: answerLater } = gateWith(seen(null, 3, true), 3, underWay, 1);
+    answerLater();
+    expect(await later.check(1, 2, 10)).toEqual({ soldOut: 1 });
+  });
+
+  test('Redis cannot list the reservations under way: MariaDB decides', async () => {
+    const { gate, cache, answer } = gateWith(seen(null, 3, true), 3);
+    cache.reservingMembers.mockResolvedValue(null as unknown as Reserving[]);
+    answer();
+    expect(await gate.check(1, 1, 10)).toEqual({ soldOut: null, epoch: '3' });
+  });
+
+  test('those exact reads are shared: requests that come during one join the next, which begins after it', async () => {
+    const { gate, db, answer } = gateWith(seen(null, 3, true), 3, [{ holdId: 11, quantity: 3 }], 3);
+    answer();
+    const answers = await Promise.all([1, 2, 3, 4].map((n) => gate.check(1, 1, n)));
+    expect(answers).toEqual(Array(4).fill({ soldOut: null, epoch: '3' }));
+    expect(db.query).toHaveBeenCalledTimes(2);
   });
 });
