@@ -7,6 +7,16 @@ import { DIST, LOG_DIR, ROOT, processEnv, runPids, type StackPorts } from './set
 import { log } from './util';
 
 /**
+ * Marks a FAULT_POINTS spec whose points stay asleep until the process gets SIGUSR2 (`holdHost().arm` wakes them
+ * once the load is back after the restart).
+ */
+export const ASLEEP = 'asleep:';
+const faultEnv = (faults: string): Record<string, string> =>
+  faults.startsWith(ASLEEP)
+    ? { FAULT_POINTS: faults.slice(ASLEEP.length), FAULT_POINTS_ASLEEP: '1' }
+    : { FAULT_POINTS: faults };
+
+/**
  * The service's own processes in the chaos stack, from a build: the API the scenarios talk to, a second API that only
  * the background load talks to, and the workers; with what a supervisor does (a worker that crashed on its own starts
  * again), rolling upgrades between builds, and the fault points that fired in them. `Stack` adds what they run on.
@@ -68,11 +78,11 @@ export class ServiceProcesses {
     const p = startNode(
       title,
       [partScript(dist, part)],
-      this.env(faults ? { ...env, FAULT_POINTS: faults } : env, dist),
+      this.env(faults ? { ...env, ...faultEnv(faults) } : env, dist),
       path.join(LOG_DIR, `${logName}.log`),
       { cwd: ROOT, registry: runPids() },
     );
-    p.armed = faults;
+    p.armed = faults.replace(ASLEEP, '');
     p.onLine((line) => {
       if (!line.includes('fault point fired')) return;
       if (line.includes('"kind":"stop"')) p.paused = true;

@@ -13,7 +13,9 @@
  *   FAULT_POINTS='release.afterCommit=throw'           throw, as a lost connection would
  *
  * Each entry fires once per process, on its n-th hit (default 1). A line naming the point goes to stderr
- * just before it fires, so the harness can tell when (and that) it happened.
+ * just before it fires, so the harness can tell when (and that) it happened. With FAULT_POINTS_ASLEEP=1 the points
+ * count no hit until the process gets SIGUSR2: the harness restarts a process armed, waits for its load to come back,
+ * then wakes the points, so the fault lands in the full load and not in the dip of the restart.
  */
 
 /** Every place a fault can be injected (the names FAULT_POINTS and the chaos scenarios use). */
@@ -72,11 +74,13 @@ export function parseFaultPoints(spec: string): Map<string, Armed> {
   return armed;
 }
 
-function armedFaultPoints(armed: Map<string, Armed>): FaultPoints {
+function armedFaultPoints(armed: Map<string, Armed>, asleep: boolean): FaultPoints {
+  let awake = !asleep;
+  if (asleep) process.once('SIGUSR2', () => (awake = true));
   return {
     async at(name: FaultPointName): Promise<void> {
       const a = armed.get(name);
-      if (!a || ++a.hits !== a.nth) return;
+      if (!a || !awake || ++a.hits !== a.nth) return;
       process.stderr.write(
         `${JSON.stringify({ level: 'warn', msg: 'fault point fired', point: name, action: a.action })}\n`,
       );
@@ -113,7 +117,7 @@ export function faultPointsFromEnvironment(env: NodeJS.ProcessEnv = process.env)
   }
   let faults = built.get(env);
   if (!faults) {
-    faults = armedFaultPoints(parseFaultPoints(spec));
+    faults = armedFaultPoints(parseFaultPoints(spec), env.FAULT_POINTS_ASLEEP === '1');
     built.set(env, faults);
   }
   return faults;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Ctx } from '../scenario';
 import type { Proc } from '../../harness/process';
+import { ASLEEP } from '../service';
 import { log } from '../util';
 import { sleep } from '../../harness/wait';
 
@@ -131,11 +132,21 @@ export interface HoldHost {
  */
 export function holdHost(ctx: Ctx, where: 'holds' | 'worker' = 'holds'): HoldHost {
   const stack = ctx.stack;
+  // Restarted armed, its points asleep until the load is back: a fault lands in the full load, not in the restart's dip.
+  const wake = async (faults: string, proc: () => Proc) => {
+    if (!faults) return;
+    await ctx.loaded();
+    proc().signal('SIGUSR2');
+  };
   if (where === 'worker' || !stack.eager) {
+    const proc = () => stack.worker('w1')!;
     return {
       name: 'worker',
-      proc: () => stack.worker('w1')!,
-      arm: (faults) => restartWorker(ctx, faults),
+      proc,
+      arm: async (faults) => {
+        await restartWorker(ctx, faults && ASLEEP + faults);
+        await wake(faults, proc);
+      },
       kill: () => stack.killWorker('w1'),
       start: async () => void (await stack.startWorker('w1')),
     };
@@ -143,7 +154,10 @@ export function holdHost(ctx: Ctx, where: 'holds' | 'worker' = 'holds'): HoldHos
   return {
     name: 'API',
     proc: () => stack.api!,
-    arm: async (faults) => void (await stack.restartApi(faults)),
+    arm: async (faults) => {
+      await stack.restartApi(faults && ASLEEP + faults);
+      await wake(faults, () => stack.api!);
+    },
     kill: async () => {
       stack.apiOutages.begin();
       await stack.api!.kill();
@@ -163,7 +177,6 @@ export async function killAt<T>(
   downMs = 1_000,
   host = holdHost(ctx),
 ): Promise<T> {
-  await ctx.loaded();
   await host.arm(`${point}=kill`);
   const since = Date.now();
   const pending = trigger();

@@ -43,4 +43,11 @@ describe('fault points from FAULT_POINTS', () => {
     await expect(first.at('order.beforeCommit')).rejects.toBeInstanceOf(InjectedFault);
     await expect(faultPointsFromEnvironment(env).at('order.beforeCommit')).resolves.toBeUndefined();
   });
+
+  test('asleep (FAULT_POINTS_ASLEEP=1), a point counts no hit until the process gets SIGUSR2', async () => {
+    const faults = faultPointsFromEnvironment({ FAULT_POINTS: 'order.afterCommit=throw', FAULT_POINTS_ASLEEP: '1' });
+    await expect(faults.at('order.afterCommit')).resolves.toBeUndefined();
+    process.emit('SIGUSR2', 'SIGUSR2');
+    await expect(faults.at('order.afterCommit')).rejects.toBeInstanceOf(InjectedFault);
+  });
 });
