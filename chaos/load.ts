@@ -76,10 +76,18 @@ export class Load {
     this.loops = [];
   }
 
-  /** Resolves once `n` requests are in flight (or `ms` passed); true when they are. */
-  async warm(n = MIN_IN_FLIGHT, ms = 30_000): Promise<boolean> {
+  /**
+   * Resolves once `n` requests are in flight (or `ms` passed); true when they are. With `holdMs`, they must have
+   * stayed in flight that long without a dip (after a restart, requests it stranded still time out and back off).
+   */
+  async warm(n = MIN_IN_FLIGHT, ms = 30_000, holdMs = 0): Promise<boolean> {
     const deadline = Date.now() + ms;
-    while (this.inFlight < n && Date.now() < deadline) await sleep(50);
+    let since = Date.now();
+    while (Date.now() < deadline) {
+      if (this.inFlight < n) since = Date.now();
+      else if (Date.now() - since >= holdMs) return true;
+      await sleep(50);
+    }
     return this.inFlight >= n;
   }
 

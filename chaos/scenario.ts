@@ -136,11 +136,12 @@ export class Ctx {
   }
 
   /**
-   * Waits (30 s at most) until the load is back to MIN_IN_FLIGHT requests in flight: after a fault its clients back off
-   * for up to 8 s, and the next fault must land in the full load, not in what the previous one left.
+   * Waits (30 s at most) until the load is back to MIN_IN_FLIGHT requests in flight (for `holdMs` without a dip): after a
+   * fault its clients back off for up to 8 s, and the next fault must land in the full load, not in what the previous
+   * one left.
    */
-  async loaded(): Promise<void> {
-    if (this.load && !(await this.load.warm(MIN_IN_FLIGHT, 30_000)))
+  async loaded(holdMs = 0): Promise<void> {
+    if (this.load && !(await this.load.warm(MIN_IN_FLIGHT, 30_000, holdMs)))
       this.note(`the load was back to only ${this.load.inFlight} requests in flight 30 s after the previous fault`);
   }
 

@@ -132,10 +132,11 @@ export interface HoldHost {
  */
 export function holdHost(ctx: Ctx, where: 'holds' | 'worker' = 'holds'): HoldHost {
   const stack = ctx.stack;
-  // Restarted armed, its points asleep until the load is back: a fault lands in the full load, not in the restart's dip.
+  // Restarted armed, its points asleep until the load has been back for 3 s: a fault lands in the full load, not in the
+  // restart's dip (requests the restart stranded time out at the API's 10 s deadline and back off).
   const wake = async (faults: string, proc: () => Proc) => {
     if (!faults) return;
-    await ctx.loaded();
+    await ctx.loaded(3_000);
     proc().signal('SIGUSR2');
   };
   if (where === 'worker' || !stack.eager) {
