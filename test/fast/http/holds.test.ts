@@ -124,6 +124,7 @@ describe('the sold-out gate', () => {
 
   test('every unit being reserved: 400 at once, naming the units no one is reserving', async () => {
     stub.cache.checkUnits.mockResolvedValue(gate(5, 4));
+    stub.cache.reservingMembers.mockResolvedValue([{ holdId: 1, quantity: 4 }]);
     stub.models.Product.rows.get(1)!.available_stock = 5;
     const res = await api.request('POST', '/api/holds', { body: { product_id: 1, quantity: 2 } });
     expect(res.status).toBe(400);

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Op } from 'sequelize';
 import type { Sequelize } from 'sequelize';
-import type { ProductCache, UnitsCheck } from '../../../src/cache/product-cache';
+import type { ProductCache, Reserving, UnitsCheck } from '../../../src/cache/product-cache';
 import type { Models } from '../../../src/db/models';
 import { createApp } from '../../../src/api/app';
 import type { ApiDeps } from '../../../src/api/context';
@@ -58,9 +58,14 @@ export function stubDeps(overrides: Partial<ApiDeps> = {}) {
   const models = { Product: stubTable([productRow(1), productRow(2)]), Hold: stubTable(), Order: stubTable() };
   let nextId = 1000;
   const db = {
-    // Only the hold id sequence is read through raw SQL on the paths these tests take.
-    query: jest.fn(async (sql: string) => {
+    // Only the hold id sequence and the gate's exact read (no hold of the stubbed reservations committed) are read
+    // through raw SQL on the paths these tests take.
+    query: jest.fn(async (sql: string, options?: { replacements?: { productId?: number } }) => {
       if (/NEXTVAL\(hold_ids\)/.test(sql)) return [{ id: nextId++ }];
+      if (/AS taken/.test(sql)) {
+        const row = models.Product.rows.get(options?.replacements?.productId ?? 0);
+        return [{ available: row?.available_stock ?? 0, taken: 0 }];
+      }
       throw new Error(`the fast tier has no database: ${sql.slice(0, 40)}`);
     }),
   };
@@ -71,6 +76,7 @@ export function stubDeps(overrides: Partial<ApiDeps> = {}) {
     noteStock: jest.fn(async () => undefined),
     checkUnits: jest.fn(async (): Promise<UnitsCheck | null> => null),
     releaseUnits: jest.fn(async () => undefined),
+    reservingMembers: jest.fn(async (): Promise<Reserving[] | null> => []),
   };
   const holds = {
     settings: { holdIdBlockSize: 1 },
