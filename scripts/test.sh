@@ -20,6 +20,8 @@ check_services
 cleanup() { [[ -n "${STARTED_TEMPORAL_PID:-}" ]] && kill -TERM "$STARTED_TEMPORAL_PID" 2>/dev/null; true; }
 trap cleanup EXIT
 ensure_temporal_server "" "${TEMPORAL_TEST_UI_PORT:-8233}"
+# The Web UI test opens the UI of the server the suite runs on (a port of its own when TEMPORAL_TEST_UI_PORT is set).
+export TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://127.0.0.1:${TEMPORAL_TEST_UI_PORT:-8233}}"
 ensure_namespace "$TEMPORAL_NAMESPACE"
 
 npx jest --runInBand "$@"
