@@ -16,7 +16,10 @@ export async function tellOrderHoldEventsAreOut(orderId: number) {
   }
 }
 
-/** Starts the order's own workflow, which outlives the hold's. */
+/**
+ * Starts the order's own workflow, which outlives the hold's, as a child: only in runs from before
+ * ORDER_RUN_FROM_ORDER_STEP (hold-updates.ts), whose order step did not start it.
+ */
 export async function startOrderWorkflow(input: HoldWorkflowInput, orderId: number, createdAt: string) {
   const { holdId, productId, quantity, customerId, paymentTimeoutSeconds, events } = input;
   const order = {
