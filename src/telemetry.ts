@@ -102,8 +102,6 @@ export function temporalWorkerTracing(): Pick<WorkerOptions, 'interceptors' | 's
   return {
     sinks,
     interceptors: {
-      // The activities' own client (the order step starts the order's run): the step's context goes into the start.
-      client: temporalClientInterceptors(),
       activity: [
         (ctx) => ({
           inbound: new OpenTelemetryActivityInboundInterceptor(ctx),

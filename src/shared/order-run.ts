@@ -17,21 +17,9 @@ export interface OrderFacts {
 }
 
 /**
- * What the hold's workflow hands its order step (the `createOrder` activity) so that the step starts the order's
- * run once the order is committed: the facts the order row does not carry.
- */
-export interface OrderRunStart {
-  productId: number;
-  quantity: number;
-  paymentTimeoutSeconds: number;
-  events?: EventSettings;
-}
-
-/**
- * How an order's workflow run starts, written once for its starters: the hold's order step (once the order is
- * committed; in runs from before ORDER_RUN_FROM_ORDER_STEP the hold's workflow, as a child) and the payment webhook
- * (signal-with-start, when the payment gets there before the order step's start, which waits behind the burst's hold
- * work at ORDER_PRIORITY). Whichever comes second finds the run started.
+ * How an order's workflow run starts, written once for its two starters: the hold's workflow (a child, once the
+ * order exists) and the payment webhook (signal-with-start, when the payment gets there before the child's start,
+ * which waits behind the burst's hold work at ORDER_PRIORITY). Whichever comes second finds the run started.
  */
 export function orderRun(order: OrderFacts, paymentTimeoutSeconds: number, events?: EventSettings) {
   const input: OrderWorkflowInput = {

@@ -25,8 +25,6 @@ export class HoldRecord {
   /** The hold's row as the last activity returned it; null until the reservation commits. */
   view: HoldView | null = null;
   orderId: number | null = null;
-  /** The order step started the order's run (ORDER_RUN_FROM_ORDER_STEP); false: the workflow starts it as a child. */
-  orderRunStarted = false;
   protected rejection: ApplicationFailure | null = null;
   readonly outbox: Outbox;
 

@@ -1,4 +1,4 @@
-import { condition, patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { outboundEvent } from '../shared/events';
 import { ORDER_PRIORITY } from '../shared/priorities';
@@ -16,12 +16,6 @@ import { businessFailure, HoldRecord, refuse } from './hold-record';
 const { releaseHold, extendHold } = proxyActivities<Activities>(DB_STEP_OPTIONS);
 // Creating the order waits behind a burst's hold work (shared/priorities.ts); the hold's own steps keep its priority.
 const { createOrder } = proxyActivities<Activities>({ ...DB_STEP_OPTIONS, priority: ORDER_PRIORITY });
-
-/**
- * Marks holds whose order step starts the order's workflow run once the order is committed. Runs recorded before it
- * start the run from the hold's workflow, as a child, in one more workflow task after the order is answered.
- */
-export const ORDER_RUN_FROM_ORDER_STEP = 'order-run-from-order-step';
 
 /**
  * A hold in its workflow (holdWorkflowV2, hold.ts): its state (HoldRecord) with the updates a client sends it, each a
@@ -43,29 +37,19 @@ export class Hold extends HoldRecord {
   async placeOrder(): Promise<OrderView> {
     if (this.unsettled()) await this.whenSettled(orderRefusal);
     this.enter('ORDERING');
-    const { productId, quantity, paymentTimeoutSeconds, events } = this.input;
-    const startsRun = patched(ORDER_RUN_FROM_ORDER_STEP);
     let order: OrderView;
     try {
-      order = startsRun
-        ? await createOrder(this.input.holdId, {
-            productId,
-            quantity,
-            paymentTimeoutSeconds,
-            ...(events ? { events } : {}),
-          })
-        : await createOrder(this.input.holdId);
+      order = await createOrder(this.input.holdId);
     } catch (err) {
       // The database refused (expired or released meanwhile): keep waiting for the timer, which settles it.
       this.enter('HELD');
       throw businessFailure(err) ?? err;
     }
     this.orderId = order.id;
-    this.orderRunStarted = startsRun;
     this.view = { ...this.view!, used_at: order.created_at, updated_at: order.created_at };
     this.enter('ORDERED');
     this.outbox.push(outboundEvent('order.created', order, order.created_at));
-    // The order's run has started (or, in runs from before the patch, the workflow starts it): the update answers now.
+    // The workflow starts the order's own workflow, in the same workflow task: the update answers now.
     return order;
   }
 

@@ -68,8 +68,8 @@ export async function holdWorkflowV2(input: HoldWorkflowInput): Promise<HoldStat
     await condition(() => !hold.changing());
   }
 
-  // Ordered: the order's workflow takes over (started by the order step); then the hold's events go out.
-  if (hold.state === 'ORDERED' && hold.orderId !== null && !hold.orderRunStarted) {
+  // Ordered: the order's workflow takes over; then the hold's events go out before it ends.
+  if (hold.state === 'ORDERED' && hold.orderId !== null) {
     await startOrderWorkflow(input, hold.orderId, hold.view!.used_at!);
   }
   await condition(allHandlersFinished);

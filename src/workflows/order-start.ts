@@ -16,10 +16,7 @@ export async function tellOrderHoldEventsAreOut(orderId: number) {
   }
 }
 
-/**
- * Starts the order's own workflow, which outlives the hold's, as a child: only in runs from before
- * ORDER_RUN_FROM_ORDER_STEP (hold-updates.ts), whose order step did not start it.
- */
+/** Starts the order's own workflow, which outlives the hold's. */
 export async function startOrderWorkflow(input: HoldWorkflowInput, orderId: number, createdAt: string) {
   const { holdId, productId, quantity, customerId, paymentTimeoutSeconds, events } = input;
   const order = {

@@ -118,8 +118,8 @@ describe('payment webhook', () => {
   });
 
   test('a payment that gets there before the order’s workflow starts it, and the run ends with the payment', async () => {
-    // The order row exists, as when the order step has committed it and not yet started its run (the step waits
-    // behind a burst's hold work at ORDER_PRIORITY, and a crash in between is retried): no order-<id> run yet.
+    // The order row exists, as when the hold's workflow has created it but its child start still waits behind a
+    // burst's hold work (ORDER_PRIORITY): no order-<id> run yet.
     const productId = await createProduct(stack, 10);
     const h = await stack.http.post('/api/holds', { product_id: productId, quantity: 2 });
     expect(h.status).toBe(201);

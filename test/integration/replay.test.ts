@@ -6,13 +6,8 @@ import { temporalWorkerTracing } from '../../src/telemetry';
 const dir = path.resolve(__dirname, '../fixtures/histories');
 const read = (file: string) => JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
 
-/**
- * Today's holds (test/fixtures/record-histories.ts): started eagerly on the API's hold worker, every path; an order
- * since ORDER_RUN_FROM_ORDER_STEP (`ordered-by-step`: its step starts the order's run) and before it (`ordered`: a child).
- */
-const EAGER_HOLDS = ['expired', 'extended', 'released', 'rejected', 'ordered', 'ordered-by-step'].map(
-  (p) => `hold-v2-eager-${p}.json`,
-);
+/** Today's holds (test/fixtures/record-histories.ts): started eagerly on the API's hold worker, every path. */
+const EAGER_HOLDS = ['expired', 'extended', 'released', 'rejected', 'ordered'].map((p) => `hold-v2-eager-${p}.json`);
 /** The workflows of today's orders (same recorder): paid, unpaid past the timeout, paid late (refund due). */
 const EAGER_ORDERS = ['paid', 'timed-out', 'late-refund'].map((p) => `order-eager-${p}.json`);
 /** Earlier recordings, which holds and orders started by earlier code still replay. */

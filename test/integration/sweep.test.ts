@@ -94,8 +94,8 @@ describe('backup sweep', () => {
     const productId = await createProduct(stack, 10);
     const hold = (await stack.http.post('/api/holds', { product_id: productId, quantity: 3 })).body.data;
     const order = (await stack.http.post('/api/orders', { hold_id: hold.hold_id })).body.data;
-    // Simulate a lost order workflow: terminate it before its payment timer fires (the order step starts it before
-    // the order's 201; waited for all the same).
+    // Simulate a lost order workflow: terminate it before its payment timer fires. The hold's workflow starts it
+    // as a child after the order's 201, so it may not exist yet.
     const orderWorkflow = stack.client.workflow.getHandle(`order-${order.id}`);
     await waitFor(
       'the order workflow to start',

@@ -107,8 +107,8 @@ describe('one trace per request', () => {
     expect(paid.status).toBe(200);
     await stack.client.workflow.getHandle(`order-${orderId}`).result();
 
-    // The hold: its workflow span ends with the workflow (the order ended it).
-    const holdTrace = await traceOf('POST /api/holds', holdSent, (spans) => named(spans, 'RunWorkflow:').length === 1);
+    // The hold: its workflow span ends with the workflow (the order ended it), the order's when it is paid.
+    const holdTrace = await traceOf('POST /api/holds', holdSent, (spans) => named(spans, 'RunWorkflow:').length === 2);
     const reservation = holdTrace.find((s) => isSql(s) && pathToRoot(s, holdTrace)[1] === 'RunActivity:reserveStock');
     expect(reservation && pathToRoot(reservation, holdTrace).slice(1)).toEqual([
       'RunActivity:reserveStock',
@@ -119,29 +119,23 @@ describe('one trace per request', () => {
     ]);
     const productRead = holdTrace.find(isRedis);
     expect(productRead && pathToRoot(productRead, holdTrace).slice(1)).toEqual(['POST /api/holds']);
+    // The hold's workflow starts the order's (a child): the same trace.
+    const orderRun = named(holdTrace, 'RunWorkflow:orderWorkflow')[0];
+    expect(pathToRoot(orderRun, holdTrace).slice(1)).toEqual([
+      'StartChildWorkflow:orderWorkflow',
+      'RunWorkflow:holdWorkflowV2',
+      'StartWorkflow:holdWorkflowV2',
+      'POST /api/holds',
+    ]);
     // Every log line of the request carries its trace.
     const holdLines = lines.filter((l) => l.request_id === hold.headers.get('x-request-id'));
     expect(holdLines.length).toBeGreaterThan(0);
     for (const line of holdLines) expect(line.trace_id).toBe(holdTrace[0].spanContext().traceId);
 
-    // The order: the update reaches the hold's workflow, whose handler has the order written by an activity, which
-    // then starts the order's workflow (its span ends when the order is paid).
-    const orderTrace = await traceOf(
-      'POST /api/orders',
-      holdSent,
-      (spans) => named(spans, 'HandleUpdate:').length > 0 && named(spans, 'RunWorkflow:orderWorkflow').length > 0,
-    );
+    // The order: the update reaches the hold's workflow, whose handler has the order written by an activity.
+    const orderTrace = await traceOf('POST /api/orders', holdSent, (spans) => named(spans, 'HandleUpdate:').length > 0);
     const orderWrite = orderTrace.find((s) => isSql(s) && s.name === 'INSERT');
     expect(orderWrite && pathToRoot(orderWrite, orderTrace).slice(1)).toEqual([
-      'RunActivity:createOrder',
-      'StartActivity:createOrder',
-      'HandleUpdate:placeOrder',
-      'StartWorkflowUpdate:placeOrder',
-      'POST /api/orders',
-    ]);
-    const orderRun = named(orderTrace, 'RunWorkflow:orderWorkflow')[0];
-    expect(pathToRoot(orderRun, orderTrace).slice(1)).toEqual([
-      'StartWorkflow:orderWorkflow',
       'RunActivity:createOrder',
       'StartActivity:createOrder',
       'HandleUpdate:placeOrder',

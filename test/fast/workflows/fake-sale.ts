@@ -1,11 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Activities } from '../../../src/activities';
-import { startOrderRun } from '../../../src/activities/orders';
 import type { ReleaseResult } from '../../../src/activities/release';
 import type { Extension } from '../../../src/db/extensions';
 import type { OutboundEvent } from '../../../src/shared/events';
 import { toMinorUnits } from '../../../src/shared/money';
-import type { OrderRunStart } from '../../../src/shared/order-run';
 import { orderRefusal } from '../../../src/shared/refusals';
 import { FailureType, type HoldWorkflowInput, type SweepInput } from '../../../src/shared/types';
 import type { HoldView, OrderStatus, OrderView } from '../../../src/shared/views';
@@ -125,14 +123,7 @@ export class FakeSale {
     return { released: done, hold: this.state.holds.get(holdId)! };
   }
 
-  /** The order in memory; the order's run started as the real step starts it (activities/orders.ts). */
-  async createOrder(holdId: number, run?: OrderRunStart): Promise<OrderView> {
-    const order = await this.createOrderRow(holdId);
-    if (run) await startOrderRun(order, run);
-    return order;
-  }
-
-  private async createOrderRow(holdId: number): Promise<OrderView> {
+  async createOrder(holdId: number): Promise<OrderView> {
     const t = await this.now();
     const hold = this.state.holds.get(holdId);
     if (!hold) throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, FailureType.HoldMissing);
