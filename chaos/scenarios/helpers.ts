@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
-import type { Ctx } from '../scenario';
+import { TTL_MS, type Ctx } from '../scenario';
 import type { Proc } from '../../harness/process';
 import { ASLEEP } from '../service';
 import { log } from '../util';
@@ -119,8 +119,11 @@ export async function holdsSettled(ctx: Ctx, productId: number, ms = 40_000): Pr
 export interface HoldHost {
   name: 'API' | 'worker';
   proc: () => Proc;
-  /** Restarted with these fault points armed ('' for none). */
-  arm: (faults: string) => Promise<void>;
+  /**
+   * Restarted with these fault points armed ('' for none), woken once the load is back; `beforeWake` runs first, while
+   * nothing can fire yet (a scenario's own set-up, which a point firing on the load's work would freeze).
+   */
+  arm: (faults: string, beforeWake?: () => Promise<void>) => Promise<void>;
   kill: () => Promise<void>;
   start: () => Promise<void>;
 }
@@ -134,9 +137,10 @@ export function holdHost(ctx: Ctx, where: 'holds' | 'worker' = 'holds'): HoldHos
   const stack = ctx.stack;
   // Restarted armed, its points asleep until the load has been back for 3 s: a fault lands in the full load, not in the
   // restart's dip (requests the restart stranded time out at the API's 10 s deadline and back off).
-  const wake = async (faults: string, proc: () => Proc) => {
+  const wake = async (faults: string, proc: () => Proc, beforeWake?: () => Promise<void>) => {
     if (!faults) return;
     await ctx.loaded(3_000);
+    await beforeWake?.();
     proc().signal('SIGUSR2');
   };
   if (where === 'worker' || !stack.eager) {
@@ -144,9 +148,9 @@ export function holdHost(ctx: Ctx, where: 'holds' | 'worker' = 'holds'): HoldHos
     return {
       name: 'worker',
       proc,
-      arm: async (faults) => {
+      arm: async (faults, beforeWake) => {
         await restartWorker(ctx, faults && ASLEEP + faults);
-        await wake(faults, proc);
+        await wake(faults, proc, beforeWake);
       },
       kill: () => stack.killWorker('w1'),
       start: async () => void (await stack.startWorker('w1')),
@@ -155,9 +159,9 @@ export function holdHost(ctx: Ctx, where: 'holds' | 'worker' = 'holds'): HoldHos
   return {
     name: 'API',
     proc: () => stack.api!,
-    arm: async (faults) => {
+    arm: async (faults, beforeWake) => {
       await stack.restartApi(faults && ASLEEP + faults);
-      await wake(faults, () => stack.api!);
+      await wake(faults, () => stack.api!, beforeWake);
     },
     kill: async () => {
       stack.apiOutages.begin();
@@ -236,4 +240,26 @@ export async function pendingOrders(ctx: Ctx, productId: number, n: number, trie
   }
   ctx.expect(orders.length === n, `set-up: ${orders.length}/${n} orders placed`);
   return orders;
+}
+
+/**
+ * The holds' host (`holdHost`) restarted with release.beforeCommit=`action`, and three holds of `quantity` on a
+ * product of the scenario's made before its points wake (their expiry comes back to the process that started them, so
+ * the point fires even if no release of the load's reaches it first). Made after the wake, a release of the load's
+ * could freeze the host first, and the holds would never be answered.
+ */
+export async function armedRelease(ctx: Ctx, quantity: number, action: string, freezes = false): Promise<boolean> {
+  const [p] = await ctx.createProducts(1, 100);
+  const host = holdHost(ctx);
+  let held: Held[] = [];
+  await host.arm(`release.beforeCommit=${action}`, async () => {
+    held = await makeHolds(ctx, p, 3, quantity);
+  });
+  const woke = Date.now();
+  // An API that will freeze itself is down on purpose from then on, for its clients, until it is continued.
+  if (freezes && host.name === 'API') ctx.stack.apiOutages.begin();
+  ctx.expect(held.length === 3, `${held.length}/3 holds answered 201`);
+  const fired = await faultFired(ctx, 'release.beforeCommit', woke, TTL_MS + 20_000);
+  ctx.expect(fired, 'release.beforeCommit never fired');
+  return fired;
 }

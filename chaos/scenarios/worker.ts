@@ -5,6 +5,7 @@ import { TTL_MS, type Ctx, type Scenario } from '../scenario';
 import { log } from '../util';
 import { poll, sleep } from '../../harness/wait';
 import {
+  armedRelease,
   expectOneHoldPerKey,
   faultFired,
   finish,
@@ -207,23 +208,6 @@ export const timersWorkerDown: Scenario = {
     await finish(ctx);
   },
 };
-
-/**
- * The holds' host (`holdHost`) restarted with release.beforeCommit=`action`, then three holds of `quantity` on a
- * product of the scenario's (their expiry comes back to the process that started them).
- */
-async function armedRelease(ctx: Ctx, quantity: number, action: string, freezes = false): Promise<boolean> {
-  const [p] = await ctx.createProducts(1, 100);
-  const host = holdHost(ctx);
-  await host.arm(`release.beforeCommit=${action}`);
-  // An API that will freeze itself is down on purpose from then on, for its clients, until it is continued.
-  if (freezes && host.name === 'API') ctx.stack.apiOutages.begin();
-  const held = await makeHolds(ctx, p, 3, quantity);
-  ctx.expect(held.length === 3, `${held.length}/3 holds answered 201`);
-  const fired = await faultFired(ctx, 'release.beforeCommit', Date.now() - 5_000, TTL_MS + 20_000);
-  ctx.expect(fired, 'release.beforeCommit never fired');
-  return fired;
-}
 
 export const workerSigstop: Scenario = {
   name: 'worker-sigstop',
