@@ -17,7 +17,8 @@ const DOCS = ['docs/performance.md', 'docs/scaling.md'];
 
 /**
  * Busy: work before the run still shows in the 5-minute load (above three quarters of the cores), or the last minute
- * had more than the cores' worth. The 1-minute figure alone counts the bench's own build and set-up, run just before.
+ * ran a quarter above the cores' worth. The 1-minute figure alone also counts the bench's own build and set-up, run
+ * just before, so it is only trusted when it is that high.
  */
 function busyAtStart(load: unknown, cores: number): boolean {
   if (!Array.isArray(load) || load.length < 2) return false;
