@@ -1,5 +1,6 @@
 /** Starting what the bench measures: the service's API and worker, the floor's, the plain baseline. */
 import path from 'node:path';
+import { sweepTaskQueue } from '../../src/config';
 import { partScript, serviceEnv, startNode } from '../../harness/service';
 import { freePort, sleep } from '../../harness/wait';
 import { waitForHttp } from '../lib/procs';
@@ -35,6 +36,10 @@ function benchEnv(port: number, overrides: NodeJS.ProcessEnv = {}): NodeJS.Proce
     // All the load comes from one loopback address; real buyers come from many. The per-address limit would
     // answer 429 after a few hundred holds, so it is off here (its cost per request is one Redis call).
     RATE_LIMIT_ENABLED: process.env.BENCH_RATE_LIMIT_ENABLED ?? 'false',
+    // Every service process of the run sweeps from one queue: the backup sweep's Schedule is the run's, and a variant
+    // on a task queue of its own (Update-with-Start, a lever's build) would otherwise point it at its own sweep queue,
+    // which nobody polls once that variant stops.
+    SWEEP_TASK_QUEUE: sweepTaskQueue({ TASK_QUEUE: settings.taskQueue }),
     ...overrides,
   };
 }

@@ -12,7 +12,8 @@ import type { ActivityDeps } from './deps';
  */
 const POLL_MS = 1_000;
 const LOOKAHEAD_SECONDS = 30;
-const OVERTIME_MS = 5 * 60_000;
+export const SWEEP_OVERTIME_SECONDS = 5 * 60;
+const OVERTIME_MS = SWEEP_OVERTIME_SECONDS * 1000;
 
 /**
  * Abandoned holds' tombstones (src/db/abandoned-holds.ts) are kept this long: a reservation still running a day after

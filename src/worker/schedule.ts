@@ -1,5 +1,12 @@
 import type { Duration } from '@temporalio/common';
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleHandle,
+  type ScheduleOptions,
+} from '@temporalio/client';
+import { SWEEP_OVERTIME_SECONDS } from '../activities/sweep';
 import { sweepTaskQueue, type Config } from '../config';
 import type { Logger } from '../logger';
 import type { PurgeInput } from '../shared/retention';
@@ -15,6 +22,9 @@ interface ScheduleSettings<Input> {
 export type SweepScheduleSettings = ScheduleSettings<SweepInput>;
 export type PurgeScheduleSettings = ScheduleSettings<PurgeInput>;
 
+/** Created; updated in place; or updated, and its run on another task queue ended (`endRunsElsewhere`). */
+export type ScheduleOutcome = 'created' | 'updated' | 'moved';
+
 /**
  * Creates a Schedule that starts `workflowType` every interval, or brings an existing one up to date; safe from any
  * number of workers starting at once.
@@ -25,7 +35,7 @@ async function ensureSchedule(
   workflowType: string,
   purpose: string,
   runTimeout?: Duration,
-): Promise<'created' | 'updated'> {
+): Promise<ScheduleOutcome> {
   const options = {
     scheduleId: s.scheduleId,
     spec: { intervals: [{ every: `${s.intervalSeconds}s` }] },
@@ -49,19 +59,53 @@ async function ensureSchedule(
     return 'created';
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(s.scheduleId).update((prev) => ({
+    const handle = client.schedule.getHandle(s.scheduleId);
+    await handle.update((prev) => ({
       ...prev,
       spec: options.spec,
       action: options.action,
       policies: { ...prev.policies, ...options.policies },
     }));
-    return 'updated';
+    return (await endRunsElsewhere(client, handle, s.taskQueue)) > 0 ? 'moved' : 'updated';
   }
+}
+
+/**
+ * Ends the Schedule's running run when it sits on another task queue than the one it now starts on (TASK_QUEUE or
+ * SWEEP_TASK_QUEUE changed, or another deployment's workers pointed the Schedule at theirs): once no worker polls that
+ * queue, the run would never end, and with overlap SKIP every later tick would be skipped behind it. The next tick
+ * starts a run on this queue. Ending a run on a queue still polled costs nothing: each run's work is idempotent.
+ * Answers how many runs it ended; a run that closes meanwhile is left alone, and nothing here stops a worker's start.
+ */
+async function endRunsElsewhere(client: Client, schedule: ScheduleHandle, taskQueue: string): Promise<number> {
+  let ended = 0;
+  try {
+    for (const { workflow } of (await schedule.describe()).info.runningActions) {
+      const run = client.workflow.getHandle(workflow.workflowId, workflow.firstExecutionRunId);
+      const { taskQueue: its, status } = await run.describe();
+      if (status.name !== 'RUNNING' || its === taskQueue) continue;
+      await run.terminate(
+        `the Schedule ${schedule.scheduleId} now starts its runs on task queue ${taskQueue}, not ${its}`,
+      );
+      ended++;
+    }
+  } catch {
+    // A run that closed between the two reads, or Temporal unreachable: the run timeout is the backstop.
+  }
+  return ended;
 }
 
 /** The backup sweep's Schedule: releases holds and cancels unpaid orders whose own timers did not. */
 export const ensureSweepSchedule = (client: Client, s: SweepScheduleSettings) =>
-  ensureSchedule(client, s, 'sweepWorkflow', 'Backup release of expired holds and unpaid orders');
+  // A run lasts its watch, plus overtime while a storm lasts (src/activities/sweep.ts); a run that cannot end (its
+  // queue no longer polled, and not ended by endRunsElsewhere) times out a little later, so ticks are not skipped for ever.
+  ensureSchedule(
+    client,
+    s,
+    'sweepWorkflow',
+    'Backup release of expired holds and unpaid orders',
+    `${(s.input.watchSeconds ?? 0) + SWEEP_OVERTIME_SECONDS + 120}s`,
+  );
 
 /** Retention's Schedule: deletes expired idempotency keys, delivered events, and closed holds and orders. */
 export const ensurePurgeSchedule = (client: Client, s: PurgeScheduleSettings) =>

@@ -38,7 +38,52 @@ describe('backup sweep', () => {
     expect(d.policies.catchupWindow).toBeLessThanOrEqual(60_000);
     expect(d.spec.intervals?.[0].every).toBe(1000);
     expect(d.action.workflowType).toBe('sweepWorkflow');
+    // Its watch (none here) and the 5-minute overtime, plus two minutes: a run that cannot end times out.
+    expect(d.action.type === 'startWorkflow' && d.action.workflowExecutionTimeout).toBe(420_000);
   });
+
+  test('a run stranded on a task queue nobody polls is ended when a worker points the Schedule at its own', async () => {
+    const id = `test-sweep-stranded-${randomUUID()}`;
+    const handle = stack.client.schedule.getHandle(id);
+    const settings = (taskQueue: string) => ({
+      scheduleId: id,
+      taskQueue,
+      intervalSeconds: 1,
+      input: { graceSeconds: 0, paymentTimeoutSeconds: stack.config.PAYMENT_TIMEOUT_SECONDS, batchSize: 7 },
+    });
+    try {
+      // A deployment whose task queue no worker polls any more: its run never gets a workflow task.
+      expect(await ensureSweepSchedule(stack.client, settings(`nobody-polls-${randomUUID()}`))).toBe('created');
+      const stranded = await waitFor('the first run', async () => (await handle.describe()).info.runningActions[0]);
+      const strandedRun = stack.client.workflow.getHandle(
+        stranded!.workflow.workflowId,
+        stranded!.workflow.firstExecutionRunId,
+      );
+      // Overlap SKIP: every later tick is skipped behind it, until a worker on another queue takes the Schedule.
+      expect(await ensureSweepSchedule(stack.client, settings(sweepTaskQueue(stack.config)))).toBe('moved');
+      expect((await strandedRun.describe()).status.name).toBe('TERMINATED');
+      await waitFor(
+        'a run on the polled queue to complete',
+        async () => {
+          const { recentActions } = (await handle.describe()).info;
+          const runs = recentActions.filter(
+            (a) => a.action.workflow.firstExecutionRunId !== stranded!.workflow.firstExecutionRunId,
+          );
+          const last = runs.at(-1);
+          if (!last) return false;
+          const run = stack.client.workflow.getHandle(
+            last.action.workflow.workflowId,
+            last.action.workflow.firstExecutionRunId,
+          );
+          const described = await run.describe();
+          return described.taskQueue === sweepTaskQueue(stack.config) && described.status.name === 'COMPLETED';
+        },
+        20_000,
+      );
+    } finally {
+      await handle.delete().catch(() => undefined);
+    }
+  }, 40_000);
 
   test('sweep and hold timers racing on the same expired holds release each exactly once', async () => {
     const productId = await createProduct(stack, 100);
