@@ -82,15 +82,6 @@ export async function serverVersion(db: Pool): Promise<string> {
   return r.v;
 }
 
-export async function globalStatus(db: Pool, names: string[]): Promise<Record<string, number>> {
-  const r = await rows<{ Variable_name: string; Value: string }>(
-    db,
-    `SHOW GLOBAL STATUS WHERE Variable_name IN (${names.map(() => '?').join(',')})`,
-    names,
-  );
-  return Object.fromEntries(r.map((x) => [x.Variable_name, Number(x.Value)]));
-}
-
 export interface HotRowResult {
   variant: string;
   connections: number;
