@@ -98,7 +98,8 @@ async function endRunsElsewhere(client: Client, schedule: ScheduleHandle, taskQu
 /** The backup sweep's Schedule: releases holds and cancels unpaid orders whose own timers did not. */
 export const ensureSweepSchedule = (client: Client, s: SweepScheduleSettings) =>
   // A run lasts its watch, plus overtime while a storm lasts (src/activities/sweep.ts); a run that cannot end (its
-  // queue no longer polled, and not ended by endRunsElsewhere) times out a little later, so ticks are not skipped for ever.
+  // queue no longer polled, and not ended by endRunsElsewhere) times out a little later: ticks are not skipped for
+  // ever.
   ensureSchedule(
     client,
     s,
