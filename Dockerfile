@@ -5,7 +5,7 @@
 #   database  node dist/db/cli.js setup   (one-shot: create the database, migrate, seed)
 
 # ---- build: compile the TypeScript and bundle the workflow code once -------------------------
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN SCARF_ANALYTICS=false npm ci --no-audit --no-fund
@@ -15,7 +15,7 @@ RUN npm run build \
  && node dist/cli/bundle-workflows.js dist/workflow-bundle.js
 
 # ---- runtime: production dependencies and the compiled output only, as a non-root user ------
-FROM node:22-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=8000 \
     WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js

