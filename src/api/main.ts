@@ -1,13 +1,14 @@
 import type { Logger as SdkLogger, Runtime as SdkRuntime } from '@temporalio/worker';
 import { configWarnings, loadConfig } from '../config';
 import { createLogger, type Logger } from '../logger';
+import { runtimeWarnings } from '../runtime';
 import { startTelemetry } from '../telemetry';
 import { sdkMetricsTelemetry } from '../worker/telemetry';
 
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, 'api');
-  for (const warning of configWarnings()) log.warn(warning);
+  for (const warning of [...configWarnings(), ...runtimeWarnings()]) log.warn(warning);
   // Before the modules it instruments (http, mysql2, ioredis) load: the rest of the API is imported below.
   const telemetry = startTelemetry('flash-sale-api', config);
   log.info({ tracing: telemetry.on ? 'on' : 'off' }, 'telemetry');

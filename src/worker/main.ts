@@ -1,5 +1,6 @@
 import { configWarnings, loadConfig, sweepTaskQueue } from '../config';
 import { createLogger } from '../logger';
+import { runtimeWarnings } from '../runtime';
 import { startTelemetry } from '../telemetry';
 import { sdkMetricsTelemetry } from './telemetry';
 
@@ -7,7 +8,7 @@ import { sdkMetricsTelemetry } from './telemetry';
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, 'worker');
-  for (const warning of configWarnings()) log.warn(warning);
+  for (const warning of [...configWarnings(), ...runtimeWarnings()]) log.warn(warning);
   // Before the modules it instruments (mysql2, ioredis) load: the worker's code is imported below.
   const telemetry = startTelemetry('flash-sale-worker', config);
   const { Runtime } = await import('@temporalio/worker');

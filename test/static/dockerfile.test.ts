@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** The image (Dockerfile, .dockerignore) agrees with the code: Node.js 24, production-only, non-root. Not built. */
+/** The image (Dockerfile, .dockerignore) agrees with the code: Node.js 22, production-only, non-root. Not built. */
 const root = path.resolve(__dirname, '../..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 
@@ -18,15 +18,15 @@ const stages = read('Dockerfile')
 const runtime = stages.at(-1)!;
 
 describe('Dockerfile', () => {
-  it('is multi-stage on node:24-bookworm-slim (Node.js 24 LTS)', () => {
+  it('is multi-stage on node:22-bookworm-slim (Node.js 22 LTS)', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage.from).toMatch(/^FROM\s+node:24-bookworm-slim\s+AS\s+\w+/i);
+    for (const stage of stages) expect(stage.from).toMatch(/^FROM\s+node:22-bookworm-slim\s+AS\s+\w+/i);
   });
 
-  it('runs a Node.js version package.json engines accepts (Node.js 24, the version scripts/lib.sh installs)', () => {
+  it('runs a Node.js version package.json engines accepts (Node.js 22, the version scripts/lib.sh installs)', () => {
     const engines = JSON.parse(read('package.json')).engines.node as string;
     const minimum = Number(engines.match(/^>=\s*(\d+)$/)?.[1]);
-    expect(minimum).toBe(24);
+    expect(minimum).toBe(22);
     expect(read('scripts/lib.sh')).toMatch(new RegExp(`NODE_VERSION="${minimum}\\.`));
     for (const stage of stages) expect(Number(stage.from.match(/node:(\d+)/)?.[1])).toBeGreaterThanOrEqual(minimum);
   });
@@ -46,6 +46,11 @@ describe('Dockerfile', () => {
     expect(lines).toMatch(/COPY --from=build \/app\/dist/);
     expect(lines).toMatch(/WORKFLOW_BUNDLE_PATH=\/app\/dist\/workflow-bundle\.js/);
     expect(lines).not.toMatch(/COPY\s+(\.|src)\s/);
+  });
+
+  it('runs every process with AsyncContextFrame, as the scripts do on Node.js 22 (scripts/lib.sh)', () => {
+    expect(runtime.lines.join('\n')).toMatch(/NODE_OPTIONS=--experimental-async-context-frame\b/);
+    expect(read('scripts/lib.sh')).toContain('--experimental-async-context-frame');
   });
 
   it('runs as a non-root user', () => {
