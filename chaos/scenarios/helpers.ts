@@ -173,7 +173,7 @@ export function holdHost(ctx: Ctx, where: 'holds' | 'worker' = 'holds'): HoldHos
 
 /**
  * Restarts the holds' host (`holdHost`) armed to die at `point`, runs `trigger`, restarts the host once the point
- * fired; `trigger`'s result.
+ * fired; `trigger`'s result. `beforeWake` (the trigger's set-up) runs just before the point wakes.
  */
 export async function killAt<T>(
   ctx: Ctx,
@@ -181,8 +181,9 @@ export async function killAt<T>(
   trigger: () => Promise<T>,
   downMs = 1_000,
   host = holdHost(ctx),
+  beforeWake?: () => Promise<void>,
 ): Promise<T> {
-  await host.arm(`${point}=kill`);
+  await host.arm(`${point}=kill`, beforeWake);
   const since = Date.now();
   const pending = trigger();
   const fired = await faultFired(ctx, point, since, 40_000);

@@ -17,6 +17,7 @@ import {
   makeHolds,
   makeOrders,
   probeOutage,
+  type Held,
 } from './helpers';
 
 /** How long a host frozen right after a reservation's COMMIT stays frozen: past the API's 10 s call deadline. */
@@ -151,10 +152,14 @@ function releaseKill(when: 'before' | 'after', title: string): Scenario {
       ctx.expect(held.length === 4, `${held.length}/4 holds answered 201`);
       ctx.expect(await holdsSettled(ctx, p), 'expired holds not released after the worker came back');
 
-      // A client's release is a scheduled activity: a worker's, whichever process started the hold.
-      const [h] = await makeHolds(ctx, p, 1, 1);
-      const a = await killAt(ctx, point, () => ctx.api.release(h.holdId), 1_000, holdHost(ctx, 'worker'));
-      const retried = a.status === 503 ? await ctx.api.retrying(() => ctx.api.release(h.holdId), 20, 30_000) : a;
+      // A client's release is a scheduled activity: a worker's, whichever process started the hold. The hold is made
+      // just before the point wakes: made before the worker's armed restart, it could expire (TTL 5 s) while the
+      // restart waits for the load to come back, and the client's release would find nothing to release.
+      let h: Held | undefined;
+      const makeHold = async () => void ([h] = await makeHolds(ctx, p, 1, 1));
+      const release = () => ctx.api.release(h!.holdId);
+      const a = await killAt(ctx, point, release, 1_000, holdHost(ctx, 'worker'), makeHold);
+      const retried = a.status === 503 ? await ctx.api.retrying(release, 20, 30_000) : a;
       ctx.note(
         `client release during the kill: ${a.status}, after retrying: ${retried.status} ${retried.body?.message ?? ''}`,
       );
