@@ -138,6 +138,7 @@ async function main() {
   if (settings.ownTemporal) {
     const own = await startPrivateTemporal(settings.ownTemporal);
     run.temporalAddress = own.address;
+    run.temporalMetricsUrl = own.metricsUrl ?? null;
     run.pids.temporal = own.proc.pid;
   }
   const db = dbx.connect(settings.databaseUrl, 8);

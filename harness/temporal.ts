@@ -30,6 +30,8 @@ export interface DevServerOptions {
   dbFile?: string;
   /** Default: a free one. */
   port?: number;
+  /** Serves the server's Prometheus metrics on this port (`/metrics`); none by default. */
+  metricsPort?: number;
   /** Created at start with the service's search attributes (src/shared/search-attributes.ts); `default` always is. */
   namespace?: string;
   /** Default: the project's flags for the kind (memory, or file when `dbFile` is given). */
@@ -42,6 +44,8 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   proc: Proc;
+  /** With `metricsPort`: the server's Prometheus endpoint. */
+  metricsUrl?: string;
 }
 
 /**
@@ -58,6 +62,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     ...(opts.flags ?? devServerFlags(opts.dbFile ? 'file' : 'memory')),
     ...Object.entries(searchAttributeDefinitions).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
+    ...(opts.metricsPort ? ['--metrics-port', String(opts.metricsPort)] : []),
   ];
   const proc = new Proc(opts.name ?? 'temporal', temporalCli(), args, opts.env ?? process.env, opts.logFile, {
     registry: opts.registry,
@@ -74,5 +79,5 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     await proc.kill();
     throw err;
   });
-  return { address, proc };
+  return { address, proc, metricsUrl: opts.metricsPort ? `http://127.0.0.1:${opts.metricsPort}/metrics` : undefined };
 }

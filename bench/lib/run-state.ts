@@ -41,6 +41,8 @@ export const run = {
   /** Processes whose CPU every scenario reports. */
   pids: { temporal: null as number | null, mariadb: null as number | null, redis: null as number | null },
   temporalAddress: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+  /** The Temporal server's Prometheus endpoint, when the run started its own server. */
+  temporalMetricsUrl: null as string | null,
   serviceStarted: false,
 };
 

@@ -25,6 +25,8 @@ export async function startPrivateTemporal(
   const server = await startDevServer({
     name: `temporal (${label})`,
     port,
+    // The server's own counts of its work (persistence and RPC requests by operation): bench/lib/server-requests.ts.
+    metricsPort: await freePort(),
     namespace: settings.namespace,
     flags,
     logFile: path.join(settings.logDir, 'temporal.log'),

@@ -11,6 +11,7 @@ import { check } from '../lib/checks';
 import * as dbx from '../lib/db';
 import { waitUntilIdle } from '../lib/procs';
 import { meter, record, run } from '../lib/run-state';
+import { countServerRequests } from '../lib/server-requests';
 import { settings } from '../lib/settings';
 import { sampleTemporalCalls } from '../lib/temporal-calls';
 import { temporalWorkPerUnit } from '../lib/temporal-work';
@@ -144,6 +145,7 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
   say(`${who}: realistic sale, ${buyers} buyers for ${units} units, ${connections} at a time`);
   const product = await dbx.createProduct(db, `bench: realistic sale (${system})`, units);
   const cpu = meter(service.pids);
+  const serverRequests = countServerRequests(run.temporalMetricsUrl);
   const journal = new SaleJournal(service.http, product, system);
   const { holdIds, holdLatency, paidAt } = journal;
   const ticker = setInterval(
@@ -160,6 +162,7 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
   // The sale's tail (order workflows ending, events) belongs to its cost: read once the processes are idle again.
   await waitUntilIdle(Object.values({ ...run.pids, ...service.pids }), 0.15, 30);
   const cpuSeconds = cpu.read();
+  const serverRequestsPerUnit = await serverRequests.perUnit(paidAt.length);
   const { c, lost } = await check(db, 'sale', product, holdIds);
   const completed = await dbx.count(
     db,
@@ -193,6 +196,8 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
       // What one sold unit cost, by process: every hold, order, payment and refusal of the sale over the units paid.
       cpu_ms_per_paid_unit: perUnit(cpuSeconds, paidAt.length),
       temporal_work_per_paid_unit: await temporalWorkOfPaidUnits(db, product, system, service.pids),
+      // The server's own counters over the sale (its own server only): persistence and internal requests by operation.
+      temporal_server_requests_per_paid_unit: serverRequestsPerUnit,
     },
   });
   const x = r.extra!;

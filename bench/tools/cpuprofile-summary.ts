@@ -1,6 +1,6 @@
 /**
  * Summarises `node --cpu-prof` profiles (e.g. from `npm run bench -- --profile`): busy share of the thread and the
- * packages/files and functions that took its time (self time).
+ * layers, packages/files and functions that took its time (self time).
  *
  *   node --import tsx bench/tools/cpuprofile-summary.ts bench/results/profiles/api/*.cpuprofile
  */
@@ -28,6 +28,27 @@ function where(url: string, fn: string): string {
   return dist >= 0 ? url.slice(dist + 1) : url.split('/').slice(-2).join('/');
 }
 
+/** The layer a place belongs to: what a profile's time is spent on, in the words of the performance page. */
+function layer(place: string): string {
+  if (place.startsWith('@temporalio/')) return 'Temporal SDK';
+  if (place === 'webpack' || place.startsWith('swc') || place.startsWith('@swc/'))
+    return 'bundling the workflows (start)';
+  if (place.startsWith('node:internal/modules')) return 'loading modules (start)';
+  if (place === '((garbage collector))') return 'garbage collection';
+  if (/^\((writev|writeUtf8String|writeBuffer|writeLatin1String|shutdown)\)$/.test(place))
+    return 'Node HTTP and sockets';
+  if (/^node:(_http|http|net|stream|internal\/(http|streams|net|stream_base))/.test(place))
+    return 'Node HTTP and sockets';
+  if (place.startsWith('node:')) return 'Node, other';
+  if (/^(koa|@koa\/|koa-)/.test(place)) return 'Koa';
+  if (/^(sequelize|mysql2)$/.test(place)) return 'database client (Sequelize, mysql2)';
+  if (place === 'ioredis' || place === 'redis-parser') return 'Redis client';
+  if (place.startsWith('dist/') || place.startsWith('src/') || place.startsWith('bench/') || place.includes('.ts'))
+    return 'the code under test (service or floor)';
+  if (place.startsWith('(')) return 'V8 and native, other';
+  return 'other packages';
+}
+
 for (const file of process.argv.slice(2)) {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
@@ -35,6 +56,7 @@ for (const file of process.argv.slice(2)) {
   p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const byPlace = new Map<string, number>();
+  const byLayer = new Map<string, number>();
   const byFn = new Map<string, number>();
   let idle = 0;
   for (const [id, us] of self) {
@@ -45,13 +67,17 @@ for (const file of process.argv.slice(2)) {
     }
     const place = where(url, functionName).slice(0, 60);
     byPlace.set(place, (byPlace.get(place) ?? 0) + us);
+    byLayer.set(layer(place), (byLayer.get(layer(place)) ?? 0) + us);
     const name = (functionName || '(anonymous)').slice(0, 60);
     const fn = `${name} ${place.slice(0, 60)}${lineNumber >= 0 ? `:${lineNumber + 1}` : ''}`;
     byFn.set(fn, (byFn.get(fn) ?? 0) + us);
   }
   const pct = (us: number) => `${((us / total) * 100).toFixed(1).padStart(5)}%`;
   const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
-  process.stdout.write(`${file}\n  ${(total / 1e6).toFixed(1)} s profiled, busy ${pct(total - idle)}\n  by place:\n`);
+  process.stdout.write(`${file}\n  ${(total / 1e6).toFixed(1)} s profiled, busy ${pct(total - idle)}\n`);
+  process.stdout.write('  by layer:\n');
+  for (const [k, v] of top(byLayer, 12)) process.stdout.write(`  ${pct(v)} ${k}\n`);
+  process.stdout.write('  by place:\n');
   for (const [k, v] of top(byPlace, 15)) process.stdout.write(`  ${pct(v)} ${k}\n`);
   process.stdout.write('  by function:\n');
   for (const [k, v] of top(byFn, 15)) process.stdout.write(`  ${pct(v)} ${k}\n`);
