@@ -14,6 +14,7 @@ import Redis from 'ioredis';
 import type { Pool } from 'mysql2/promise';
 import * as dbx from './lib/db';
 import { failedChecks } from './lib/checks';
+import { clearProfiles, writeProfileSummaries } from './lib/cpu-profile';
 import { renderPlot } from './lib/plot';
 import { pidListeningOn, procStats } from './lib/procs';
 import { busiest, gitInfo, machineInfo, writeResults } from './lib/meta';
@@ -132,9 +133,12 @@ async function serviceScenarios(db: Pool) {
   if (!settings.ownTemporal) terminateLeftovers();
 }
 
+const profileDir = path.join(settings.logDir, 'profiles');
+
 async function main() {
   mkdirSync(settings.results, { recursive: true });
   mkdirSync(settings.logDir, { recursive: true });
+  if (settings.profile) clearProfiles(profileDir);
   if (settings.ownTemporal) {
     const own = await startPrivateTemporal(settings.ownTemporal);
     run.temporalAddress = own.address;
@@ -187,10 +191,22 @@ async function main() {
   say(`Wrote ${path.relative(ROOT, jsonFile)} (${report.meta.duration_s} s)`);
   await db.end();
   redis.disconnect();
+  if (settings.profile) await writeProfiles(report.meta.git);
   if (failedChecks().length) {
     say('A zero-oversell / zero-lost-holds check failed (see above)');
     process.exitCode = 1;
   }
+}
+
+/** Profiles are written when their processes exit: after every process of the run has stopped. */
+async function writeProfiles(git: unknown) {
+  await Promise.all(run.procs.map((p) => p.stop().catch(() => undefined)));
+  const file = path.join(settings.results, `${settings.out}-profiles.txt`);
+  const header =
+    `# CPU profiles (self time) of the processes of bench/results/${settings.out}.json, ${JSON.stringify(git)}\n` +
+    '# written by the run itself (bench/lib/cpu-profile.ts); profiling slows each process, so its figures are not comparable with an unprofiled run';
+  writeProfileSummaries(profileDir, file, header);
+  say(`Wrote ${path.relative(ROOT, file)}`);
 }
 
 let stopping = false;

@@ -1,0 +1,103 @@
+/**
+ * Summaries of `node --cpu-prof` profiles (`npm run bench -- --profile`): the busy share of the thread and the
+ * layers, packages/files and functions that took its time (self time). `bench/tools/cpuprofile-summary.ts` prints
+ * them for any profile; a profiled run writes them beside its result file.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function where(url: string, fn: string): string {
+  if (!url) return `(${fn || 'native'})`;
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm >= 0) {
+    const parts = url.slice(nm + 'node_modules/'.length).split('/');
+    return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+  }
+  if (url.startsWith('node:')) return url;
+  const dist = url.indexOf('/dist/');
+  return dist >= 0 ? url.slice(dist + 1) : url.split('/').slice(-2).join('/');
+}
+
+/** The layer a place belongs to: what a profile's time is spent on, in the words of the performance page. */
+function layer(place: string): string {
+  if (place.startsWith('@temporalio/')) return 'Temporal SDK';
+  if (place === 'webpack' || place.startsWith('swc') || place.startsWith('@swc/'))
+    return 'bundling the workflows (start)';
+  if (place.startsWith('node:internal/modules')) return 'loading modules (start)';
+  if (place === '((garbage collector))') return 'garbage collection';
+  if (/^\((writev|writeUtf8String|writeBuffer|writeLatin1String|shutdown)\)$/.test(place))
+    return 'Node HTTP and sockets';
+  if (/^node:(_http|http|net|stream|internal\/(http|streams|net|stream_base))/.test(place))
+    return 'Node HTTP and sockets';
+  if (place.startsWith('node:')) return 'Node, other';
+  if (/^(koa|@koa\/|koa-)/.test(place)) return 'Koa';
+  if (/^(sequelize|mysql2)$/.test(place)) return 'database client (Sequelize, mysql2)';
+  if (place === 'ioredis' || place === 'redis-parser') return 'Redis client';
+  if (place.startsWith('dist/') || place.startsWith('src/') || place.startsWith('bench/') || place.includes('.ts'))
+    return 'the code under test (service or floor)';
+  if (place.startsWith('(')) return 'V8 and native, other';
+  return 'other packages';
+}
+
+/** One profile's summary: how busy its thread was, and its self time by layer, by place and by function. */
+export function summariseProfile(file: string): string {
+  const out: string[] = [];
+  const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const byPlace = new Map<string, number>();
+  const byLayer = new Map<string, number>();
+  const byFn = new Map<string, number>();
+  let idle = 0;
+  for (const [id, us] of self) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    if (functionName === '(idle)') {
+      idle += us;
+      continue;
+    }
+    const place = where(url, functionName).slice(0, 60);
+    byPlace.set(place, (byPlace.get(place) ?? 0) + us);
+    byLayer.set(layer(place), (byLayer.get(layer(place)) ?? 0) + us);
+    const name = (functionName || '(anonymous)').slice(0, 60);
+    const fn = `${name} ${place.slice(0, 60)}${lineNumber >= 0 ? `:${lineNumber + 1}` : ''}`;
+    byFn.set(fn, (byFn.get(fn) ?? 0) + us);
+  }
+  const pct = (us: number) => `${((us / total) * 100).toFixed(1).padStart(5)}%`;
+  const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
+  out.push(`${path.basename(file)}`, `  ${(total / 1e6).toFixed(1)} s profiled, busy ${pct(total - idle)}`);
+  out.push('  by layer:');
+  for (const [k, v] of top(byLayer, 12)) out.push(`  ${pct(v)} ${k}`);
+  out.push('  by place:');
+  for (const [k, v] of top(byPlace, 15)) out.push(`  ${pct(v)} ${k}`);
+  out.push('  by function:');
+  for (const [k, v] of top(byFn, 15)) out.push(`  ${pct(v)} ${k}`);
+  return out.join('\n');
+}
+
+/** A profiled run starts from an empty profile folder, so its summaries are its own. */
+export function clearProfiles(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Every profile of a run (`dir/<process>/*.cpuprofile`) summarised into one text file, under its process's name. */
+export function writeProfileSummaries(dir: string, file: string, header: string): void {
+  if (!existsSync(dir)) return;
+  const parts = [header];
+  for (const proc of readdirSync(dir).sort()) {
+    const profiles = readdirSync(path.join(dir, proc)).filter((f) => f.endsWith('.cpuprofile'));
+    for (const f of profiles.sort()) parts.push(`## ${proc}\n${summariseProfile(path.join(dir, proc, f))}`);
+  }
+  writeFileSync(file, `${parts.join('\n\n')}\n`);
+}
