@@ -13,7 +13,8 @@ export const usage = `npm run bench -- [flags]
   --holds N             open hold workflows for the "open" scenario (default 10000, quick 500)
   --storm N             holds in the expiry storm (default 10000, quick 300)
   --buyers N --units N  realistic sale (default 20000 buyers for 1000 units; quick 2000 for 100)
-  --profile             run API and worker under node --cpu-prof (profiles in .run/bench/profiles)
+  --profile             run API and worker under node --cpu-prof (profiles in .run/bench/profiles, summaries
+                        in bench/results/NAME-profiles.txt)
   --shards N            stock shards for the sharded variants of the limit and holds scenarios (default 8; 1: none)
   --sweep-interval S    the backup sweep's interval for this run (SWEEP_INTERVAL_SECONDS, default 10: a sale's setting)
   --sweep-grace S       its grace past expiry (SWEEP_GRACE_SECONDS, default 2)
