@@ -8,6 +8,7 @@ import { check, holdCount } from '../lib/checks';
 import * as dbx from '../lib/db';
 import { waitUntilIdle } from '../lib/procs';
 import { run, type ScenarioResult } from '../lib/run-state';
+import { countServerRequests } from '../lib/server-requests';
 import { settings } from '../lib/settings';
 import { round, say } from '../lib/util';
 import { waitForFirstHold, type Running } from './processes';
@@ -30,6 +31,7 @@ export async function holdRun(db: Pool, c: Contender, connections: number, round
   const ids: number[] = [];
   const settled = await waitUntilIdle([run.pids.temporal, c.running.pids.worker]);
   const before = await holdCount(db, c.product);
+  const serverRequests = countServerRequests(run.temporalMetricsUrl);
   const r = await cannon({
     id: `${c.system === 'service' ? 'svc' : 'floor'}-holds-${connections}${idSuffix}`,
     title: `${c.system === 'service' ? 'Service' : 'Temporal floor'}: holds while stock lasts`,
@@ -40,12 +42,19 @@ export async function holdRun(db: Pool, c: Contender, connections: number, round
     pids: c.running.pids,
     onHold: (id) => ids.push(id),
   });
+  // Read as the load stops: what the server did for the round's holds (their workflows stay open, waiting on a timer).
+  const serverPerHold = await serverRequests.perUnit(ids.length);
   const { c: conservation, lost } = await check(db, r.id, c.product, ids);
   Object.assign(r, {
     oversold: conservation.oversold,
     lost_holds: lost,
     conservation_ok: conservation.ok,
-    extra: { round, holds_created_not_acknowledged: conservation.holds - before - ids.length, settled_s: settled },
+    extra: {
+      round,
+      holds_created_not_acknowledged: conservation.holds - before - ids.length,
+      settled_s: settled,
+      temporal_server_requests_per_hold: serverPerHold,
+    },
   });
   return r;
 }

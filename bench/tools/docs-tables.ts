@@ -10,6 +10,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { saleTables } from './sale-tables';
+import { serverTables } from './server-tables';
 import { cell, cpu, errorsOf, ms, table, type Report } from './table-format';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -200,6 +201,7 @@ const kinds: Record<string, (r: Report) => string[]> = {
         }),
     ),
   ...saleTables,
+  ...serverTables,
   /** The raw reservation transaction on one row and on stock shards. */
   'hot-row': (r) => {
     const rows = r.results.filter((x) => x.system === 'mariadb');

@@ -122,27 +122,6 @@ export const saleTables: Record<string, (r: Report) => string[]> = {
       ['l', ...sides.map(() => 'r' as const)],
     );
   },
-  /**
-   * The Temporal server's own counts of its work per paid unit (bench/lib/server-requests.ts: its Prometheus counters
-   * over each sale), the service beside the sale floor: the operations that moved most on the service, then the rest.
-   */
-  'sale-server-requests': (r) => {
-    const counts = (id: string) =>
-      r.results.find((x) => x.id === id)?.extra?.temporal_server_requests_per_paid_unit as
-        Record<string, number> | undefined;
-    const svc = counts('svc-sale');
-    const floor = counts('floor-sale') ?? {};
-    if (!svc) return ["_(no server counters in this run: they need the bench's own Temporal server)_"];
-    const keys = [...new Set([...Object.keys(svc), ...Object.keys(floor)])]
-      .filter((k) => (svc[k] ?? 0) >= 0.05 || (floor[k] ?? 0) >= 0.05)
-      .slice(0, 24);
-    const ratio = (k: string) => (svc[k] && floor[k] ? `${Math.round((svc[k] / floor[k]) * 100) / 100}` : '');
-    return table(
-      ['server requests per paid unit', 'service', 'sale floor', 'service ÷ floor'],
-      keys.map((k) => [k, svc[k] ?? 0, floor[k] ?? 0, ratio(k)]),
-      ['l', 'r', 'r', 'r'],
-    );
-  },
   /** Which process ran which tasks: the scope of the API's hold worker, measured. */
   'hold-worker-scope': (r) => taskScopeTable(r.results),
 };
