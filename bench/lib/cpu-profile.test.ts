@@ -21,21 +21,22 @@ describe('CPU profile summaries', () => {
     timeDeltas: [500, 200, 100, 100, 100],
   };
   mkdirSync(path.join(dir, 'service-api'), { recursive: true });
-  const file = path.join(dir, 'service-api', 'one.cpuprofile');
+  const file = path.join(dir, 'service-api', 'CPU.20261207.042658.12598.1.002.cpuprofile');
   writeFileSync(file, JSON.stringify(profile));
 
-  test('self time by layer, idle time left out of the busy share', () => {
+  test('self time by layer, as shares of the busy time (idle left out), with the thread named', () => {
     const text = summariseProfile(file);
-    expect(text).toContain('busy  50.0%');
-    expect(text).toMatch(/ 30\.0% Temporal SDK/);
-    expect(text).toMatch(/ 10\.0% garbage collection/);
-    expect(text).toMatch(/ 10\.0% the code under test/);
+    expect(text).toContain('(worker thread 1)');
+    expect(text).toContain('busy 0.0 s of wall time ( 50.0%)');
+    expect(text).toMatch(/ 60\.0% Temporal SDK/);
+    expect(text).toMatch(/ 20\.0% garbage collection/);
+    expect(text).toMatch(/ 20\.0% the code under test/);
   });
 
   test("a run's summaries, each under its process's name", () => {
     const out = path.join(dir, 'summaries.txt');
     writeProfileSummaries(dir, out, '# header');
     const text = readFileSync(out, 'utf8');
-    expect(text.startsWith('# header\n\n## service-api\none.cpuprofile')).toBe(true);
+    expect(text.startsWith('# header\n\n## service-api\nCPU.20261207.042658.12598.1.002.cpuprofile')).toBe(true);
   });
 });

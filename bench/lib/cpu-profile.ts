@@ -30,15 +30,19 @@ function where(url: string, fn: string): string {
 
 /** The layer a place belongs to: what a profile's time is spent on, in the words of the performance page. */
 function layer(place: string): string {
-  if (place.startsWith('@temporalio/')) return 'Temporal SDK';
+  // A workflow activation runs inside the sandbox: V8's vm context, the bundle of workflow code and the SDK's part.
+  if (place === '(runInContext)' || place.startsWith('evalmachine') || place.includes('workflow-bundle-'))
+    return 'workflow sandbox (workflow code and the SDK inside it)';
+  if (place.startsWith('@temporalio/') || /^(rxjs|protobufjs|long|@grpc\/|ms)$/.test(place))
+    return 'Temporal SDK (and its rxjs, protobufjs)';
   if (place === 'webpack' || place.startsWith('swc') || place.startsWith('@swc/'))
     return 'bundling the workflows (start)';
   if (place.startsWith('node:internal/modules')) return 'loading modules (start)';
   if (place === '((garbage collector))') return 'garbage collection';
   if (/^\((writev|writeUtf8String|writeBuffer|writeLatin1String|shutdown)\)$/.test(place))
-    return 'Node HTTP and sockets';
+    return 'Node I/O (HTTP, sockets, stream writes)';
   if (/^node:(_http|http|net|stream|internal\/(http|streams|net|stream_base))/.test(place))
-    return 'Node HTTP and sockets';
+    return 'Node I/O (HTTP, sockets, stream writes)';
   if (place.startsWith('node:')) return 'Node, other';
   if (/^(koa|@koa\/|koa-)/.test(place)) return 'Koa';
   if (/^(sequelize|mysql2)$/.test(place)) return 'database client (Sequelize, mysql2)';
@@ -74,9 +78,18 @@ export function summariseProfile(file: string): string {
     const fn = `${name} ${place.slice(0, 60)}${lineNumber >= 0 ? `:${lineNumber + 1}` : ''}`;
     byFn.set(fn, (byFn.get(fn) ?? 0) + us);
   }
-  const pct = (us: number) => `${((us / total) * 100).toFixed(1).padStart(5)}%`;
+  const pct = (us: number, of = total - idle) => `${((us / of) * 100).toFixed(1).padStart(5)}%`;
   const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
-  out.push(`${path.basename(file)}`, `  ${(total / 1e6).toFixed(1)} s profiled, busy ${pct(total - idle)}`);
+  // CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile: thread 0 is the main one, others are worker threads (the SDK
+  // runs workflow activations in them).
+  const thread = Number(path.basename(file).split('.')[4]);
+  const busy = total - idle;
+  out.push(
+    path.basename(file) + (Number.isNaN(thread) ? '' : thread === 0 ? ' (main thread)' : ` (worker thread ${thread})`),
+    // Samples are wall time: on a loaded machine a busy thread's seconds include its waits for a core (the process's
+    // CPU is the result file's cpu_seconds, read from /proc).
+    `  ${(total / 1e6).toFixed(1)} s profiled, busy ${(busy / 1e6).toFixed(1)} s of wall time (${pct(busy, total)}); shares of the busy time:`,
+  );
   out.push('  by layer:');
   for (const [k, v] of top(byLayer, 12)) out.push(`  ${pct(v)} ${k}`);
   out.push('  by place:');
