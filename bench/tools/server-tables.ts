@@ -6,11 +6,11 @@ import { table, type Report } from './table-format';
 
 type Counts = Record<string, number>;
 
-/** Operations that moved by at least 0.05 per unit on either side, the service's largest first (at most 24). */
+/** Operations that moved by at least 0.05 per unit on either side, the service's largest first (at most 32). */
 function besideFloor(what: string, svc: Counts, floor: Counts): string[] {
   const keys = [...new Set([...Object.keys(svc), ...Object.keys(floor)])]
     .filter((k) => (svc[k] ?? 0) >= 0.05 || (floor[k] ?? 0) >= 0.05)
-    .slice(0, 24);
+    .slice(0, 32);
   const ratio = (k: string) => (svc[k] && floor[k] ? `${Math.round((svc[k] / floor[k]) * 100) / 100}` : '');
   return table(
     [`server requests per ${what}`, 'service', 'floor', 'service ÷ floor'],
