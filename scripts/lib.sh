@@ -43,9 +43,9 @@ ensure_node() {
 }
 
 # On Node.js 22 an AsyncLocalStorage in use (the Temporal client's call context, the activities') runs a hook on every
-# promise of the process; AsyncContextFrame keeps that context without one (docs/performance.md, "AsyncLocalStorage
-# without promise hooks"). It is Node.js 24's default, where the flag no longer exists. Every process these scripts
-# start inherits it, the service's and the harness's alike.
+# promise of the process; AsyncContextFrame keeps that context without one (docs/performance-history.md,
+# "AsyncLocalStorage without promise hooks"). It is Node.js 24's default, where the flag no longer exists. Every
+# process these scripts start inherits it, the service's and the harness's alike.
 use_async_context_frame() { # the major version of the node on PATH
   (($1 == 22 || $1 == 23)) || return 0
   [[ " ${NODE_OPTIONS:-} " == *" --experimental-async-context-frame "* ]] && return 0

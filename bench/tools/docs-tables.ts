@@ -14,7 +14,7 @@ import { serverTables } from './server-tables';
 import { cell, cpu, errorsOf, ms, table, type Report } from './table-format';
 
 const ROOT = path.resolve(__dirname, '../..');
-const DOCS = ['docs/performance.md', 'docs/scaling.md'];
+const DOCS = ['docs/performance.md', 'docs/performance-history.md', 'docs/scaling.md'];
 
 /**
  * Busy: work before the run still shows in the 5-minute load (above three quarters of the cores), or the last minute
