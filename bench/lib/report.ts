@@ -1,15 +1,11 @@
 /** The run's report: targets and the printed table (lib/meta.ts: the machine and the code it ran on). */
 import { failedChecks } from './checks';
+import { resultTargets, type Target } from './result-targets';
 import { run, type ScenarioResult } from './run-state';
 import { settings } from './settings';
 import { round } from './util';
 
-export interface Target {
-  target: string;
-  goal: string;
-  measured: string;
-  met: boolean | null;
-}
+export type { Target };
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 /** Holds/s of each round: the default (eager) runs, or those with a suffix (`-uws`: Update-with-Start). */
@@ -162,7 +158,7 @@ function capacityTargets(): Target[] {
 }
 
 export function evaluateTargets(): Target[] {
-  const out: Target[] = [...holdsTargets(), ...saleTargets(), ...capacityTargets()];
+  const out: Target[] = [...holdsTargets(), ...saleTargets(), ...resultTargets(run.results), ...capacityTargets()];
   const bad = failedChecks();
   out.push({
     target: 'zero oversell, zero lost holds (by id)',

@@ -9,6 +9,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { withResultTargets, type Target } from '../lib/result-targets';
 import { saleTables } from './sale-tables';
 import { serverTables } from './server-tables';
 import { cell, cpu, errorsOf, ms, table, type Report } from './table-format';
@@ -124,12 +125,9 @@ const kinds: Record<string, (r: Report) => string[]> = {
   targets: (r) =>
     table(
       ['target', 'goal', 'measured', ''],
-      (r.targets ?? []).map((t) => [
-        t.target,
-        t.goal,
-        t.measured,
-        t.met === true ? 'met' : t.met === false ? 'MISSED' : 'n/a',
-      ]),
+      withResultTargets((r.targets ?? []) as Target[], r.results as Parameters<typeof withResultTargets>[1]).map(
+        (t) => [t.target, t.goal, t.measured, t.met === true ? 'met' : t.met === false ? 'MISSED' : 'n/a'],
+      ),
       ['l', 'l', 'l', 'l'],
     ),
   /** The levers, one change at a time (bench --only levers). */
