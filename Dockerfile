@@ -16,7 +16,8 @@ RUN npm run build \
 
 # ---- runtime: production dependencies and the compiled output only, as a non-root user ------
 FROM node:22-bookworm-slim AS runtime
-# AsyncContextFrame: AsyncLocalStorage without a hook on every promise (docs/performance.md; Node.js 24's default).
+# AsyncContextFrame: AsyncLocalStorage without a hook on every promise (Node.js 24's default;
+# docs/performance-history.md).
 ENV NODE_ENV=production \
     NODE_OPTIONS=--experimental-async-context-frame \
     PORT=8000 \

@@ -3,7 +3,8 @@ const ASYNC_CONTEXT_FRAME = '--experimental-async-context-frame';
 /**
  * What the Node.js runtime itself would cost the service. On Node.js 22 and 23 an AsyncLocalStorage in use (the
  * Temporal client's call context, the activities') runs a hook on every promise of the process, unless Node.js starts
- * with AsyncContextFrame (Node.js 24's default, measured in docs/performance.md). npm's scripts and the image set it.
+ * with AsyncContextFrame (Node.js 24's default, measured in docs/performance-history.md). npm's scripts and the image
+ * set it.
  */
 export function runtimeWarnings(
   version = process.versions.node,

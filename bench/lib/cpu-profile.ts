@@ -3,7 +3,7 @@
  * layers, packages/files and functions that took its time (self time). `bench/tools/cpuprofile-summary.ts` prints
  * them for any profile; a profiled run writes them beside its result file.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 interface ProfileNode {
@@ -72,8 +72,9 @@ export function summariseProfile(file: string): string {
       continue;
     }
     const place = where(url, functionName).slice(0, 60);
+    const inLayer = layer(place);
     byPlace.set(place, (byPlace.get(place) ?? 0) + us);
-    byLayer.set(layer(place), (byLayer.get(layer(place)) ?? 0) + us);
+    byLayer.set(inLayer, (byLayer.get(inLayer) ?? 0) + us);
     const name = (functionName || '(anonymous)').slice(0, 60);
     const fn = `${name} ${place.slice(0, 60)}${lineNumber >= 0 ? `:${lineNumber + 1}` : ''}`;
     byFn.set(fn, (byFn.get(fn) ?? 0) + us);
@@ -97,11 +98,6 @@ export function summariseProfile(file: string): string {
   out.push('  by function:');
   for (const [k, v] of top(byFn, 15)) out.push(`  ${pct(v)} ${k}`);
   return out.join('\n');
-}
-
-/** A profiled run starts from an empty profile folder, so its summaries are its own. */
-export function clearProfiles(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Every profile of a run (`dir/<process>/*.cpuprofile`) summarised into one text file, under its process's name. */

@@ -3,11 +3,10 @@ import { failedChecks } from './checks';
 import { resultTargets, type Target } from './result-targets';
 import { run, type ScenarioResult } from './run-state';
 import { settings } from './settings';
-import { round } from './util';
+import { mean, round } from './util';
 
 export type { Target };
 
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 /** Holds/s of each round: the default (eager) runs, or those with a suffix (`-uws`: Update-with-Start). */
 const rates = (system: string, connections: number, suffix = '') =>
   run.results
@@ -157,8 +156,14 @@ function capacityTargets(): Target[] {
   return out;
 }
 
-export function evaluateTargets(): Target[] {
-  const out: Target[] = [...holdsTargets(), ...saleTargets(), ...resultTargets(run.results), ...capacityTargets()];
+/** `besideFloor`: the run's holds beside their floors (scenarios/holds.ts `holdsSummary`). */
+export function evaluateTargets(besideFloor: SideBySide[] = []): Target[] {
+  const out: Target[] = [
+    ...holdsTargets(),
+    ...saleTargets(),
+    ...resultTargets(run.results, besideFloor),
+    ...capacityTargets(),
+  ];
   const bad = failedChecks();
   out.push({
     target: 'zero oversell, zero lost holds (by id)',

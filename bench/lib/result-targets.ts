@@ -1,8 +1,10 @@
 /**
- * Targets read from a run's results alone, without the run's settings: the sale's hold answers and the service beside
- * the plain endpoint. The bench evaluates them with its other targets (lib/report.ts); `npm run bench:docs` adds
- * them to the targets table of a result file written before they were evaluated, from that file's own results.
+ * Targets read from what a result file keeps, without the run's settings: the sale's hold answers (its results) and
+ * the service beside the plain endpoint (its holds beside their floors). The bench evaluates them with its other
+ * targets (lib/report.ts); `npm run bench:docs` adds them to the targets table of a result file written before
+ * they were evaluated, from that file's own figures.
  */
+import { mean, round } from './util';
 
 export interface Target {
   target: string;
@@ -13,15 +15,19 @@ export interface Target {
 
 interface Result {
   id: string;
-  connections: number;
-  ok_per_second: number;
   p99_ms: number | null;
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const r2 = (n: number) => Math.round(n * 100) / 100;
+/** A row of a run's holds beside their floors (`holdsSummary` of bench/scenarios/holds.ts, `holds_beside_floor`). */
+interface BesideFloor {
+  start: string;
+  connections: number;
+  service_per_s: number[];
+  floor_per_s: number[];
+  plain_per_s: number[];
+}
 
-export function resultTargets(results: Result[]): Target[] {
+export function resultTargets(results: Result[], besideFloor: BesideFloor[]): Target[] {
   const out: Target[] = [];
   const sale = results.find((r) => r.id === 'svc-sale');
   const floorSale = results.find((r) => r.id === 'floor-sale');
@@ -33,17 +39,15 @@ export function resultTargets(results: Result[]): Target[] {
       met: sale.p99_ms <= 1000,
     });
   }
-  const rates = (id: string) => results.filter((r) => r.id === id).map((r) => r.ok_per_second);
-  const counts = [...new Set(results.filter((r) => r.id.startsWith('plain-holds-')).map((r) => r.connections))];
-  for (const c of counts) {
-    const [svc, floor, plain] = [rates(`svc-holds-${c}`), rates(`floor-holds-${c}`), rates(`plain-holds-${c}`)];
-    if (!svc.length || !plain.length) continue;
+  for (const row of besideFloor) {
+    const { start, connections, service_per_s: svc, floor_per_s: floor, plain_per_s: plain } = row;
+    if (start !== 'eager' || !svc.length || !plain.length) continue;
     const ratio = mean(svc) / mean(plain);
-    const floorRatio = floor.length ? `; the eager floor ÷ plain ${r2(mean(floor) / mean(plain))}` : '';
+    const floorRatio = floor.length ? `; the eager floor ÷ plain ${round(mean(floor) / mean(plain), 2)}` : '';
     out.push({
-      target: `service holds ÷ plain holds (eager, the default), at ${c} connections`,
+      target: `service holds ÷ plain holds (eager, the default), at ${connections} connections`,
       goal: '>= 0.25',
-      measured: `${r2(ratio)} (service ${svc.join(', ')}/s; plain ${plain.join(', ')}/s${floorRatio})`,
+      measured: `${round(ratio, 2)} (service ${svc.join(', ')}/s; plain ${plain.join(', ')}/s${floorRatio})`,
       met: ratio >= 0.25,
     });
   }
@@ -51,7 +55,7 @@ export function resultTargets(results: Result[]): Target[] {
 }
 
 /** A result file's own targets, then those of `resultTargets` it does not have yet. */
-export function withResultTargets(targets: Target[], results: Result[]): Target[] {
+export function withResultTargets(targets: Target[], results: Result[], besideFloor: BesideFloor[]): Target[] {
   const known = new Set(targets.map((t) => t.target));
-  return [...targets, ...resultTargets(results).filter((t) => !known.has(t.target))];
+  return [...targets, ...resultTargets(results, besideFloor).filter((t) => !known.has(t.target))];
 }

@@ -3,6 +3,7 @@
  * (`--metrics-port`), read before and after a scenario. The server is a Go process, out of reach of Node's CPU
  * profiles; its counters say which persistence writes and internal requests a sold unit cost it.
  */
+import { round } from './util';
 
 /** `persistence <operation>` and `rpc <service> <operation>` → requests since the server started. */
 export type ServerCounts = Record<string, number>;
@@ -39,21 +40,21 @@ export function perUnit(before: ServerCounts, after: ServerCounts, units: number
     .map(([k, n]) => [k, (n - (before[k] ?? 0)) / units] as const)
     .filter(([, n]) => n > 0);
   const sum = (kind: string) => moved.filter(([k]) => k.startsWith(kind)).reduce((a, [, n]) => a + n, 0);
-  const r2 = (n: number) => Math.round(n * 100) / 100;
   return Object.fromEntries([
-    ['persistence (all)', r2(sum('persistence '))],
-    ['rpc (all)', r2(sum('rpc '))],
-    ...[...moved].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, r2(n)]),
+    ['persistence (all)', round(sum('persistence '), 2)],
+    ['rpc (all)', round(sum('rpc '), 2)],
+    ...[...moved].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, round(n, 2)]),
   ]);
 }
 
 /** Starts counting at once; `perUnit(units)` is null when the run has no server of its own (or it did not answer). */
 export function countServerRequests(url: string | null) {
-  const before = url ? scrape(url).catch(() => null) : Promise.resolve(null);
+  if (!url) return { perUnit: async (_units: number): Promise<Record<string, number> | null> => null };
+  const before = scrape(url).catch(() => null);
   return {
     perUnit: async (units: number) => {
       const first = await before;
-      if (!url || !first || units <= 0) return null;
+      if (!first || units <= 0) return null;
       const last = await scrape(url).catch(() => null);
       return last && perUnit(first, last, units);
     },

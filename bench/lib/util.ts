@@ -10,6 +10,9 @@ export function percentile(values: number[], p: number): number {
 
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
+/** The mean of a list of numbers; NaN for an empty list. */
+export const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
 const tty = process.stderr.isTTY;
 let lastLine = 0;
 

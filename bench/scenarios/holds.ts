@@ -10,7 +10,7 @@ import { waitUntilIdle } from '../lib/procs';
 import { run, type ScenarioResult } from '../lib/run-state';
 import { countServerRequests } from '../lib/server-requests';
 import { settings } from '../lib/settings';
-import { round, say } from '../lib/util';
+import { mean, round, say } from '../lib/util';
 import { waitForFirstHold, type Running } from './processes';
 
 export interface Contender {
@@ -92,7 +92,6 @@ export async function holdsBesideFloor(db: Pool, pairs: HoldPair[]) {
 
 /** Per start mode and connection count: holds/s of each round, and the service ÷ floor (and ÷ plain) ratios. */
 export function holdsSummary(results: ScenarioResult[]) {
-  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
   return START_MODES.flatMap((start) =>
     settings.connections.map((connections) => {
       const rates = (system: string, mode = start) =>

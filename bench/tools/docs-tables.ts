@@ -125,9 +125,11 @@ const kinds: Record<string, (r: Report) => string[]> = {
   targets: (r) =>
     table(
       ['target', 'goal', 'measured', ''],
-      withResultTargets((r.targets ?? []) as Target[], r.results as Parameters<typeof withResultTargets>[1]).map(
-        (t) => [t.target, t.goal, t.measured, t.met === true ? 'met' : t.met === false ? 'MISSED' : 'n/a'],
-      ),
+      withResultTargets(
+        (r.targets ?? []) as Target[],
+        r.results as Parameters<typeof withResultTargets>[1],
+        (r.holds_beside_floor ?? []) as Parameters<typeof withResultTargets>[2],
+      ).map((t) => [t.target, t.goal, t.measured, t.met === true ? 'met' : t.met === false ? 'MISSED' : 'n/a']),
       ['l', 'l', 'l', 'l'],
     ),
   /** The levers, one change at a time (bench --only levers). */

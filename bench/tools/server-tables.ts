@@ -2,6 +2,7 @@
  * The Temporal server's own counts of its work (bench/lib/server-requests.ts: its Prometheus counters, read around
  * each sale and each round of holds), the service beside its floor.
  */
+import { round } from '../lib/util';
 import { table, type Report } from './table-format';
 
 type Counts = Record<string, number>;
@@ -11,7 +12,7 @@ function besideFloor(what: string, svc: Counts, floor: Counts): string[] {
   const keys = [...new Set([...Object.keys(svc), ...Object.keys(floor)])]
     .filter((k) => (svc[k] ?? 0) >= 0.05 || (floor[k] ?? 0) >= 0.05)
     .slice(0, 32);
-  const ratio = (k: string) => (svc[k] && floor[k] ? `${Math.round((svc[k] / floor[k]) * 100) / 100}` : '');
+  const ratio = (k: string) => (svc[k] && floor[k] ? `${round(svc[k] / floor[k], 2)}` : '');
   return table(
     [`server requests per ${what}`, 'service', 'floor', 'service ÷ floor'],
     keys.map((k) => [k, svc[k] ?? 0, floor[k] ?? 0, ratio(k)]),
@@ -20,10 +21,10 @@ function besideFloor(what: string, svc: Counts, floor: Counts): string[] {
 }
 
 /** The mean of each operation's count over runs. */
-function mean(runs: Counts[]): Counts {
+function meanCounts(runs: Counts[]): Counts {
   const sums: Counts = {};
   for (const c of runs) for (const [k, n] of Object.entries(c)) sums[k] = (sums[k] ?? 0) + n;
-  return Object.fromEntries(Object.entries(sums).map(([k, n]) => [k, Math.round((n / runs.length) * 100) / 100]));
+  return Object.fromEntries(Object.entries(sums).map(([k, n]) => [k, round(n / runs.length, 2)]));
 }
 
 const NONE = ["_(no server counters in this run: they need the bench's own Temporal server, `--own-temporal`)_"];
@@ -45,6 +46,6 @@ export const serverTables: Record<string, (r: Report) => string[]> = {
         .map((x) => x.extra?.temporal_server_requests_per_hold as Counts | undefined)
         .filter((c): c is Counts => !!c);
     const [svc, floor] = [side('service'), side('floor')];
-    return svc.length ? besideFloor(`hold (eager, ${first} connections)`, mean(svc), mean(floor)) : NONE;
+    return svc.length ? besideFloor(`hold (eager, ${first} connections)`, meanCounts(svc), meanCounts(floor)) : NONE;
   },
 };
