@@ -21,7 +21,7 @@ import { compileService } from '../harness/service';
 import * as dbx from './lib/db';
 import { gitInfo, machineInfo, writeResults } from './lib/meta';
 import { measureReplicas, stopAll, type RunResult } from './lib/replicas';
-import { progressDone, round, say } from './lib/util';
+import { round, runMain, say, textTable } from './lib/util';
 
 const ROOT = path.resolve(__dirname, '..');
 const RUN = path.join(ROOT, '.run/bench-replicas');
@@ -63,9 +63,7 @@ function table(rows: RunResult[]): string {
     `${Math.round(r.machine_cpu_busy * 100)}%`,
     String(r.lost_holds),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join(' │ ');
-  return [line(head), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...body.map(line)].join('\n');
+  return textTable(head, body);
 }
 
 async function main() {
@@ -131,24 +129,8 @@ async function writeReport(started: Date, results: RunResult[]) {
   }
 }
 
-let stopping = false;
-async function shutdown(code: number) {
-  if (stopping) return;
-  stopping = true;
-  await stopAll();
-  process.exit(code);
-}
 if (args.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
-process.once('SIGINT', () => void shutdown(130));
-process.once('SIGTERM', () => void shutdown(143));
-main().then(
-  () => shutdown(process.exitCode === undefined ? 0 : Number(process.exitCode)),
-  async (err: Error) => {
-    progressDone();
-    process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
-    await shutdown(1);
-  },
-);
+runMain(main, stopAll);

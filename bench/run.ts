@@ -22,7 +22,7 @@ import { evaluateTargets, printTable } from './lib/report';
 import { run } from './lib/run-state';
 import { ROOT, settings, wanted } from './lib/settings';
 import { cliVersion, startPrivateTemporal, terminateLeftovers } from './lib/temporal';
-import { progressDone, round, say } from './lib/util';
+import { round, runMain, say } from './lib/util';
 import { contender, holdsBesideFloor, type Contender, holdsSummary, shardedHolds } from './scenarios/holds';
 import { measureKnee } from './scenarios/knee';
 import { measureLevers } from './scenarios/levers';
@@ -98,12 +98,12 @@ async function runMeta(db: Pool, redis: Redis, started: Date) {
 async function serviceScenarios(db: Pool) {
   const service = await startService();
   const svc = await contender(db, 'service', service);
-  if (wanted('reads')) await cachedReads(service, svc.product);
+  if (wanted('reads')) await cachedReads({ system: 'service', ...service }, svc.product);
   if (wanted('holds')) {
     await holdsBesideStartedAlike(db, svc);
     if (settings.shards > 1) await shardedHolds(db, service);
   }
-  if (wanted('soldout')) await soldOutAnswers(db, service);
+  if (wanted('soldout')) await soldOutAnswers(db, { system: 'service', ...service });
   if (wanted('sale')) {
     await realisticSale(db, service);
     // The sale floor: the same sale on the cheapest Temporal work that carries a unit's whole life, started alike.
@@ -211,28 +211,12 @@ async function writeProfiles(git: unknown) {
   say(`Wrote ${path.relative(ROOT, file)}`);
 }
 
-let stopping = false;
-async function shutdown(code: number) {
-  if (stopping) return;
-  stopping = true;
-  progressDone();
-  await Promise.all(run.procs.map((p) => p.stop().catch(() => undefined)));
-  // Interrupted mid-run: the run's workflows and sweep schedule would otherwise stay behind.
-  if (code !== 0 && run.serviceStarted && !settings.ownTemporal) terminateLeftovers();
-  process.exit(code);
-}
-process.once('SIGINT', () => void shutdown(130));
-process.once('SIGTERM', () => void shutdown(143));
-
 if (settings.help) {
   process.stdout.write(`${settings.usage}\n`);
   process.exit(0);
 }
-main().then(
-  () => shutdown(process.exitCode === undefined ? 0 : Number(process.exitCode)),
-  async (err: Error) => {
-    progressDone();
-    process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
-    await shutdown(1);
-  },
-);
+runMain(main, async (code) => {
+  await Promise.all(run.procs.map((p) => p.stop().catch(() => undefined)));
+  // Interrupted mid-run: the run's workflows and sweep schedule would otherwise stay behind.
+  if (code !== 0 && run.serviceStarted && !settings.ownTemporal) terminateLeftovers();
+});

@@ -20,18 +20,8 @@ export class Tally {
   inFlight = 0;
   byStatus = new Map<number, number>();
   violations: string[] = [];
-  /** Slowest answer, and the slowest 503 (the outage answers must come quickly). */
-  slowestMs = 0;
-  slowest503Ms = 0;
-  /** Requests that found the API dead while the harness had killed it on purpose. */
-  connectionFailuresExpected = 0;
   count(status: number) {
     this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
-  }
-  /** The share of answers that were 503, in per cent (0 without requests). */
-  share503(): number {
-    const answered = [...this.byStatus.values()].reduce((a, b) => a + b, 0);
-    return answered ? (100 * (this.byStatus.get(503) ?? 0)) / answered : 0;
   }
   summary(): string {
     return [...this.byStatus]
@@ -56,6 +46,9 @@ const LEAK =
 export const HANG_MS = 33_000;
 /** A freeze the harness makes (the API SIGSTOPped) stretches the bound by its length, up to this much. */
 const FREEZE_ALLOWANCE_MS = 20_000;
+
+/** A request's path as its route: ids as `:id`, no query. */
+export const routeOf = (path: string) => path.replace(/\d+/g, ':id').replace(/\?.*$/, '');
 
 /**
  * The harness's HTTP client: every answer is checked against the contract under faults (never a 500, a 503 always
@@ -114,7 +107,6 @@ export class ApiClient {
       this.tally.inFlight--;
     }
     this.tally.count(answer.status);
-    this.tally.slowestMs = Math.max(this.tally.slowestMs, answer.ms);
     // Silence past the bound (plus the time the system was frozen or down on purpose meanwhile) is a hang.
     if (answer.status !== 0 && answer.ms > timeoutMs + this.downMs(started, Date.now())) {
       this.violation(`${method} ${path.replace(/\d+/g, ':id')}: answered ${answer.status} only after ${answer.ms} ms`);
@@ -137,11 +129,8 @@ export class ApiClient {
   downMs: (from: number, to: number) => number = () => 0;
 
   private inspect(method: string, path: string, a: Answer, sent: number) {
-    const route = path.replace(/\d+/g, ':id').replace(/\?.*$/, '');
-    if (a.status === 0 && a.error !== 'timeout' && this.apiDownOnPurpose(sent)) {
-      this.tally.connectionFailuresExpected++;
-      return;
-    }
+    const route = routeOf(path);
+    if (a.status === 0 && a.error !== 'timeout' && this.apiDownOnPurpose(sent)) return;
     if (a.status === 0) {
       this.violation(
         `${method} ${route}: ${a.error === 'timeout' ? `no answer within ${a.ms} ms` : `connection failed (${a.error})`}`,
@@ -149,7 +138,6 @@ export class ApiClient {
       return;
     }
     if (a.status === 503) {
-      this.tally.slowest503Ms = Math.max(this.tally.slowest503Ms, a.ms);
       if (!a.retryAfter) this.violation(`${method} ${route}: 503 without Retry-After`);
     } else if (a.status >= 500) {
       this.violation(`${method} ${route}: answered ${a.status}`);

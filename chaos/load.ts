@@ -3,36 +3,26 @@ import type { Answer, ApiClient } from './client';
 import { pick, rand, randInt } from './util';
 import { sleep } from '../harness/wait';
 
-export interface LoadOptions {
-  /** Concurrent clients, each running `parallel` customer flows at once (a client with several tabs). */
-  clients: number;
-  parallel: number;
-  /** Chance a hold becomes an order; then paid / failed / left unpaid. */
-  order: number;
-  pay: number;
-  fail: number;
-  /** Chance a held hold is released early (instead of ordered or left to expire). */
-  release: number;
-  /** Chance a webhook is sent twice at once (a provider's duplicate delivery). */
-  duplicateWebhook: number;
-  /** Pause between a flow's steps and between flows. */
-  thinkMs: [number, number];
-}
-
 /** The load every fault lands in: at least 200 requests in flight at the service from at least 50 clients. */
 export const FAULT_LOAD = { clients: 50, parallel: 5 };
 export const MIN_IN_FLIGHT = 200;
 export const MIN_CLIENTS = 50;
 
-const DEFAULTS: LoadOptions = {
+/** By default FAULT_LOAD's concurrent clients, each running `parallel` customer flows at once (several tabs). */
+const DEFAULTS = {
   ...FAULT_LOAD,
+  /** Chance a hold becomes an order; then paid / failed / left unpaid. */
   order: 0.5,
   pay: 0.6,
   fail: 0.2,
+  /** Chance a held hold is released early (instead of ordered or left to expire). */
   release: 0.15,
+  /** Chance a webhook is sent twice at once (a provider's duplicate delivery). */
   duplicateWebhook: 0.2,
-  thinkMs: [0, 150],
+  /** Pause between a flow's steps and between flows. */
+  thinkMs: [0, 150] as [number, number],
 };
+export type LoadOptions = typeof DEFAULTS;
 
 /**
  * Customers: each reads a product, holds 1–3 units (Idempotency-Key, retried on 503 or no answer like a real

@@ -96,19 +96,14 @@ async function main() {
   const check = args.includes('--check');
   const file = args.find((a) => !a.startsWith('--')) ?? path.join(ROOT, 'chaos', 'results', 'latest.json');
   const r = load(file);
+  const reliability = path.join(ROOT, 'docs', 'reliability.md');
   const targets: [string, string, string, boolean][] = [
-    [path.join(ROOT, 'docs', 'reliability.md'), 'chaos-results', detailTable(r), true],
+    [reliability, 'chaos-results', detailTable(r), true],
     [path.join(ROOT, 'README.md'), 'chaos-summary', summaryLine(r), false],
   ];
   const mutants = path.join(ROOT, 'chaos', 'results', 'mutants.json');
-  if (existsSync(mutants)) {
-    targets.push([
-      path.join(ROOT, 'docs', 'reliability.md'),
-      'chaos-mutants',
-      mutantsTable(load<MutantResults>(mutants)),
-      true,
-    ]);
-  }
+  if (existsSync(mutants))
+    targets.push([reliability, 'chaos-mutants', mutantsTable(load<MutantResults>(mutants)), true]);
   let stale = 0;
   for (const [target, tag, body, required] of targets) {
     const before = readFileSync(target, 'utf8');

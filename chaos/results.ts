@@ -8,24 +8,6 @@ import { ROOT } from './settings';
 /** Where `npm run chaos` writes its results: latest.json (full run), smoke.json (`--smoke`). */
 export const RESULTS_DIR = path.join(ROOT, 'chaos', 'results');
 
-export interface RunMeta {
-  /** full: every scenario; smoke: the CI subset; partial: `--only`. */
-  mode: 'full' | 'smoke' | 'partial';
-  date: string;
-  commit: string;
-  /** No uncommitted change to tracked or untracked files (chaos/results/ aside) when the run started. */
-  clean_tree: boolean;
-  duration_seconds: number;
-  soak_seconds: number;
-  machine: string;
-  node: string;
-  scenarios: number;
-  faults: number;
-  requests: number;
-  checks: number;
-  violations: number;
-}
-
 /** One planted mutant's run (chaos/mutants): its scenario on its build, and the violation that caught it, if any. */
 export interface MutantResult {
   mutant: string;
@@ -45,11 +27,15 @@ export interface MutantResult {
 
 /** chaos/results/mutants.json: written by `npm run chaos -- --mutants` and by the full run. */
 export interface MutantResults {
-  meta: { date: string; commit: string; clean_tree: boolean; duration_seconds: number; machine: string; node: string };
+  meta: Provenance;
   mutants: MutantResult[];
 }
 
-/** When, on which code and machine, and how long: the head of every results file. */
+/**
+ * When, on which code and machine, and how long: the head of every results file. `clean_tree`: no uncommitted change
+ * to tracked or untracked files (chaos/results/ aside) when the run started.
+ */
+type Provenance = ReturnType<typeof provenance>;
 const provenance = (version: CodeVersion, seconds: number) => ({
   date: new Date().toISOString(),
   commit: version.commit,
@@ -59,31 +45,15 @@ const provenance = (version: CodeVersion, seconds: number) => ({
   node: process.version,
 });
 
-export function writeMutantResults(mutants: MutantResult[], version: CodeVersion, seconds: number) {
-  const results: MutantResults = { meta: provenance(version, seconds), mutants };
-  const file = path.join(RESULTS_DIR, 'mutants.json');
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+function writeJson(file: string, data: unknown): string {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
   return file;
 }
 
-export interface RunResults {
-  meta: RunMeta;
-  scenarios: {
-    scenario: string;
-    title: string;
-    faults: number;
-    requests: number;
-    checks: number;
-    violations: number;
-    duration_seconds: number;
-    /** Fewest requests in flight at the service when a fault was injected, and the concurrent clients sending them. */
-    in_flight: number;
-    clients: number;
-    statuses: string;
-    violation_list: string[];
-    notes: string[];
-  }[];
+export function writeMutantResults(mutants: MutantResult[], version: CodeVersion, seconds: number) {
+  const results: MutantResults = { meta: provenance(version, seconds), mutants };
+  return writeJson(path.join(RESULTS_DIR, 'mutants.json'), results);
 }
 
 const git = (...args: string[]) => {
@@ -102,10 +72,17 @@ export function codeVersion(): CodeVersion {
   return { commit: git('rev-parse', 'HEAD') || 'unknown', clean: dirty.length === 0 };
 }
 
+/**
+ * A results file: the run's figures (`mode` full: every scenario; smoke: the CI subset; partial: `--only`), then one
+ * row per scenario (`in_flight`: the fewest requests in flight at the service when a fault was injected, and
+ * `clients`: the concurrent clients sending them).
+ */
+export type RunResults = ReturnType<typeof buildResults>;
+
 export function buildResults(
   results: ScenarioResult[],
-  opts: { mode: RunMeta['mode']; version: CodeVersion; seconds: number; soakSeconds: number },
-): RunResults {
+  opts: { mode: 'full' | 'smoke' | 'partial'; version: CodeVersion; seconds: number; soakSeconds: number },
+) {
   const sum = (f: (r: ScenarioResult) => number) => results.reduce((n, r) => n + f(r), 0);
   return {
     meta: {
@@ -141,9 +118,7 @@ export function writeResults(results: RunResults, runDir: string): string {
     results.meta.mode === 'partial'
       ? path.join(runDir, 'results.json')
       : path.join(RESULTS_DIR, results.meta.mode === 'full' ? 'latest.json' : 'smoke.json');
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  return file;
+  return writeJson(file, results);
 }
 
 /** The share of 503s among a row's answers ("200×3 503×1" → "25.0 %"; "" without answers). */

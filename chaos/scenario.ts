@@ -41,21 +41,6 @@ export interface Scenario {
 /** The phantom bound of a scenario that names none: a hold nobody was told of keeps stock at most this long. */
 export const PHANTOM_BOUND_SECONDS = 10;
 
-export interface ScenarioResult {
-  name: string;
-  title: string;
-  faults: number;
-  requests: number;
-  checks: number;
-  violations: string[];
-  seconds: number;
-  notes: string[];
-  statuses: string;
-  /** Fewest requests in flight at the service when a fault was injected (0 without load), and the clients sending them. */
-  inFlight: number;
-  clients: number;
-}
-
 /** Everything a scenario needs: the stack, a client that tallies, the checker, and bookkeeping for the report. */
 export class Ctx {
   readonly api: ApiClient;
@@ -120,16 +105,14 @@ export class Ctx {
 
   /** Products of this scenario, created through the admin API (the harness's ledger records their stock). */
   async createProducts(n: number, stock: number): Promise<number[]> {
-    const ids: number[] = [];
-    for (let i = 0; i < n; i++) ids.push(await this.api.createProduct(stock));
+    const ids = await this.api.createProducts(Array<number>(n).fill(stock));
     this.products.push(...ids);
     return ids;
   }
 
-  /** Holds whose workflow the scenario ended on purpose. */
+  /** Holds whose workflow the scenario ended on purpose: the agreement checks leave them alone. */
   readonly exempted = new Set<number>();
 
-  /** A hold whose workflow the scenario ends on purpose: the agreement checks leave it alone. */
   exempt(holdId: number): void {
     this.exempted.add(holdId);
     this.live?.exempt(holdId);
@@ -216,7 +199,11 @@ export class Ctx {
     return { holds: r.holds, orders: r.orders };
   }
 
-  result(name: string, title: string, seconds: number, requireLoad: boolean): ScenarioResult {
+  /**
+   * The scenario's row: its figures, and (`inFlight`) the fewest requests in flight at the service when a fault was
+   * injected (0 without load), and the clients sending them.
+   */
+  result(name: string, title: string, seconds: number, requireLoad: boolean) {
     const inFlight = this.atFaults.length ? Math.min(...this.atFaults.map((f) => f.inFlight)) : 0;
     const clients = this.atFaults.length
       ? Math.min(...this.atFaults.map((f) => f.clients))
@@ -247,5 +234,7 @@ export class Ctx {
     };
   }
 }
+
+export type ScenarioResult = ReturnType<Ctx['result']>;
 
 export const TTL_MS = SETTINGS.holdTtlSeconds * 1000;

@@ -62,10 +62,6 @@ export class ServiceProcesses {
     return `127.0.0.1:${this.ports.temporal}`;
   }
 
-  distOf(name: string): string {
-    return this.builds.get(name) ?? this.dist;
-  }
-
   /** The processes' environment: the suite's settings, through the fault proxies, and the scenario's own. */
   env(extra: Record<string, string> = {}, dist = this.dist): NodeJS.ProcessEnv {
     return processEnv(this.ports, dist, { HOLD_EAGER_START: String(this.eager), ...this.extraEnv, ...extra });
@@ -73,7 +69,7 @@ export class ServiceProcesses {
 
   /** Process `name` of its build's `part`, with `faults` armed (FAULT_POINTS); the points that fire are recorded. */
   private launch(name: string, part: 'api' | 'worker', env: Record<string, string>, faults: string): Proc {
-    const dist = this.distOf(name);
+    const dist = this.builds.get(name) ?? this.dist;
     const [title, logName] = part === 'api' ? [name, name] : [`worker ${name}`, `worker-${name}`];
     const p = startNode(
       title,

@@ -105,11 +105,6 @@ export class Stack extends ServiceProcesses {
     this.temporal = server.proc;
   }
 
-  /** SIGKILL: the file-backed server loses nothing it acknowledged. */
-  async killTemporal(): Promise<void> {
-    await this.temporal?.kill();
-  }
-
   private async createDatabase(): Promise<void> {
     const conn = await createConnection({ uri: this.mariadb.url });
     try {

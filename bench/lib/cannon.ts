@@ -1,25 +1,18 @@
 /** Fixed-duration HTTP load (the shared load generator, lib/load.ts), one recorded result per run. */
-import { load } from './load';
+import { load, type LoadSpec } from './load';
 import { meter, record, type ScenarioResult } from './run-state';
 import { settings } from './settings';
 import { progressDone, say } from './util';
 
 export { warm } from './load';
 
-export interface CannonSpec {
+export interface CannonSpec extends Omit<LoadSpec, 'seconds' | 'track'> {
   id: string;
   title: string;
   system: ScenarioResult['system'];
-  url: string;
-  method?: 'GET' | 'POST';
-  body?: unknown;
-  connections: number;
   /** Default: --duration. */
   seconds?: number;
-  okStatus: number;
   pids: Record<string, number | null>;
-  /** Receives the id of every hold answered 201 (the lost-holds check compares them with the database). */
-  onHold?: (holdId: number) => void;
 }
 
 /** The url, method and body of a one-unit hold request, for `cannon`. */
@@ -30,16 +23,15 @@ export const holdRequest = (base: string, productId: number) => ({
 });
 
 /** One load run with a progress bar; non-2xx answers are part of the latency figures. */
-export async function cannon(spec: CannonSpec): Promise<ScenarioResult> {
+export async function cannon({ id, title, system, pids, ...spec }: CannonSpec): Promise<ScenarioResult> {
   const seconds = spec.seconds ?? settings.duration;
-  say(`${spec.title}: ${spec.connections} connections, ${seconds} s`);
-  const cpu = meter(spec.pids);
-  const { url, method, body, connections, okStatus, onHold } = spec;
-  const r = await load({ url, method, body, connections, seconds, okStatus, onHold });
+  say(`${title}: ${spec.connections} connections, ${seconds} s`);
+  const cpu = meter(pids);
+  const r = await load({ ...spec, seconds });
   const result = record({
-    id: spec.id,
-    title: spec.title,
-    system: spec.system,
+    id,
+    title,
+    system,
     connections: spec.connections,
     ...r,
     ok_per_second: Math.round(r.ok / r.seconds),

@@ -1,7 +1,7 @@
 /** Zero oversell and zero lost holds, checked after every scenario against the database. */
 import type { Pool } from 'mysql2/promise';
 import { conservation, count } from './db';
-import { run } from './run-state';
+import { run, type ScenarioResult } from './run-state';
 import { say } from './util';
 
 /** Which of these hold ids are not in the database (answered 201, yet lost). */
@@ -28,6 +28,13 @@ export async function check(db: Pool, scenario: string, productId: number, ackno
     say(`  CHECK FAILED for ${scenario}: ${JSON.stringify({ ...c, lost_holds: lost })}`);
   }
   return { c, lost };
+}
+
+/** `check`, its outcome written onto the scenario's result (`scenario`: the check's name, unless the result's id). */
+export async function checkInto(db: Pool, r: ScenarioResult, productId: number, ids?: number[], scenario = r.id) {
+  const { c, lost } = await check(db, scenario, productId, ids);
+  Object.assign(r, { oversold: c.oversold, lost_holds: lost, conservation_ok: c.ok });
+  return c;
 }
 
 export const holdCount = (db: Pool, productId: number) =>

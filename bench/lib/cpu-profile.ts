@@ -28,30 +28,24 @@ function where(url: string, fn: string): string {
   return dist >= 0 ? url.slice(dist + 1) : url.split('/').slice(-2).join('/');
 }
 
-/** The layer a place belongs to: what a profile's time is spent on, in the words of the performance page. */
-function layer(place: string): string {
+/** What a profile's time is spent on, in the words of the performance page: the first layer whose pattern matches. */
+const LAYERS: [RegExp, string][] = [
   // A workflow activation runs inside the sandbox: V8's vm context, the bundle of workflow code and the SDK's part.
-  if (place === '(runInContext)' || place.startsWith('evalmachine') || place.includes('workflow-bundle-'))
-    return 'workflow sandbox (workflow code and the SDK inside it)';
-  if (place.startsWith('@temporalio/') || /^(rxjs|protobufjs|long|@grpc\/|ms)$/.test(place))
-    return 'Temporal SDK (and its rxjs, protobufjs)';
-  if (place === 'webpack' || place.startsWith('swc') || place.startsWith('@swc/'))
-    return 'bundling the workflows (start)';
-  if (place.startsWith('node:internal/modules')) return 'loading modules (start)';
-  if (place === '((garbage collector))') return 'garbage collection';
-  if (/^\((writev|writeUtf8String|writeBuffer|writeLatin1String|shutdown)\)$/.test(place))
-    return 'Node I/O (HTTP, sockets, stream writes)';
-  if (/^node:(_http|http|net|stream|internal\/(http|streams|net|stream_base))/.test(place))
-    return 'Node I/O (HTTP, sockets, stream writes)';
-  if (place.startsWith('node:')) return 'Node, other';
-  if (/^(koa|@koa\/|koa-)/.test(place)) return 'Koa';
-  if (/^(sequelize|mysql2)$/.test(place)) return 'database client (Sequelize, mysql2)';
-  if (place === 'ioredis' || place === 'redis-parser') return 'Redis client';
-  if (place.startsWith('dist/') || place.startsWith('src/') || place.startsWith('bench/') || place.includes('.ts'))
-    return 'the code under test (service or floor)';
-  if (place.startsWith('(')) return 'V8 and native, other';
-  return 'other packages';
-}
+  [/^\(runInContext\)$|^evalmachine|workflow-bundle-/, 'workflow sandbox (workflow code and the SDK inside it)'],
+  [/^@temporalio\/|^(rxjs|protobufjs|long|@grpc\/|ms)$/, 'Temporal SDK (and its rxjs, protobufjs)'],
+  [/^(webpack$|swc|@swc\/)/, 'bundling the workflows (start)'],
+  [/^node:internal\/modules/, 'loading modules (start)'],
+  [/^\(\(garbage collector\)\)$/, 'garbage collection'],
+  [/^\((writev|writeUtf8String|writeBuffer|writeLatin1String|shutdown)\)$/, 'Node I/O (HTTP, sockets, stream writes)'],
+  [/^node:(_http|http|net|stream|internal\/(http|streams|net|stream_base))/, 'Node I/O (HTTP, sockets, stream writes)'],
+  [/^node:/, 'Node, other'],
+  [/^(koa|@koa\/|koa-)/, 'Koa'],
+  [/^(sequelize|mysql2)$/, 'database client (Sequelize, mysql2)'],
+  [/^(ioredis|redis-parser)$/, 'Redis client'],
+  [/^(dist|src|bench)\/|\.ts/, 'the code under test (service or floor)'],
+  [/^\(/, 'V8 and native, other'],
+];
+const layer = (place: string) => LAYERS.find(([re]) => re.test(place))?.[1] ?? 'other packages';
 
 /** One profile's summary: how busy its thread was, and its self time by layer, by place and by function. */
 export function summariseProfile(file: string): string {
@@ -91,12 +85,13 @@ export function summariseProfile(file: string): string {
     // CPU is the result file's cpu_seconds, read from /proc).
     `  ${(total / 1e6).toFixed(1)} s profiled, busy ${(busy / 1e6).toFixed(1)} s of wall time (${pct(busy, total)}); shares of the busy time:`,
   );
-  out.push('  by layer:');
-  for (const [k, v] of top(byLayer, 12)) out.push(`  ${pct(v)} ${k}`);
-  out.push('  by place:');
-  for (const [k, v] of top(byPlace, 15)) out.push(`  ${pct(v)} ${k}`);
-  out.push('  by function:');
-  for (const [k, v] of top(byFn, 15)) out.push(`  ${pct(v)} ${k}`);
+  for (const [what, m, n] of [
+    ['layer', byLayer, 12],
+    ['place', byPlace, 15],
+    ['function', byFn, 15],
+  ] as const) {
+    out.push(`  by ${what}:`, ...top(m, n).map(([k, v]) => `  ${pct(v)} ${k}`));
+  }
   return out.join('\n');
 }
 

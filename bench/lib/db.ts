@@ -1,10 +1,11 @@
 import { createPool, type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
-import { readConservation, type Conservation } from '../../harness/conservation';
+import { readConservation } from '../../harness/conservation';
 import { createReserver } from '../../src/db/reserve';
 import { runReservation } from '../../src/db/reserve-batch';
 import { createSequelize } from '../../src/db/sequelize';
 import { sqlTime } from '../../src/db/time';
 import { sleep } from '../../harness/wait';
+import { round } from './util';
 
 export function connect(url: string, size = 4, multipleStatements = false): Pool {
   const u = new URL(url);
@@ -66,10 +67,8 @@ export async function shardProduct(db: Pool, productId: number, shards: number):
   await db.query('UPDATE products SET available_stock = 0, stock_shards = ? WHERE id = ?', [shards, productId]);
 }
 
-export type { Conservation } from '../../harness/conservation';
-
 /** The harness's conservation read (harness/conservation.ts) on the bench's pool. */
-export const conservation = (db: Pool, productId: number): Promise<Conservation> =>
+export const conservation = (db: Pool, productId: number) =>
   readConservation((sql, params) => rows(db, sql, params), productId);
 
 export async function count(db: Pool, sql: string, params: unknown[] = []): Promise<number> {
@@ -82,22 +81,8 @@ export async function serverVersion(db: Pool): Promise<string> {
   return r.v;
 }
 
-export interface HotRowResult {
-  variant: string;
-  connections: number;
-  seconds: number;
-  transactions: number;
-  per_second: number;
-  errors: number;
-}
-
 let syntheticHoldId = 9_000_000_000_000;
 
-/**
- * The physical limit: the reservation transaction on one hot product row, straight from `connections` clients,
- * no HTTP, no Temporal. `classic` is the locked transaction statement by statement (5 round trips, 3 of them
- * with the row locked), `one-trip` the same work as one multi-statement round trip (what the worker sends).
- */
 /** The textbook reservation: four round trips, the row locked across them. */
 async function classicReservation(conn: PoolConnection, productId: number, holdId: number, now: Date, expires: Date) {
   await conn.query('START TRANSACTION');
@@ -117,6 +102,11 @@ async function classicReservation(conn: PoolConnection, productId: number, holdI
   await conn.query('COMMIT');
 }
 
+/**
+ * The physical limit: the reservation transaction on one hot product row, straight from `connections` clients,
+ * no HTTP, no Temporal. `classic` is the locked transaction statement by statement (5 round trips, 3 of them
+ * with the row locked), `one-trip` the same work as one multi-statement round trip (what the worker sends).
+ */
 export async function hotRow(
   url: string,
   productId: number,
@@ -124,11 +114,13 @@ export async function hotRow(
   connections: number,
   seconds: number,
   onTick: (done: number) => void,
-): Promise<HotRowResult> {
+) {
   const db = connect(url, connections);
   // The worker's own reservation runs on Sequelize's pool (multi-statement batches in its managed transactions).
   const sequelize = createSequelize({ url, poolMax: connections });
-  const reserve = createReserver(sequelize);
+  // `sharded`: the worker's own path, one shard row per hold, the others only when that one runs dry.
+  const reserve = variant === 'sharded' ? createReserver(sequelize) : runReservation.bind(null, { db: sequelize });
+  const ranOut = `${variant === 'sharded' ? 'sharded product' : 'hot row'} ran out of stock`;
   // Open every connection before the clock starts.
   await Promise.all(Array.from({ length: connections }, () => db.query('SELECT 1')));
   await Promise.all(
@@ -150,16 +142,9 @@ export async function hotRow(
       try {
         if (conn) {
           await classicReservation(conn, productId, holdId, now, expires);
-        } else if (variant === 'sharded') {
-          // The worker's own path: one shard row per hold, the others only when that one runs dry.
-          const out = await reserve({ holdId, productId, quantity: 1, now, expiresAt: expires });
-          if (!out.reserved) throw new Error('sharded product ran out of stock');
         } else {
-          const out = await runReservation(
-            { db: sequelize },
-            { holdId, productId, quantity: 1, now, expiresAt: expires },
-          );
-          if (!out.reserved) throw new Error('hot row ran out of stock');
+          const out = await reserve({ holdId, productId, quantity: 1, now, expiresAt: expires });
+          if (!out.reserved) throw new Error(ranOut);
         }
         done++;
       } catch {
@@ -178,7 +163,7 @@ export async function hotRow(
   return {
     variant,
     connections,
-    seconds: Math.round(elapsed * 100) / 100,
+    seconds: round(elapsed, 2),
     transactions: done,
     per_second: Math.round(done / elapsed),
     errors,

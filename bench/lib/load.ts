@@ -16,18 +16,7 @@ export interface LoadSpec {
   onHold?: (holdId: number) => void;
 }
 
-export interface LoadResult {
-  seconds: number;
-  requests: number;
-  ok: number;
-  p50_ms: number;
-  p99_ms: number;
-  errors: number;
-  /** Answers other than `okStatus`, by status. */
-  unexpected_status: Record<string, number>;
-}
-
-export async function load(spec: LoadSpec): Promise<LoadResult> {
+export async function load(spec: LoadSpec) {
   const onHold = spec.onHold;
   const inst = autocannon({
     // autocannon's types say string; it takes a list too.
@@ -69,6 +58,7 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     p50_ms: r.latency.p50,
     p99_ms: r.latency.p99,
     errors: r.errors + r.timeouts,
+    // Answers other than `okStatus`, by status.
     unexpected_status: unexpected,
   };
 }

@@ -1,19 +1,10 @@
 import { Resvg } from '@resvg/resvg-js';
-
-interface Row {
-  id: string;
-  title: string;
-  connections: number;
-  system: 'service' | 'floor' | 'plain' | 'mariadb';
-  ok_per_second: number;
-  p50_ms: number | null;
-  p99_ms: number | null;
-}
+import type { ScenarioResult } from './run-state';
 
 interface Report {
   meta: { started_at: string; machine: { nproc: number; memory_gib: number; load_average_at_start: number[] } };
   physical_limit_per_second: number | null;
-  results: Row[];
+  results: Pick<ScenarioResult, 'title' | 'connections' | 'system' | 'ok_per_second' | 'p50_ms' | 'p99_ms'>[];
 }
 
 const COLORS = { mariadb: '#7f7f7f', plain: '#1f77b4', floor: '#2ca02c', service: '#ff7f0e' };
@@ -39,8 +30,7 @@ function panel(
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...all, marker?.v ?? 0, 10)));
   const sx = (v: number) =>
     x0 + labelW + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plotW;
-  const parts: string[] = [];
-  parts.push(`<text x="${x0}" y="${y0 + 16}" font-size="16" font-weight="bold">${esc(title)}</text>`);
+  const parts = [`<text x="${x0}" y="${y0 + 16}" font-size="16" font-weight="bold">${esc(title)}</text>`];
   let y = y0 + 34;
   const top = y;
   for (const r of rows) {
@@ -52,22 +42,20 @@ function panel(
       const w = Math.max(1, sx(val.v) - sx(lo));
       parts.push(
         `<rect x="${sx(lo)}" y="${y + i * barH}" width="${w}" height="${barH - 2}" fill="${r.color}" fill-opacity="${val.shade}"/>`,
-      );
-      parts.push(
         `<text x="${sx(lo) + w + 4}" y="${y + i * barH + barH - 5}" font-size="11">${val.v >= 100 ? Math.round(val.v) : val.v} ${unit}</text>`,
       );
     });
     y += h + gap;
   }
   for (let d = lo; d <= hi; d *= 10) {
-    parts.push(`<line x1="${sx(d)}" y1="${top - 4}" x2="${sx(d)}" y2="${y}" stroke="#ddd"/>`);
-    parts.push(`<text x="${sx(d)}" y="${y + 14}" font-size="11" text-anchor="middle">${d}</text>`);
+    parts.push(
+      `<line x1="${sx(d)}" y1="${top - 4}" x2="${sx(d)}" y2="${y}" stroke="#ddd"/>`,
+      `<text x="${sx(d)}" y="${y + 14}" font-size="11" text-anchor="middle">${d}</text>`,
+    );
   }
   if (marker) {
     parts.push(
       `<line x1="${sx(marker.v)}" y1="${top - 8}" x2="${sx(marker.v)}" y2="${y}" stroke="#d62728" stroke-dasharray="5,3"/>`,
-    );
-    parts.push(
       `<text x="${sx(marker.v) + 4}" y="${top - 10}" font-size="11" fill="#d62728">${esc(marker.label)}</text>`,
     );
   }
@@ -119,10 +107,6 @@ ${latPanel.svg}
 }
 
 export function renderPlot(report: Report): Buffer {
-  const svg = renderSvg(report);
-  const resvg = new Resvg(svg, {
-    background: 'white',
-    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
-  });
-  return resvg.render().asPng();
+  const font = { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' };
+  return new Resvg(renderSvg(report), { background: 'white', font }).render().asPng();
 }

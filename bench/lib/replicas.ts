@@ -5,14 +5,13 @@ import path from 'node:path';
 import type Redis from 'ioredis';
 import type { Pool } from 'mysql2/promise';
 import { startDevServer } from '../../harness/temporal';
-import { freePort, waitFor } from '../../harness/wait';
+import { freePort, sleep } from '../../harness/wait';
 import * as dbx from './db';
-import { load, warm, type LoadResult } from './load';
+import { load, warm } from './load';
 import type { Proc } from '../../harness/process';
 import { partScript, serviceEnv, startNode } from '../../harness/service';
 import { CpuMeter, pidListeningOn, procStats, waitForHttp } from './procs';
-import { httpClient, pool, progressDone, round, say } from './util';
-import { sleep } from '../../harness/wait';
+import { httpClient, pool, progressDone, round, say, sum, waitForFirstHold } from './util';
 
 export interface ReplicaOptions {
   databaseUrl: string;
@@ -26,24 +25,7 @@ export interface ReplicaOptions {
   duration: number;
 }
 
-export interface RunResult extends Omit<LoadResult, 'ok'> {
-  replicas: number;
-  apis: number;
-  workers: number;
-  connections: number;
-  holds: number;
-  holds_per_second: number;
-  /** CPU seconds each process used during the measured run, and CPU ms per hold (all processes of a role summed). */
-  cpu_seconds: Record<string, number>;
-  cpu_ms_per_hold: Record<string, number>;
-  /** Share of the machine's CPU time (all cores) used by everything measured. */
-  machine_cpu_busy: number;
-  rss_mib: Record<string, number>;
-  conservation: dbx.Conservation;
-  lost_holds: number;
-  unacknowledged_holds: number;
-  load_average_before: number[];
-}
+export type RunResult = Awaited<ReturnType<typeof measureReplicas>>;
 
 /** Everything one measured count started, stopped when it ends (or when the run is interrupted). */
 export const procs: Proc[] = [];
@@ -94,15 +76,7 @@ async function warmUp(urls: string[], product: number, connections: number) {
   const hold = { product_id: product, quantity: 1 };
   for (const url of urls) {
     const http = httpClient(url, 4);
-    await waitFor(
-      `a hold through ${url}`,
-      async () => {
-        const r = await http.request('POST', '/api/holds', hold);
-        if (r.status !== 201) throw new Error(`${r.status} ${JSON.stringify(r.body)}`);
-        return true;
-      },
-      90_000,
-    );
+    await waitForFirstHold(http, product, 90_000);
     await pool(100, 10, Date.now() + 30_000, async () => {
       await http.request('POST', '/api/holds', hold);
     });
@@ -127,15 +101,12 @@ function cpuPerHold(cpuSeconds: Record<string, number>, holds: number): Record<s
   const perHold = Object.fromEntries(
     Object.entries(byRole).map(([role, s]) => [role, holds ? round((s * 1000) / holds, 2) : 0]),
   );
-  perHold.total = round(
-    Object.values(perHold).reduce((a, b) => a + b, 0),
-    2,
-  );
+  perHold.total = round(sum(Object.values(perHold)), 2);
   return perHold;
 }
 
 /** One count k: its own Temporal, k APIs and k workers, warmed, then measured and checked; all stopped after. */
-export async function measureReplicas(k: number, o: ReplicaOptions, db: Pool, redis: Redis): Promise<RunResult> {
+export async function measureReplicas(k: number, o: ReplicaOptions, db: Pool, redis: Redis) {
   say(`${k} API${k > 1 ? 's' : ''} + ${k} worker${k > 1 ? 's' : ''}`);
   await dbx.resetTables(db);
   await redis.flushdb();
@@ -173,8 +144,8 @@ export async function measureReplicas(k: number, o: ReplicaOptions, db: Pool, re
   const acknowledged = before + holds;
   const rss: Record<string, number> = {};
   for (const p of [...apis, ...workers, temporal]) rss[p.name] = round(procStats(p.pid)?.rssMiB ?? 0);
-  const busy = Object.values(cpuSeconds).reduce((a, b) => a + b, 0) / (r.seconds * os.cpus().length);
-  const result: RunResult = {
+  const busy = sum(Object.values(cpuSeconds)) / (r.seconds * os.cpus().length);
+  const result = {
     replicas: k,
     apis: k,
     workers: k,
@@ -182,8 +153,10 @@ export async function measureReplicas(k: number, o: ReplicaOptions, db: Pool, re
     ...r,
     holds,
     holds_per_second: Math.round(holds / r.seconds),
+    // CPU seconds each process used during the measured run, and CPU ms per hold (a role's processes summed).
     cpu_seconds: cpuSeconds,
     cpu_ms_per_hold: cpuPerHold(cpuSeconds, holds),
+    // Share of the machine's CPU time (all cores) used by everything measured.
     machine_cpu_busy: round(busy, 3),
     rss_mib: rss,
     conservation: c,

@@ -1,45 +1,33 @@
 /** The run's report: targets and the printed table (lib/meta.ts: the machine and the code it ran on). */
 import { failedChecks } from './checks';
-import { resultTargets, type Target } from './result-targets';
+import { resultTargets, type BesideFloor, type Target } from './result-targets';
 import { run, type ScenarioResult } from './run-state';
 import { settings } from './settings';
-import { mean, round } from './util';
-
-export type { Target };
-
-/** Holds/s of each round: the default (eager) runs, or those with a suffix (`-uws`: Update-with-Start). */
-const rates = (system: string, connections: number, suffix = '') =>
-  run.results
-    .filter(
-      (r) => r.system === system && r.connections === connections && r.id.endsWith(`-holds-${connections}${suffix}`),
-    )
-    .map((r) => r.ok_per_second);
-const FLOORS = [
-  { suffix: '', what: 'both eager' },
-  { suffix: '-uws', what: 'both Update-with-Start' },
-];
+import { mean, round, sum, textTable } from './util';
 
 const get = (id: string) => run.results.find((r) => r.id === id);
 
-/** The service beside the floors, and its hold rate as connections grow. */
-function holdsTargets(): Target[] {
+/** How both sides of a pair started, in a target's words. */
+const FLOORS: Record<string, string> = { eager: 'both eager', update_with_start: 'both Update-with-Start' };
+
+/** The service beside the floors started alike, and its hold rate as connections grow. */
+function holdsTargets(besideFloor: BesideFloor[]): Target[] {
   const out: Target[] = [];
-  for (const { suffix, what } of FLOORS)
-    for (const connections of settings.connections) {
-      const svc = rates('service', connections, suffix);
-      const floor = rates('floor', connections, suffix);
-      if (!svc.length || !floor.length) continue;
-      const ratio = mean(svc) / mean(floor);
-      out.push({
-        target: `service ÷ a floor started alike (${what}, same in-flight bound), holds/s at ${connections} connections`,
-        goal: '>= 0.9',
-        measured: `${round(ratio, 2)} (service ${svc.join(', ')}/s; floor ${floor.join(', ')}/s)`,
-        met: ratio >= 0.9,
-      });
-    }
-  const at50 = mean(rates('service', 50));
+  for (const { start, connections, service_per_s: svc, floor_per_s: floor } of besideFloor) {
+    if (!floor.length) continue;
+    const ratio = mean(svc) / mean(floor);
+    out.push({
+      target: `service ÷ a floor started alike (${FLOORS[start]}, same in-flight bound), holds/s at ${connections} connections`,
+      goal: '>= 0.9',
+      measured: `${round(ratio, 2)} (service ${svc.join(', ')}/s; floor ${floor.join(', ')}/s)`,
+      met: ratio >= 0.9,
+    });
+  }
+  const eager = (connections: number) =>
+    mean(besideFloor.find((x) => x.start === 'eager' && x.connections === connections)?.service_per_s ?? []);
+  const at50 = eager(50);
   for (const connections of settings.connections.filter((c) => c > 50)) {
-    const at = mean(rates('service', connections));
+    const at = eager(connections);
     if (!Number.isNaN(at) && !Number.isNaN(at50)) {
       out.push({
         target: `service holds/s at ${connections} vs 50 connections`,
@@ -65,7 +53,7 @@ function saleTargets(): Target[] {
       measured: held === null ? 'not every unit was held' : `${held} s`,
       met: held !== null && held <= 12,
     });
-    const other = Object.values(sale.unexpected_status).reduce((a, b) => a + b, 0) + sale.errors;
+    const other = sum(Object.values(sale.unexpected_status)) + sale.errors;
     out.push({
       target: 'realistic sale: answers other than 201/400/429',
       goal: '0 (no 503, no timeout)',
@@ -90,9 +78,8 @@ function saleTargets(): Target[] {
   if (sale && floorSale) {
     const perPaid = (r: ScenarioResult) =>
       // The service's processes and its stores; not the bench's own load generator.
-      Object.entries(r.cpu_seconds ?? {})
-        .filter(([k]) => k !== 'bench')
-        .reduce((n, [, s]) => n + s, 0) / Math.max(Number(r.extra?.paid ?? 0), 1);
+      sum(Object.entries(r.cpu_seconds ?? {}).flatMap(([k, s]) => (k === 'bench' ? [] : [s]))) /
+      Math.max(Number(r.extra?.paid ?? 0), 1);
     const ratio = perPaid(sale) / perPaid(floorSale);
     out.push({
       target: 'realistic sale: CPU per paid unit ÷ the sale floor (all processes)',
@@ -157,9 +144,9 @@ function capacityTargets(): Target[] {
 }
 
 /** `besideFloor`: the run's holds beside their floors (scenarios/holds.ts `holdsSummary`). */
-export function evaluateTargets(besideFloor: SideBySide[] = []): Target[] {
+export function evaluateTargets(besideFloor: BesideFloor[] = []): Target[] {
   const out: Target[] = [
-    ...holdsTargets(),
+    ...holdsTargets(besideFloor),
     ...saleTargets(),
     ...resultTargets(run.results, besideFloor),
     ...capacityTargets(),
@@ -174,41 +161,24 @@ export function evaluateTargets(besideFloor: SideBySide[] = []): Target[] {
   return out;
 }
 
-export interface SideBySide {
-  start: string;
-  connections: number;
-  service_per_s: number[];
-  floor_per_s: number[];
-  plain_per_s: number[];
-  service_over_floor: number | null;
-  service_over_plain: number | null;
-}
-
-export function printTable(rows: ScenarioResult[], limit: number, targets: Target[], sideBySide: SideBySide[] = []) {
+export function printTable(rows: ScenarioResult[], limit: number, targets: Target[], sideBySide: BesideFloor[] = []) {
   const head = ['scenario', 'conns', 'ok/s', 'p50 ms', 'p99 ms', 'errors', 'CPU ms/ok (api+worker+temporal)', 'lost'];
-  const cpu = (r: ScenarioResult) => {
-    const c = r.cpu_ms_per_ok;
-    if (!c) return '';
-    const parts = ['api', 'plain', 'api+worker', 'worker', 'temporal']
+  const cpu = (c: Record<string, number> = {}) =>
+    ['api', 'plain', 'api+worker', 'worker', 'temporal']
       .filter((k) => c[k] !== undefined)
-      .map((k) => c[k]);
-    return parts.join(' + ');
-  };
+      .map((k) => c[k])
+      .join(' + ');
   const body = rows.map((r) => [
     r.title,
     String(r.connections),
     String(r.ok_per_second),
     r.p50_ms === null ? '' : String(r.p50_ms),
     r.p99_ms === null ? '' : String(r.p99_ms),
-    String(r.errors + Object.values(r.unexpected_status).reduce((a, b) => a + b, 0)),
-    cpu(r),
+    String(r.errors + sum(Object.values(r.unexpected_status))),
+    cpu(r.cpu_ms_per_ok),
     r.lost_holds === undefined ? '' : String(r.lost_holds),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' │ ');
-  const out = [line(head), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...body.map(line)];
-  process.stdout.write(`\n${out.join('\n')}\n`);
+  process.stdout.write(`\n${textTable(head, body, true)}\n`);
   if (limit) process.stdout.write(`\nPhysical limit (raw hot-row transaction): ${limit}/s\n`);
   if (sideBySide.length) {
     process.stdout.write('\nHolds side by side (holds/s of each round):\n');

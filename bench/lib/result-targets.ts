@@ -19,12 +19,14 @@ interface Result {
 }
 
 /** A row of a run's holds beside their floors (`holdsSummary` of bench/scenarios/holds.ts, `holds_beside_floor`). */
-interface BesideFloor {
+export interface BesideFloor {
   start: string;
   connections: number;
   service_per_s: number[];
   floor_per_s: number[];
   plain_per_s: number[];
+  service_over_floor?: number | null;
+  service_over_plain?: number | null;
 }
 
 export function resultTargets(results: Result[], besideFloor: BesideFloor[]): Target[] {

@@ -1,5 +1,5 @@
 /** What one bench run collects: the results and checks of every scenario, and the processes it started. */
-import type { Conservation } from './db';
+import type { Conservation } from '../../harness/conservation';
 import type { Proc } from '../../harness/process';
 import { CpuMeter } from './procs';
 

@@ -5,15 +5,6 @@
  */
 import { percentile, round } from './util';
 
-export interface TemporalCallsSummary {
-  samples: number;
-  /** The share of samples in which calls were queued for a slot. */
-  share_queued: number;
-  queued_p50: number;
-  queued_max: number;
-  in_flight_max: number;
-}
-
 const figure = (metrics: string, state: string) =>
   Number(new RegExp(`^flash_sale_temporal_calls\\{state="${state}"\\} (\\d+)`, 'm').exec(metrics)?.[1] ?? NaN);
 
@@ -33,11 +24,12 @@ export function sampleTemporalCalls(base: string, everyMs = 500) {
       .catch(() => undefined); // A sample the busy API did not answer in time is skipped, not guessed.
   }, everyMs);
   return {
-    stop(): TemporalCallsSummary | null {
+    stop() {
       clearInterval(timer);
       if (!queued.length) return null;
       return {
         samples: queued.length,
+        // The share of samples in which calls were queued for a slot.
         share_queued: round(queued.filter((n) => n > 0).length / queued.length, 2),
         queued_p50: percentile(queued, 50),
         queued_max: Math.max(...queued),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { devServerFlags, startDevServer, type DevServer } from '../../harness/temporal';
 import { freePort } from '../../harness/wait';
 import { run } from './run-state';
+import { temporalWorkPerUnit } from './temporal-work';
 import { settings } from './settings';
 import { say } from './util';
 
@@ -13,14 +14,12 @@ export const LEGACY_FLAGS = [
   '--dynamic-config-value=system.enableEagerWorkflowStart=true',
 ];
 
-export type PrivateTemporal = DevServer;
-
 /** A private dev server (in memory or on a SQLite file) with the run's namespace: the harness's launcher. */
 export async function startPrivateTemporal(
   kind: 'memory' | 'file',
   flags: string[] = devServerFlags(kind),
   label: string = kind,
-): Promise<PrivateTemporal> {
+): Promise<DevServer> {
   const port = await freePort();
   const server = await startDevServer({
     name: `temporal (${label})`,
@@ -37,6 +36,13 @@ export async function startPrivateTemporal(
   return server;
 }
 
+/** The Temporal work of these units on the run's server (lib/temporal-work.ts); null, and said, when not read. */
+export const runTemporalWork = (units: string[][], processes: Record<string, number>, what: string) =>
+  temporalWorkPerUnit(run.temporalAddress, settings.namespace, units, processes).catch((err: Error) => {
+    say(`  ${what} not read: ${err.message}`);
+    return null;
+  });
+
 /** The floor's workflows poll a queue of their own, beside the service's. */
 export const floorTaskQueue = `${settings.taskQueue}-floor`;
 
@@ -44,30 +50,29 @@ export const floorTaskQueue = `${settings.taskQueue}-floor`;
 export function terminateLeftovers() {
   const bin = process.env.TEMPORAL_CLI;
   if (!bin) return;
-  const base = ['--address', run.temporalAddress, '--namespace', settings.namespace];
-  for (const schedule of [settings.sweepSchedule, settings.purgeSchedule]) {
+  const cli = (args: string[], done: string | null, failed: string) => {
     try {
-      execFileSync(bin, ['schedule', 'delete', ...base, '--schedule-id', schedule], {
+      execFileSync(bin, [...args, '--address', run.temporalAddress, '--namespace', settings.namespace], {
         stdio: 'ignore',
         timeout: 30_000,
       });
+      if (done) say(done);
     } catch {
-      say(`Could not delete the run's schedule ${schedule}`);
+      say(failed);
     }
+  };
+  for (const schedule of [settings.sweepSchedule, settings.purgeSchedule]) {
+    cli(['schedule', 'delete', '--schedule-id', schedule], null, `Could not delete the run's schedule ${schedule}`);
   }
-  try {
-    const queues = [settings.taskQueue, floorTaskQueue, `${floorTaskQueue}-eager`]
-      .map((q) => `TaskQueue = '${q}'`)
-      .join(' OR ');
-    const query = `(${queues}) AND ExecutionStatus = 'Running'`;
-    execFileSync(bin, ['workflow', 'terminate', ...base, '--query', query, '--reason', 'bench run finished', '--yes'], {
-      stdio: 'ignore',
-      timeout: 30_000,
-    });
-    say('Asked Temporal to terminate the run’s remaining workflows (batch job)');
-  } catch {
-    say('Could not start the batch termination of the run’s workflows (they stay on their own task queue)');
-  }
+  const queues = [settings.taskQueue, floorTaskQueue, `${floorTaskQueue}-eager`]
+    .map((q) => `TaskQueue = '${q}'`)
+    .join(' OR ');
+  const query = `(${queues}) AND ExecutionStatus = 'Running'`;
+  cli(
+    ['workflow', 'terminate', '--query', query, '--reason', 'bench run finished', '--yes'],
+    'Asked Temporal to terminate the run’s remaining workflows (batch job)',
+    'Could not start the batch termination of the run’s workflows (they stay on their own task queue)',
+  );
 }
 
 export function cliVersion(): string {
@@ -77,5 +82,3 @@ export function cliVersion(): string {
     return 'unknown';
   }
 }
-
-export { devServerFlags };

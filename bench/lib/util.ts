@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { sleep } from '../../harness/wait';
 
 /** Percentile of an unsorted list of numbers (nearest rank); 0 for an empty list. */
 export function percentile(values: number[], p: number): number {
@@ -10,8 +11,10 @@ export function percentile(values: number[], p: number): number {
 
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
+export const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
 /** The mean of a list of numbers; NaN for an empty list. */
-export const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+export const mean = (xs: number[]) => (xs.length ? sum(xs) / xs.length : NaN);
 
 const tty = process.stderr.isTTY;
 let lastLine = 0;
@@ -35,11 +38,13 @@ export function say(text: string): void {
   process.stderr.write(`\x1b[1m==> ${text}\x1b[0m\n`);
 }
 
-export interface Reply {
-  status: number;
-  body: any;
-  ms: number;
-}
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+};
 
 /** A keep-alive HTTP client for scripted flows (autocannon drives the single-request scenarios). */
 export function httpClient(baseUrl: string, maxSockets: number) {
@@ -47,10 +52,11 @@ export function httpClient(baseUrl: string, maxSockets: number) {
   const url = new URL(baseUrl);
   return {
     agent,
-    request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+    request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
       const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
       const started = performance.now();
-      return new Promise((resolve) => {
+      return new Promise<{ status: number; body: any; ms: number }>((resolve) => {
+        const reply = (status: number, body: unknown) => resolve({ status, body, ms: performance.now() - started });
         const req = http.request(
           {
             host: url.hostname,
@@ -68,20 +74,12 @@ export function httpClient(baseUrl: string, maxSockets: number) {
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => {
-              let parsed: unknown = null;
-              try {
-                parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-              } catch {
-                parsed = null;
-              }
-              resolve({ status: res.statusCode ?? 0, body: parsed, ms: performance.now() - started });
-            });
-            res.on('error', () => resolve({ status: 0, body: null, ms: performance.now() - started }));
+            res.on('end', () => reply(res.statusCode ?? 0, parseJson(Buffer.concat(chunks).toString('utf8'))));
+            res.on('error', () => reply(0, null));
           },
         );
         req.on('timeout', () => req.destroy(new Error('timeout')));
-        req.on('error', () => resolve({ status: 0, body: null, ms: performance.now() - started }));
+        req.on('error', () => reply(0, null));
         if (payload) req.write(payload);
         req.end();
       });
@@ -91,6 +89,19 @@ export function httpClient(baseUrl: string, maxSockets: number) {
 }
 
 export type HttpClient = ReturnType<typeof httpClient>;
+
+/** Holds until one is answered 201: the first waits for a worker's first poll. */
+export async function waitForFirstHold(http: HttpClient, product: number, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await http.request('POST', '/api/holds', { product_id: product, quantity: 1 });
+    if (r.status === 201) return;
+    if (Date.now() > deadline) {
+      throw new Error(`no hold was created: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    await sleep(500);
+  }
+}
 
 /** Runs `task(i)` for i in [0, count) with at most `concurrency` in flight; stops early at the deadline. */
 export async function pool(
@@ -110,4 +121,37 @@ export async function pool(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
   return done;
+}
+
+/** A table for the terminal: each column as wide as its widest cell, right-aligned (the first left with `firstLeft`). */
+export function textTable(head: string[], body: string[][], firstLeft = false): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (firstLeft && i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' │ ');
+  return [line(head), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...body.map(line)].join('\n');
+}
+
+/**
+ * Runs a bench command: `cleanup(code)` once, when `main` ends or fails or the run is interrupted, then exits with
+ * that code (Ctrl-C: 130).
+ */
+export function runMain(main: () => Promise<void>, cleanup: (code: number) => Promise<void>): void {
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    progressDone();
+    await cleanup(code);
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void shutdown(130));
+  process.once('SIGTERM', () => void shutdown(143));
+  main().then(
+    () => shutdown(process.exitCode === undefined ? 0 : Number(process.exitCode)),
+    async (err: Error) => {
+      progressDone();
+      process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+      await shutdown(1);
+    },
+  );
 }

@@ -4,14 +4,14 @@
  */
 import type { Pool } from 'mysql2/promise';
 import { cannon, holdRequest, warm } from '../lib/cannon';
-import { check, holdCount } from '../lib/checks';
+import { checkInto, holdCount } from '../lib/checks';
 import * as dbx from '../lib/db';
 import { waitUntilIdle } from '../lib/procs';
 import { run, type ScenarioResult } from '../lib/run-state';
 import { countServerRequests } from '../lib/server-requests';
 import { settings } from '../lib/settings';
-import { mean, round, say } from '../lib/util';
-import { waitForFirstHold, type Running } from './processes';
+import { mean, round, say, waitForFirstHold } from '../lib/util';
+import type { Running } from './processes';
 
 export interface Contender {
   system: 'service' | 'floor';
@@ -44,18 +44,13 @@ export async function holdRun(db: Pool, c: Contender, connections: number, round
   });
   // Read as the load stops: what the server did for the round's holds (their workflows stay open, waiting on a timer).
   const serverPerHold = await serverRequests.perUnit(ids.length);
-  const { c: conservation, lost } = await check(db, r.id, c.product, ids);
-  Object.assign(r, {
-    oversold: conservation.oversold,
-    lost_holds: lost,
-    conservation_ok: conservation.ok,
-    extra: {
-      round,
-      holds_created_not_acknowledged: conservation.holds - before - ids.length,
-      settled_s: settled,
-      temporal_server_requests_per_hold: serverPerHold,
-    },
-  });
+  const conservation = await checkInto(db, r, c.product, ids);
+  r.extra = {
+    round,
+    holds_created_not_acknowledged: conservation.holds - before - ids.length,
+    settled_s: settled,
+    temporal_server_requests_per_hold: serverPerHold,
+  };
   return r;
 }
 
@@ -123,11 +118,8 @@ export async function shardedHolds(db: Pool, service: Running) {
   say(`  sharded: ${r.ok_per_second}/s`);
 }
 
-interface Starts {
-  eager_starts: number;
-  plain_starts: number;
-}
-const startsSince = (before: Starts, after: Starts): Starts => ({
+type Starts = Record<'eager_starts' | 'plain_starts', number>;
+const startsSince = (before: Starts, after: Starts) => ({
   eager_starts: after.eager_starts - before.eager_starts,
   plain_starts: after.plain_starts - before.plain_starts,
 });

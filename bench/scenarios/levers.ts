@@ -6,7 +6,8 @@
 import type { Pool } from 'mysql2/promise';
 import { run } from '../lib/run-state';
 import { settings } from '../lib/settings';
-import { LEGACY_FLAGS, devServerFlags, startPrivateTemporal } from '../lib/temporal';
+import { devServerFlags } from '../../harness/temporal';
+import { LEGACY_FLAGS, startPrivateTemporal } from '../lib/temporal';
 import { say } from '../lib/util';
 import { contender, holdRun } from './holds';
 import { startService } from './processes';
@@ -26,40 +27,27 @@ const [pragmas, noRefresh, onePartition] = [
   devServerFlags('memory').filter((f) => f.includes('numTaskqueue')),
 ];
 
+/** A step on the build before this work (`--before-dist`), with the flags the dev server started with then. */
+const legacy = (...flags: string[]) => ({ flags: [...LEGACY_FLAGS, ...flags], before: true });
+/** A step on today's build and dev server flags. */
+const today = (env: NodeJS.ProcessEnv) => ({ flags: devServerFlags('file'), before: false, env });
+
 export const LEVERS: Lever[] = [
-  { id: 'shipped', title: 'as shipped: v1 workflow, old flags, plain SQLite file', flags: LEGACY_FLAGS, before: true },
-  { id: 'wal', title: '+ WAL, synchronous=off', flags: [...LEGACY_FLAGS, ...pragmas], before: true },
-  {
-    id: 'no-sa-refresh',
-    title: '+ no forced search-attribute cache refresh',
-    flags: [...LEGACY_FLAGS, ...pragmas, ...noRefresh],
-    before: true,
-  },
-  {
-    id: 'one-partition',
-    title: '+ one task-queue partition',
-    flags: [...LEGACY_FLAGS, ...pragmas, ...noRefresh, ...onePartition],
-    before: true,
-  },
+  { id: 'shipped', title: 'as shipped: v1 workflow, old flags, plain SQLite file', ...legacy() },
+  { id: 'wal', title: '+ WAL, synchronous=off', ...legacy(...pragmas) },
+  { id: 'no-sa-refresh', title: '+ no forced search-attribute cache refresh', ...legacy(...pragmas, ...noRefresh) },
+  { id: 'one-partition', title: '+ one task-queue partition', ...legacy(...pragmas, ...noRefresh, ...onePartition) },
   {
     id: 'no-legacy-flags',
     title: '− enableExecuteMultiOperation, enableEagerWorkflowStart',
     flags: [...pragmas, ...noRefresh, ...onePartition],
     before: true,
   },
-  {
-    id: 'workflow-v2',
-    title: '+ holdWorkflowV2: search attributes at start',
-    flags: devServerFlags('file'),
-    before: false,
-    env: { HOLD_EAGER_START: 'false' },
-  },
+  { id: 'workflow-v2', title: '+ holdWorkflowV2: search attributes at start', ...today({ HOLD_EAGER_START: 'false' }) },
   {
     id: 'eager-start',
     title: '+ eager start on the API’s own hold worker (today)',
-    flags: devServerFlags('file'),
-    before: false,
-    env: { HOLD_EAGER_START: 'true' },
+    ...today({ HOLD_EAGER_START: 'true' }),
   },
 ];
 

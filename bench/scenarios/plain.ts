@@ -2,14 +2,14 @@
 import path from 'node:path';
 import type { Pool } from 'mysql2/promise';
 import { cannon, holdRequest, warm } from '../lib/cannon';
-import { check } from '../lib/checks';
+import { checkInto } from '../lib/checks';
 import * as dbx from '../lib/db';
 import { startNode } from '../../harness/service';
 import { waitForHttp } from '../lib/procs';
 import { freePort } from '../../harness/wait';
 import { run } from '../lib/run-state';
 import { ROOT, settings } from '../lib/settings';
-import { drain } from './service-basics';
+import { cachedReads, soldOutAnswers, type Answering } from './service-basics';
 
 export async function plainBaseline(db: Pool) {
   const product = await dbx.createProduct(db, 'bench: plain', 1_000_000_000);
@@ -21,47 +21,24 @@ export async function plainBaseline(db: Pool) {
     path.join(settings.logDir, 'plain.log'),
   );
   run.procs.push(plain);
-  const base = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${base}/api/products/${product}`, plain, 30);
-  const pids = { plain: plain.pid };
-  await warm(`${base}/api/products/${product}`, 'GET');
-  await cannon({
-    id: 'plain-reads',
-    title: 'Plain: cached product reads',
-    system: 'plain',
-    url: `${base}/api/products/${product}`,
-    connections: 50,
-    okStatus: 200,
-    pids,
-  });
-  await warm(`${base}/api/holds`, 'POST', { product_id: product, quantity: 1 });
+  const at: Answering = { system: 'plain', base: `http://127.0.0.1:${port}`, pids: { plain: plain.pid } };
+  await waitForHttp(`${at.base}/api/products/${product}`, plain, 30);
+  await cachedReads(at, product);
+  await warm(`${at.base}/api/holds`, 'POST', { product_id: product, quantity: 1 });
   for (const connections of [50, 200]) {
     const ids: number[] = [];
     const holds = await cannon({
       id: `plain-holds-${connections}`,
       title: 'Plain: holds while stock lasts',
       system: 'plain',
-      ...holdRequest(base, product),
+      ...holdRequest(at.base, product),
       connections,
       okStatus: 201,
-      pids,
+      pids: at.pids,
       onHold: (id) => ids.push(id),
     });
-    const { c, lost } = await check(db, holds.id, product, ids);
-    Object.assign(holds, { oversold: c.oversold, lost_holds: lost, conservation_ok: c.ok });
+    await checkInto(db, holds, product, ids);
   }
-  const soldOut = await dbx.createProduct(db, 'bench: plain sold out', 100);
-  await drain(base, soldOut);
-  const so = await cannon({
-    id: 'plain-soldout-50',
-    title: 'Plain: sold-out answers',
-    system: 'plain',
-    ...holdRequest(base, soldOut),
-    connections: 50,
-    okStatus: 400,
-    pids,
-  });
-  const soc = await check(db, 'plain-soldout-50', soldOut);
-  Object.assign(so, { oversold: soc.c.oversold, conservation_ok: soc.c.ok });
+  await soldOutAnswers(db, at);
   await plain.stop();
 }

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { sweepTaskQueue } from '../../src/config';
 import { partScript, serviceEnv, startNode } from '../../harness/service';
-import { freePort, sleep } from '../../harness/wait';
+import { freePort } from '../../harness/wait';
 import { waitForHttp } from '../lib/procs';
 import { run } from '../lib/run-state';
 import { ROOT, settings } from '../lib/settings';
@@ -44,19 +44,25 @@ function benchEnv(port: number, overrides: NodeJS.ProcessEnv = {}): NodeJS.Proce
   };
 }
 
-const nodeFlags = (name: string) =>
-  settings.profile ? [`--cpu-prof`, `--cpu-prof-dir=${path.join(settings.logDir, 'profiles', name)}`] : [];
-
-/** The API and worker of a system under test (`args`: each one's Node flags and script), on a free port. */
+/**
+ * The API and worker of a system under test (`script`: each one's script and its arguments), on a free port;
+ * profiled (`--profile`) into profiles/<profile>-<part>.
+ */
 async function startPair(
   label: string,
-  args: (part: 'api' | 'worker') => string[],
+  profile: string,
+  script: (part: 'api' | 'worker') => string[],
   overrides?: NodeJS.ProcessEnv,
 ): Promise<Running> {
   const port = await freePort();
   const env = benchEnv(port, overrides);
-  const worker = startNode(`${label} worker`, args('worker'), env, logFile(label, 'worker'));
-  const api = startNode(`${label} api`, args('api'), env, logFile(label, 'api'));
+  const start = (part: 'api' | 'worker') => {
+    const dir = path.join(settings.logDir, 'profiles', `${profile}-${part}`);
+    const flags = settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+    return startNode(`${label} ${part}`, [...flags, ...script(part)], env, logFile(label, part));
+  };
+  const worker = start('worker');
+  const api = start('api');
   run.procs.push(api, worker);
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/api/holds`, api, 60);
@@ -75,17 +81,17 @@ async function startPair(
 
 const slug = (label: string) => label.replace(/\W+/g, '-');
 const logFile = (label: string, part: string) => path.join(settings.logDir, `${slug(label)}-${part}.log`);
-const floorMain = path.join(ROOT, 'bench/floor/main.ts');
+const floor = (mode: string) => ['--import', 'tsx', path.join(ROOT, 'bench/floor/main.ts'), mode];
 
 /** The service (API + worker) from a compiled dist/ (another build's gives a before/after on one machine). */
 export async function startService(
   opts: { dist?: string; env?: NodeJS.ProcessEnv; label?: string } = {},
 ): Promise<Running> {
-  const dist = opts.dist ?? settings.serviceDist;
   const label = opts.label ?? 'service';
   const running = await startPair(
     label,
-    (part) => [...nodeFlags(`${label}-${part}`), partScript(dist, part)],
+    label,
+    (part) => [partScript(opts.dist ?? settings.serviceDist, part)],
     opts.env,
   );
   run.serviceStarted = true;
@@ -93,10 +99,7 @@ export async function startService(
 }
 
 /** The Temporal floor (bench/floor): the same worker settings and reservation, the least workflow around it. */
-export const startFloor = () =>
-  startPair('floor', (part) => [...nodeFlags(`floor-${part}`), '--import', 'tsx', floorMain, part], {
-    TASK_QUEUE: floorTaskQueue,
-  });
+export const startFloor = () => startPair('floor', 'floor', floor, { TASK_QUEUE: floorTaskQueue });
 
 /**
  * The floor's eager-start variant, laid out as the service is by default: one process serves HTTP and runs a hold
@@ -104,26 +107,8 @@ export const startFloor = () =>
  */
 export async function startEagerFloor(opts: { label?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Running> {
   const label = opts.label ?? 'floor eager';
-  const mode = (part: 'api' | 'worker') => (part === 'api' ? 'eager' : 'worker');
-  return startPair(
-    label,
-    (part) => [...nodeFlags(`${slug(label)}-${part}`), '--import', 'tsx', floorMain, mode(part)],
-    {
-      TASK_QUEUE: `${floorTaskQueue}-${slug(label)}`,
-      ...opts.env,
-    },
-  );
-}
-
-/** Holds until one is answered 201: the first waits for the worker's first poll. */
-export async function waitForFirstHold(http: HttpClient, product: number) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const r = await http.request('POST', '/api/holds', { product_id: product, quantity: 1 });
-    if (r.status === 201) return;
-    if (Date.now() > deadline) {
-      throw new Error(`no hold was created: ${r.status} ${JSON.stringify(r.body)}`);
-    }
-    await sleep(500);
-  }
+  return startPair(label, slug(label), (part) => floor(part === 'api' ? 'eager' : 'worker'), {
+    TASK_QUEUE: `${floorTaskQueue}-${slug(label)}`,
+    ...opts.env,
+  });
 }

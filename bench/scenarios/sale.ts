@@ -14,7 +14,7 @@ import { meter, record, run } from '../lib/run-state';
 import { countServerRequests } from '../lib/server-requests';
 import { settings } from '../lib/settings';
 import { sampleTemporalCalls } from '../lib/temporal-calls';
-import { temporalWorkPerUnit } from '../lib/temporal-work';
+import { runTemporalWork } from '../lib/temporal';
 import { percentile, pool, progress, progressDone, round, say } from '../lib/util';
 import type { Running } from './processes';
 
@@ -38,7 +38,6 @@ class SaleJournal {
   readonly failedAt: number[] = [];
   firstSoldOutAt: number | null = null;
   orders = 0;
-  failed = 0;
   abandoned = 0;
   errors = 0;
 
@@ -87,22 +86,14 @@ class SaleJournal {
     });
     this.paymentLatency.push(w.ms);
     if (w.status !== 200) this.count(w.status);
-    else if (status === 'paid') this.paidAt.push(this.since());
-    else {
-      this.failed++;
-      this.failedAt.push(this.since());
-    }
-  }
-
-  /** Late buyers: those who asked after the first sold-out answer; they should hear "sold out" at once. */
-  lateAnswers(): number[] {
-    const first = this.firstSoldOutAt;
-    return first === null ? [] : this.soldOut.filter((s) => s.at >= first).map((s) => s.ms);
+    else (status === 'paid' ? this.paidAt : this.failedAt).push(this.since());
   }
 
   /** The sale's figures for the result file, units being the stock put on sale. */
   figures(units: number) {
-    const late = this.lateAnswers();
+    // Late buyers: those who asked after the first sold-out answer; they should hear "sold out" at once.
+    const first = this.firstSoldOutAt;
+    const late = first === null ? [] : this.soldOut.filter((s) => s.at >= first).map((s) => s.ms);
     const lastAsked = Math.max(0, ...this.buyersSeen.map((b) => b.sentAt));
     const p = (values: number[], q: number) => round(percentile(values, q));
     return {
@@ -112,7 +103,7 @@ class SaleJournal {
       holds: this.holdIds.length,
       orders: this.orders,
       paid: this.paidAt.length,
-      payment_failed_and_restocked: this.failed,
+      payment_failed_and_restocked: this.failedAt.length,
       abandoned_holds: this.abandoned,
       // The units-th 201: from then on every unit was held at least once.
       every_unit_held_s: seconds(this.holdTimes.length >= units ? this.holdTimes[units - 1] : null),
@@ -164,11 +155,12 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
   const cpuSeconds = cpu.read();
   const serverRequestsPerUnit = await serverRequests.perUnit(paidAt.length);
   const { c, lost } = await check(db, 'sale', product, holdIds);
-  const completed = await dbx.count(
-    db,
-    "SELECT COUNT(*) AS n FROM orders o JOIN holds h ON h.id = o.hold_id WHERE h.product_id = ? AND o.status = 'completed'",
+  const [rows] = await db.query(
+    "SELECT o.id AS order_id, o.hold_id FROM orders o JOIN holds h ON h.id = o.hold_id WHERE h.product_id = ? AND o.status = 'completed' ORDER BY o.id",
     [product],
   );
+  const paidUnits = rows as { order_id: number; hold_id: number }[];
+  const completed = paidUnits.length;
   const other = Object.entries(journal.answers).filter(([s]) => !['201', '400', '429'].includes(s));
   const r = record({
     id: system === 'service' ? 'svc-sale' : 'floor-sale',
@@ -195,7 +187,7 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
       temporal_calls: apiQueue,
       // What one sold unit cost, by process: every hold, order, payment and refusal of the sale over the units paid.
       cpu_ms_per_paid_unit: perUnit(cpuSeconds, paidAt.length),
-      temporal_work_per_paid_unit: await temporalWorkOfPaidUnits(db, product, system, service.pids),
+      temporal_work_per_paid_unit: await temporalWorkOfPaidUnits(paidUnits.slice(0, 50), system, service.pids),
       // The server's own counters over the sale (its own server only): persistence and internal requests by operation.
       temporal_server_requests_per_paid_unit: serverRequestsPerUnit,
     },
@@ -213,25 +205,15 @@ export async function realisticSale(db: Pool, service: Running, system: 'service
  * What the Temporal server was asked to do for one paid unit: the histories of a sample of the sale's paid units (the
  * service: the hold's workflow and the order's; the floor: its one workflow), counted by bench/lib/temporal-work.ts.
  */
-async function temporalWorkOfPaidUnits(
-  db: Pool,
-  product: number,
+function temporalWorkOfPaidUnits(
+  paid: { order_id: number; hold_id: number }[],
   system: 'service' | 'floor',
   processes: Record<string, number>,
 ) {
-  const [rows] = await db.query(
-    "SELECT o.id AS order_id, o.hold_id FROM orders o JOIN holds h ON h.id = o.hold_id WHERE h.product_id = ? AND o.status = 'completed' ORDER BY o.id LIMIT 50",
-    [product],
-  );
-  const units = (rows as { order_id: number; hold_id: number }[]).map((r) =>
+  const units = paid.map((r) =>
     system === 'service' ? [holdWorkflowId(r.hold_id), orderWorkflowId(r.order_id)] : [floorWorkflowId(r.hold_id)],
   );
-  try {
-    return await temporalWorkPerUnit(run.temporalAddress, settings.namespace, units, processes);
-  } catch (err) {
-    say(`  Temporal work per unit not read: ${(err as Error).message}`);
-    return null;
-  }
+  return runTemporalWork(units, processes, 'Temporal work per unit');
 }
 
 const perUnit = (cpuSeconds: Record<string, number> | undefined, paid: number) =>

@@ -1,10 +1,18 @@
-/** The service's cheap paths: cached product reads and sold-out answers. */
+/** The cheap paths of the service and of the plain baseline: cached product reads and sold-out answers. */
 import type { Pool } from 'mysql2/promise';
 import { cannon, holdRequest, warm } from '../lib/cannon';
-import { check } from '../lib/checks';
+import { checkInto } from '../lib/checks';
 import * as dbx from '../lib/db';
-import { httpClient } from '../lib/util';
-import type { Running } from './processes';
+import { httpClient, type HttpClient } from '../lib/util';
+
+/** A system answering HTTP: the service (its client reads a sample answer) or the plain baseline. */
+export interface Answering {
+  system: 'service' | 'plain';
+  base: string;
+  pids: Record<string, number>;
+  http?: HttpClient;
+}
+const NAMES = { service: ['svc', 'Service'], plain: ['plain', 'Plain'] } as const;
 
 /** Takes a product's last units so the measured run starts sold out ("hold requests after stock is 0"). */
 export async function drain(base: string, product: number): Promise<number> {
@@ -24,37 +32,36 @@ export async function drain(base: string, product: number): Promise<number> {
   return taken;
 }
 
-export async function cachedReads(service: Running, product: number) {
-  const url = `${service.base}/api/products/${product}`;
+export async function cachedReads(at: Answering, product: number) {
+  const [id, who] = NAMES[at.system];
+  const url = `${at.base}/api/products/${product}`;
   await warm(url, 'GET');
   await cannon({
-    id: 'svc-reads',
-    title: 'Service: cached product reads',
-    system: 'service',
+    id: `${id}-reads`,
+    title: `${who}: cached product reads`,
+    system: at.system,
     url,
     connections: 50,
     okStatus: 200,
-    pids: service.pids,
+    pids: at.pids,
   });
 }
 
-export async function soldOutAnswers(db: Pool, service: Running) {
-  const soldOut = await dbx.createProduct(db, 'bench: service sold out', 100);
-  await drain(service.base, soldOut);
+export async function soldOutAnswers(db: Pool, at: Answering) {
+  const [id, who] = NAMES[at.system];
+  const soldOut = await dbx.createProduct(db, `bench: ${at.system} sold out`, 100);
+  await drain(at.base, soldOut);
   const so = await cannon({
-    id: 'svc-soldout-50',
-    title: 'Service: sold-out answers',
-    system: 'service',
-    ...holdRequest(service.base, soldOut),
+    id: `${id}-soldout-50`,
+    title: `${who}: sold-out answers`,
+    system: at.system,
+    ...holdRequest(at.base, soldOut),
     connections: 50,
     okStatus: 400,
-    pids: service.pids,
+    pids: at.pids,
   });
-  const sample = await service.http.request('POST', '/api/holds', { product_id: soldOut, quantity: 1 });
-  const { c } = await check(db, 'svc-soldout-50', soldOut);
-  Object.assign(so, {
-    oversold: c.oversold,
-    conservation_ok: c.ok,
-    extra: { holds_taken: c.holds, sample_answer: { status: sample.status, message: sample.body?.message } },
-  });
+  const sample = await at.http?.request('POST', '/api/holds', { product_id: soldOut, quantity: 1 });
+  const c = await checkInto(db, so, soldOut);
+  if (sample)
+    so.extra = { holds_taken: c.holds, sample_answer: { status: sample.status, message: sample.body?.message } };
 }

@@ -4,14 +4,13 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'mysql2/promise';
-import { updateWithStart } from '../../src/temporal/holds';
-import { HoldGateway } from '../../src/temporal/holds';
+import { HoldGateway, updateWithStart } from '../../src/temporal/holds';
 import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import { check } from '../lib/checks';
-import { temporalWorkPerUnit } from '../lib/temporal-work';
 import * as dbx from '../lib/db';
-import { meter, record, run, type ScenarioResult } from '../lib/run-state';
+import { meter, record, type ScenarioResult } from '../lib/run-state';
 import { settings } from '../lib/settings';
+import { runTemporalWork } from '../lib/temporal';
 import { pool, progress, progressDone, round, say } from '../lib/util';
 import { sleep } from '../../harness/wait';
 
@@ -26,7 +25,6 @@ export async function startHolds(
 ): Promise<{ created: number; createdIds: number[]; seconds: number; failures: number }> {
   const ids: number[] = [];
   let failures = 0;
-  let created = 0;
   const createdIds: number[] = [];
   const t0 = performance.now();
   const nextId = async () => {
@@ -38,7 +36,7 @@ export async function startHolds(
   };
   const ticker = setInterval(() => {
     const s = (performance.now() - t0) / 1000;
-    progress(`  ${label}: ${created}/${count} holds started, ${Math.round(created / s)}/s`);
+    progress(`  ${label}: ${createdIds.length}/${count} holds started, ${Math.round(createdIds.length / s)}/s`);
   }, 500);
   // At least 15 minutes, more for big counts (this machine starts 30–90 holds/s).
   await pool(count, 100, Date.now() + Math.max(900_000, count * 60), async () => {
@@ -56,14 +54,13 @@ export async function startHolds(
     try {
       await gateway.reserve({ holdId, productId: product, quantity: 1 });
       createdIds.push(holdId);
-      created++;
     } catch {
       failures++;
     }
   });
   clearInterval(ticker);
   progressDone();
-  return { created, createdIds, seconds: (performance.now() - t0) / 1000, failures };
+  return { created: createdIds.length, createdIds, seconds: (performance.now() - t0) / 1000, failures };
 }
 
 /** `settings.storm` holds that all expire at one moment; how long until every one is released. */
@@ -111,10 +108,7 @@ export async function expiryStorm(
   );
   // Which process ran the expiries (the timers' tasks and their releases): a sample of the storm's holds.
   const sample = made.createdIds.slice(0, 50).map((id) => [holdWorkflowId(id)]);
-  const scope = await temporalWorkPerUnit(run.temporalAddress, settings.namespace, sample, pids).catch((err) => {
-    say(`  tasks by process not read: ${(err as Error).message}`);
-    return null;
-  });
+  const scope = await runTemporalWork(sample, pids, 'tasks by process');
   const r: ScenarioResult = {
     id: 'svc-storm',
     title: `Service: expiry storm (${made.created} holds)`,

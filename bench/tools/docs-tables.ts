@@ -12,7 +12,8 @@ import path from 'node:path';
 import { withResultTargets, type Target } from '../lib/result-targets';
 import { saleTables } from './sale-tables';
 import { serverTables } from './server-tables';
-import { cell, cpu, errorsOf, ms, table, type Report } from './table-format';
+import { round, sum } from '../lib/util';
+import { cell, cpu, errorsOf, ms, table, type Dict, type Report } from './table-format';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DOCS = ['docs/performance.md', 'docs/performance-history.md', 'docs/scaling.md'];
@@ -37,6 +38,12 @@ function provenance(file: string, report: Report): string {
   return `_From \`${file}\`: ${m.started_at ?? ''}, ${git}, load ${Array.isArray(load) ? load.join(' ') : '?'} at start (${busy})._`;
 }
 
+const APP_CPU = 'CPU ms per hold: API / worker / Temporal';
+const appCpu = (x: Dict) => cpu(x, ['api', 'worker', 'temporal']);
+const round2 = (n: number) => (Number.isFinite(n) ? round(n, 2) : '');
+/** A run's rate and latency cells. */
+const rate = (x: Dict) => [x.ok_per_second, x.p50_ms, x.p99_ms];
+
 const kinds: Record<string, (r: Report) => string[]> = {
   /** Every result of a run. */
   scenarios: (r) =>
@@ -45,9 +52,7 @@ const kinds: Record<string, (r: Report) => string[]> = {
       r.results.map((x) => [
         x.title,
         x.connections,
-        x.ok_per_second,
-        x.p50_ms,
-        x.p99_ms,
+        ...rate(x),
         errorsOf(x),
         cpu(x, [x.system === 'plain' ? 'plain' : 'api', 'worker', 'temporal']),
         x.lost_holds,
@@ -59,21 +64,17 @@ const kinds: Record<string, (r: Report) => string[]> = {
    */
   'holds-beside-floor': (r) => {
     const suffix = (start: unknown) => (start === 'update_with_start' ? '-uws' : '');
-    const cpuPerHold = (system: string, connections: number, start: unknown) => {
+    const cpuPerHold = (system: string, { connections, start }: Dict) => {
       const runs = r.results.filter(
         (x) =>
           x.system === system &&
           x.connections === connections &&
           x.id.endsWith(`-holds-${connections}${suffix(start)}`),
       );
-      const ok = runs.reduce((a, x) => a + x.ok, 0);
-      const cpu = runs.reduce(
-        (a, x) => a + ['api', 'worker', 'temporal'].reduce((b, k) => b + (x.cpu_seconds?.[k] ?? 0), 0),
-        0,
-      );
+      const ok = sum(runs.map((x) => x.ok));
+      const cpu = sum(runs.map((x) => sum(['api', 'worker', 'temporal'].map((k) => x.cpu_seconds?.[k] ?? 0))));
       return ok > 0 ? (cpu * 1000) / ok : NaN;
     };
-    const round2 = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : '');
     return table(
       [
         'start (service / floor)',
@@ -87,10 +88,7 @@ const kinds: Record<string, (r: Report) => string[]> = {
         'floor ÷ service (CPU per hold)',
       ],
       (r.holds_beside_floor ?? []).map((x) => {
-        const [svc, floor] = [
-          cpuPerHold('service', x.connections, x.start),
-          cpuPerHold('floor', x.connections, x.start),
-        ];
+        const [svc, floor] = [cpuPerHold('service', x), cpuPerHold('floor', x)];
         return [
           STARTED[String(x.start)] ?? 'eager / Update-with-Start (unlike)',
           x.connections,
@@ -115,11 +113,7 @@ const kinds: Record<string, (r: Report) => string[]> = {
           `${x.title}, round ${x.extra?.round ?? 1}`,
           x.connections,
           x.ok_per_second,
-          ms(x.cpu_ms_per_ok?.api),
-          ms(x.cpu_ms_per_ok?.worker),
-          ms(x.cpu_ms_per_ok?.temporal),
-          ms(x.cpu_ms_per_ok?.mariadb),
-          ms(x.cpu_ms_per_ok?.redis),
+          ...['api', 'worker', 'temporal', 'mariadb', 'redis'].map((k) => ms(x.cpu_ms_per_ok?.[k])),
         ]),
     ),
   targets: (r) =>
@@ -135,42 +129,18 @@ const kinds: Record<string, (r: Report) => string[]> = {
   /** The levers, one change at a time (bench --only levers). */
   levers: (r) =>
     table(
-      ['step', 'round', 'holds/s', 'p50 ms', 'p99 ms', 'CPU ms per hold: API / worker / Temporal', 'lost'],
+      ['step', 'round', 'holds/s', 'p50 ms', 'p99 ms', APP_CPU, 'lost'],
       r.results
         .filter((x) => x.extra?.lever)
-        .map((x) => [
-          x.title.replace(/^Lever: /, ''),
-          x.extra.round,
-          x.ok_per_second,
-          x.p50_ms,
-          x.p99_ms,
-          cpu(x, ['api', 'worker', 'temporal']),
-          x.lost_holds,
-        ]),
+        .map((x) => [x.title.replace(/^Lever: /, ''), x.extra.round, ...rate(x), appCpu(x), x.lost_holds]),
     ),
   /** Bounds on Temporal calls in flight against connections (bench --only knee). */
   knee: (r) =>
     table(
-      [
-        'in flight ≤',
-        'conns',
-        'holds/s',
-        'p50 ms',
-        'p99 ms',
-        '503s and errors',
-        'CPU ms per hold: API / worker / Temporal',
-      ],
+      ['in flight ≤', 'conns', 'holds/s', 'p50 ms', 'p99 ms', '503s and errors', APP_CPU],
       r.results
         .filter((x) => x.extra?.max_in_flight !== undefined)
-        .map((x) => [
-          x.extra.max_in_flight,
-          x.connections,
-          x.ok_per_second,
-          x.p50_ms,
-          x.p99_ms,
-          errorsOf(x),
-          cpu(x, ['api', 'worker', 'temporal']),
-        ]),
+        .map((x) => [x.extra.max_in_flight, x.connections, ...rate(x), errorsOf(x), appCpu(x)]),
     ),
   /** Eager start against Update-with-Start, on the floor and on the service (bench --only eager). */
   eager: (r) =>
@@ -189,15 +159,7 @@ const kinds: Record<string, (r: Report) => string[]> = {
         .map((x) => {
           const c = x.cpu_ms_per_ok ?? {};
           const app = (c['api+worker'] ?? 0) + (c.api ?? 0) + (c.worker ?? 0);
-          return [
-            x.title,
-            x.extra?.round,
-            x.ok_per_second,
-            x.p50_ms,
-            x.p99_ms,
-            `${Math.round(app * 100) / 100} / ${cell(c.temporal)}`,
-            eagerShare(x.extra),
-          ];
+          return [x.title, x.extra?.round, ...rate(x), `${round(app, 2)} / ${cell(c.temporal)}`, eagerShare(x.extra)];
         }),
     ),
   ...saleTables,
@@ -208,12 +170,7 @@ const kinds: Record<string, (r: Report) => string[]> = {
     const one = Math.max(...rows.filter((x) => x.id !== 'hot-row-sharded').map((x) => x.ok_per_second));
     return table(
       ['variant', 'transactions/s', 'MariaDB CPU per transaction', '× one row'],
-      rows.map((x) => [
-        x.title,
-        x.ok_per_second,
-        ms(x.cpu_ms_per_ok?.mariadb),
-        Math.round((x.ok_per_second / one) * 100) / 100,
-      ]),
+      rows.map((x) => [x.title, x.ok_per_second, ms(x.cpu_ms_per_ok?.mariadb), round(x.ok_per_second / one, 2)]),
     );
   },
   /** N APIs + N workers (bench/replicas.ts). */

@@ -2,6 +2,11 @@
 import { taskScopeTable } from './task-scope-table';
 import { ms, ordinal, seconds, table, type Dict, type Report } from './table-format';
 
+/** The sale's results: the service's, then the sale floor's, those the run has. */
+const saleSides = (r: Report) =>
+  ['svc-sale', 'floor-sale'].map((id) => r.results.find((x) => x.id === id)).filter((x): x is Dict => x !== undefined);
+const sideName = (s: Dict) => (s.system === 'floor' ? 'sale floor' : 'service');
+
 export const saleTables: Record<string, (r: Report) => string[]> = {
   /** The realistic sale. */
   sale: (r) => {
@@ -75,18 +80,16 @@ export const saleTables: Record<string, (r: Report) => string[]> = {
    * the service and on the sale floor (the cheapest Temporal work for a unit's life, started alike), and their ratio.
    */
   'sale-cost': (r) => {
-    const sides = ['svc-sale', 'floor-sale']
-      .map((id) => r.results.find((x) => x.id === id))
-      .filter((x): x is NonNullable<typeof x> => x !== undefined);
+    const sides = saleSides(r);
     if (!sides.length) return ['_(no sale in this run)_'];
     const parts = ['temporal', 'worker', 'api', 'mariadb', 'redis'];
-    const perUnit = (s: (typeof sides)[number], k: string) =>
+    const perUnit = (s: Dict, k: string) =>
       s.cpu_seconds?.[k] === undefined
         ? undefined
         : Math.round((s.cpu_seconds[k] * 100_000) / (s.extra.paid as number)) / 100;
-    const total = (s: (typeof sides)[number]) => parts.reduce((n, k) => n + (perUnit(s, k) ?? 0), 0);
+    const total = (s: Dict) => parts.reduce((n, k) => n + (perUnit(s, k) ?? 0), 0);
     const rows = sides.map((s) => [
-      `${s.system === 'floor' ? 'sale floor' : 'service'} (${s.extra.paid} units paid)`,
+      `${sideName(s)} (${s.extra.paid} units paid)`,
       ...parts.map((k) => ms(perUnit(s, k))),
       ms(Math.round(total(s) * 100) / 100),
     ]);
@@ -106,18 +109,14 @@ export const saleTables: Record<string, (r: Report) => string[]> = {
    * of the sale's paid units), on the service and on the sale floor.
    */
   'sale-temporal-work': (r) => {
-    const sides = ['svc-sale', 'floor-sale']
-      .map((id) => r.results.find((x) => x.id === id))
-      .filter((x) => x?.extra?.temporal_work_per_paid_unit);
+    const sides = saleSides(r).filter((x) => x.extra?.temporal_work_per_paid_unit);
     if (!sides.length) return ['_(no count of Temporal work in this run)_'];
-    const work = (s: (typeof sides)[number]) => s!.extra.temporal_work_per_paid_unit as Record<string, number>;
+    const work = (s: Dict) => s.extra.temporal_work_per_paid_unit as Record<string, number>;
     const kinds = Object.keys(work(sides[0])).filter(
       (k) => k !== 'units_read' && typeof work(sides[0])[k] === 'number',
     );
-    const label = (s: (typeof sides)[number]) =>
-      `${s!.system === 'floor' ? 'sale floor' : 'service'} (${work(s).units_read} units read)`;
     return table(
-      ['per paid unit', ...sides.map(label)],
+      ['per paid unit', ...sides.map((s) => `${sideName(s)} (${work(s).units_read} units read)`)],
       kinds.map((k) => [k.replace(/_/g, ' '), ...sides.map((s) => work(s)[k])]),
       ['l', ...sides.map(() => 'r' as const)],
     );

@@ -1,5 +1,3 @@
-import path from 'node:path';
-
 /**
  * Planted mutants: broken builds of the service, each a small `git diff` against src/ in this directory. The chaos
  * suite (`npm run chaos -- --mutants`) builds each one (harness/variants.ts), runs the scenario named here on it, and
@@ -19,13 +17,13 @@ export interface Mutant {
   violation: RegExp;
 }
 
-const patch = (name: string) => path.join('chaos', 'mutants', `${name}.patch`);
+/** Each mutant's patch is chaos/mutants/<name>.patch. */
+const withPatch = (m: Omit<Mutant, 'patch'>): Mutant => ({ ...m, patch: `chaos/mutants/${m.name}.patch` });
 
 export const MUTANTS: Mutant[] = [
   {
     name: 'expiry-keeps-stock',
     what: "A hold's expiry marks it released but gives its stock back to nobody",
-    patch: patch('expiry-keeps-stock'),
     scenario: 'baseline',
     check: 'conservation',
     violation: /conservation broken/,
@@ -33,7 +31,6 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'release-twice',
     what: 'A release is not conditional on the hold being unreleased: a retried release gives the stock back twice',
-    patch: patch('release-twice'),
     scenario: 'release-kill-after-commit',
     check: 'conservation',
     violation: /conservation broken/,
@@ -41,7 +38,6 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'order-after-expiry',
     what: 'An order is refused for a released or ordered hold, but no longer for an expired one',
-    patch: patch('order-after-expiry'),
     scenario: 'expiry-race',
     check: 'hold rules (ordered before expiry)',
     violation: /ordered at .*, at\/after expiry/,
@@ -49,7 +45,6 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'failed-payment-keeps-stock',
     what: "A failed payment cancels the order but leaves its hold's stock taken",
-    patch: patch('failed-payment-keeps-stock'),
     scenario: 'payment-outcomes',
     check: 'hold rules (a cancelled order gives its stock back)',
     violation: /cancelled but the stock was not given back/,
@@ -57,12 +52,11 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'created-before-commit',
     what: "The reservation's transaction rolls back after taking the stock, and the buyer is answered 201 all the same",
-    patch: patch('created-before-commit'),
     scenario: 'baseline',
     check: 'answers kept (every 201 exists)',
     violation: /answered 201 but does not exist/,
   },
-];
+].map(withPatch);
 
 /** Caught: some violation of the scenario's run is the expected check's. */
 export function caughtBy(m: Mutant, violations: string[]): string | undefined {

@@ -1,3 +1,4 @@
+import { share503 } from '../results';
 import type { Scenario } from '../scenario';
 import { sleep } from '../../harness/wait';
 import { finish } from './helpers';
@@ -16,6 +17,6 @@ export const baseline: Scenario = {
     const agreed = await finish(ctx);
     ctx.note(`workflow = database for ${agreed.holds} holds, ${agreed.orders} orders`);
     const shed = ctx.api.tally.byStatus.get(503) ?? 0;
-    ctx.expect(shed === 0, `with no fault, ${shed} requests answered 503 (${ctx.api.tally.share503().toFixed(1)} %)`);
+    ctx.expect(shed === 0, `with no fault, ${shed} requests answered 503 (${share503(ctx.api.tally.summary())})`);
   },
 };

@@ -1,6 +1,6 @@
 import { sleep } from '../../harness/wait';
 import type { Scenario } from '../scenario';
-import { expectOneHoldPerKey, faultFired, finish, holdCount, makeHolds } from './helpers';
+import { expectFired, expectOneHoldPerKey, finish, holdCount, makeHolds } from './helpers';
 
 /**
  * With eager start (the default) the API processes are hold workers: a reservation runs in the API's own worker and
@@ -17,9 +17,7 @@ export const eagerApiKill: Scenario = {
     const since = Date.now();
     await ctx.stack.restartApi('reserve.afterCommit=kill');
     const pending = makeHolds(ctx, p, 4, 2);
-    const fired = await faultFired(ctx, 'reserve.afterCommit', since, 30_000);
-    ctx.expect(fired, 'reserve.afterCommit never fired in the API');
-    if (fired) {
+    if (await expectFired(ctx, 'reserve.afterCommit', since, 30_000, 'reserve.afterCommit never fired in the API')) {
       ctx.fault('API SIGKILLed right after an eager reservation committed');
       await ctx.stack.api!.exited;
     } else await ctx.stack.restartApi('');

@@ -2,8 +2,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { startReceiver, type ReceivedEvent } from '../../src/events/receiver';
 import type { OutboundEvent } from '../../src/shared/events';
 import { Ctx, type Scenario } from '../scenario';
-import { freePort } from '../../harness/wait';
-import { poll, sleep } from '../../harness/wait';
+import { freePort, poll, sleep } from '../../harness/wait';
 import { finish, makeHolds, makeOrders, restartWorker } from './helpers';
 
 const SECRET = 'chaos-events-secret';
@@ -124,11 +123,7 @@ export const eventsWorkerKill: Scenario = {
     const port = await freePort();
     const received: ReceivedEvent[] = [];
     let inFlight = 0;
-    const receiver = await startReceiver({
-      port,
-      secret: SECRET,
-      onEvent: (r) => received.push(r),
-    });
+    const receiver = await startReceiver({ port, secret: SECRET, onEvent: (r) => received.push(r) });
     // Slow answers keep deliveries in flight when the worker dies (its attempts then time out and are retried).
     receiver.server.prependListener('request', (_req, res) => {
       inFlight++;

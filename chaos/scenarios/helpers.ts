@@ -4,7 +4,7 @@ import { TTL_MS, type Ctx } from '../scenario';
 import type { Proc } from '../../harness/process';
 import { ASLEEP } from '../service';
 import { log } from '../util';
-import { sleep } from '../../harness/wait';
+import { poll, sleep } from '../../harness/wait';
 
 /** Restarts worker `name` with these fault points armed ('' for none). */
 export async function restartWorker(ctx: Ctx, faults = '', name = 'w1'): Promise<void> {
@@ -14,13 +14,20 @@ export async function restartWorker(ctx: Ctx, faults = '', name = 'w1'): Promise
 }
 
 /** Waits until a fault point fires in some worker (after `since`); true when it did. */
-export async function faultFired(ctx: Ctx, point: string, since: number, ms = 30_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (ctx.stack.firedPoints.some((f) => f.point === point && f.at >= since)) return true;
-    await sleep(50);
-  }
-  return false;
+export const faultFired = (ctx: Ctx, point: string, since: number, ms = 30_000): Promise<boolean> =>
+  poll(() => ctx.stack.firedPoints.some((f) => f.point === point && f.at >= since), ms, 50);
+
+/** `faultFired`, a violation (`msg`) when the point never fired. */
+export async function expectFired(ctx: Ctx, point: string, since: number, ms: number, msg = `${point} never fired`) {
+  const fired = await faultFired(ctx, point, since, ms);
+  ctx.expect(fired, msg);
+  return fired;
+}
+
+/** The count (`COUNT(...) AS n`) a query straight from MariaDB answers. */
+export async function count(ctx: Ctx, sql: string, params: unknown[]): Promise<number> {
+  const rows = await ctx.query<RowDataPacket>(sql, params);
+  return Number(rows[0]?.n ?? 0);
 }
 
 export interface Held {
@@ -64,14 +71,13 @@ export async function makeOrders(ctx: Ctx, holds: Held[], untilMs = 30_000): Pro
 }
 
 /** The holds stored for one Idempotency-Key: exactly one whenever the key was answered 201. */
-export async function holdsForKey(ctx: Ctx, key: string): Promise<number> {
-  const rows = await ctx.query<RowDataPacket>(
+export const holdsForKey = (ctx: Ctx, key: string): Promise<number> =>
+  count(
+    ctx,
     `SELECT COUNT(h.id) AS n FROM idempotency_keys k JOIN holds h ON h.id = k.resource_id
      WHERE k.scope = 'holds' AND k.idempotency_key = ?`,
     [key],
   );
-  return Number(rows[0]?.n ?? 0);
-}
 
 /** Every key answered 201 made exactly one hold, and the product has no hold nobody asked for twice. */
 export async function expectOneHoldPerKey(ctx: Ctx, held: Held[]): Promise<void> {
@@ -81,10 +87,8 @@ export async function expectOneHoldPerKey(ctx: Ctx, held: Held[]): Promise<void>
   }
 }
 
-export async function holdCount(ctx: Ctx, productId: number): Promise<number> {
-  const rows = await ctx.query<RowDataPacket>('SELECT COUNT(*) AS n FROM holds WHERE product_id = ?', [productId]);
-  return Number(rows[0].n);
-}
+export const holdCount = (ctx: Ctx, productId: number): Promise<number> =>
+  count(ctx, 'SELECT COUNT(*) AS n FROM holds WHERE product_id = ?', [productId]);
 
 /** Answers to these calls, made while something is down: how fast each 503 came and that none hung. */
 export async function probeOutage(
@@ -101,73 +105,63 @@ export async function probeOutage(
   return answers;
 }
 
+const UNSETTLED = 'SELECT COUNT(*) AS n FROM holds WHERE product_id = ? AND released_at IS NULL AND used_at IS NULL';
 /** Waits until none of the product's holds is still held (all released or ordered); true when quiet. */
-export async function holdsSettled(ctx: Ctx, productId: number, ms = 40_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const rows = await ctx.query<RowDataPacket>(
-      'SELECT COUNT(*) AS n FROM holds WHERE product_id = ? AND released_at IS NULL AND used_at IS NULL',
-      [productId],
-    );
-    if (Number(rows[0].n) === 0) return true;
-    await sleep(500);
-  }
-  return false;
-}
+export const holdsSettled = (ctx: Ctx, productId: number, ms = 40_000): Promise<boolean> =>
+  poll(async () => (await count(ctx, UNSETTLED, [productId])) === 0, ms, 500);
 
-/** A process that runs holds: the API (its hold worker, with eager start) or worker w1. */
-export interface HoldHost {
-  name: 'API' | 'worker';
-  proc: () => Proc;
-  /**
-   * Restarted with these fault points armed ('' for none), woken once the load is back; `beforeWake` runs first, while
-   * nothing can fire yet (a scenario's own set-up, which a point firing on the load's work would freeze).
-   */
-  arm: (faults: string, beforeWake?: () => Promise<void>) => Promise<void>;
-  kill: () => Promise<void>;
-  start: () => Promise<void>;
+/** How process `p` exited, or null when it still runs `ms` later. */
+export const exitWithin = (p: Proc, ms = 30_000) => Promise.race([p.exited, sleep(ms).then(() => null)]);
+
+/**
+ * `p` SIGSTOPped for `ms`, then SIGCONTinued; the outage windows follow both edges exactly, and a frozen API is down
+ * on purpose for its clients meanwhile.
+ */
+export async function freeze(ctx: Ctx, p: Proc, ms: number, fault: string, isApi = false): Promise<void> {
+  if (isApi) ctx.stack.apiOutages.begin();
+  p.signal('SIGSTOP');
+  ctx.stack.outages.tick();
+  ctx.fault(fault);
+  await sleep(ms);
+  p.signal('SIGCONT');
+  if (isApi) ctx.stack.apiOutages.end();
+  ctx.stack.outages.tick();
 }
 
 /**
- * Where a scenario's holds reserve and expire: with eager start (the service's default) in the API the scenario talks
- * to (the reservation and the expiry's release are local activities of its hold worker), else in worker w1. A
- * client's release or order is a scheduled activity: always a worker's (`where = 'worker'`).
+ * A process that runs holds: where a scenario's holds reserve and expire. With eager start (the service's default) the
+ * API the scenario talks to (the reservation and the expiry's release are local activities of its hold worker), else
+ * worker w1. A client's release or order is a scheduled activity: always a worker's (`where = 'worker'`).
  */
-export function holdHost(ctx: Ctx, where: 'holds' | 'worker' = 'holds'): HoldHost {
+export function holdHost(ctx: Ctx, where: 'holds' | 'worker' = 'holds') {
   const stack = ctx.stack;
-  // Restarted armed, its points asleep until the load has been back for 3 s: a fault lands in the full load, not in the
-  // restart's dip (requests the restart stranded time out at the API's 10 s deadline and back off).
-  const wake = async (faults: string, proc: () => Proc, beforeWake?: () => Promise<void>) => {
-    if (!faults) return;
-    await ctx.loaded(3_000);
-    await beforeWake?.();
-    proc().signal('SIGUSR2');
-  };
-  if (where === 'worker' || !stack.eager) {
-    const proc = () => stack.worker('w1')!;
-    return {
-      name: 'worker',
-      proc,
-      arm: async (faults, beforeWake) => {
-        await restartWorker(ctx, faults && ASLEEP + faults);
-        await wake(faults, proc, beforeWake);
-      },
-      kill: () => stack.killWorker('w1'),
-      start: async () => void (await stack.startWorker('w1')),
-    };
-  }
+  const inWorker = where === 'worker' || !stack.eager;
+  const proc = () => (inWorker ? stack.worker('w1')! : stack.api!);
   return {
-    name: 'API',
-    proc: () => stack.api!,
-    arm: async (faults, beforeWake) => {
-      await stack.restartApi(faults && ASLEEP + faults);
-      await wake(faults, () => stack.api!, beforeWake);
+    name: inWorker ? 'worker' : 'API',
+    proc,
+    /**
+     * Restarted with these fault points armed ('' for none), woken once the load is back; `beforeWake` runs first,
+     * while nothing can fire yet (a scenario's own set-up, which a point firing on the load's work would freeze).
+     */
+    async arm(faults: string, beforeWake?: () => Promise<void>) {
+      const asleep = faults && ASLEEP + faults;
+      await (inWorker ? restartWorker(ctx, asleep) : stack.restartApi(asleep));
+      if (!faults) return;
+      // Its points asleep until the load has been back for 3 s: a fault lands in the full load, not in the restart's
+      // dip (requests the restart stranded time out at the API's 10 s deadline and back off).
+      await ctx.loaded(3_000);
+      await beforeWake?.();
+      proc().signal('SIGUSR2');
     },
-    kill: async () => {
+    async kill() {
+      if (inWorker) return stack.killWorker('w1');
       stack.apiOutages.begin();
       await stack.api!.kill();
     },
-    start: async () => void (await stack.startApi()),
+    async start() {
+      await (inWorker ? stack.startWorker('w1') : stack.startApi());
+    },
   };
 }
 
@@ -186,13 +180,10 @@ export async function killAt<T>(
   await host.arm(`${point}=kill`, beforeWake);
   const since = Date.now();
   const pending = trigger();
-  const fired = await faultFired(ctx, point, since, 40_000);
-  ctx.expect(fired, `fault point ${point} never fired`);
+  const fired = await expectFired(ctx, point, since, 40_000, `fault point ${point} never fired`);
   if (fired) {
     ctx.fault(`${host.name} SIGKILLed at ${point}`);
-    const p = host.proc();
-    const exited = await Promise.race([p.exited.then(() => true), sleep(30_000).then(() => false)]);
-    ctx.expect(exited, `${host.name} survived its SIGKILL at ${point}`);
+    ctx.expect((await exitWithin(host.proc())) !== null, `${host.name} survived its SIGKILL at ${point}`);
     await sleep(downMs);
   }
   // Back with no fault point armed (a point that never fired must not fire in the next step).
@@ -260,7 +251,5 @@ export async function armedRelease(ctx: Ctx, quantity: number, action: string, f
   // An API that will freeze itself is down on purpose from then on, for its clients, until it is continued.
   if (freezes && host.name === 'API') ctx.stack.apiOutages.begin();
   ctx.expect(held.length === 3, `${held.length}/3 holds answered 201`);
-  const fired = await faultFired(ctx, 'release.beforeCommit', woke, TTL_MS + 20_000);
-  ctx.expect(fired, 'release.beforeCommit never fired');
-  return fired;
+  return expectFired(ctx, 'release.beforeCommit', woke, TTL_MS + 20_000);
 }

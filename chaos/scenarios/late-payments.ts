@@ -20,12 +20,10 @@ export const latePaidVsTimeout: Scenario = {
     const orders = [...(await makeOrders(ctx, await makeHolds(ctx, p, 12, 1))).values()];
     ctx.expect(orders.length >= 6, `set-up: only ${orders.length}/12 orders placed`);
     ctx.checks.startSampling();
-    const created = new Map<number, number>();
-    for (const row of await ctx.query<RowDataPacket>(
+    const rows = await ctx.query<RowDataPacket>(
       `SELECT id, created_at FROM orders WHERE id IN (${orders.map(Number).join(',') || 0})`,
-    )) {
-      created.set(Number(row.id), Date.parse(`${String(row.created_at).replace(' ', 'T')}Z`));
-    }
+    );
+    const created = new Map(rows.map((r) => [Number(r.id), Date.parse(`${String(r.created_at).replace(' ', 'T')}Z`)]));
     const answers = await Promise.all(
       orders.map(async (orderId, i) => {
         // Spread over the deadline: up to 300 ms before and after it.

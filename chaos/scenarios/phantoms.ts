@@ -2,7 +2,7 @@ import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import type { Ctx, Scenario } from '../scenario';
 import { log, rand } from '../util';
 import { sleep } from '../../harness/wait';
-import { faultFired, finish, restartWorker } from './helpers';
+import { expectFired, finish, freeze, restartWorker } from './helpers';
 
 /** The API's deadline for one Temporal call on the service's defaults (TEMPORAL_CALL_TIMEOUT_MS, src/config.ts). */
 const CALL_DEADLINE_MS = 10_000;
@@ -58,45 +58,48 @@ async function noUnitHeldForNobody(ctx: Ctx, productId: number): Promise<void> {
   );
 }
 
-export const temporalStallPhantom: Scenario = {
-  name: 'temporal-stall-phantom',
-  load: false,
-  phantomBoundSeconds: STALL_PHANTOM_BOUND_SECONDS,
-  settings: { HOLD_TTL_SECONDS: String(STALL_TTL_SECONDS) },
-  title: `HOLD_TTL_SECONDS=${STALL_TTL_SECONDS}: Temporal dev server SIGSTOPped ${STALL_MS / 1000} s (past the API's ${CALL_DEADLINE_MS / 1000} s call deadline) while ${BUYERS} unkeyed buyers ask for 1 unit each (again after each 503), then SIGCONT: no phantom hold (every unit still held is a 201's; the others back within ${STALL_PHANTOM_BOUND_SECONDS} s of the 503)`,
-  async run(ctx) {
-    {
+/**
+ * A stall past the call deadline on a product of exactly BUYERS units (`stall`, the buyers asking meanwhile, on the
+ * holds' longer TTL), then no unit held for nobody.
+ */
+function stallPhantom(name: string, title: string, stall: (ctx: Ctx, productId: number) => Promise<void>): Scenario {
+  return {
+    name,
+    load: false,
+    phantomBoundSeconds: STALL_PHANTOM_BOUND_SECONDS,
+    settings: { HOLD_TTL_SECONDS: String(STALL_TTL_SECONDS) },
+    title: `HOLD_TTL_SECONDS=${STALL_TTL_SECONDS}: ${title}`,
+    async run(ctx) {
       const [p] = await ctx.createProducts(1, BUYERS);
-      await buyersDuring(ctx, p, async () => {
-        // Mid-arrival: some buyers' calls are on their way through Temporal, others reach it frozen.
-        await sleep(BUYERS_ARRIVE_MS / 2);
-        ctx.stack.temporal!.signal('SIGSTOP');
-        ctx.stack.outages.tick();
-        ctx.fault(`Temporal dev server SIGSTOPped with ${ctx.api.tally.inFlight} hold requests in flight`);
-        await sleep(STALL_MS);
-        ctx.stack.temporal!.signal('SIGCONT');
-        ctx.stack.outages.tick();
-        log('  SIGCONT Temporal');
-      });
+      await stall(ctx, p);
       await noUnitHeldForNobody(ctx, p);
       await finish(ctx, undefined, STALL_TTL_SECONDS * 1000);
-    }
-  },
-};
+    },
+  };
+}
+
+export const temporalStallPhantom = stallPhantom(
+  'temporal-stall-phantom',
+  `Temporal dev server SIGSTOPped ${STALL_MS / 1000} s (past the API's ${CALL_DEADLINE_MS / 1000} s call deadline) while ${BUYERS} unkeyed buyers ask for 1 unit each (again after each 503), then SIGCONT: no phantom hold (every unit still held is a 201's; the others back within ${STALL_PHANTOM_BOUND_SECONDS} s of the 503)`,
+  (ctx, p) =>
+    buyersDuring(ctx, p, async () => {
+      // Mid-arrival: some buyers' calls are on their way through Temporal, others reach it frozen.
+      await sleep(BUYERS_ARRIVE_MS / 2);
+      const fault = `Temporal dev server SIGSTOPped with ${ctx.api.tally.inFlight} hold requests in flight`;
+      await freeze(ctx, ctx.stack.temporal!, STALL_MS, fault);
+      log('  SIGCONT Temporal');
+    }),
+);
 
 /**
  * The reservation stalls past the deadline: a FAULT_POINTS pause at reserve.beforeCommit (where holds reserve: the API's
  * hold worker and the worker), and, since a paused attempt alone is retried around by its activity's own timeout, the
  * product's row lock held by the harness for as long, so every reservation of the product waits inside its transaction.
  */
-export const reserveStallPhantom: Scenario = {
-  name: 'reserve-stall-phantom',
-  load: false,
-  phantomBoundSeconds: STALL_PHANTOM_BOUND_SECONDS,
-  settings: { HOLD_TTL_SECONDS: String(STALL_TTL_SECONDS) },
-  title: `HOLD_TTL_SECONDS=${STALL_TTL_SECONDS}: the reservation itself stalled ${STALL_MS / 1000} s before its COMMIT (a reserve.beforeCommit pause in the API's hold worker and the worker, and the product's row lock held as long), past the ${CALL_DEADLINE_MS / 1000} s call deadline, while ${BUYERS} unkeyed buyers ask for 1 unit each (again after each 503): no phantom hold`,
-  async run(ctx) {
-    const [p] = await ctx.createProducts(1, BUYERS);
+export const reserveStallPhantom = stallPhantom(
+  'reserve-stall-phantom',
+  `the reservation itself stalled ${STALL_MS / 1000} s before its COMMIT (a reserve.beforeCommit pause in the API's hold worker and the worker, and the product's row lock held as long), past the ${CALL_DEADLINE_MS / 1000} s call deadline, while ${BUYERS} unkeyed buyers ask for 1 unit each (again after each 503): no phantom hold`,
+  async (ctx, p) => {
     const stall = `reserve.beforeCommit=pause:${STALL_MS}`;
     await Promise.all([ctx.stack.restartApi(stall), restartWorker(ctx, stall)]);
     const since = Date.now();
@@ -109,12 +112,10 @@ export const reserveStallPhantom: Scenario = {
         await sleep(STALL_MS);
         await lock.query('COMMIT');
         log('  row lock released');
-        ctx.expect(await faultFired(ctx, 'reserve.beforeCommit', since, 15_000), 'reserve.beforeCommit never fired');
+        await expectFired(ctx, 'reserve.beforeCommit', since, 15_000);
       });
     } finally {
       await lock.end();
     }
-    await noUnitHeldForNobody(ctx, p);
-    await finish(ctx, undefined, STALL_TTL_SECONDS * 1000);
   },
-};
+);

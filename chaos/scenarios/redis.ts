@@ -12,6 +12,13 @@ async function availableInDb(ctx: Ctx, productId: number): Promise<number> {
   return Number(row.available_stock);
 }
 
+/** A product read shows what the database has (`when`: the moment, for the violation). */
+async function expectReadFresh(ctx: Ctx, productId: number, when: string, suffix = ''): Promise<void> {
+  const a = await ctx.api.product(productId);
+  const inDb = await availableInDb(ctx, productId);
+  ctx.expect(a.body?.available_stock === inDb, `${when}: read ${a.body?.available_stock}, database ${inDb}${suffix}`);
+}
+
 /**
  * Redis lost: the suite's own redis-server SIGKILLed under load, restarted empty (no persistence). Stock, the sold-out
  * gate, idempotency and rate limits stay correct: the database is the authority, and the cache refills.
@@ -53,14 +60,7 @@ export const redisCrash: Scenario = {
     const over = await ctx.api.hold(s, 1, randomUUID());
     ctx.expect(over.status === 400, `sold out again, fresh Redis: a hold answered ${over.status}`);
     await sleep(3_000); // past the post-outage cache bypass: reads come from the cache again
-    for (const id of [p, s]) {
-      const a = await ctx.api.product(id);
-      const inDb = await availableInDb(ctx, id);
-      ctx.expect(
-        a.body?.available_stock === inDb,
-        `product ${id} after Redis was lost: read ${a.body?.available_stock}, database ${inDb}`,
-      );
-    }
+    for (const id of [p, s]) await expectReadFresh(ctx, id, `product ${id} after Redis was lost`);
     // A second loss while the load's counters and entries have refilled.
     await sleep(3_000);
     await ctx.stack.redisServer.kill();
@@ -112,12 +112,7 @@ export const redisOutage: Scenario = {
         ctx.stack.redis.setMode('pass');
         await sleep(2_500); // every client's reconnect attempt comes within 2 s
         // Fresh: a read equals the database (an entry cached before the outage would show older stock) ...
-        let a = await ctx.api.product(p);
-        let inDb = await availableInDb(ctx, p);
-        ctx.expect(
-          a.body?.available_stock === inDb,
-          `after Redis came back: read ${a.body?.available_stock}, database ${inDb} (stale cache)`,
-        );
+        await expectReadFresh(ctx, p, 'after Redis came back', ' (stale cache)');
         // ... and the cache fills again, with that.
         let cached: string | null = null;
         for (let i = 0; i < 40 && cached === null; i++) {
@@ -126,12 +121,7 @@ export const redisOutage: Scenario = {
           if (cached === null) await sleep(250);
         }
         ctx.expect(cached !== null, 'the cache did not refill within 10 s of Redis coming back');
-        a = await ctx.api.product(p);
-        inDb = await availableInDb(ctx, p);
-        ctx.expect(
-          a.body?.available_stock === inDb,
-          `refilled cache: read ${a.body?.available_stock}, database ${inDb}`,
-        );
+        await expectReadFresh(ctx, p, 'refilled cache');
       }
       await finish(ctx);
     } finally {
@@ -148,9 +138,9 @@ export const poisonedCache: Scenario = {
     const redis = new Redis(ctx.stack.directRedisUrl, { maxRetriesPerRequest: 1 });
     const poison = async (value: (key: string) => string) => {
       await ctx.api.product(p); // make sure the entry (and any companion keys) exist
-      const keys = await redis.keys(`product:${p}*`);
-      for (const k of new Set([...keys, `product:${p}`])) await redis.set(k, value(k), 'EX', 60);
-      ctx.fault(`cache poisoned: ${[...new Set([...keys, `product:${p}`])].join(', ')}`);
+      const keys = new Set([...(await redis.keys(`product:${p}*`)), `product:${p}`]);
+      for (const k of keys) await redis.set(k, value(k), 'EX', 60);
+      ctx.fault(`cache poisoned: ${[...keys].join(', ')}`);
     };
     const plausible = (available: number) => (k: string) =>
       k === `product:${p}`
@@ -164,35 +154,25 @@ export const poisonedCache: Scenario = {
             updated_at: 'x',
           })
         : String(available);
+    // Each poison, then a hold the database must decide: `refused` names what it still has, else it is a 201.
+    const cases: [(k: string) => string, number, RegExp | null, string][] = [
+      [plausible(10_000), 11, /Only 10 units/, '11 of 10 with a cache saying 10000'],
+      [plausible(0), 4, null, '4 of 10 with a cache saying 0'],
+      [() => '{not json', 6, null, '6 of 6 with a malformed cache'],
+      [plausible(-5), 1, /Only 0 units/, '1 of 0 with a cache saying -5'],
+      [() => '99999999999999999999999', 1, /Only 0 units/, '1 of 0 with a huge cache value'],
+    ];
     try {
-      await poison(plausible(10_000));
-      let a = await ctx.api.hold(p, 11, randomUUID());
-      ctx.expect(
-        a.status === 400 && /Only 10 units/.test(a.body?.message),
-        `11 of 10 with a cache saying 10000: ${a.status} ${a.body?.message}`,
-      );
-      await poison(plausible(0));
-      a = await ctx.api.hold(p, 4, randomUUID());
-      ctx.expect(a.status === 201, `4 of 10 with a cache saying 0: ${a.status} ${a.body?.message}`);
-      await poison(() => '{not json');
-      a = await ctx.api.hold(p, 6, randomUUID());
-      ctx.expect(a.status === 201, `6 of 6 with a malformed cache: ${a.status} ${a.body?.message}`);
-      await poison(plausible(-5));
-      a = await ctx.api.hold(p, 1, randomUUID());
-      ctx.expect(
-        a.status === 400 && /Only 0 units/.test(a.body?.message),
-        `1 of 0 with a cache saying -5: ${a.status} ${a.body?.message}`,
-      );
-      await poison(() => '99999999999999999999999');
-      a = await ctx.api.hold(p, 1, randomUUID());
-      ctx.expect(
-        a.status === 400 && /Only 0 units/.test(a.body?.message),
-        `1 of 0 with a huge cache value: ${a.status} ${a.body?.message}`,
-      );
+      for (const [value, quantity, refused, what] of cases) {
+        await poison(value);
+        const a = await ctx.api.hold(p, quantity, randomUUID());
+        const ok = refused ? a.status === 400 && refused.test(a.body?.message) : a.status === 201;
+        ctx.expect(ok, `${what}: ${a.status} ${a.body?.message}`);
+      }
       // The stock comes back (a restock) while the cache still claims 0: the database decides.
       await ctx.api.restock(p, 5);
       await poison(plausible(0));
-      a = await ctx.api.hold(p, 5, randomUUID());
+      const a = await ctx.api.hold(p, 5, randomUUID());
       ctx.expect(a.status === 201, `5 of 5 restocked with a cache saying 0: ${a.status} ${a.body?.message}`);
       const inDb = await availableInDb(ctx, p);
       ctx.expect(inDb === 0, `after the poisoned run the database has ${inDb} available, expected 0`);

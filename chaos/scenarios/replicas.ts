@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Acks } from '../../harness/checker/checker';
-import { ApiClient, HANG_MS, type Answer, type Tally } from '../client';
+import { ApiClient, HANG_MS, routeOf, type Answer, type Tally } from '../client';
 import { FAULT_LOAD } from '../load';
 import { finish } from './helpers';
 import type { Scenario } from '../scenario';
@@ -52,8 +52,7 @@ export class FailoverClient extends ApiClient {
       }
       if (this.down.has(i)) {
         // Expected of a dead API: not a violation. (The message is the one ApiClient recorded for this call.)
-        const route = path.replace(/\d+/g, ':id').replace(/\?.*$/, '');
-        const at = this.tally.violations.lastIndexOf(`${method} ${route}: connection failed (${a.error})`);
+        const at = this.tally.violations.lastIndexOf(`${method} ${routeOf(path)}: connection failed (${a.error})`);
         if (at >= 0) this.tally.violations.splice(at, 1);
       }
       this.failovers++;

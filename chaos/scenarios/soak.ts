@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import type { Ctx, Scenario } from '../scenario';
 import { log, pick, rand, randInt } from '../util';
 import { sleep } from '../../harness/wait';
-import { proxyFault } from './helpers';
+import { finish, proxyFault } from './helpers';
 
 interface Nemesis {
   name: string;
@@ -10,39 +10,30 @@ interface Nemesis {
   strike: (ctx: Ctx, redis: Redis, products: number[]) => Promise<string>;
 }
 
-/** Down for `seconds`, then back: the shape of most nemeses. */
-const downFor = (
-  name: string,
-  seconds: [number, number],
-  down: (ctx: Ctx) => Promise<unknown>,
-  up: (ctx: Ctx) => Promise<unknown>,
-  what: string,
-): Nemesis => ({
+/** A part of the system the nemeses take down (`kill`: SIGKILL, or SIGSTOP) and bring back (`start`). */
+type Target = { kill(): Promise<unknown>; start(): Promise<unknown> };
+
+/** `target` down for `seconds`, then back: the shape of most nemeses. */
+const downFor = (name: string, seconds: [number, number], what: string, target: (ctx: Ctx) => Target): Nemesis => ({
   name,
   async strike(ctx) {
     const s = randInt(...seconds);
-    await down(ctx);
+    await target(ctx).kill();
     await sleep(s * 1000);
-    await up(ctx);
+    await target(ctx).start();
     return `${what} for ${s} s`;
   },
 });
 
 export const NEMESES: Nemesis[] = [
-  downFor(
-    'worker-kill',
-    [1, 5],
-    (c) => c.stack.killWorker('w1'),
-    (c) => c.stack.startWorker('w1'),
-    'worker SIGKILLed',
-  ),
-  downFor(
-    'worker-stop',
-    [5, 13],
-    async (c) => c.stack.worker('w1')?.signal('SIGSTOP'),
-    async (c) => c.stack.worker('w1')?.signal('SIGCONT'),
-    'worker SIGSTOPped',
-  ),
+  downFor('worker-kill', [1, 5], 'worker SIGKILLed', (c) => ({
+    kill: () => c.stack.killWorker('w1'),
+    start: () => c.stack.startWorker('w1'),
+  })),
+  downFor('worker-stop', [5, 13], 'worker SIGSTOPped', (c) => ({
+    kill: async () => c.stack.worker('w1')?.signal('SIGSTOP'),
+    start: async () => c.stack.worker('w1')?.signal('SIGCONT'),
+  })),
   {
     name: 'worker-term',
     async strike(ctx) {
@@ -51,30 +42,15 @@ export const NEMESES: Nemesis[] = [
       return 'worker SIGTERMed (drained) and restarted';
     },
   },
-  downFor(
-    'temporal-kill',
-    [3, 8],
-    (c) => c.stack.killTemporal(),
-    async (c) => {
+  downFor('temporal-kill', [3, 8], 'Temporal SIGKILLed', (c) => ({
+    kill: async () => c.stack.temporal?.kill(),
+    start: async () => {
       await c.stack.startTemporal();
       await c.stack.superviseWorkers();
     },
-    'Temporal SIGKILLed',
-  ),
-  downFor(
-    'mariadb-kill',
-    [1, 4],
-    (c) => c.stack.mariadb.kill(),
-    (c) => c.stack.mariadb.start(),
-    'MariaDB SIGKILLed',
-  ),
-  downFor(
-    'redis-kill',
-    [1, 4],
-    (c) => c.stack.redisServer.kill(),
-    (c) => c.stack.redisServer.start(),
-    'Redis SIGKILLed (back empty)',
-  ),
+  })),
+  downFor('mariadb-kill', [1, 4], 'MariaDB SIGKILLed', (c) => c.stack.mariadb),
+  downFor('redis-kill', [1, 4], 'Redis SIGKILLed (back empty)', (c) => c.stack.redisServer),
   { name: 'db-down', strike: (ctx) => proxyFault(ctx, 'db', 'refuse', randInt(3, 8) * 1000, false) },
   { name: 'db-hang', strike: (ctx) => proxyFault(ctx, 'db', 'blackhole', randInt(2, 6) * 1000, false) },
   { name: 'redis-down', strike: (ctx) => proxyFault(ctx, 'redis', 'refuse', randInt(3, 8) * 1000, false) },
@@ -179,8 +155,6 @@ export const workerKillDuringDbStall: Scenario = {
     ctx.stack.db.setMode('pass');
     await starting;
     await sleep(5_000);
-    await ctx.checks.stopSampling();
-    await ctx.settle();
-    await ctx.agreement();
+    await finish(ctx);
   },
 };

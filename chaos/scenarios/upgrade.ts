@@ -78,29 +78,28 @@ async function sampleHolds(ctx: Ctx, rollout: Rollout, own: Held[]): Promise<str
 
 async function checkRules(ctx: Ctx, rollout: Rollout, own: Held[]): Promise<void> {
   const runs = await readHoldRuns(ctx.stack.temporalClient(), await sampleHolds(ctx, rollout, own));
-  const list = (rs: HoldRun[]) =>
-    rs
-      .slice(0, 5)
-      .map((r) => r.workflowId)
-      .join(', ');
+  /** None of the runs is `bad`: else a violation naming the first few. */
+  const none = (bad: HoldRun[], what: string, more = '') => {
+    const ids = bad.slice(0, 5).map((r) => r.workflowId);
+    ctx.expect(bad.length === 0, `${bad.length} holds ${what}: ${ids.join(', ')}${more}`);
+  };
   const nondeterministic = runs.filter((r) => r.failedTasks.some((f) => f.nondeterminism));
-  ctx.expect(
-    nondeterministic.length === 0,
-    `${nondeterministic.length} holds had a workflow task fail on non-determinism: ${list(nondeterministic)} (${nondeterministic[0]?.failedTasks[0]?.message})`,
-  );
+  const message = nondeterministic[0]?.failedTasks[0]?.message;
+  none(nondeterministic, 'had a workflow task fail on non-determinism', ` (${message})`);
   const otherFailures = runs.filter((r) => r.failedTasks.length && !nondeterministic.includes(r));
   if (otherFailures.length) ctx.note(`${otherFailures.length} holds had a workflow task fail (not non-determinism)`);
   const unfinished = runs.filter((r) => r.finishedOn === null);
   if (unfinished.length) ctx.note(`${unfinished.length} sampled holds did not complete (agreement judges them)`);
   const switched = runs.filter((r) => r.finishedOn !== null && (r.finishedOn === 'v-next') !== r.startedOnNext);
-  ctx.expect(
-    switched.length === 0,
-    `${switched.length} holds finished on other rules than they started on: ${list(switched)}`,
+  none(switched, 'finished on other rules than they started on');
+  none(
+    runs.filter((r) => r.startedAt < rollout.from && r.startedOnNext),
+    'started before the rollout ran the new rules',
   );
-  const early = runs.filter((r) => r.startedAt < rollout.from && r.startedOnNext);
-  ctx.expect(early.length === 0, `${early.length} holds started before the rollout ran the new rules: ${list(early)}`);
-  const late = runs.filter((r) => r.startedAt > rollout.until && !r.startedOnNext);
-  ctx.expect(late.length === 0, `${late.length} holds started after the rollout ran today's rules: ${list(late)}`);
+  none(
+    runs.filter((r) => r.startedAt > rollout.until && !r.startedOnNext),
+    "started after the rollout ran today's rules",
+  );
   const byNew = (r: HoldRun) => r.taskWorkers.some((id) => rollout.newPids.has(Number(id.split('@')[0])));
   const carried = runs.filter((r) => !r.startedOnNext && byNew(r));
   ctx.expect(carried.length > 0, 'no hold started on today’s build was carried on by the new build');

@@ -6,8 +6,10 @@ import { log } from '../util';
 import { poll, sleep } from '../../harness/wait';
 import {
   armedRelease,
+  exitWithin,
   expectOneHoldPerKey,
   faultFired,
+  freeze,
   finish,
   holdCount,
   holdsForKey,
@@ -102,11 +104,7 @@ async function freezeAfterCommit(ctx: Ctx, p: number): Promise<number> {
   };
   // The frozen reservation may have been someone else's (the load's) and this key's attempt may never have started
   // its workflow (shed with a 503 before it): then there is no run to wait for.
-  const started = row
-    ? await finished()
-        .then(() => true)
-        .catch(() => false)
-    : false;
+  const started = row ? (await finished().catch(() => null)) !== null : false;
   if (!started) {
     ctx.note('the reservation frozen after its commit was not this key’s');
     await host.arm('');
@@ -230,16 +228,9 @@ export const workerSigstop: Scenario = {
     if (isApi) ctx.stack.apiOutages.end();
     log(`  SIGCONT ${host.name}`);
 
-    // 2. Frozen at a random moment under load (a frozen API is down on purpose for its clients meanwhile).
+    // 2. Frozen at a random moment under load.
     await sleep(4_000);
-    if (isApi) ctx.stack.apiOutages.begin();
-    host.proc().signal('SIGSTOP');
-    ctx.stack.outages.tick();
-    ctx.fault(`${host.name} SIGSTOPped under load for 12 s`);
-    await sleep(12_000);
-    host.proc().signal('SIGCONT');
-    if (isApi) ctx.stack.apiOutages.end();
-    ctx.stack.outages.tick();
+    await freeze(ctx, host.proc(), 12_000, `${host.name} SIGSTOPped under load for 12 s`, isApi);
     await sleep(3_000);
     await ctx.stack.stopWorker('w2');
     ctx.stack.workers.delete('w2');
@@ -261,7 +252,7 @@ export const workerSigterm: Scenario = {
       p.signal('SIGTERM');
       const what = i === 0 ? 'while a release transaction was open' : 'under load';
       ctx.fault(`${host.name} SIGTERMed ${what}`);
-      const exit = await Promise.race([p.exited, sleep(30_000).then(() => null)]);
+      const exit = await exitWithin(p);
       ctx.expect(exit !== null && exit.code === 0, `${host.name} did not shut down cleanly: ${JSON.stringify(exit)}`);
       await host.start();
       await sleep(4_000);

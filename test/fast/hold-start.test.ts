@@ -19,6 +19,7 @@ const input: HoldWorkflowInput = {
 const hold = { id: 7, product_id: 3, quantity: 2 } as HoldView;
 const never = () => new Promise<never>(() => undefined);
 
+/** Both strategies on task queue `holds` over one fake client, counting their starts in `n`. */
 function fakeClient() {
   const handle = { eagerlyStarted: true, executeUpdate: jest.fn(async () => hold) };
   const workflow = {
@@ -26,15 +27,17 @@ function fakeClient() {
     start: jest.fn(async () => handle),
   };
   const client = { withDeadline: (_d: number, fn: () => Promise<unknown>) => fn(), workflow } as unknown as Client;
-  return { client, workflow, handle };
+  const n: HoldStartCounts = { eager: 0, update_with_start: 0 };
+  const waiters = new ReservationWaiters();
+  const uws = updateWithStart(() => client, 'holds', n);
+  const eager = eagerStart(() => client, waiters, 'holds', n);
+  return { workflow, handle, n, waiters, uws, eager };
 }
-const counts = (): HoldStartCounts => ({ eager: 0, update_with_start: 0 });
 
 describe('Update-with-Start', () => {
   test('starts the hold as its business id, attaching a retry to the first run, and asks its reserve update', async () => {
-    const { client, workflow } = fakeClient();
-    const n = counts();
-    await expect(updateWithStart(() => client, 'holds', n).start(input, Date.now() + 1_000)).resolves.toBe(hold);
+    const { uws, workflow, n } = fakeClient();
+    await expect(uws.start(input, Date.now() + 1_000)).resolves.toBe(hold);
     const [, options] = workflow.executeUpdateWithStart.mock.calls[0] as unknown as [unknown, Record<string, any>];
     expect(options.updateId).toBe('reserve');
     expect(options.startWorkflowOperation.options).toMatchObject({
@@ -48,12 +51,11 @@ describe('Update-with-Start', () => {
   });
 
   test('gives up at its deadline with a TemporalUnavailable, and at once when the caller hangs up', async () => {
-    const { client, workflow } = fakeClient();
+    const { uws, workflow } = fakeClient();
     workflow.executeUpdateWithStart.mockImplementation(never);
-    const start = updateWithStart(() => client, 'holds', counts());
-    await expect(start.start(input, Date.now() + 30)).rejects.toBeInstanceOf(TemporalUnavailable);
+    await expect(uws.start(input, Date.now() + 30)).rejects.toBeInstanceOf(TemporalUnavailable);
     const gone = new AbortController();
-    const asked = start.start(input, Date.now() + 60_000, gone.signal);
+    const asked = uws.start(input, Date.now() + 60_000, gone.signal);
     gone.abort();
     await expect(asked).rejects.toBeInstanceOf(CallerGone);
   });
@@ -61,10 +63,8 @@ describe('Update-with-Start', () => {
 
 describe('eager start', () => {
   test('asks for an eager start and answers from this process’s reservation', async () => {
-    const { client, workflow } = fakeClient();
-    const waiters = new ReservationWaiters();
-    const n = counts();
-    const asked = eagerStart(() => client, waiters, 'holds', n).start(input, Date.now() + 1_000);
+    const { eager, workflow, waiters, n } = fakeClient();
+    const asked = eager.start(input, Date.now() + 1_000);
     await new Promise(setImmediate);
     expect(workflow.start.mock.calls[0]).toEqual([
       'holdWorkflowV2',
@@ -77,9 +77,8 @@ describe('eager start', () => {
   });
 
   test('a business refusal comes back as the workflow’s refusal', async () => {
-    const { client } = fakeClient();
-    const waiters = new ReservationWaiters();
-    const asked = eagerStart(() => client, waiters, 'holds', counts()).start(input, Date.now() + 1_000);
+    const { eager, waiters } = fakeClient();
+    const asked = eager.start(input, Date.now() + 1_000);
     await new Promise(setImmediate);
     const failure = ApplicationFailure.create({
       type: 'InsufficientStock',
@@ -93,34 +92,25 @@ describe('eager start', () => {
   });
 
   test('a start the server ran elsewhere is answered by the reserve update', async () => {
-    const { client, handle } = fakeClient();
+    const { eager, handle, n } = fakeClient();
     handle.eagerlyStarted = false;
-    const n = counts();
-    await expect(
-      eagerStart(() => client, new ReservationWaiters(), 'holds', n).start(input, Date.now() + 1_000),
-    ).resolves.toBe(hold);
+    await expect(eager.start(input, Date.now() + 1_000)).resolves.toBe(hold);
     expect(handle.executeUpdate).toHaveBeenCalledWith(expect.anything(), { updateId: 'reserve' });
     expect(n).toEqual({ eager: 0, update_with_start: 1 });
   });
 
   test('no reservation by the deadline: TemporalUnavailable, and the call stops listening', async () => {
-    const { client } = fakeClient();
-    const waiters = new ReservationWaiters();
-    const asked = eagerStart(() => client, waiters, 'holds', counts()).start(input, Date.now() + 30);
-    await expect(asked).rejects.toBeInstanceOf(TemporalUnavailable);
+    const { eager, waiters } = fakeClient();
+    await expect(eager.start(input, Date.now() + 30)).rejects.toBeInstanceOf(TemporalUnavailable);
     expect(waiters.size).toBe(0);
   });
 
   test('a start that never returns gives up after its own round trip, not the whole call deadline', async () => {
-    const { client, workflow } = fakeClient();
+    const { eager, workflow } = fakeClient();
     workflow.start.mockImplementation(never);
     jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
     try {
-      const asked = eagerStart(() => client, new ReservationWaiters(), 'holds', counts()).start(
-        input,
-        Date.now() + 10_000,
-      );
-      const outcome = asked.catch((e: unknown) => e);
+      const outcome = eager.start(input, Date.now() + 10_000).catch((e: unknown) => e);
       await jest.advanceTimersByTimeAsync(2_001);
       expect(await outcome).toBeInstanceOf(TemporalUnavailable);
     } finally {

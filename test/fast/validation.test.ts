@@ -8,10 +8,10 @@ import { check, ensureValid, exists, parsePathId } from '../../src/api/validatio
 const holdSpec = createHoldRequest();
 const one = (field: string, schema: z.ZodType) => z.looseObject({ [field]: schema });
 
-/** The 422 body `ensureValid` would answer, or null when the input passes. */
-function answer(body: unknown, spec: z.ZodObject = holdSpec) {
+/** The 422 body `ensureValid` would answer for these checks, or null when they pass. */
+function failureOf(checked: ReturnType<typeof check>) {
   try {
-    ensureValid(check(spec, body));
+    ensureValid(checked);
     return null;
   } catch (err) {
     expect(err).toBeInstanceOf(ValidationError);
@@ -19,6 +19,7 @@ function answer(body: unknown, spec: z.ZodObject = holdSpec) {
     return { message: v.message, errors: v.errors };
   }
 }
+const answer = (body: unknown, spec: z.ZodObject = holdSpec) => failureOf(check(spec, body));
 
 describe('toInteger', () => {
   test.each([
@@ -177,12 +178,7 @@ describe('check and ensureValid', () => {
   test('errors are listed in the spec’s field order, whatever order they were found in', async () => {
     const checked = check(holdSpec, { product_id: 999, quantity: 'x' });
     await exists(checked, 'product_id', async () => false);
-    let caught: ValidationError | undefined;
-    try {
-      ensureValid(checked);
-    } catch (err) {
-      caught = err as ValidationError;
-    }
+    const caught = failureOf(checked);
     expect(Object.keys(caught!.errors)).toEqual(['product_id', 'quantity']);
     expect(caught!.message).toBe('The selected product id is invalid. (and 1 more error)');
   });

@@ -17,20 +17,20 @@ import { createLogger } from '../../src/logger';
 import { FailureType } from '../../src/shared/types';
 import type { HoldView } from '../../src/shared/views';
 import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
 import { waitFor } from '../../harness/wait';
+import { countRows } from './support/rows';
+import { useStack } from './support/stack';
 
 /**
  * Abandoned holds against the real MariaDB: the API's deadline passed, it abandons the hold (a tombstone), and a
  * reservation of that id either committed first (abandonHold returns the hold) or is refused (nothing taken).
  */
-let stack: Stack;
+const stack = useStack({}, { worker: false });
 let db: Sequelize;
 let redis: ReturnType<typeof createRedis>;
 let stock: ReturnType<typeof createStockActivities>;
 let sweep: ReturnType<typeof createSweepActivities>;
-beforeAll(async () => {
-  stack = await startStack({}, { worker: false });
+beforeAll(() => {
   // Its own pool, wide enough for the concurrent pairs below.
   db = createSequelize({ url: stack.config.DATABASE_URL, poolMax: 20 });
   const log = createLogger('silent', 'test');
@@ -42,12 +42,9 @@ beforeAll(async () => {
 afterAll(async () => {
   redis.disconnect();
   await db.close();
-  await stack.close();
 });
 
-const holdRow = async (holdId: number) =>
-  (await db.query('SELECT id FROM holds WHERE id = :holdId', { replacements: { holdId }, type: QueryTypes.SELECT }))
-    .length;
+const holdRow = (holdId: number) => countRows(db, 'SELECT COUNT(*) AS n FROM holds WHERE id = ?', holdId);
 
 const request = async (productId: number, extra: Partial<ReserveRequest> = {}): Promise<ReserveRequest> => {
   const now = new Date();
@@ -145,15 +142,13 @@ describe('the tombstone and the reservation are serialised', () => {
   afterAll(() => api.close());
 
   /** Transactions of this test database waiting for a lock (the server is shared: count only ours). */
-  const lockWaits = async () => {
-    const [row] = await api.query<{ n: number }>(
+  const lockWaits = () =>
+    countRows(
+      api,
       `SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX t
        JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
        WHERE t.trx_state = 'LOCK WAIT' AND p.DB = DATABASE()`,
-      { type: QueryTypes.SELECT },
     );
-    return Number(row.n);
-  };
 
   test('a tombstone inserted while the reservation is uncommitted waits for it, then returns the hold', async () => {
     const productId = await createProduct(stack, 10);

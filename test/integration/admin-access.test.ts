@@ -1,40 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { createProduct } from '../../harness/fixtures';
-import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
+import { ADMIN_TOKEN } from '../../harness/stack';
 import { auth, expectError, productReads } from './support/admin';
+import { useStack } from './support/stack';
 
 /** Who may use the admin API: nobody when no ADMIN_TOKEN is set, else only a bearer of exactly that token. */
-let stack: Stack;
-/** The same service with no ADMIN_TOKEN configured. */
-let disabled: Stack;
-beforeAll(async () => {
-  // Started first: src/db/models.ts binds its model classes to the last API started in a process, so the
-  // stack whose database the assertions need must be the last one up (see the report on models.ts).
-  disabled = await startStack({ ADMIN_TOKEN: '' }, { worker: false });
-  stack = await startStack({ HOLD_TTL_SECONDS: '60' });
-});
-afterAll(async () => {
-  await stack.close();
-  await disabled.close();
-});
+// The disabled stack (no ADMIN_TOKEN) starts first: src/db/models.ts binds its model classes to the last API started
+// in a process, so the stack whose database the assertions need must be the last one up (see the report on models.ts).
+const disabled = useStack({ ADMIN_TOKEN: '' }, { worker: false });
+const stack = useStack({ HOLD_TTL_SECONDS: '60' });
 
 const { productRow, productsNamed } = productReads(() => stack.db);
+
+/** A valid call to each admin endpoint: creating the product `name`, restocking `productId`. */
+const validCalls = (name: string, productId: number): [string, unknown][] => [
+  ['/api/admin/products', { name, total_stock: 5, price: 1 }],
+  [`/api/admin/products/${productId}/restock`, { quantity: 5 }],
+];
 
 describe('admin API disabled (no ADMIN_TOKEN)', () => {
   test('403 "Admin API disabled" on both endpoints, with or without a bearer; nothing changes', async () => {
     const name = `disabled-${randomUUID()}`;
     const productId = await createProduct(stack, 5);
     for (const headers of [{}, auth, { Authorization: 'Bearer ' }]) {
-      expectError(
-        await disabled.http.post('/api/admin/products', { name, total_stock: 5, price: 1 }, headers),
-        403,
-        'Admin API disabled',
-      );
-      expectError(
-        await disabled.http.post(`/api/admin/products/${productId}/restock`, { quantity: 5 }, headers),
-        403,
-        'Admin API disabled',
-      );
+      for (const [path, body] of validCalls(name, productId)) {
+        expectError(await disabled.http.post(path, body, headers), 403, 'Admin API disabled');
+      }
     }
     expect(await productsNamed(name)).toBe(0);
     expect(await productRow(productId)).toMatchObject({ total_stock: 5, available_stock: 5 });
@@ -55,19 +46,14 @@ describe('authorization', () => {
   ])('401 "Unauthorized" with %s, before any validation; nothing changes', async (_, headers) => {
     const name = `unauthorized-${randomUUID()}`;
     const productId = await createProduct(stack, 5);
-    expectError(
-      await stack.http.post('/api/admin/products', { name, total_stock: 5, price: 1 }, headers),
-      401,
-      'Unauthorized',
-    );
-    expectError(await stack.http.post('/api/admin/products', {}, headers), 401, 'Unauthorized');
-    expectError(await stack.http.post('/api/admin/products', '{bad json', headers), 401, 'Unauthorized');
-    expectError(
-      await stack.http.post(`/api/admin/products/${productId}/restock`, { quantity: 5 }, headers),
-      401,
-      'Unauthorized',
-    );
-    expectError(await stack.http.post('/api/admin/products/999999999/restock', {}, headers), 401, 'Unauthorized');
+    const invalidCalls: [string, unknown][] = [
+      ['/api/admin/products', {}],
+      ['/api/admin/products', '{bad json'],
+      ['/api/admin/products/999999999/restock', {}],
+    ];
+    for (const [path, body] of [...validCalls(name, productId), ...invalidCalls]) {
+      expectError(await stack.http.post(path, body, headers), 401, 'Unauthorized');
+    }
     expect(await productsNamed(name)).toBe(0);
     expect(await productRow(productId)).toMatchObject({ total_stock: 5, available_stock: 5 });
   });

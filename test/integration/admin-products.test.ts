@@ -1,17 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
 import { auth, expectError, productReads, STOCK_MAX } from './support/admin';
-import { expect422, ISO } from './support/answers';
+import { expect422, ISO, type Errors } from './support/answers';
+import { holdOf, useStack } from './support/stack';
+import { atLeast, atLeast1, atMost, integer, mustBe, required } from './support/validation';
 
 /** The admin API's product operations: creating a product and restocking one, and every refusal of each. */
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '60' });
-});
-afterAll(async () => stack.close());
-
+const stack = useStack({ HOLD_TTL_SECONDS: '60' });
 const { productRow, productsNamed } = productReads(() => stack.db);
+
+/** The admin API's answer with a product: its fields as given, the purchase limit unset, the times ISO. */
+const productAnswer = (product: Record<string, unknown>) => ({
+  status: 'success',
+  timestamp: expect.stringMatching(ISO),
+  data: {
+    ...product,
+    max_per_customer: null,
+    created_at: expect.stringMatching(ISO),
+    updated_at: expect.stringMatching(ISO),
+  },
+});
 
 describe('POST /api/admin/products', () => {
   const create = (body: unknown) => stack.http.post('/api/admin/products', body, auth);
@@ -20,20 +28,9 @@ describe('POST /api/admin/products', () => {
     const name = `Created ${randomUUID()}`;
     const res = await create({ name, total_stock: 25, price: 99.99 });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({
-      status: 'success',
-      timestamp: expect.stringMatching(ISO),
-      data: {
-        id: expect.any(Number),
-        name,
-        total_stock: 25,
-        available_stock: 25,
-        price: 99.99,
-        max_per_customer: null,
-        created_at: expect.stringMatching(ISO),
-        updated_at: expect.stringMatching(ISO),
-      },
-    });
+    expect(res.body).toEqual(
+      productAnswer({ id: expect.any(Number), name, total_stock: 25, available_stock: 25, price: 99.99 }),
+    );
     expect(await productRow(res.body.data.id)).toEqual({ name, total_stock: 25, available_stock: 25, price: '99.99' });
     const read = await stack.http.get(`/api/products/${res.body.data.id}`);
     // The admin answer adds the purchase limit to the product everyone sees.
@@ -65,86 +62,41 @@ describe('POST /api/admin/products', () => {
     expect(withNull.body.data.available_stock).toBe(3);
   });
 
-  const valid = { total_stock: 10, price: 5 };
-  test.each<[string, Record<string, unknown>, Record<string, string[]>]>([
-    ['name missing', { ...valid }, { name: ['The name field is required.'] }],
-    ['name null', { ...valid, name: null }, { name: ['The name field is required.'] }],
-    ['name blank', { ...valid, name: '   ' }, { name: ['The name field is required.'] }],
-    ['name a number', { ...valid, name: 42 }, { name: ['The name field must be a string.'] }],
-    ['name an array', { ...valid, name: ['a'] }, { name: ['The name field must be a string.'] }],
-    [
-      'name over 255 characters',
-      { ...valid, name: 'n'.repeat(256) },
-      { name: ['The name field must not be greater than 255 characters.'] },
-    ],
-    ['total_stock missing', { name: 'x', price: 5 }, { total_stock: ['The total stock field is required.'] }],
-    [
-      'total_stock "abc"',
-      { name: 'x', price: 5, total_stock: 'abc' },
-      { total_stock: ['The total stock field must be an integer.'] },
-    ],
-    [
-      'total_stock 1.5',
-      { name: 'x', price: 5, total_stock: 1.5 },
-      { total_stock: ['The total stock field must be an integer.'] },
-    ],
-    [
-      'total_stock true',
-      { name: 'x', price: 5, total_stock: true },
-      { total_stock: ['The total stock field must be an integer.'] },
-    ],
-    [
-      'total_stock 2^31',
-      { name: 'x', price: 5, total_stock: 2147483648 },
-      { total_stock: ['The total stock field must be an integer.'] },
-    ],
-    [
-      'total_stock -1',
-      { name: 'x', price: 5, total_stock: -1 },
-      { total_stock: ['The total stock field must be at least 0.'] },
-    ],
-    [
-      'total_stock above the maximum',
-      { name: 'x', price: 5, total_stock: STOCK_MAX + 1 },
-      { total_stock: [`The total stock field must not be greater than ${STOCK_MAX}.`] },
-    ],
-    ['price missing', { name: 'x', total_stock: 1 }, { price: ['The price field is required.'] }],
-    ['price "abc"', { name: 'x', total_stock: 1, price: 'abc' }, { price: ['The price field must be a number.'] }],
-    ['price true', { name: 'x', total_stock: 1, price: true }, { price: ['The price field must be a number.'] }],
-    ['price -0.01', { name: 'x', total_stock: 1, price: -0.01 }, { price: ['The price field must be at least 0.'] }],
-    [
-      'price with 3 decimals',
-      { name: 'x', total_stock: 1, price: 10.123 },
-      { price: ['The price field must have 0-2 decimal places.'] },
-    ],
-    [
-      'price too large',
-      { name: 'x', total_stock: 1, price: 100_000_000 },
-      { price: ['The price field must not be greater than 99999999.99.'] },
-    ],
-    [
-      'available_stock "x"',
-      { name: 'x', ...valid, available_stock: 'x' },
-      { available_stock: ['The available stock field must be an integer.'] },
-    ],
-    [
-      'available_stock -1',
-      { name: 'x', ...valid, available_stock: -1 },
-      { available_stock: ['The available stock field must be at least 0.'] },
-    ],
+  /** A valid body but for `field` set to `value` (`name: 'x'` stands for a name of the test's own), and its error. */
+  const only = (field: string, value: unknown, message: string): [Record<string, unknown>, Errors] => [
+    { name: 'x', total_stock: 10, price: 5, [field]: value },
+    { [field]: [message] },
+  ];
+  test.each<[string, Record<string, unknown>, Errors]>([
+    ['name missing', ...only('name', undefined, required('name'))],
+    ['name null', ...only('name', null, required('name'))],
+    ['name blank', ...only('name', '   ', required('name'))],
+    ['name a number', ...only('name', 42, mustBe('name', 'a string'))],
+    ['name an array', ...only('name', ['a'], mustBe('name', 'a string'))],
+    ['name over 255 characters', ...only('name', 'n'.repeat(256), atMost('name', '255 characters'))],
+    ['total_stock missing', ...only('total_stock', undefined, required('total stock'))],
+    ['total_stock "abc"', ...only('total_stock', 'abc', integer('total stock'))],
+    ['total_stock 1.5', ...only('total_stock', 1.5, integer('total stock'))],
+    ['total_stock true', ...only('total_stock', true, integer('total stock'))],
+    ['total_stock 2^31', ...only('total_stock', 2147483648, integer('total stock'))],
+    ['total_stock -1', ...only('total_stock', -1, atLeast('total stock', 0))],
+    ['total_stock above the maximum', ...only('total_stock', STOCK_MAX + 1, atMost('total stock', STOCK_MAX))],
+    ['price missing', ...only('price', undefined, required('price'))],
+    ['price "abc"', ...only('price', 'abc', mustBe('price', 'a number'))],
+    ['price true', ...only('price', true, mustBe('price', 'a number'))],
+    ['price -0.01', ...only('price', -0.01, atLeast('price', 0))],
+    ['price with 3 decimals', ...only('price', 10.123, 'The price field must have 0-2 decimal places.')],
+    ['price too large', ...only('price', 100_000_000, atMost('price', '99999999.99'))],
+    ['available_stock "x"', ...only('available_stock', 'x', integer('available stock'))],
+    ['available_stock -1', ...only('available_stock', -1, atLeast('available stock', 0))],
     [
       'available_stock above total_stock',
-      { name: 'x', ...valid, available_stock: 11 },
-      { available_stock: ['The available stock field must be less than or equal to 10.'] },
+      ...only('available_stock', 11, 'The available stock field must be less than or equal to 10.'),
     ],
     [
       'everything missing',
       {},
-      {
-        name: ['The name field is required.'],
-        total_stock: ['The total stock field is required.'],
-        price: ['The price field is required.'],
-      },
+      { name: [required('name')], total_stock: [required('total stock')], price: [required('price')] },
     ],
   ])('422 when %s; nothing is created', async (_, given, errors) => {
     // A name of its own, so "nothing created" can be checked while other tests create products.
@@ -168,20 +120,9 @@ describe('POST /api/admin/products/{id}/restock', () => {
     const productId = await createProduct(stack, 10);
     const res = await restock(productId, { quantity: 5 });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      status: 'success',
-      timestamp: expect.stringMatching(ISO),
-      data: {
-        id: productId,
-        name: 'Test product',
-        total_stock: 15,
-        available_stock: 15,
-        price: 10.5,
-        max_per_customer: null,
-        created_at: expect.stringMatching(ISO),
-        updated_at: expect.stringMatching(ISO),
-      },
-    });
+    expect(res.body).toEqual(
+      productAnswer({ id: productId, name: 'Test product', total_stock: 15, available_stock: 15, price: 10.5 }),
+    );
     expect(await productRow(productId)).toMatchObject({ total_stock: 15, available_stock: 15 });
     const again = await restock(productId, { quantity: '2' });
     expect(again.body.data).toMatchObject({ total_stock: 17, available_stock: 17 });
@@ -200,13 +141,12 @@ describe('POST /api/admin/products/{id}/restock', () => {
 
   test('restocking while units are held keeps the books balanced', async () => {
     const productId = await createProduct(stack, 10);
-    const hold = await stack.http.post('/api/holds', { product_id: productId, quantity: 4 });
-    expect(hold.status).toBe(201);
+    const hold = await holdOf(stack, productId, 4);
     const res = await restock(productId, { quantity: 5 });
     expect(res.body.data).toMatchObject({ total_stock: 15, available_stock: 11 });
     expect((await stack.http.get(`/api/products/${productId}`)).body.available_stock).toBe(11);
     await expectConserved(stack.db, productId, 15);
-    expect((await stack.http.post(`/api/holds/${hold.body.data.hold_id}/release`)).status).toBe(200);
+    expect((await stack.http.post(`/api/holds/${hold.hold_id}/release`)).status).toBe(200);
     expect(await availableStock(stack.db, productId)).toBe(15);
     await expectConserved(stack.db, productId, 15);
   });
@@ -219,15 +159,15 @@ describe('POST /api/admin/products/{id}/restock', () => {
   );
 
   test.each<[string, unknown, string]>([
-    ['missing', {}, 'The quantity field is required.'],
-    ['null', { quantity: null }, 'The quantity field is required.'],
-    ['0', { quantity: 0 }, 'The quantity field must be at least 1.'],
-    ['-3', { quantity: -3 }, 'The quantity field must be at least 1.'],
-    ['"abc"', { quantity: 'abc' }, 'The quantity field must be an integer.'],
-    ['2.5', { quantity: 2.5 }, 'The quantity field must be an integer.'],
-    ['true', { quantity: true }, 'The quantity field must be an integer.'],
-    ['2^31', { quantity: 2147483648 }, 'The quantity field must be an integer.'],
-    ['above the maximum', { quantity: STOCK_MAX + 1 }, `The quantity field must not be greater than ${STOCK_MAX}.`],
+    ['missing', {}, required('quantity')],
+    ['null', { quantity: null }, required('quantity')],
+    ['0', { quantity: 0 }, atLeast1('quantity')],
+    ['-3', { quantity: -3 }, atLeast1('quantity')],
+    ['"abc"', { quantity: 'abc' }, integer('quantity')],
+    ['2.5', { quantity: 2.5 }, integer('quantity')],
+    ['true', { quantity: true }, integer('quantity')],
+    ['2^31', { quantity: 2147483648 }, integer('quantity')],
+    ['above the maximum', { quantity: STOCK_MAX + 1 }, atMost('quantity', STOCK_MAX)],
   ])('quantity %s → 422; stock unchanged', async (_, body, message) => {
     const productId = await createProduct(stack, 10);
     expect422(await restock(productId, body), { quantity: [message] });

@@ -1,51 +1,34 @@
-import { randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { createMigrator } from '../../src/db/migrate';
 import { createSequelize, ensureDatabase } from '../../src/db/sequelize';
 import { collectEvents, EVENTS_SECRET } from '../../harness/events';
-import { ADMIN_TOKEN, startStack, testConfig, type Stack } from '../../harness/stack';
+import { testConfig, type Stack } from '../../harness/stack';
 import { waitFor } from '../../harness/wait';
+import { auth } from './support/admin';
+import { payWebhook } from './support/purchase';
+import { holdOf, orderOf, useStack } from './support/stack';
 
-/** A product at `price` (as the admin API takes it: a JSON number with two decimals). */
-async function productAt(stack: Stack, price: number, stock = 10): Promise<number> {
-  const res = await stack.http.post(
-    '/api/admin/products',
-    { name: `Priced ${price}`, total_stock: stock, price },
-    { Authorization: `Bearer ${ADMIN_TOKEN}` },
-  );
+/**
+ * Holds `quantity` of a new product at `price` (as the admin API takes it: a JSON number with two decimals) and
+ * orders it: the 201 answer's data.
+ */
+async function orderAt(stack: Stack, price: number, quantity: number) {
+  const res = await stack.http.post('/api/admin/products', { name: `Priced ${price}`, total_stock: 10, price }, auth);
   expect(res.status).toBe(201);
-  return res.body.data.id;
-}
-
-/** Holds `quantity` of a new product at `price` and orders it: the 201 answer's data. */
-async function orderOf(stack: Stack, price: number, quantity: number) {
-  const productId = await productAt(stack, price);
-  const hold = await stack.http.post('/api/holds', { product_id: productId, quantity });
-  expect(hold.status).toBe(201);
-  const order = await stack.http.post('/api/orders', { hold_id: hold.body.data.hold_id });
-  expect(order.status).toBe(201);
-  return { productId, order: order.body.data };
+  const productId: number = res.body.data.id;
+  return { productId, order: await orderOf(stack, (await holdOf(stack, productId, quantity)).hold_id) };
 }
 
 describe('order amounts in usd (the default currency)', () => {
-  let stack: Stack;
   let events: Awaited<ReturnType<typeof collectEvents>>;
-  beforeAll(async () => {
+  const stack = useStack(async () => {
     events = await collectEvents();
-    stack = await startStack({
-      HOLD_TTL_SECONDS: '60',
-      PAYMENT_TIMEOUT_SECONDS: '60',
-      EVENTS_URL: events.url,
-      EVENTS_SECRET,
-    });
+    return { HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '60', EVENTS_URL: events.url, EVENTS_SECRET };
   });
-  afterAll(async () => {
-    await stack.close();
-    await events.receiver.close();
-  });
+  afterAll(async () => events?.receiver.close());
 
   test('3 × 19.99 is 5997 cents: in the 201, the order, the list, after a price change, and in the events', async () => {
-    const { productId, order } = await orderOf(stack, 19.99, 3);
+    const { productId, order } = await orderAt(stack, 19.99, 3);
     expect(order).toMatchObject({ status: 'pending', amount: 5997, currency: 'usd' });
     expect((await stack.http.get(`/api/orders/${order.id}`)).body).toMatchObject({ amount: 5997, currency: 'usd' });
     const page = await stack.http.get(`/api/orders?after_id=${order.id - 1}&limit=1`);
@@ -53,11 +36,7 @@ describe('order amounts in usd (the default currency)', () => {
 
     // What an order costs is fixed when it is placed: a later price change does not reach it.
     await stack.db.query('UPDATE products SET price = 1.00 WHERE id = ?', { replacements: [productId] });
-    const paid = await stack.http.post('/api/payments/webhook', {
-      event_id: `evt-${randomUUID()}`,
-      order_id: order.id,
-      status: 'paid',
-    });
+    const paid = await payWebhook(stack, order.id, 'paid');
     expect(paid.body.data).toEqual({ order_id: order.id, status: 'completed' });
     expect((await stack.http.get(`/api/orders/${order.id}`)).body).toMatchObject({
       status: 'completed',
@@ -76,7 +55,7 @@ describe('order amounts in usd (the default currency)', () => {
   });
 
   test('3 × 0.29 is exactly 87 cents (floating point makes it 86.99999999999999)', async () => {
-    const { order } = await orderOf(stack, 0.29, 3);
+    const { order } = await orderAt(stack, 0.29, 3);
     expect(order).toMatchObject({ amount: 87, currency: 'usd' });
     const [row] = await stack.db.query<{ amount: string | number }>('SELECT amount FROM orders WHERE id = ?', {
       replacements: [order.id],
@@ -87,20 +66,16 @@ describe('order amounts in usd (the default currency)', () => {
 });
 
 describe('order amounts with CURRENCY=jpy (no minor unit)', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ CURRENCY: 'jpy', HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '60' });
-  });
-  afterAll(async () => stack.close());
+  const stack = useStack({ CURRENCY: 'jpy', HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '60' });
 
   test('2 × 1500 yen is stored as 3000 whole yen', async () => {
-    const { order } = await orderOf(stack, 1500, 2);
+    const { order } = await orderAt(stack, 1500, 2);
     expect(order).toMatchObject({ amount: 3000, currency: 'jpy' });
     expect((await stack.http.get(`/api/orders/${order.id}`)).body).toMatchObject({ amount: 3000, currency: 'jpy' });
   });
 
   test('a price with cents rounds to whole yen, half away from zero (3 × 19.99 = 59.97 → 60)', async () => {
-    const { order } = await orderOf(stack, 19.99, 3);
+    const { order } = await orderAt(stack, 19.99, 3);
     expect(order).toMatchObject({ amount: 60, currency: 'jpy' });
   });
 });
@@ -129,21 +104,16 @@ describe('migration 0006-order-amounts', () => {
 
   test('fills in older orders from their hold and product, in the currency given, then requires both', async () => {
     const now = '2026-12-01 10:00:00.000';
-    await db.query(
+    for (const sql of [
       `INSERT INTO products (id, name, total_stock, available_stock, price, created_at, updated_at)
        VALUES (1, 'a', 10, 4, 0.29, :now, :now), (2, 'b', 10, 8, 1.25, :now, :now)`,
-      { replacements: { now } },
-    );
-    await db.query(
       `INSERT INTO holds (id, product_id, quantity, hold_expires_at, used_at, created_at, updated_at)
        VALUES (1, 1, 3, :now, :now, :now, :now), (2, 2, 2, :now, :now, :now, :now), (3, 2, 1, :now, :now, :now, :now)`,
-      { replacements: { now } },
-    );
-    await db.query(
       `INSERT INTO orders (id, hold_id, status, created_at, updated_at)
        VALUES (1, 1, 'completed', :now, :now), (2, 2, 'pending', :now, :now)`,
-      { replacements: { now } },
-    );
+    ]) {
+      await db.query(sql, { replacements: { now } });
+    }
 
     await createMigrator(db, { currency: 'bhd' }).up();
 

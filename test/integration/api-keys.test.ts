@@ -1,11 +1,13 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { QueryTypes } from 'sequelize';
 import { availableStock, createProduct } from '../../harness/fixtures';
 import type { Reply } from '../../harness/http';
-import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
+import { ADMIN_TOKEN } from '../../harness/stack';
+import { expectError } from './support/admin';
+import { runChild } from './support/child';
+import { holdAndOrderCounts } from './support/rows';
+import { holdOf, orderOf, useStack } from './support/stack';
 
 /**
  * API keys (API_KEYS, src/api/api-keys.ts) on the real service: holds and orders need a valid key, reads of products,
@@ -16,7 +18,6 @@ import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
 const OLD_KEY = 'sk_test_old_0123456789abcdef';
 const NEW_KEY = 'sk_test_new_0123456789abcdef';
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Everything the API logs during the run, as text. */
 const logged: string[] = [];
@@ -28,37 +29,20 @@ const logSink = new Writable({
 });
 
 function expectUnauthorized(res: Reply) {
-  expect({ status: res.status, body: res.body }).toEqual({
-    status: 401,
-    body: { status: 'error', message: 'Unauthorized', code: 'unauthorized', timestamp: expect.stringMatching(ISO) },
-  });
+  expectError(res, 401, 'Unauthorized');
   expect(res.headers.get('www-authenticate')).toBe('Bearer');
 }
 
-const counts = async (s: Stack) => {
-  const [row] = await s.db.query<{ holds: number; orders: number }>(
-    'SELECT (SELECT COUNT(*) FROM holds) AS holds, (SELECT COUNT(*) FROM orders) AS orders',
-    { type: QueryTypes.SELECT },
-  );
-  return { holds: Number(row.holds), orders: Number(row.orders) };
-};
-
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack(
-    { API_KEYS: `${OLD_KEY},${NEW_KEY}`, HOLD_TTL_SECONDS: '60', LOG_LEVEL: 'trace' },
-    { log: pino({ level: 'trace' }, logSink) },
-  );
-});
-afterAll(async () => stack?.close());
+const stack = useStack(
+  { API_KEYS: `${OLD_KEY},${NEW_KEY}`, HOLD_TTL_SECONDS: '60', LOG_LEVEL: 'trace' },
+  { log: pino({ level: 'trace' }, logSink) },
+);
 
 describe('with API_KEYS set', () => {
   test('every hold and order call without a valid key is a 401, and changes nothing', async () => {
     const productId = await createProduct(stack, 10);
-    const held = await stack.http.post('/api/holds', { product_id: productId, quantity: 1 }, bearer(NEW_KEY));
-    expect(held.status).toBe(201);
-    const holdId = held.body.data.hold_id;
-    const before = await counts(stack);
+    const { hold_id: holdId } = await holdOf(stack, productId, 1, bearer(NEW_KEY));
+    const before = await holdAndOrderCounts(stack.db);
 
     const wrong: Record<string, string>[] = [
       {},
@@ -82,7 +66,7 @@ describe('with API_KEYS set', () => {
     }
     // Checked before the body is read: a malformed body without a key is a 401, not a 400.
     expectUnauthorized(await stack.http.post('/api/holds', '{"product_id":', {}));
-    expect(await counts(stack)).toEqual(before);
+    expect(await holdAndOrderCounts(stack.db)).toEqual(before);
     expect(await availableStock(stack.db, productId)).toBe(9);
   });
 
@@ -97,11 +81,9 @@ describe('with API_KEYS set', () => {
 
   test('rotation: both listed keys work, for a whole checkout', async () => {
     const productId = await createProduct(stack, 5);
-    const held = await stack.http.post('/api/holds', { product_id: productId, quantity: 2 }, bearer(OLD_KEY));
-    expect(held.status).toBe(201);
-    const ordered = await stack.http.post('/api/orders', { hold_id: held.body.data.hold_id }, bearer(NEW_KEY));
-    expect(ordered.status).toBe(201);
-    expect((await stack.http.get(`/api/orders/${ordered.body.data.id}`, bearer(OLD_KEY))).body.status).toBe('pending');
+    const held = await holdOf(stack, productId, 2, bearer(OLD_KEY));
+    const ordered = await orderOf(stack, held.hold_id, bearer(NEW_KEY));
+    expect((await stack.http.get(`/api/orders/${ordered.id}`, bearer(OLD_KEY))).body.status).toBe('pending');
     expect(await availableStock(stack.db, productId)).toBe(3);
   });
 
@@ -131,34 +113,34 @@ describe('with API_KEYS set', () => {
 });
 
 describe('rate limits per key', () => {
+  // The counters live in Redis under each key's fingerprint and outlast a run: keys of this run's own, so a second
+  // run within the window starts with a full budget.
+  const run = Date.now().toString(36);
+  const [RUN_KEY, OTHER_RUN_KEY] = [`sk_test_old_${run}_0123456789`, `sk_test_new_${run}_0123456789`];
+  const limited = useStack(
+    {
+      API_KEYS: `${RUN_KEY},${OTHER_RUN_KEY}`,
+      RATE_LIMIT_ENABLED: 'true',
+      RATE_LIMIT_API_KEY_PER_WINDOW: '3',
+      RATE_LIMIT_ORDERS_PER_WINDOW: '1',
+      TRUST_PROXY: '1',
+      RATE_LIMIT_WINDOW_SECONDS: '1000',
+    },
+    { worker: false },
+  );
+
   test('a key has its own budget whatever address it calls from; another key is not affected', async () => {
-    const limited = await startStack(
-      {
-        API_KEYS: `${OLD_KEY},${NEW_KEY}`,
-        RATE_LIMIT_ENABLED: 'true',
-        RATE_LIMIT_API_KEY_PER_WINDOW: '3',
-        RATE_LIMIT_ORDERS_PER_WINDOW: '1',
-        TRUST_PROXY: '1',
-        // Counters live in Redis across runs: a window this test's own.
-        RATE_LIMIT_WINDOW_SECONDS: String(1000 + (Date.now() % 2000)),
-      },
-      { worker: false },
-    );
-    try {
-      const from = (address: string, key: string) => ({ ...bearer(key), 'X-Forwarded-For': address });
-      // Refused requests spend the budget too (a 422 here): three from three addresses, then the key is spent.
-      for (const address of ['198.18.7.1', '198.18.7.2', '198.18.7.3']) {
-        expect((await limited.http.post('/api/orders', {}, from(address, OLD_KEY))).status).toBe(422);
-      }
-      const refused = await limited.http.post('/api/orders', {}, from('198.18.7.4', OLD_KEY));
-      expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 429, code: 'rate_limited' });
-      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      // The other key, from the same address, still has its budget (well past the address's own budget of 1).
-      for (let i = 0; i < 3; i++) {
-        expect((await limited.http.post('/api/orders', {}, from('198.18.7.4', NEW_KEY))).status).toBe(422);
-      }
-    } finally {
-      await limited.close();
+    const from = (address: string, key: string) => ({ ...bearer(key), 'X-Forwarded-For': address });
+    // Refused requests spend the budget too (a 422 here): three from three addresses, then the key is spent.
+    for (const address of ['198.18.7.1', '198.18.7.2', '198.18.7.3']) {
+      expect((await limited.http.post('/api/orders', {}, from(address, RUN_KEY))).status).toBe(422);
+    }
+    const refused = await limited.http.post('/api/orders', {}, from('198.18.7.4', RUN_KEY));
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 429, code: 'rate_limited' });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // The other key, from the same address, still has its budget (well past the address's own budget of 1).
+    for (let i = 0; i < 3; i++) {
+      expect((await limited.http.post('/api/orders', {}, from('198.18.7.4', OTHER_RUN_KEY))).status).toBe(422);
     }
   });
 });
@@ -166,19 +148,10 @@ describe('rate limits per key', () => {
 describe('start-up', () => {
   const ROOT = path.resolve(__dirname, '../..');
   const start = (env: Record<string, string>) =>
-    new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stderr });
-      });
+    runChild(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      timeoutMs: 60_000,
     });
 
   test('NODE_ENV=production without API keys refuses to start, naming API_KEYS and ALLOW_ANONYMOUS', async () => {

@@ -1,8 +1,9 @@
 import { QueryTypes } from 'sequelize';
-import { FaultProxy } from '../../harness/fault-proxy';
 import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
+import type { Stack } from '../../harness/stack';
 import { waitFor } from '../../harness/wait';
+import { unreleasedHolds } from './support/rows';
+import { temporalProxy, useStack } from './support/stack';
 
 /**
  * A buyer told "no" owns nothing (issue 20): a hold request answered 503 because Temporal or the reservation stalled
@@ -15,12 +16,12 @@ const DEADLINE_MS = 2_000;
 const settings = { HOLD_EAGER_START: 'true', TEMPORAL_CALL_TIMEOUT_MS: String(DEADLINE_MS), HOLD_TTL_SECONDS: '300' };
 
 /** Every tombstone now, to tell a test's own from those before it. */
-const tombstones = async (stack: Stack) =>
-  new Set(
-    (await stack.db.query<{ hold_id: number }>('SELECT hold_id FROM abandoned_holds', { type: QueryTypes.SELECT })).map(
-      (r) => Number(r.hold_id),
-    ),
-  );
+const tombstones = async (stack: Stack) => {
+  const rows = await stack.db.query<{ hold_id: number }>('SELECT hold_id FROM abandoned_holds', {
+    type: QueryTypes.SELECT,
+  });
+  return new Set(rows.map((r) => Number(r.hold_id)));
+};
 
 /**
  * The holds abandoned since `before` (a 503 after its start was sent writes a tombstone each), but for tombstones of
@@ -68,46 +69,20 @@ async function abandonedRunsFinished(stack: Stack, ids: number[], ran: number) {
   }
 }
 
-const unreleasedHolds = async (stack: Stack, productId: number) =>
-  Number(
-    (
-      await stack.db.query<{ n: number }>(
-        'SELECT COUNT(*) AS n FROM holds WHERE product_id = ? AND released_at IS NULL',
-        { replacements: [productId], type: QueryTypes.SELECT },
-      )
-    )[0].n,
-  );
-
 describe('Temporal frozen past the deadline', () => {
-  let proxy: FaultProxy;
-  let stack: Stack;
-  beforeAll(async () => {
-    const [host, port] = (process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233').split(':');
-    proxy = new FaultProxy('temporal', { host, port: Number(port) });
-    const proxyPort = await proxy.start();
-    stack = await startStack({ ...settings, TEMPORAL_ADDRESS: `127.0.0.1:${proxyPort}` }, { worker: false });
-    await waitFor('the API hold worker', () => stack.api.eagerStartReady(), 60_000);
-  }, 90_000);
-  afterAll(async () => {
-    proxy.setMode('pass');
-    await stack.close();
-    await proxy.close();
-  });
+  const proxy = temporalProxy();
+  const stack = useStack(settings, { worker: false, holdWorker: true, proxy });
 
   test('buyers answered 503 while Temporal was frozen own nothing once it thaws, keyed or not', async () => {
     const productId = await createProduct(stack, 40);
+    const ask = (headers: Record<string, string> = {}) =>
+      stack.http.post('/api/holds', { product_id: productId, quantity: 1 }, headers);
     // A hold first, so the connection and the worker are warm.
-    expect((await stack.http.post('/api/holds', { product_id: productId, quantity: 1 })).status).toBe(201);
+    expect((await ask()).status).toBe(201);
     const before = await tombstones(stack);
     proxy.setMode('blackhole');
-    const asks = Array.from({ length: 20 }, (_, i) =>
-      stack.http.post(
-        '/api/holds',
-        { product_id: productId, quantity: 1 },
-        i % 4 === 0 ? { 'Idempotency-Key': `frozen-${productId}-${i}` } : {},
-      ),
-    );
-    const answers = await Promise.all(asks);
+    const keyed = (i: number) => ({ 'Idempotency-Key': `frozen-${productId}-${i}` });
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => ask(i % 4 === 0 ? keyed(i) : {})));
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 503));
     const abandoned = await abandonedSince(stack, before, productId);
     expect(abandoned).toHaveLength(20);
@@ -115,31 +90,18 @@ describe('Temporal frozen past the deadline', () => {
     // The starts held in the frozen connection reach the server now, after their callers were answered (or, cancelled
     // by their deadline, never start): either way none may hold stock. A keyed buyer who retries with the same key
     // gets a fresh hold, not the abandoned one; these new calls also go after the held ones on the same connection.
-    const retries = await Promise.all(
-      [0, 4, 8, 12, 16].map((i) =>
-        stack.http.post(
-          '/api/holds',
-          { product_id: productId, quantity: 1 },
-          { 'Idempotency-Key': `frozen-${productId}-${i}` },
-        ),
-      ),
-    );
+    const retries = await Promise.all([0, 4, 8, 12, 16].map((i) => ask(keyed(i))));
     expect(retries.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
     for (const r of retries) expect(abandoned).not.toContain(r.body.data.hold_id);
     await abandonedRunsFinished(stack, abandoned, 0);
     expect(await availableStock(stack.db, productId)).toBe(34);
-    expect(await unreleasedHolds(stack, productId)).toBe(6);
+    expect(await unreleasedHolds(stack.db, productId)).toBe(6);
     await expectConserved(stack.db, productId, 40);
   }, 120_000);
 });
 
 describe('the reservation stalled past the deadline', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack(settings, { worker: false });
-    await waitFor('the API hold worker', () => stack.api.eagerStartReady(), 60_000);
-  }, 90_000);
-  afterAll(async () => stack.close());
+  const stack = useStack(settings, { worker: false, holdWorker: true });
 
   test('a product row locked past the deadline: the buyers are told 503 and nothing stays held', async () => {
     const productId = await createProduct(stack, 10);
@@ -162,7 +124,7 @@ describe('the reservation stalled past the deadline', () => {
     expect(abandoned).toHaveLength(5);
     await abandonedRunsFinished(stack, abandoned, 5);
     expect(await availableStock(stack.db, productId)).toBe(10);
-    expect(await unreleasedHolds(stack, productId)).toBe(0);
+    expect(await unreleasedHolds(stack.db, productId)).toBe(0);
     // The stock is free again for a buyer who asks now.
     expect((await stack.http.post('/api/holds', { product_id: productId, quantity: 10 })).status).toBe(201);
   }, 120_000);

@@ -2,7 +2,12 @@ import { QueryTypes } from 'sequelize';
 import { CustomerIdKey } from '../../src/shared/search-attributes';
 import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
 import type { Reply } from '../../harness/http';
-import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
+import { auth as admin } from './support/admin';
+import { expect422 } from './support/answers';
+import { countRows, holdAndOrderCounts } from './support/rows';
+import { payWebhook } from './support/purchase';
+import { useStack } from './support/stack';
+import { atLeast1, atMost, integer, mustBe } from './support/validation';
 
 /**
  * Customers and purchase limits on the real service: customer_id on holds and orders, the list filter, the CustomerId
@@ -10,14 +15,7 @@ import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
  * under-granted), another customer's hold refused, MAX_QUANTITY_PER_HOLD, and no refusal changing anything.
  */
 
-const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-const limitMessage = (n: number) => `Cannot create hold: limit of ${n} per customer reached`;
-
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '60', MAX_QUANTITY_PER_HOLD: '10' });
-});
-afterAll(async () => stack?.close());
+const stack = useStack({ HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '60', MAX_QUANTITY_PER_HOLD: '10' });
 
 async function limitedProduct(stock: number, max: number | null, shards = 1): Promise<number> {
   const res = await stack.http.post(
@@ -34,34 +32,24 @@ async function limitedProduct(stock: number, max: number | null, shards = 1): Pr
   return res.body.data.id;
 }
 
+// With no customer, no customer_id is sent (JSON leaves undefined out).
 const hold = (productId: number, quantity: number, customer?: string) =>
-  stack.http.post('/api/holds', {
-    product_id: productId,
-    quantity,
-    ...(customer === undefined ? {} : { customer_id: customer }),
-  });
+  stack.http.post('/api/holds', { product_id: productId, quantity, customer_id: customer });
 
 /** Units a customer holds of a product in the database: unreleased holds (ordered or not). */
-async function unitsOf(productId: number, customer: string): Promise<number> {
-  const [row] = await stack.db.query<{ units: number | null }>(
-    'SELECT SUM(quantity) AS units FROM holds WHERE product_id = ? AND customer_id = ? AND released_at IS NULL',
-    { replacements: [productId, customer], type: QueryTypes.SELECT },
+const unitsOf = (productId: number, customer: string) =>
+  countRows(
+    stack.db,
+    'SELECT COALESCE(SUM(quantity), 0) AS n FROM holds WHERE product_id = ? AND customer_id = ? AND released_at IS NULL',
+    productId,
+    customer,
   );
-  return Number(row.units ?? 0);
-}
-
-const rowCounts = async () => {
-  const [row] = await stack.db.query<{ holds: number; orders: number }>(
-    'SELECT (SELECT COUNT(*) FROM holds) AS holds, (SELECT COUNT(*) FROM orders) AS orders',
-    { type: QueryTypes.SELECT },
-  );
-  return { holds: Number(row.holds), orders: Number(row.orders) };
-};
+const rowCounts = () => holdAndOrderCounts(stack.db);
 
 function expectLimit(res: Reply, n: number) {
   expect({ status: res.status, message: res.body.message, code: res.body.code }).toEqual({
     status: 400,
-    message: limitMessage(n),
+    message: `Cannot create hold: limit of ${n} per customer reached`,
     code: 'customer_limit',
   });
 }
@@ -101,11 +89,12 @@ describe('customer_id', () => {
     const productId = await createProduct(stack, 5);
     const held = await hold(productId, 1, 'cus_bad_input');
     const before = await rowCounts();
+    const notString = mustBe('customer id', 'a string');
     const cases: [unknown, string][] = [
-      [42, 'The customer id field must be a string.'],
-      [['a'], 'The customer id field must be a string.'],
-      [{ id: 'a' }, 'The customer id field must be a string.'],
-      ['x'.repeat(256), 'The customer id field must not be greater than 255 characters.'],
+      [42, notString],
+      [['a'], notString],
+      [{ id: 'a' }, notString],
+      ['x'.repeat(256), atMost('customer id', '255 characters')],
     ];
     for (const [value, message] of cases) {
       for (const res of [
@@ -113,15 +102,12 @@ describe('customer_id', () => {
         await stack.http.post('/api/orders', { hold_id: held.body.data.hold_id, customer_id: value }),
         await stack.http.post(`/api/holds/${held.body.data.hold_id}/release`, { customer_id: value }),
       ]) {
-        expect({ status: res.status, body: res.body }).toEqual({
-          status: 422,
-          body: { message, code: 'validation_failed', errors: { customer_id: [message] } },
-        });
+        expect422(res, { customer_id: [message] });
       }
     }
     const filter = await stack.http.get('/api/holds?customer_id=a&customer_id=b');
     expect(filter.status).toBe(422);
-    expect(filter.body.errors.customer_id).toEqual(['The customer id field must be a string.']);
+    expect(filter.body.errors.customer_id).toEqual([notString]);
     expect(await rowCounts()).toEqual(before);
     expect(await availableStock(stack.db, productId)).toBe(4);
     // 255 characters are fine.
@@ -161,12 +147,7 @@ describe('customer_id', () => {
 
   test('MAX_QUANTITY_PER_HOLD: a larger quantity is the contract 422; nothing is reserved', async () => {
     const productId = await createProduct(stack, 50);
-    const res = await hold(productId, 11, 'cus_big');
-    const message = 'The quantity field must not be greater than 10.';
-    expect({ status: res.status, body: res.body }).toEqual({
-      status: 422,
-      body: { message, code: 'validation_failed', errors: { quantity: [message] } },
-    });
+    expect422(await hold(productId, 11, 'cus_big'), { quantity: [atMost('quantity', 10)] });
     expect(await availableStock(stack.db, productId)).toBe(50);
     expect((await hold(productId, 10)).status).toBe(201);
   });
@@ -175,34 +156,22 @@ describe('customer_id', () => {
 describe('max_per_customer', () => {
   test('the admin API sets and lifts it; bad values are 422s that change nothing', async () => {
     const productId = await limitedProduct(10, null);
-    const patch = (body: unknown) =>
-      stack.http.call('PATCH', `/api/admin/products/${productId}`, body, {
-        ...admin,
-        'Content-Type': 'application/json',
-      });
-    const set = await patch(JSON.stringify({ max_per_customer: 3 }));
+    // A JSON body: the client sends objects as JSON (with its Content-Type).
+    const patch = (body: unknown, headers: Record<string, string> = admin, id: number = productId) =>
+      stack.http.call('PATCH', `/api/admin/products/${id}`, body, headers);
+    const set = await patch({ max_per_customer: 3 });
     expect(set.status).toBe(200);
     expect(set.body.data).toMatchObject({ id: productId, max_per_customer: 3, available_stock: 10 });
     for (const [body, message] of [
-      [{}, 'The max per customer field must be present.'],
-      [{ max_per_customer: 0 }, 'The max per customer field must be at least 1.'],
-      [{ max_per_customer: 'x' }, 'The max per customer field must be an integer.'],
-      [{ max_per_customer: 1.5 }, 'The max per customer field must be an integer.'],
+      [{}, mustBe('max per customer', 'present')],
+      [{ max_per_customer: 0 }, atLeast1('max per customer')],
+      [{ max_per_customer: 'x' }, integer('max per customer')],
+      [{ max_per_customer: 1.5 }, integer('max per customer')],
     ] as const) {
-      const res = await patch(JSON.stringify(body));
-      expect({ status: res.status, errors: res.body.errors }).toEqual({
-        status: 422,
-        errors: { max_per_customer: [message] },
-      });
+      expect422(await patch(body), { max_per_customer: [message] });
     }
-    expect(
-      (await stack.http.call('PATCH', `/api/admin/products/${productId}`, JSON.stringify({ max_per_customer: 1 })))
-        .status,
-    ).toBe(401);
-    expect(
-      (await stack.http.call('PATCH', '/api/admin/products/999999999', JSON.stringify({ max_per_customer: 1 }), admin))
-        .status,
-    ).toBe(404);
+    expect((await patch({ max_per_customer: 1 }, {})).status).toBe(401);
+    expect((await patch({ max_per_customer: 1 }, admin, 999999999)).status).toBe(404);
     const [row] = await stack.db.query<{ m: number | null }>(
       'SELECT max_per_customer AS m FROM products WHERE id = ?',
       {
@@ -211,7 +180,7 @@ describe('max_per_customer', () => {
       },
     );
     expect(row.m).toBe(3);
-    expect((await patch(JSON.stringify({ max_per_customer: null }))).body.data.max_per_customer).toBeNull();
+    expect((await patch({ max_per_customer: null })).body.data.max_per_customer).toBeNull();
     const bad = await stack.http.post(
       '/api/admin/products',
       { name: 'x', total_stock: 1, price: 1, max_per_customer: 0 },
@@ -237,11 +206,7 @@ describe('max_per_customer', () => {
     expect((await stack.http.post(`/api/holds/${a.body.data.hold_id}/release`, {})).status).toBe(200);
     expect((await hold(productId, 2, 'cus_count')).status).toBe(201);
     expectLimit(await hold(productId, 1, 'cus_count'), 3);
-    const failed = await stack.http.post('/api/payments/webhook', {
-      event_id: `evt-limit-${order.body.data.id}`,
-      order_id: order.body.data.id,
-      status: 'failed',
-    });
+    const failed = await payWebhook(stack, order.body.data.id, 'failed', `evt-limit-${order.body.data.id}`);
     expect(failed.body.data.status).toBe('cancelled');
     expect((await hold(productId, 1, 'cus_count')).status).toBe(201);
     expect(await unitsOf(productId, 'cus_count')).toBe(3);

@@ -6,10 +6,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { httpClient } from '../../harness/http';
 import { Proc } from '../../harness/process';
-import { freePort } from '../../harness/wait';
 import { compileService, launchService, type LaunchedProcess } from '../../harness/service';
 import { ADMIN_TOKEN } from '../../harness/stack';
-import { waitFor } from '../../harness/wait';
+import { freePort, waitFor } from '../../harness/wait';
+import { auth } from './support/admin';
 
 /**
  * The sale dashboard and the alert rules against a real Prometheus (Debian's `prometheus`, which scripts/test.sh
@@ -44,22 +44,17 @@ async function startService(): Promise<{ apiPort: number; targets: Record<'api' 
     HOLD_TTL_SECONDS: '600',
     SALE_FIGURES_INTERVAL_SECONDS: '1',
   };
-  const worker = launchService(build.outDir, 'worker/main.js', {
-    ...env,
-    WORKER_METRICS_ADDRESS: `127.0.0.1:${workerPort}`,
-  });
+  const local = (port: number) => `127.0.0.1:${port}`;
+  const worker = launchService(build.outDir, 'worker/main.js', { ...env, WORKER_METRICS_ADDRESS: local(workerPort) });
   const api = launchService(build.outDir, 'api/main.js', {
     ...env,
     PORT: String(apiPort),
-    HOLD_WORKER_METRICS_ADDRESS: `127.0.0.1:${holdWorkerPort}`,
+    HOLD_WORKER_METRICS_ADDRESS: local(holdWorkerPort),
   });
   processes.push(worker, api);
   await waitFor('the worker', () => worker.logged('worker running'), 60_000);
   await waitFor('the API', () => api.logged('api listening'), 60_000);
-  return {
-    apiPort,
-    targets: { api: [`127.0.0.1:${apiPort}`, `127.0.0.1:${holdWorkerPort}`], worker: [`127.0.0.1:${workerPort}`] },
-  };
+  return { apiPort, targets: { api: [local(apiPort), local(holdWorkerPort)], worker: [local(workerPort)] } };
 }
 
 /** Prometheus as ops/prometheus/prometheus.yml configures it, with static targets and a 1 s interval. */
@@ -99,7 +94,6 @@ async function query(expr: string): Promise<unknown[]> {
 /** A little sale: holds until sold out, refusals, an order and a release. */
 async function sellALittle(apiPort: number): Promise<number> {
   const http = httpClient(`http://127.0.0.1:${apiPort}`);
-  const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
   const product = await http.post('/api/admin/products', { name: 'Dashboard', total_stock: 4, price: 10 }, auth);
   expect(product.status).toBe(201);
   const statuses: number[] = [];

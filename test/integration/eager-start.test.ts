@@ -1,28 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { temporal } from '@temporalio/proto';
-import { QueryTypes } from 'sequelize';
 import { placeOrderUpdate } from '../../src/shared/messages';
-import type { HoldWorkflowInput } from '../../src/shared/types';
-import { holdWorkflowId } from '../../src/shared/workflow-ids';
-import { FaultProxy } from '../../harness/fault-proxy';
 import { createLogger } from '../../src/logger';
 import { createFlashSaleWorker } from '../../src/worker/worker';
 import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
 import { waitFor } from '../../harness/wait';
+import { startHoldWorkflow, temporalProxy, useStack } from './support/stack';
 
 /**
  * HOLD_EAGER_START: the API process runs a hold worker itself and starts holds eagerly on it. No worker process runs
  * for the first tests, so every hold and refusal there went through the API's own worker; orders are scheduled
  * activities, which only worker processes run.
  */
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ HOLD_EAGER_START: 'true', HOLD_TTL_SECONDS: '2' }, { worker: false });
-  await waitFor('the API hold worker', () => stack.api.eagerStartReady(), 60_000);
-}, 90_000);
-afterAll(async () => stack.close());
+const stack = useStack({ HOLD_EAGER_START: 'true', HOLD_TTL_SECONDS: '2' }, { worker: false, holdWorker: true });
 
 describe('eager start (HOLD_EAGER_START=true, no worker process)', () => {
   test('holds are started eagerly and answered in-process: exactly the stock is held, the rest refused by name', async () => {
@@ -77,24 +68,12 @@ describe('eager start (HOLD_EAGER_START=true, no worker process)', () => {
     // retried one carries the client's order in with the start. Made here by starting the hold, and sending the
     // order, on a queue no worker polls yet.
     const productId = await createProduct(stack, 3);
-    const [{ id }] = await stack.db.query<{ id: number }>('SELECT NEXTVAL(hold_ids) AS id', {
-      type: QueryTypes.SELECT,
-    });
-    const holdId = Number(id);
     const taskQueue = `with-start-${randomUUID()}`;
-    const input: HoldWorkflowInput = {
-      holdId,
-      productId,
-      quantity: 2,
-      ttlSeconds: 60,
-      paymentTimeoutSeconds: 60,
-      expiresAt: new Date(Date.now() + 60_000).toISOString(),
-    };
-    const handle = await stack.client.workflow.start('holdWorkflowV2', {
-      workflowId: holdWorkflowId(holdId),
+    const { holdId, handle } = await startHoldWorkflow(
+      stack,
+      { productId, quantity: 2, ttlSeconds: 60, paymentTimeoutSeconds: 60 },
       taskQueue,
-      args: [input],
-    });
+    );
     const ordering = handle.executeUpdate(placeOrderUpdate, { updateId: 'order-with-start' });
     ordering.catch(() => undefined); // read below
     const admitted =
@@ -129,20 +108,8 @@ describe('eager start (HOLD_EAGER_START=true, no worker process)', () => {
 
 describe('eager start with Temporal unreachable', () => {
   // Temporal behind a proxy that can drop it: the API's hold worker and both its clients go through it.
-  let proxy: FaultProxy;
-  let cut: Stack;
-  beforeAll(async () => {
-    const [host, port] = (process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233').split(':');
-    proxy = new FaultProxy('temporal', { host, port: Number(port) });
-    const proxyPort = await proxy.start();
-    cut = await startStack({ HOLD_EAGER_START: 'true', TEMPORAL_ADDRESS: `127.0.0.1:${proxyPort}` }, { worker: false });
-    await waitFor('the API hold worker', () => cut.api.eagerStartReady(), 60_000);
-  }, 90_000);
-  afterAll(async () => {
-    proxy.setMode('pass');
-    await cut.close();
-    await proxy.close();
-  });
+  const proxy = temporalProxy();
+  const cut = useStack({ HOLD_EAGER_START: 'true' }, { worker: false, holdWorker: true, proxy });
 
   test('a hold answers 503 with Retry-After well before the call deadline, not after the connection’s retries', async () => {
     const productId = await createProduct(cut, 5);

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import { createApp } from '../../src/api/app';
 import type { ApiDeps } from '../../src/api/context';
 import { ERROR_CODES, type ErrorCode } from '../../src/api/error-codes';
@@ -6,8 +5,11 @@ import { signPayload } from '../../src/signature';
 import { createLogger } from '../../src/logger';
 import { createProduct } from '../../harness/fixtures';
 import { httpClient, type Reply } from '../../harness/http';
-import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
 import { waitFor } from '../../harness/wait';
+import { auth as admin } from './support/admin';
+import { cleanupAfterEach } from './support/cleanup';
+import { serveLocally } from './support/raw-http';
+import { useStack } from './support/stack';
 
 /**
  * Every `code` of the contract's list, reached on the real service (a stack with API keys, a webhook secret, rate
@@ -18,7 +20,6 @@ import { waitFor } from '../../harness/wait';
 const KEY = 'sk_test_codes_0123456789abcdef';
 const SECRET = 'whsec_test_codes';
 const auth = { Authorization: `Bearer ${KEY}` };
-const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const reached = new Map<ErrorCode, string>();
 
 function expectCode(res: Reply, status: number, code: ErrorCode) {
@@ -27,28 +28,21 @@ function expectCode(res: Reply, status: number, code: ErrorCode) {
   reached.set(code, res.body.message);
 }
 
-let stack: Stack;
-let bare: Stack;
-beforeAll(async () => {
-  stack = await startStack({
-    API_KEYS: KEY,
-    WEBHOOK_SECRET: SECRET,
-    HOLD_TTL_SECONDS: '3',
-    HOLD_MAX_EXTENSION_SECONDS: '5',
-    RATE_LIMIT_ENABLED: 'true',
-    RATE_LIMIT_CUSTOMER_PER_WINDOW: '2',
-  });
-  // No worker and a short Temporal deadline: a hold cannot be answered in time (503).
-  // No worker anywhere, the API's own hold worker included: a hold can only be answered `unavailable`.
-  bare = await startStack(
-    { TEMPORAL_CALL_TIMEOUT_MS: '1000', TEMPORAL_QUEUE_TIMEOUT_MS: '1000', HOLD_EAGER_START: 'false' },
-    { worker: false },
-  );
+const stack = useStack({
+  API_KEYS: KEY,
+  WEBHOOK_SECRET: SECRET,
+  HOLD_TTL_SECONDS: '3',
+  HOLD_MAX_EXTENSION_SECONDS: '5',
+  RATE_LIMIT_ENABLED: 'true',
+  RATE_LIMIT_CUSTOMER_PER_WINDOW: '2',
 });
-afterAll(async () => {
-  await stack?.close();
-  await bare?.close();
-});
+// No worker and a short Temporal deadline: a hold cannot be answered in time (503).
+// No worker anywhere, the API's own hold worker included: a hold can only be answered `unavailable`.
+const bare = useStack(
+  { TEMPORAL_CALL_TIMEOUT_MS: '1000', TEMPORAL_QUEUE_TIMEOUT_MS: '1000', HOLD_EAGER_START: 'false' },
+  { worker: false },
+);
+const cleanup = cleanupAfterEach();
 
 const hold = (productId: number, quantity = 1, extra: Record<string, unknown> = {}) =>
   stack.http.post('/api/holds', { product_id: productId, quantity, ...extra }, auth);
@@ -155,18 +149,10 @@ describe('each error code', () => {
       holds: {},
       log: createLogger('silent', 'test'),
     } as unknown as ApiDeps;
-    const server: Server = await new Promise((resolve) => {
-      const s = createApp(deps).listen(0, '127.0.0.1', () => resolve(s));
-    });
-    try {
-      const { port } = server.address() as { port: number };
-      const res = await httpClient(`http://127.0.0.1:${port}`).get('/api/products');
-      expectCode(res, 500, 'internal_error');
-      expect(res.body.message).toBe('Internal server error');
-      expect(res.text).not.toContain('secret');
-    } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    const res = await httpClient(await serveLocally(createApp(deps), cleanup)).get('/api/products');
+    expectCode(res, 500, 'internal_error');
+    expect(res.body.message).toBe('Internal server error');
+    expect(res.text).not.toContain('secret');
   });
 });
 

@@ -1,41 +1,30 @@
-import { randomUUID } from 'node:crypto';
-import { QueryTypes } from 'sequelize';
 import { signPayload } from '../../src/signature';
 import { collectEvents, EVENTS_SECRET, typesByHold } from '../../harness/events';
 import { createProduct } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
 import { freePort, waitFor } from '../../harness/wait';
+import { countRows } from './support/rows';
+import { payWebhook } from './support/purchase';
+import { holdOf, orderOf, useStack } from './support/stack';
 
 /**
  * Outbound events on the real services: a local receiver that starts only after the first events were due (down,
  * then up), checks every signature, and must end with each expected event once after dedup by id, in order per hold.
  */
-let stack: Stack;
 let events: Awaited<ReturnType<typeof collectEvents>>;
 let port: number;
-
-beforeAll(async () => {
+const stack = useStack(async () => {
   port = await freePort();
-  stack = await startStack({
+  return {
     HOLD_TTL_SECONDS: '2',
     PAYMENT_TIMEOUT_SECONDS: '2',
     EVENTS_URL: `http://127.0.0.1:${port}/`,
     EVENTS_SECRET,
-  });
+  };
 });
-afterAll(async () => {
-  await events?.receiver.close();
-  await stack.close();
-});
+afterAll(async () => events?.receiver.close());
 
-const hold = async (productId: number) => {
-  const res = await stack.http.post('/api/holds', { product_id: productId, quantity: 1 });
-  expect(res.status).toBe(201);
-  return res.body.data.hold_id as number;
-};
-const order = async (holdId: number) => (await stack.http.post('/api/orders', { hold_id: holdId })).body.data.id;
-const pay = (orderId: number, status: 'paid' | 'failed') =>
-  stack.http.post('/api/payments/webhook', { event_id: `evt-${randomUUID()}`, order_id: orderId, status });
+const hold = async (productId: number) => (await holdOf(stack, productId)).hold_id;
+const order = async (holdId: number) => (await orderOf(stack, holdId)).id;
 
 test('every change of a hold and its order reaches the receiver once, in order, signed, after it was down', async () => {
   const productId = await createProduct(stack, 20);
@@ -44,16 +33,16 @@ test('every change of a hold and its order reaches the receiver once, in order, 
   expect((await stack.http.post(`/api/holds/${released}/release`, {})).status).toBe(200);
   const paidHold = await hold(productId);
   const paidOrder = await order(paidHold);
-  expect((await pay(paidOrder, 'paid')).body.data.status).toBe('completed');
+  expect((await payWebhook(stack, paidOrder, 'paid')).body.data.status).toBe('completed');
   const failedHold = await hold(productId);
   const failedOrder = await order(failedHold);
-  expect((await pay(failedOrder, 'failed')).body.data.status).toBe('cancelled');
+  expect((await payWebhook(stack, failedOrder, 'failed')).body.data.status).toBe('cancelled');
   const lateHold = await hold(productId);
   const lateOrder = await order(lateHold);
   await waitFor('the payment timeout', async () => {
     return (await stack.http.get(`/api/orders/${lateOrder}`)).body.status === 'cancelled';
   });
-  expect((await pay(lateOrder, 'paid')).body.message).toBe('Late payment recorded');
+  expect((await payWebhook(stack, lateOrder, 'paid')).body.message).toBe('Late payment recorded');
 
   // The receiver was down all along: deliveries are being retried, and /metrics says so.
   await waitFor('failed attempts to be recorded', async () =>
@@ -77,11 +66,9 @@ test('every change of a hold and its order reaches the receiver once, in order, 
     expect(Number.isNaN(Date.parse(e.created_at))).toBe(false);
   }
   await waitFor('deliveries recorded as delivered', async () => {
-    const [row] = await stack.db.query<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM event_deliveries WHERE status = 'delivered' AND event_id IN (:ids)`,
-      { replacements: { ids: events.unique().map((e) => e.id) }, type: QueryTypes.SELECT },
-    );
-    return Number(row.n) === total;
+    const ids = events.unique().map((e) => e.id);
+    const sql = `SELECT COUNT(*) AS n FROM event_deliveries WHERE status = 'delivered' AND event_id IN (?)`;
+    return (await countRows(stack.db, sql, ids)) === total;
   });
   // The figures are recomputed once per SALE_FIGURES_INTERVAL_SECONDS.
   await waitFor('/metrics to count the deliveries', async () =>
@@ -92,16 +79,8 @@ test('every change of a hold and its order reaches the receiver once, in order, 
 test('the receiver refuses a bad signature, so such a POST is never counted as delivered', async () => {
   events ??= await collectEvents(port);
   const body = JSON.stringify({ id: 'x', type: 'hold.created', created_at: new Date().toISOString(), data: {} });
-  const bad = await fetch(events.url, {
-    method: 'POST',
-    headers: { 'X-Signature': signPayload('wrong-secret', body) },
-    body,
-  });
-  expect(bad.status).toBe(401);
-  const good = await fetch(events.url, {
-    method: 'POST',
-    headers: { 'X-Signature': signPayload(EVENTS_SECRET, body) },
-    body,
-  });
-  expect(good.status).toBe(200);
+  const signedWith = (secret: string) =>
+    fetch(events.url, { method: 'POST', headers: { 'X-Signature': signPayload(secret, body) }, body });
+  expect((await signedWith('wrong-secret')).status).toBe(401);
+  expect((await signedWith(EVENTS_SECRET)).status).toBe(200);
 });

@@ -1,21 +1,15 @@
 import { QueryTypes } from 'sequelize';
 import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
+import { startStack } from '../../harness/stack';
 import { waitFor } from '../../harness/wait';
+import { unreleasedHolds } from './support/rows';
+import { holdOf, useStack } from './support/stack';
 
 /** POST /api/holds/{id}/extend on the real services: the rules, and 200 extensions racing the expiry instant. */
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '3', HOLD_MAX_EXTENSION_SECONDS: '10', SWEEP_GRACE_SECONDS: '0' });
-});
-afterAll(() => stack.close());
+const stack = useStack({ HOLD_TTL_SECONDS: '3', HOLD_MAX_EXTENSION_SECONDS: '10', SWEEP_GRACE_SECONDS: '0' });
 
 const extend = (holdId: number, seconds: unknown) => stack.http.post(`/api/holds/${holdId}/extend`, { seconds });
-const hold = async (productId: number, quantity = 1) => {
-  const res = await stack.http.post('/api/holds', { product_id: productId, quantity });
-  expect(res.status).toBe(201);
-  return res.body.data as { hold_id: number; hold_expires_at: string };
-};
+const hold = (productId: number, quantity = 1) => holdOf(stack, productId, quantity);
 
 describe('hold extension', () => {
   test('disabled without HOLD_MAX_EXTENSION_SECONDS', async () => {
@@ -92,17 +86,7 @@ describe('hold extension', () => {
       expect([200, 400]).toContain(a.status);
       if (a.status === 400) expect(a.message).toBe('Cannot extend hold: Hold has expired');
     }
-    await waitFor(
-      'every hold to be released',
-      async () => {
-        const [row] = await stack.db.query<{ open: number }>(
-          'SELECT COUNT(*) AS open FROM holds WHERE product_id = ? AND released_at IS NULL',
-          { replacements: [productId], type: QueryTypes.SELECT },
-        );
-        return Number(row.open) === 0;
-      },
-      60_000,
-    );
+    await waitFor('every hold to be released', async () => (await unreleasedHolds(stack.db, productId)) === 0, 60_000);
     const rows = await stack.db.query<{
       id: number;
       extended_seconds: number;

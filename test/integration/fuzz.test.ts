@@ -1,9 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { QueryTypes } from 'sequelize';
 import { createProduct } from '../../harness/fixtures';
-import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
+import { ADMIN_TOKEN, type Stack } from '../../harness/stack';
+import { runChild } from './support/child';
+import { payWebhook } from './support/purchase';
+import { holdOf, orderOf, useStack } from './support/stack';
 
 /**
  * Schema-driven fuzzing: schemathesis reads /api/openapi.json from the running service, generates requests for
@@ -40,35 +43,6 @@ function schemathesisBin(): string {
     if (r.status !== 0) throw new Error('could not install schemathesis (scripts/lib.sh ensure_schemathesis)');
   }
   return bin;
-}
-
-interface RunResult {
-  code: number | null;
-  output: string;
-  timedOut: boolean;
-}
-
-function runSchemathesis(bin: string, args: string[], hooks: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, {
-      cwd: REPORT_DIR,
-      env: { ...process.env, SCHEMATHESIS_HOOKS: hooks, NO_COLOR: '1', COLUMNS: '120', PYTHONUNBUFFERED: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, RUN_LIMIT_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output, timedOut });
-    });
-  });
 }
 
 /**
@@ -130,38 +104,24 @@ def _report():
 async function seedRows(s: Stack): Promise<void> {
   const productId = await createProduct(s, 50, 'Fuzz seed product');
   const holdIds: number[] = [];
-  for (let i = 0; i < 4; i += 1) {
-    const hold = await s.http.post('/api/holds', { product_id: productId, quantity: 1 });
-    if (hold.status !== 201) throw new Error(`seed hold: ${hold.status} ${hold.text}`);
-    holdIds.push(hold.body.data.hold_id);
-  }
+  for (let i = 0; i < 4; i += 1) holdIds.push((await holdOf(s, productId)).hold_id);
   const orderIds: number[] = [];
-  for (const holdId of holdIds.slice(0, 3)) {
-    const order = await s.http.post('/api/orders', { hold_id: holdId });
-    if (order.status !== 201) throw new Error(`seed order: ${order.status} ${order.text}`);
-    orderIds.push(order.body.data.id);
+  for (const holdId of holdIds.slice(0, 3)) orderIds.push((await orderOf(s, holdId)).id);
+  for (const [orderId, status] of [
+    [orderIds[0], 'paid'],
+    [orderIds[1], 'failed'],
+  ] as const) {
+    const paid = await payWebhook(s, orderId, status, `fuzz-seed-${orderId}`);
+    if (paid.status !== 200) throw new Error(`seed payment: ${paid.status} ${paid.text}`);
   }
-  const paid = await s.http.post('/api/payments/webhook', {
-    event_id: `fuzz-seed-${orderIds[0]}`,
-    order_id: orderIds[0],
-    status: 'paid',
-  });
-  if (paid.status !== 200) throw new Error(`seed payment: ${paid.status} ${paid.text}`);
-  const failed = await s.http.post('/api/payments/webhook', {
-    event_id: `fuzz-seed-${orderIds[1]}`,
-    order_id: orderIds[1],
-    status: 'failed',
-  });
-  if (failed.status !== 200) throw new Error(`seed payment: ${failed.status} ${failed.text}`);
 }
 
-let stack: Stack;
+const stack = useStack({ WEBHOOK_SECRET: '', HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '120' });
 let blocked: number[] = [];
 let requests = 0;
 const statuses = new Map<number, number>();
 
 beforeAll(async () => {
-  stack = await startStack({ WEBHOOK_SECRET: '', HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '120' });
   // Counts what reaches the server, whatever schemathesis reports.
   stack.api.server.on('request', (_req, res) => {
     requests += 1;
@@ -172,7 +132,6 @@ beforeAll(async () => {
   rmSync(REPORT_DIR, { recursive: true, force: true });
   mkdirSync(REPORT_DIR, { recursive: true });
 });
-afterAll(async () => stack?.close());
 
 test(
   'schemathesis finds no server error and no answer outside the document',
@@ -186,43 +145,27 @@ test(
     writeFileSync(config, '[phases.stateful.inference]\nalgorithms = ["location-headers"]\n');
     const hooks = path.join(REPORT_DIR, 'hooks.py');
     writeHooks(hooks, blocked);
-    const result = await runSchemathesis(
-      bin,
-      [
-        '--config-file',
-        config,
-        'run',
-        `${stack.baseUrl}/api/openapi.json`,
-        '--checks',
-        CHECKS.join(','),
-        '--phases',
-        'examples,coverage,fuzzing,stateful',
-        '--mode',
-        'all',
-        '--seed',
-        String(SEED),
-        '--max-examples',
-        String(MAX_EXAMPLES),
-        '--workers',
-        '1',
-        '--generation-database',
-        'none',
-        '--request-timeout',
-        '15',
-        '--header',
-        `Authorization: Bearer ${ADMIN_TOKEN}`,
-        '--report',
-        'junit,ndjson',
-        '--report-junit-path',
-        path.join(REPORT_DIR, 'junit.xml'),
-        '--report-ndjson-path',
-        path.join(REPORT_DIR, 'events.ndjson'),
-        '--no-color',
-        '--output-truncate',
-        'false',
-      ],
-      hooks,
-    );
+    const options: [string, string][] = [
+      ['--checks', CHECKS.join(',')],
+      ['--phases', 'examples,coverage,fuzzing,stateful'],
+      ['--mode', 'all'],
+      ['--seed', String(SEED)],
+      ['--max-examples', String(MAX_EXAMPLES)],
+      ['--workers', '1'],
+      ['--generation-database', 'none'],
+      ['--request-timeout', '15'],
+      ['--header', `Authorization: Bearer ${ADMIN_TOKEN}`],
+      ['--report', 'junit,ndjson'],
+      ['--report-junit-path', path.join(REPORT_DIR, 'junit.xml')],
+      ['--report-ndjson-path', path.join(REPORT_DIR, 'events.ndjson')],
+      ['--output-truncate', 'false'],
+    ];
+    const args = ['--config-file', config, 'run', `${stack.baseUrl}/api/openapi.json`, ...options.flat(), '--no-color'];
+    const result = await runChild(bin, args, {
+      cwd: REPORT_DIR,
+      env: { ...process.env, SCHEMATHESIS_HOOKS: hooks, NO_COLOR: '1', COLUMNS: '120', PYTHONUNBUFFERED: '1' },
+      timeoutMs: RUN_LIMIT_MS,
+    });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     // The per-phase results and the totals, as schemathesis printed them.
     const lines = result.output.split('\n').map((l) => l.trimEnd());

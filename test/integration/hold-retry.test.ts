@@ -1,40 +1,19 @@
-import { QueryTypes } from 'sequelize';
-import { updateWithStart } from '../../src/temporal/holds';
-import { HoldGateway, WorkflowRefusal } from '../../src/temporal/holds';
-import { FailureType, type HoldWorkflowInput } from '../../src/shared/types';
-import { holdWorkflowId } from '../../src/shared/workflow-ids';
+import { HoldGateway, updateWithStart, WorkflowRefusal } from '../../src/temporal/holds';
+import { FailureType } from '../../src/shared/types';
 import { createProduct } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
+import { startHoldWorkflow, useStack } from './support/stack';
 
 /**
  * A keyed hold retried after its first run has finished (issue 14, found by the chaos suite under load): the first
  * attempt was answered 503 while its workflow went on without the reserve update (only the start got through), then
  * finished. The retry (same key, same hold id) must get that run's outcome, never a 500.
  */
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '2' });
-});
-afterAll(async () => stack.close());
+const stack = useStack({ HOLD_TTL_SECONDS: '2' });
 
 async function finishedRun(productId: number, quantity: number): Promise<number> {
-  const [{ id }] = await stack.db.query<{ id: number }>('SELECT NEXTVAL(hold_ids) AS id', { type: QueryTypes.SELECT });
-  const holdId = Number(id);
-  const input: HoldWorkflowInput = {
-    holdId,
-    productId,
-    quantity,
-    ttlSeconds: 2,
-    paymentTimeoutSeconds: 4,
-    expiresAt: new Date(Date.now() + 2_000).toISOString(),
-  };
-  const handle = await stack.client.workflow.start('holdWorkflowV2', {
-    workflowId: holdWorkflowId(holdId),
-    taskQueue: stack.config.TASK_QUEUE,
-    args: [input],
-  });
-  await handle.result();
-  return holdId;
+  const run = await startHoldWorkflow(stack, { productId, quantity, ttlSeconds: 2, paymentTimeoutSeconds: 4 });
+  await run.handle.result();
+  return run.holdId;
 }
 
 const gateway = () =>

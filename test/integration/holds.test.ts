@@ -1,12 +1,13 @@
 import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
 import { waitFor } from '../../harness/wait';
+import { holdOf, useStack } from './support/stack';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '2' });
-});
-afterAll(async () => stack.close());
+const stack = useStack({ HOLD_TTL_SECONDS: '2' });
+const expectReleasedAlready = (res: { status: number; body: any }) =>
+  expect({ status: res.status, message: res.body.message }).toEqual({
+    status: 400,
+    message: 'Cannot release: Hold has already been released',
+  });
 
 describe('holds', () => {
   test('30 parallel holds of 10 on 100 units: exactly 10 succeed and stock ends at 0', async () => {
@@ -43,10 +44,8 @@ describe('holds', () => {
 
   test('an expired hold gives its stock back exactly once', async () => {
     const productId = await createProduct(stack, 10);
-    const res = await stack.http.post('/api/holds', { product_id: productId, quantity: 4 });
-    expect(res.status).toBe(201);
+    const { hold_id: holdId } = await holdOf(stack, productId, 4);
     expect(await availableStock(stack.db, productId)).toBe(6);
-    const holdId = res.body.data.hold_id;
     const hold = await waitFor('hold release', async () => {
       const h = await stack.http.get(`/api/holds/${holdId}`);
       return h.body.released_at ? h.body : null;
@@ -54,26 +53,21 @@ describe('holds', () => {
     expect(Date.parse(hold.released_at)).toBeGreaterThanOrEqual(Date.parse(hold.hold_expires_at));
     expect(await availableStock(stack.db, productId)).toBe(10);
     // The workflow has finished; a late early-release is refused and changes nothing.
-    const late = await stack.http.post(`/api/holds/${holdId}/release`);
-    expect(late.status).toBe(400);
-    expect(late.body.message).toBe('Cannot release: Hold has already been released');
+    expectReleasedAlready(await stack.http.post(`/api/holds/${holdId}/release`));
     expect(await availableStock(stack.db, productId)).toBe(10);
     await expectConserved(stack.db, productId, 10);
   });
 
   test('early release returns the stock and sets released_at', async () => {
     const productId = await createProduct(stack, 10);
-    const res = await stack.http.post('/api/holds', { product_id: productId, quantity: 3 });
-    const holdId = res.body.data.hold_id;
+    const { hold_id: holdId } = await holdOf(stack, productId, 3);
     const released = await stack.http.post(`/api/holds/${holdId}/release`);
     expect(released.status).toBe(200);
     expect(released.body.status).toBe('success');
     expect(released.body.data).toMatchObject({ id: holdId, product_id: productId, quantity: 3 });
     expect(released.body.data.released_at).not.toBeNull();
     expect(await availableStock(stack.db, productId)).toBe(10);
-    const again = await stack.http.post(`/api/holds/${holdId}/release`);
-    expect(again.status).toBe(400);
-    expect(again.body.message).toBe('Cannot release: Hold has already been released');
+    expectReleasedAlready(await stack.http.post(`/api/holds/${holdId}/release`));
     await expectConserved(stack.db, productId, 10);
   });
 });

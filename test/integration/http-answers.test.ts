@@ -3,18 +3,15 @@ import type { ApiState } from '../../src/api/context';
 import { errorMapping, requestContext } from '../../src/api/middleware';
 import { createLogger } from '../../src/logger';
 import { createProduct } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
 import { expectErrorEnvelope, ISO, UUID } from './support/answers';
 import { cleanupAfterEach } from './support/cleanup';
-import { rawClient } from './support/raw-http';
+import { rawClient, serveLocally } from './support/raw-http';
 import { countRows } from './support/rows';
+import { payWebhook } from './support/purchase';
+import { holdOf, orderOf, useStack } from './support/stack';
 
 /** The shape of the API's answers: the welcome body, X-Request-Id, a product, pagination, a 500 that tells nothing. */
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '60' });
-});
-afterAll(async () => stack.close());
+const stack = useStack({ HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '60' });
 
 const raw = rawClient(() => stack.baseUrl);
 const cleanup = cleanupAfterEach();
@@ -113,23 +110,13 @@ describe('pagination', () => {
   beforeAll(async () => {
     for (let i = 0; i < 3; i++) productIds.push(await createProduct(stack, 5, `Page ${i}`));
     for (let i = 0; i < 3; i++) {
-      const hold = await stack.http.post('/api/holds', { product_id: productIds[0], quantity: 1 });
-      expect(hold.status).toBe(201);
-      holdIds.push(hold.body.data.hold_id);
-      const order = await stack.http.post('/api/orders', { hold_id: hold.body.data.hold_id });
-      expect(order.status).toBe(201);
-      orderIds.push(order.body.data.id);
+      holdIds.push((await holdOf(stack, productIds[0])).hold_id);
+      orderIds.push((await orderOf(stack, holdIds[i])).id);
     }
   });
   afterAll(async () => {
     // Settles the orders so no workflow of this file stays running.
-    for (const orderId of orderIds) {
-      await stack.http.post('/api/payments/webhook', {
-        event_id: `page-${orderId}`,
-        order_id: orderId,
-        status: 'failed',
-      });
-    }
+    for (const orderId of orderIds) await payWebhook(stack, orderId, 'failed', `page-${orderId}`);
   });
 
   const linkOf = (res: { headers: Headers }) => res.headers.get('link');
@@ -235,11 +222,8 @@ describe('500', () => {
     app.use(() => {
       throw new Error("ER_PARSE_ERROR: You have an error in your SQL syntax near 'SELECT * FROM products'");
     });
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    cleanup(() => new Promise((r) => server.close(r)));
-    const port = (server.address() as { port: number }).port;
-    const res = await fetch(`http://127.0.0.1:${port}/api/anything`, { headers: { 'X-Request-Id': 'trace-500' } });
+    const url = await serveLocally(app, cleanup);
+    const res = await fetch(`${url}/api/anything`, { headers: { 'X-Request-Id': 'trace-500' } });
     expect(res.status).toBe(500);
     const text = await res.text();
     expect(text).not.toMatch(/SQL|SELECT|ER_|stack|at /);

@@ -1,24 +1,26 @@
 import Redis from 'ioredis';
 import { BODY_LIMIT_BYTES } from '../../src/api/middleware';
 import { availableStock, createProduct } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
-import { expectErrorEnvelope, UUID } from './support/answers';
+import { expectErrorEnvelope, expectRefusal, UUID } from './support/answers';
 import { cleanupAfterEach } from './support/cleanup';
 import { rawClient } from './support/raw-http';
 import { countRows } from './support/rows';
+import { useStack } from './support/stack';
 
 /** What the API does with whatever a client sends: odd bodies, routes, methods and ids; OPTIONS. */
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '60' });
-});
-afterAll(async () => stack.close());
+const stack = useStack({ HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '60' });
 
 const raw = rawClient(() => stack.baseUrl);
 const cleanup = cleanupAfterEach();
 
 const holdCount = (productId: number) =>
   countRows(stack.db, 'SELECT COUNT(*) AS n FROM holds WHERE product_id = ?', productId);
+/** Each resource read by id, and how its 404 names it. */
+const byId = [
+  ['products', 'Product not found'],
+  ['holds', 'Hold not found'],
+  ['orders', 'Order not found'],
+] as const;
 
 describe('bodies', () => {
   let productId: number;
@@ -35,9 +37,7 @@ describe('bodies', () => {
   ])('malformed JSON (%s) → 400 "Malformed JSON body", nothing reserved', async (_, text) => {
     const body = text.replace(/"product_id":1/g, `"product_id":${productId}`);
     for (const path of ['/api/holds', '/api/orders', '/api/payments/webhook']) {
-      const res = await stack.http.post(path, body);
-      expect(res.status).toBe(400);
-      expectErrorEnvelope(res.body, 'Malformed JSON body');
+      expectRefusal(await stack.http.post(path, body), 400, 'Malformed JSON body');
     }
     expect(await holdCount(productId)).toBe(0);
     expect(await availableStock(stack.db, productId)).toBe(20);
@@ -47,16 +47,16 @@ describe('bodies', () => {
     expect(BODY_LIMIT_BYTES).toBe(16 * 1024);
     const big = JSON.stringify({ product_id: productId, quantity: 1, pad: 'x'.repeat(BODY_LIMIT_BYTES) });
     const declared = await stack.http.post('/api/holds', big);
-    expect(declared.status).toBe(413);
-    expectErrorEnvelope(declared.body);
+    expectRefusal(declared, 413);
     expect(declared.headers.get('x-request-id')).toBeTruthy();
 
-    const chunked = await raw('POST', '/api/holds', {
-      headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
-      chunks: [Buffer.from(big.slice(0, 10_000)), Buffer.from(big.slice(10_000))],
-    });
-    expect(chunked.status).toBe(413);
-    expectErrorEnvelope(chunked.body);
+    expectRefusal(
+      await raw('POST', '/api/holds', {
+        headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+        chunks: [Buffer.from(big.slice(0, 10_000)), Buffer.from(big.slice(10_000))],
+      }),
+      413,
+    );
     expect(await holdCount(productId)).toBe(0);
   });
 
@@ -87,12 +87,14 @@ describe('bodies', () => {
   });
 
   test('a form-encoded body is not JSON: 400, never read as {}', async () => {
-    const res = await raw('POST', '/api/holds', {
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: `product_id=${productId}&quantity=1`,
-    });
-    expect(res.status).toBe(400);
-    expectErrorEnvelope(res.body, 'Malformed JSON body');
+    expectRefusal(
+      await raw('POST', '/api/holds', {
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `product_id=${productId}&quantity=1`,
+      }),
+      400,
+      'Malformed JSON body',
+    );
   });
 
   test.each(['text/html', 'application/xml', 'text/plain', '*/*', 'image/png'])(
@@ -117,12 +119,8 @@ describe('routes and methods', () => {
   test.each(['/api/nowhere', '/nowhere', '/', '/api/products/1/nothing', '/api/holds/1/cancel'])(
     'unknown route %s → 404 JSON envelope',
     async (path) => {
-      const res = await stack.http.get(path);
-      expect(res.status).toBe(404);
-      expectErrorEnvelope(res.body);
-      const post = await stack.http.post(path, '{not json');
-      expect(post.status).toBe(404);
-      expectErrorEnvelope(post.body);
+      expectRefusal(await stack.http.get(path), 404);
+      expectRefusal(await stack.http.post(path, '{not json'), 404);
     },
   );
 
@@ -137,8 +135,7 @@ describe('routes and methods', () => {
     ['POST', '/api'],
   ])('wrong method %s %s → 405 JSON with Allow', async (method, path) => {
     const res = await stack.http.call(method, path, method === 'GET' ? undefined : {});
-    expect(res.status).toBe(405);
-    expectErrorEnvelope(res.body);
+    expectRefusal(res, 405);
     expect(res.headers.get('allow')).toBeTruthy();
     expect(res.headers.get('x-request-id')).toBeTruthy();
   });
@@ -153,25 +150,19 @@ describe('routes and methods', () => {
 
   test('a method the router does not know on a known route → 405 JSON, never a 5xx', async () => {
     const res = await raw('PURGE', '/api/products');
-    expect(res.status).toBe(405);
-    expectErrorEnvelope(res.body, 'Method not allowed');
+    expectRefusal(res, 405, 'Method not allowed');
     expect(String(res.headers.allow).split(/,\s*/).sort()).toEqual(['GET', 'HEAD']);
   });
 
   const ids = ['01', '1abc', 'abc', '-1', '0', '99999999999999999999', '1.0', '%201', '1%20'];
   test.each(ids)('non-canonical path id %j → 404 with the resource named', async (id) => {
-    for (const [path, message] of [
-      [`/api/products/${id}`, 'Product not found'],
-      [`/api/holds/${id}`, 'Hold not found'],
-      [`/api/orders/${id}`, 'Order not found'],
-    ]) {
+    for (const [resource, message] of byId) {
+      const path = `/api/${resource}/${id}`;
       const res = await stack.http.get(path);
       expect({ path, status: res.status }).toEqual({ path, status: 404 });
       expectErrorEnvelope(res.body, message);
     }
-    const release = await stack.http.post(`/api/holds/${id}/release`);
-    expect(release.status).toBe(404);
-    expectErrorEnvelope(release.body, 'Hold not found');
+    expectRefusal(await stack.http.post(`/api/holds/${id}/release`), 404, 'Hold not found');
   });
 
   test('a non-canonical product id leaves no cache entry behind', async () => {
@@ -186,14 +177,8 @@ describe('routes and methods', () => {
   });
 
   test('ids that name nothing → 404', async () => {
-    for (const [path, message] of [
-      ['/api/products/2147483647', 'Product not found'],
-      ['/api/holds/2147483647', 'Hold not found'],
-      ['/api/orders/2147483647', 'Order not found'],
-    ]) {
-      const res = await stack.http.get(path);
-      expect(res.status).toBe(404);
-      expectErrorEnvelope(res.body, message);
+    for (const [resource, message] of byId) {
+      expectRefusal(await stack.http.get(`/api/${resource}/2147483647`), 404, message);
     }
   });
 });
@@ -205,14 +190,10 @@ describe('OPTIONS', () => {
     expect(res.text).toBe('');
     expect(String(res.headers.allow).split(/,\s*/).sort()).toEqual(['GET', 'HEAD', 'POST']);
     expect(res.headers['x-request-id']).toMatch(UUID);
-    const unknown = await raw('OPTIONS', '/api/nowhere');
-    expect(unknown.status).toBe(404);
-    expectErrorEnvelope(unknown.body, 'Route not found');
+    expectRefusal(await raw('OPTIONS', '/api/nowhere'), 404, 'Route not found');
   });
 
   test('an unknown method on an unknown route is a 404 JSON', async () => {
-    const res = await raw('PURGE', '/api/nowhere');
-    expect(res.status).toBe(404);
-    expectErrorEnvelope(res.body, 'Route not found');
+    expectRefusal(await raw('PURGE', '/api/nowhere'), 404, 'Route not found');
   });
 });

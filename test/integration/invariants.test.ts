@@ -1,25 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Acks } from '../../harness/checker/checker';
 import { LiveChecks } from '../../harness/checker/live';
 import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import { createProduct } from '../../harness/fixtures';
-import { startStack, testConfig, type Stack } from '../../harness/stack';
+import { testConfig } from '../../harness/stack';
 import { waitFor } from '../../harness/wait';
 import { auth } from './support/admin';
 import { CHECKER_STACK, checkersOn, fixture } from './support/checker';
 import { cleanupAfterEach } from './support/cleanup';
+import { newEventId } from './support/purchase';
+import { holdOf, orderOf, useStack } from './support/stack';
+import { expectNoViolation, violationsOf } from './support/violations';
 
 /**
  * The chaos suite's oracle (harness/checker/checker.ts) against real data: quiet on what the service really does,
  * and each stricter check loud on its planted defect. Broken data of every other kind: invariants-broken-data.test.ts.
  */
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack(CHECKER_STACK);
-});
-afterAll(async () => stack.close());
-
+const stack = useStack(CHECKER_STACK);
 const cleanup = cleanupAfterEach();
 const checkerFor = checkersOn(() => stack, cleanup);
 
@@ -35,31 +32,29 @@ describe('invariant checker on the real service', () => {
       const acks = new Acks();
       const checker = checkerFor(productId, acks);
       const hold = async (quantity: number) => {
-        const res = await stack.http.post('/api/holds', { product_id: productId, quantity });
-        expect(res.status).toBe(201);
-        acks.holds.set(res.body.data.hold_id, { productId, quantity, expiresAt: res.body.data.hold_expires_at });
-        return res.body.data.hold_id as number;
+        const { hold_id, hold_expires_at } = await holdOf(stack, productId, quantity);
+        acks.holds.set(hold_id, { productId, quantity, expiresAt: hold_expires_at });
+        return hold_id;
       };
       const order = async (holdId: number) => {
-        const res = await stack.http.post('/api/orders', { hold_id: holdId });
-        expect(`${res.status} ${res.text}`).toMatch(/^201 /);
-        acks.orders.set(res.body.data.id, { holdId });
-        return res.body.data.id as number;
+        const { id } = await orderOf(stack, holdId);
+        acks.orders.set(id, { holdId });
+        return id as number;
       };
       const pay = async (orderId: number, status: 'paid' | 'failed') => {
-        const eventId = `evt-${randomUUID()}`;
+        const eventId = newEventId();
         const res = await stack.http.post('/api/payments/webhook', { event_id: eventId, order_id: orderId, status });
         expect(res.status).toBe(200);
         acks.payments.set(eventId, { orderId, sent: status, answered: res.body.data.status });
       };
 
       await pay(await order(await hold(3)), 'paid');
-      expect((await checker.check()).violations).toEqual([]);
+      await expectNoViolation(checker);
       await pay(await order(await hold(2)), 'failed');
       await order(await hold(4)); // cancelled by the payment timeout
       expect((await stack.http.post(`/api/holds/${await hold(1)}/release`)).status).toBe(200);
       await hold(5); // left to expire
-      expect((await checker.check()).violations).toEqual([]);
+      await expectNoViolation(checker);
 
       await waitFor(
         'every hold and order to settle',
@@ -88,15 +83,13 @@ describe('the stricter checks catch their planted defect', () => {
     const ledger = new Map([[f.productId, 100]]);
     const trusting = checkerFor(f.productId);
     const strict = checkerFor(f.productId, new Acks(), ledger);
-    expect((await strict.check()).violations).toEqual([]);
+    await expectNoViolation(strict);
     await f.sql(
       'UPDATE products SET total_stock = total_stock + 5, available_stock = available_stock + 5 WHERE id = :id',
       { id: f.productId },
     );
-    expect((await trusting.check()).violations).toEqual([]);
-    expect((await strict.check()).violations.join('\n')).toMatch(
-      /conservation broken: available 94 \+ held 11 != put in 100/,
-    );
+    await expectNoViolation(trusting);
+    expect(await violationsOf(strict)).toMatch(/conservation broken: available 94 \+ held 11 != put in 100/);
   });
 
   test('ledger: a restock the database has committed but the harness has not heard back about passes only while it is in flight', async () => {
@@ -108,11 +101,9 @@ describe('the stricter checks catch their planted defect', () => {
       { id: f.productId },
     );
     acks.restocking.set(f.productId, 7);
-    expect((await strict.check()).violations).toEqual([]);
+    await expectNoViolation(strict);
     acks.restocking.delete(f.productId);
-    expect((await strict.check()).violations.join('\n')).toMatch(
-      /conservation broken: available 96 \+ held 11 != put in 100/,
-    );
+    expect(await violationsOf(strict)).toMatch(/conservation broken: available 96 \+ held 11 != put in 100/);
   });
 
   test('lateness: a hold left unreleased 60 s past expiry is a violation at any sample, unless the system was down meanwhile', async () => {
@@ -128,11 +119,11 @@ describe('the stricter checks catch their planted defect', () => {
       ...lateness,
       downtime: { overlap: (from, to) => Math.max(0, to - from) },
     });
-    expect((await old.check()).violations).toEqual([]);
-    expect((await strict.check()).violations.join('\n')).toMatch(
+    await expectNoViolation(old);
+    expect(await violationsOf(strict)).toMatch(
       new RegExp(`hold ${f.held}: unreleased 6\\d s past its expiry \\(bound 13 s \\+ slack 15 s \\+ 0 s down\\)`),
     );
-    expect((await outage.check()).violations).toEqual([]);
+    await expectNoViolation(outage);
   });
 
   test('acknowledged releases: a release answered 200 whose hold is not released by the client is reported', async () => {
@@ -142,17 +133,15 @@ describe('the stricter checks catch their planted defect', () => {
     acks.releases.set(f.expired, { releasedAt: new Date().toISOString() });
     const checker = checkerFor(f.productId, acks);
     const blind = checkerFor(f.productId);
-    expect((await blind.check()).violations).toEqual([]);
-    const text = (await checker.check()).violations.join('\n');
+    await expectNoViolation(blind);
+    const text = await violationsOf(checker);
     expect(text).toMatch(new RegExp(`hold ${f.held}: release answered 200, stored released_at null`));
     expect(text).toMatch(new RegExp(`hold ${f.expired}: release answered 200, stored released_at .* for "expired"`));
   });
 
   test('live agreement: an open hold whose workflow was ended is reported during load, not only when quiet', async () => {
     const productId = await createProduct(stack, 10);
-    const res = await stack.http.post('/api/holds', { product_id: productId, quantity: 1 });
-    expect(res.status).toBe(201);
-    const holdId = Number(res.body.data.hold_id);
+    const holdId = Number((await holdOf(stack, productId)).hold_id);
     const live = liveFor(productId);
     await waitFor('the hold to be a second old', async () => (await live.agreement()).length === 0, 5_000);
     await new Promise((r) => setTimeout(r, 1_100));

@@ -1,26 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
-import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
-import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
+import { availableStock, expectConserved } from '../../harness/fixtures';
+import type { Stack } from '../../harness/stack';
 import { waitFor } from '../../harness/wait';
+import { expectRefusal } from './support/answers';
+import { auth as admin } from './support/admin';
+import { newEventId, payWebhook, pendingOrder } from './support/purchase';
+import { holdOf, useStack } from './support/stack';
 
 /** Late payments under both policies, on the real services (the payment timeout is 2 s here). */
-const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-
 async function cancelledOrder(stack: Stack, stock: number, quantity: number) {
-  const productId = await createProduct(stack, stock);
-  const h = await stack.http.post('/api/holds', { product_id: productId, quantity });
-  const o = await stack.http.post('/api/orders', { hold_id: h.body.data.hold_id });
-  expect(o.status).toBe(201);
-  const orderId = o.body.data.id as number;
-  await waitFor('the payment timeout to cancel the order', async () => {
-    return (await stack.http.get(`/api/orders/${orderId}`)).body.status === 'cancelled';
-  });
-  return { productId, orderId, holdId: h.body.data.hold_id as number };
+  const order = await pendingOrder(stack, stock, quantity);
+  await waitFor(
+    'the payment timeout to cancel the order',
+    async () => (await stack.http.get(`/api/orders/${order.orderId}`)).body.status === 'cancelled',
+  );
+  return order;
 }
-
-const webhook = (stack: Stack, event_id: string, order_id: number, status: 'paid' | 'failed') =>
-  stack.http.post('/api/payments/webhook', { event_id, order_id, status });
 
 const lateEvents = async (stack: Stack, orderId: number) =>
   stack.db.query<{ event_id: string; status: string }>(
@@ -35,17 +30,13 @@ const orderRunStatus = async (stack: Stack, orderId: number) => {
 };
 
 describe('late payments, policy refund (default)', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ HOLD_TTL_SECONDS: '30', PAYMENT_TIMEOUT_SECONDS: '2' });
-  });
-  afterAll(() => stack.close());
+  const stack = useStack({ HOLD_TTL_SECONDS: '30', PAYMENT_TIMEOUT_SECONDS: '2' });
 
   test('a late paid is recorded, answered 200, owes a refund, and never moves stock', async () => {
     const { productId, orderId } = await cancelledOrder(stack, 10, 3);
     expect(await availableStock(stack.db, productId)).toBe(10);
-    const eventId = `evt-${randomUUID()}`;
-    const res = await webhook(stack, eventId, orderId, 'paid');
+    const eventId = newEventId();
+    const res = await payWebhook(stack, orderId, 'paid', eventId);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       status: 'success',
@@ -59,7 +50,7 @@ describe('late payments, policy refund (default)', () => {
     expect(await lateEvents(stack, orderId)).toEqual([{ event_id: eventId, status: 'paid' }]);
 
     // The provider's retry: answered, nothing changes, recorded once.
-    const replay = await webhook(stack, eventId, orderId, 'paid');
+    const replay = await payWebhook(stack, orderId, 'paid', eventId);
     expect(replay.body).toMatchObject({ message: 'Webhook already processed', data: { status: 'cancelled' } });
     expect(await lateEvents(stack, orderId)).toHaveLength(1);
     expect(await availableStock(stack.db, productId)).toBe(10);
@@ -91,23 +82,19 @@ describe('late payments, policy refund (default)', () => {
 
   test('a late failed stays 400 order_not_pending, is recorded, and changes nothing', async () => {
     const { productId, orderId } = await cancelledOrder(stack, 5, 2);
-    const eventId = `evt-${randomUUID()}`;
-    const res = await webhook(stack, eventId, orderId, 'failed');
-    expect(res.status).toBe(400);
-    expect(res.body.message).toBe('Order is not in pending state');
+    const eventId = newEventId();
+    const res = await payWebhook(stack, orderId, 'failed', eventId);
+    expectRefusal(res, 400, 'Order is not in pending state');
     expect(await lateEvents(stack, orderId)).toEqual([{ event_id: eventId, status: 'failed' }]);
-    expect((await webhook(stack, eventId, orderId, 'failed')).status).toBe(400);
+    expect((await payWebhook(stack, orderId, 'failed', eventId)).status).toBe(400);
     expect((await stack.http.get(`/api/orders/${orderId}`)).body.refund_due).toBe(false);
     expect(await availableStock(stack.db, productId)).toBe(5);
   });
 
   test('a second paid on a completed order owes that payment back', async () => {
-    const productId = await createProduct(stack, 5);
-    const h = await stack.http.post('/api/holds', { product_id: productId, quantity: 1 });
-    const o = await stack.http.post('/api/orders', { hold_id: h.body.data.hold_id });
-    const orderId = o.body.data.id;
-    expect((await webhook(stack, `evt-${randomUUID()}`, orderId, 'paid')).body.data.status).toBe('completed');
-    const again = await webhook(stack, `evt-${randomUUID()}`, orderId, 'paid');
+    const { productId, orderId } = await pendingOrder(stack, 5, 1);
+    expect((await payWebhook(stack, orderId, 'paid')).body.data.status).toBe('completed');
+    const again = await payWebhook(stack, orderId, 'paid');
     expect(again.body).toMatchObject({
       message: 'Late payment recorded',
       data: { order_id: orderId, status: 'completed', refund_due: true },
@@ -118,20 +105,16 @@ describe('late payments, policy refund (default)', () => {
 });
 
 describe('late payments, policy honour_if_available', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({
-      HOLD_TTL_SECONDS: '30',
-      PAYMENT_TIMEOUT_SECONDS: '2',
-      LATE_PAYMENT_POLICY: 'honour_if_available',
-    });
+  const stack = useStack({
+    HOLD_TTL_SECONDS: '30',
+    PAYMENT_TIMEOUT_SECONDS: '2',
+    LATE_PAYMENT_POLICY: 'honour_if_available',
   });
-  afterAll(() => stack.close());
 
   test('units still available: taken again once, the order completes', async () => {
     const { productId, orderId, holdId } = await cancelledOrder(stack, 10, 4);
-    const eventId = `evt-${randomUUID()}`;
-    const res = await webhook(stack, eventId, orderId, 'paid');
+    const eventId = newEventId();
+    const res = await payWebhook(stack, orderId, 'paid', eventId);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ message: 'Payment processed', data: { order_id: orderId, status: 'completed' } });
     expect((await stack.http.get(`/api/orders/${orderId}`)).body).toMatchObject({
@@ -142,16 +125,15 @@ describe('late payments, policy honour_if_available', () => {
     expect((await stack.http.get(`/api/holds/${holdId}`)).body.released_at).toBeNull();
     expect(await availableStock(stack.db, productId)).toBe(6);
     // Replays never take the units twice.
-    await Promise.all([1, 2, 3].map(() => webhook(stack, eventId, orderId, 'paid')));
+    await Promise.all([1, 2, 3].map(() => payWebhook(stack, orderId, 'paid', eventId)));
     expect(await availableStock(stack.db, productId)).toBe(6);
     await expectConserved(stack.db, productId, 10);
   });
 
   test('units gone meanwhile: a refund is owed instead, stock untouched', async () => {
     const { productId, orderId } = await cancelledOrder(stack, 4, 4);
-    const other = await stack.http.post('/api/holds', { product_id: productId, quantity: 2 });
-    expect(other.status).toBe(201);
-    const res = await webhook(stack, `evt-${randomUUID()}`, orderId, 'paid');
+    await holdOf(stack, productId, 2);
+    const res = await payWebhook(stack, orderId, 'paid');
     expect(res.body).toMatchObject({ message: 'Late payment recorded', data: { refund_due: true } });
     expect(await availableStock(stack.db, productId)).toBe(2);
     await expectConserved(stack.db, productId, 4);
@@ -159,9 +141,7 @@ describe('late payments, policy honour_if_available', () => {
 
   test('20 different late paid events at once: the units are taken at most once', async () => {
     const { productId, orderId } = await cancelledOrder(stack, 6, 3);
-    const answers = await Promise.all(
-      Array.from({ length: 20 }, () => webhook(stack, `evt-${randomUUID()}`, orderId, 'paid')),
-    );
+    const answers = await Promise.all(Array.from({ length: 20 }, () => payWebhook(stack, orderId, 'paid')));
     expect(answers.map((a) => a.status).every((s) => s === 200)).toBe(true);
     expect(answers.filter((a) => a.body.message === 'Payment processed')).toHaveLength(1);
     expect(answers.filter((a) => a.body.message === 'Late payment recorded')).toHaveLength(19);

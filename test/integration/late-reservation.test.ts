@@ -6,25 +6,21 @@ import { createRedis } from '../../src/cache/redis';
 import { nextHoldId } from '../../src/db/ids';
 import { createLogger } from '../../src/logger';
 import { createProduct, expectConserved } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
+import { useStack } from './support/stack';
 
 /**
  * The reservation against the real database when it runs after the expiry the API announced (a worker that was down
  * or starved): the hold still gets its whole TTL from the moment its stock is taken, never a hold born expired.
  */
-let stack: Stack;
+const stack = useStack({}, { worker: false });
 let redis: ReturnType<typeof createRedis>;
 let activities: ReturnType<typeof createActivities>;
 beforeAll(async () => {
-  stack = await startStack({}, { worker: false });
   const log = createLogger('silent', 'test');
   redis = createRedis(stack.config.REDIS_URL, log);
   activities = createActivities({ db: stack.db, cache: createProductCache(redis, log, { gateTtlSeconds: 30 }), log });
 });
-afterAll(async () => {
-  redis.disconnect();
-  await stack.close();
-});
+afterAll(() => redis.disconnect());
 
 const input = async (productId: number, expiresAt: Date) => ({
   holdId: await nextHoldId(stack.db),

@@ -44,15 +44,18 @@ function servedRoutes(router: Router): string[] {
   return [...routes].sort();
 }
 
-function documentedRoutes(): string[] {
-  const routes: string[] = [];
-  for (const [p, item] of Object.entries(doc.paths as Json)) {
-    for (const method of Object.keys(item as Json)) {
-      if (METHODS.includes(method)) routes.push(`${method.toUpperCase()} ${p}`);
-    }
-  }
-  return routes.sort();
-}
+/** Every operation the document describes, with its path and method. */
+const operations = () =>
+  Object.entries(doc.paths as Json).flatMap(([p, item]) =>
+    Object.entries(item as Json)
+      .filter(([method]) => METHODS.includes(method))
+      .map(([method, op]) => ({ p, method, op: op as Json })),
+  );
+
+const documentedRoutes = () =>
+  operations()
+    .map(({ p, method }) => `${method.toUpperCase()} ${p}`)
+    .sort();
 
 function walk(node: unknown, visit: (value: Json, at: string) => void, at = '#'): void {
   if (Array.isArray(node)) node.forEach((v, i) => walk(v, visit, `${at}/${i}`));
@@ -84,12 +87,9 @@ describe('the OpenAPI document', () => {
 
   test('every $ref resolves, operation ids are unique and links name real operations', () => {
     const operationIds = new Set<string>();
-    for (const item of Object.values(doc.paths as Json)) {
-      for (const [method, op] of Object.entries(item as Json)) {
-        if (!METHODS.includes(method)) continue;
-        expect(operationIds.has(op.operationId)).toBe(false);
-        operationIds.add(op.operationId);
-      }
+    for (const { op } of operations()) {
+      expect(operationIds.has(op.operationId)).toBe(false);
+      operationIds.add(op.operationId);
     }
     const dangling: string[] = [];
     walk(doc, (node, at) => {
@@ -106,14 +106,11 @@ describe('the OpenAPI document', () => {
 
   test('every answer documents X-Request-Id, and every operation its 500', () => {
     const missing: string[] = [];
-    for (const [p, item] of Object.entries(doc.paths as Json)) {
-      for (const [method, op] of Object.entries(item as Json)) {
-        if (!METHODS.includes(method)) continue;
-        if (!op.responses['500']) missing.push(`${method} ${p} 500`);
-        for (const [status, res] of Object.entries(op.responses as Json)) {
-          const resolved = (res.$ref ? resolvePointer(res.$ref) : res) as Json;
-          if (!resolved.headers?.['X-Request-Id']) missing.push(`${method} ${p} ${status}`);
-        }
+    for (const { p, method, op } of operations()) {
+      if (!op.responses['500']) missing.push(`${method} ${p} 500`);
+      for (const [status, res] of Object.entries(op.responses as Json)) {
+        const resolved = (res.$ref ? resolvePointer(res.$ref) : res) as Json;
+        if (!resolved.headers?.['X-Request-Id']) missing.push(`${method} ${p} ${status}`);
       }
     }
     expect(missing).toEqual([]);
@@ -164,11 +161,7 @@ describe('the running service', () => {
     expect(local).toEqual(
       expect.arrayContaining(['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/docs.js']),
     );
-    const expectedType: Record<string, RegExp> = {
-      css: /^text\/css/,
-      js: /^text\/javascript/,
-      png: /^image\/png/,
-    };
+    const expectedType: Record<string, RegExp> = { css: /^text\/css/, js: /^text\/javascript/, png: /^image\/png/ };
     for (const asset of local) {
       const res = await fetch(stack.baseUrl + asset);
       const body = Buffer.from(await res.arrayBuffer());

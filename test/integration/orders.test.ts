@@ -1,28 +1,16 @@
-import { QueryTypes } from 'sequelize';
 import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
 import { waitFor } from '../../harness/wait';
 import { HOLD_PRIORITY, ORDER_PRIORITY } from '../../src/shared/priorities';
+import { expectRefusal } from './support/answers';
+import { workflowCompleted, workflowStarted } from './support/purchase';
+import { countRows } from './support/rows';
+import { holdOf, useStack } from './support/stack';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '2', PAYMENT_TIMEOUT_SECONDS: '3' });
-});
-afterAll(async () => stack.close());
+const stack = useStack({ HOLD_TTL_SECONDS: '2', PAYMENT_TIMEOUT_SECONDS: '3' });
 
-const hold = async (productId: number, quantity: number) => {
-  const res = await stack.http.post('/api/holds', { product_id: productId, quantity });
-  expect(res.status).toBe(201);
-  return res.body.data.hold_id as number;
-};
-
-const orderRow = async (orderId: number) =>
-  (
-    await stack.db.query<{ status: string }>('SELECT status FROM orders WHERE id = ?', {
-      replacements: [orderId],
-      type: QueryTypes.SELECT,
-    })
-  )[0];
+const hold = async (productId: number, quantity: number) => (await holdOf(stack, productId, quantity)).hold_id;
+const ORDER_FIELDS = ['amount', 'created_at', 'currency', 'hold_id', 'id', 'status', 'updated_at'];
+const ALREADY_ORDERED = 'Cannot create order: Hold is already associated with an order';
 
 describe('orders', () => {
   test('an order takes the hold; expiry never gives an ordered hold back', async () => {
@@ -32,22 +20,11 @@ describe('orders', () => {
     expect(res.status).toBe(201);
     expect(res.body.status).toBe('success');
     expect(res.body.data).toMatchObject({ hold_id: holdId, status: 'pending' });
-    expect(Object.keys(res.body.data).sort()).toEqual([
-      'amount',
-      'created_at',
-      'currency',
-      'hold_id',
-      'id',
-      'status',
-      'updated_at',
-    ]);
+    expect(Object.keys(res.body.data).sort()).toEqual(ORDER_FIELDS);
     const h = (await stack.http.get(`/api/holds/${holdId}`)).body;
     expect(h.used_at).not.toBeNull();
     // Past the hold's expiry the hold workflow has finished without giving the stock back.
-    await waitFor('hold workflow to finish', async () => {
-      const d = await stack.client.workflow.getHandle(`hold-${holdId}`).describe();
-      return d.status.name === 'COMPLETED';
-    });
+    await workflowCompleted(stack, `hold-${holdId}`);
     expect(await availableStock(stack.db, productId)).toBe(6);
     expect((await stack.http.get(`/api/holds/${holdId}`)).body.released_at).toBeNull();
     await expectConserved(stack.db, productId, 10);
@@ -61,12 +38,7 @@ describe('orders', () => {
     const holdRun = stack.client.workflow.getHandle(`hold-${holdId}`);
     expect((await holdRun.describe()).priority?.priorityKey).toBe(HOLD_PRIORITY.priorityKey);
     const orderRun = stack.client.workflow.getHandle(`order-${res.body.data.id}`);
-    await waitFor('the order workflow', () =>
-      orderRun.describe().then(
-        () => true,
-        () => false,
-      ),
-    );
+    await workflowStarted(stack, orderRun.workflowId);
     expect((await orderRun.describe()).priority?.priorityKey).toBe(ORDER_PRIORITY.priorityKey);
     // The hold's own order step (its scheduled activity) waits behind hold work too.
     const scheduled = (await holdRun.fetchHistory()).events?.find(
@@ -85,14 +57,8 @@ describe('orders', () => {
     expect(replies.filter((r) => r.status === 201)).toHaveLength(1);
     const refused = replies.filter((r) => r.status === 400);
     expect(refused).toHaveLength(9);
-    for (const r of refused) {
-      expect(r.body.message).toBe('Cannot create order: Hold is already associated with an order');
-    }
-    const [{ n }] = await stack.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM orders WHERE hold_id = ?', {
-      replacements: [holdId],
-      type: QueryTypes.SELECT,
-    });
-    expect(Number(n)).toBe(1);
+    for (const r of refused) expect(r.body.message).toBe(ALREADY_ORDERED);
+    expect(await countRows(stack.db, 'SELECT COUNT(*) AS n FROM orders WHERE hold_id = ?', holdId)).toBe(1);
     await expectConserved(stack.db, productId, 10);
   });
 
@@ -101,14 +67,12 @@ describe('orders', () => {
     const released = await hold(productId, 1);
     expect((await stack.http.post(`/api/holds/${released}/release`)).status).toBe(200);
     const r1 = await stack.http.post('/api/orders', { hold_id: released });
-    expect(r1.status).toBe(400);
-    expect(r1.body.message).toBe('Cannot create order: Hold has been released');
+    expectRefusal(r1, 400, 'Cannot create order: Hold has been released');
 
     const expiring = await hold(productId, 1);
     await waitFor('hold to expire', async () => (await stack.http.get(`/api/holds/${expiring}`)).body.released_at);
     const r2 = await stack.http.post('/api/orders', { hold_id: expiring });
-    expect(r2.status).toBe(400);
-    expect(r2.body.message).toBe('Cannot create order: Hold has expired');
+    expectRefusal(r2, 400, 'Cannot create order: Hold has expired');
     // The early-released hold is past its expiry too by now: expired is reported first.
     await waitFor('released hold to pass its expiry', async () => {
       const h = (await stack.http.get(`/api/holds/${released}`)).body;
@@ -124,8 +88,7 @@ describe('orders', () => {
     const holdId = await hold(productId, 3);
     expect((await stack.http.post('/api/orders', { hold_id: holdId })).status).toBe(201);
     const res = await stack.http.post(`/api/holds/${holdId}/release`);
-    expect(res.status).toBe(400);
-    expect(res.body.message).toBe('Cannot release: Hold is already associated with an order');
+    expectRefusal(res, 400, 'Cannot release: Hold is already associated with an order');
     expect(await availableStock(stack.db, productId)).toBe(7);
   });
 
@@ -134,7 +97,9 @@ describe('orders', () => {
     const holdId = await hold(productId, 5);
     const order = (await stack.http.post('/api/orders', { hold_id: holdId })).body.data;
     expect(await availableStock(stack.db, productId)).toBe(5);
-    await waitFor('payment timeout', async () => (await orderRow(order.id)).status === 'cancelled');
+    await waitFor('payment timeout', async () =>
+      countRows(stack.db, "SELECT COUNT(*) AS n FROM orders WHERE id = ? AND status = 'cancelled'", order.id),
+    );
     expect(await availableStock(stack.db, productId)).toBe(10);
     const h = (await stack.http.get(`/api/holds/${holdId}`)).body;
     expect(h.released_at).not.toBeNull();

@@ -1,29 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
 import { waitFor } from '../../harness/wait';
 import { createOrderForHold } from '../../src/db/orders';
+import { expectRefusal } from './support/answers';
+import { newEventId, payWebhook, pendingOrder, workflowCompleted } from './support/purchase';
+import { holdOf, useStack } from './support/stack';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '30', PAYMENT_TIMEOUT_SECONDS: '60' });
-});
-afterAll(async () => stack.close());
-
-async function pendingOrder(stock = 10, quantity = 4) {
-  const productId = await createProduct(stack, stock);
-  const h = await stack.http.post('/api/holds', { product_id: productId, quantity });
-  const o = await stack.http.post('/api/orders', { hold_id: h.body.data.hold_id });
-  expect(o.status).toBe(201);
-  return { productId, holdId: h.body.data.hold_id as number, orderId: o.body.data.id as number };
-}
-const webhook = (event_id: string, order_id: number, status: string) =>
-  stack.http.post('/api/payments/webhook', { event_id, order_id, status });
+const stack = useStack({ HOLD_TTL_SECONDS: '30', PAYMENT_TIMEOUT_SECONDS: '60' });
 
 describe('payment webhook', () => {
   test('paid completes the order, keeps the stock sold, and ends the order workflow', async () => {
-    const { productId, orderId } = await pendingOrder();
-    const res = await webhook(`evt-${randomUUID()}`, orderId, 'paid');
+    const { productId, orderId } = await pendingOrder(stack);
+    const res = await payWebhook(stack, orderId, 'paid');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       status: 'success',
@@ -38,30 +25,27 @@ describe('payment webhook', () => {
   });
 
   test('failed cancels the order and returns the stock exactly once', async () => {
-    const { productId, holdId, orderId } = await pendingOrder();
-    const eventId = `evt-${randomUUID()}`;
-    const res = await webhook(eventId, orderId, 'failed');
+    const { productId, holdId, orderId } = await pendingOrder(stack);
+    const eventId = newEventId();
+    const res = await payWebhook(stack, orderId, 'failed', eventId);
     expect(res.body).toMatchObject({ message: 'Payment processed', data: { order_id: orderId, status: 'cancelled' } });
     expect(await availableStock(stack.db, productId)).toBe(10);
     expect((await stack.http.get(`/api/holds/${holdId}`)).body.released_at).not.toBeNull();
-    const replay = await webhook(eventId, orderId, 'failed');
+    const replay = await payWebhook(stack, orderId, 'failed', eventId);
     expect(replay.status).toBe(200);
     expect(replay.body).toMatchObject({
       message: 'Webhook already processed',
       data: { order_id: orderId, status: 'cancelled' },
     });
-    await waitFor('order workflow to finish', async () => {
-      const d = await stack.client.workflow.getHandle(`order-${orderId}`).describe();
-      return d.status.name === 'COMPLETED';
-    });
+    await workflowCompleted(stack, `order-${orderId}`);
     expect(await availableStock(stack.db, productId)).toBe(10);
     await expectConserved(stack.db, productId, 10);
   });
 
   test('20 parallel identical webhooks: one "Payment processed", the rest replays', async () => {
-    const { productId, orderId } = await pendingOrder();
-    const eventId = `evt-${randomUUID()}`;
-    const replies = await Promise.all(Array.from({ length: 20 }, () => webhook(eventId, orderId, 'failed')));
+    const { productId, orderId } = await pendingOrder(stack);
+    const eventId = newEventId();
+    const replies = await Promise.all(Array.from({ length: 20 }, () => payWebhook(stack, orderId, 'failed', eventId)));
     expect(replies.every((r) => r.status === 200)).toBe(true);
     expect(replies.filter((r) => r.body.message === 'Payment processed')).toHaveLength(1);
     expect(replies.filter((r) => r.body.message === 'Webhook already processed')).toHaveLength(19);
@@ -70,16 +54,15 @@ describe('payment webhook', () => {
   });
 
   test('paid and failed racing: one settles the order; a losing failed is refused, a losing paid is late', async () => {
-    const { productId, orderId } = await pendingOrder();
+    const { productId, orderId } = await pendingOrder(stack);
     const [paid, failed] = await Promise.all([
-      webhook(`evt-${randomUUID()}`, orderId, 'paid'),
-      webhook(`evt-${randomUUID()}`, orderId, 'failed'),
+      payWebhook(stack, orderId, 'paid'),
+      payWebhook(stack, orderId, 'failed'),
     ]);
     const final = (await stack.http.get(`/api/orders/${orderId}`)).body.status;
     if (final === 'completed') {
       expect(paid.body.message).toBe('Payment processed');
-      expect(failed.status).toBe(400);
-      expect(failed.body.message).toBe('Order is not in pending state');
+      expectRefusal(failed, 400, 'Order is not in pending state');
     } else {
       expect(failed.body).toMatchObject({ message: 'Payment processed', data: { status: 'cancelled' } });
       // The paid came after the order was cancelled: recorded, its money owed back (LATE_PAYMENT_POLICY=refund).
@@ -90,26 +73,23 @@ describe('payment webhook', () => {
   });
 
   test('an event id reused on another order is a 409 and changes nothing', async () => {
-    const first = await pendingOrder();
-    const second = await pendingOrder();
-    const eventId = `evt-${randomUUID()}`;
-    expect((await webhook(eventId, first.orderId, 'paid')).status).toBe(200);
-    const reused = await webhook(eventId, second.orderId, 'failed');
-    expect(reused.status).toBe(409);
-    expect(reused.body.status).toBe('error');
-    expect(reused.body.message).toBe('Event id has already been used for another order');
+    const first = await pendingOrder(stack);
+    const second = await pendingOrder(stack);
+    const eventId = newEventId();
+    expect((await payWebhook(stack, first.orderId, 'paid', eventId)).status).toBe(200);
+    const reused = await payWebhook(stack, second.orderId, 'failed', eventId);
+    expectRefusal(reused, 409, 'Event id has already been used for another order');
     expect(reused.text).not.toMatch(/SQL|Duplicate|INSERT/i);
     expect((await stack.http.get(`/api/orders/${second.orderId}`)).body.status).toBe('pending');
     expect(await availableStock(stack.db, second.productId)).toBe(6);
   });
 
   test('a new failed event on a final order is refused; a new paid one is a late payment', async () => {
-    const { orderId } = await pendingOrder();
-    await webhook(`evt-${randomUUID()}`, orderId, 'paid');
-    const failed = await webhook(`evt-${randomUUID()}`, orderId, 'failed');
-    expect(failed.status).toBe(400);
-    expect(failed.body.message).toBe('Order is not in pending state');
-    const again = await webhook(`evt-${randomUUID()}`, orderId, 'paid');
+    const { orderId } = await pendingOrder(stack);
+    await payWebhook(stack, orderId, 'paid');
+    const failed = await payWebhook(stack, orderId, 'failed');
+    expectRefusal(failed, 400, 'Order is not in pending state');
+    const again = await payWebhook(stack, orderId, 'paid');
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({
       message: 'Late payment recorded',
@@ -121,14 +101,12 @@ describe('payment webhook', () => {
     // The order row exists, as when the hold's workflow has created it but its child start still waits behind a
     // burst's hold work (ORDER_PRIORITY): no order-<id> run yet.
     const productId = await createProduct(stack, 10);
-    const h = await stack.http.post('/api/holds', { product_id: productId, quantity: 2 });
-    expect(h.status).toBe(201);
-    const created = await createOrderForHold(stack.db, h.body.data.hold_id, new Date());
+    const created = await createOrderForHold(stack.db, (await holdOf(stack, productId, 2)).hold_id, new Date());
     if (created.kind !== 'ordered') throw new Error(`order not created: ${created.kind}`);
     const { orderId } = created;
     await expect(stack.client.workflow.getHandle(`order-${orderId}`).describe()).rejects.toThrow();
 
-    const res = await webhook(`evt-${randomUUID()}`, orderId, 'paid');
+    const res = await payWebhook(stack, orderId, 'paid');
     expect(res.body).toMatchObject({ message: 'Payment processed', data: { order_id: orderId, status: 'completed' } });
     // Well before its 60 s payment timeout: the webhook's signal started the run, which took the payment at once.
     const handle = stack.client.workflow.getHandle(`order-${orderId}`);

@@ -211,12 +211,10 @@ describe('retention purge', () => {
     for (const key of [1, 2, 3])
       expect(await exists('idempotency_keys', 'idempotency_key', `old-${tag}-${key}`)).toBe(false);
     expect(await exists('idempotency_keys', 'idempotency_key', `new-${tag}`)).toBe(true);
-    for (const id of ['delivered-old', 'undeliverable-old']) {
+    for (const id of ['delivered-old', 'undeliverable-old'])
       expect(await exists('event_deliveries', 'event_id', `${id}-${tag}`)).toBe(false);
-    }
-    for (const id of ['delivered-new', 'undeliverable-new', 'retrying']) {
+    for (const id of ['delivered-new', 'undeliverable-new', 'retrying'])
       expect(await exists('event_deliveries', 'event_id', `${id}-${tag}`)).toBe(true);
-    }
     expect(await exists('products', 'id', productId)).toBe(true);
 
     // A second run finds nothing more of this test's rows: every delete is conditional.

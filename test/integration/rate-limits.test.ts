@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { addressKey, clientKey } from '../../src/api/security';
 import { availableStock, createProduct } from '../../harness/fixtures';
+import type { Reply } from '../../harness/http';
 import { startStack, type Stack } from '../../harness/stack';
 import { addressSource, expectSecurityHeaders, expectTooManyRequests, from } from './support/security';
 import { startGuardedStack, WINDOW } from './support/security';
@@ -19,15 +20,19 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
+/** Sends `send(i)` for i from 0 to `times` - 1, each to be answered `status`: a budget spent. */
+async function spend(times: number, status: number, send: (i: number) => Promise<Reply>) {
+  for (let i = 0; i < times; i++) expect((await send(i)).status).toBe(status);
+}
+
 describe('rate limits (Redis-backed)', () => {
   test('past the limit a client gets 429 with Retry-After and the error envelope; nothing is reserved', async () => {
     const productId = await createProduct(stack, 50);
     const client = from(freshAddress());
-    for (let i = 0; i < 3; i++) {
-      const res = await stack.http.post('/api/holds', { product_id: productId, quantity: 1 }, client);
-      expect(res.status).toBe(201);
-    }
-    const refused = await stack.http.post('/api/holds', { product_id: productId, quantity: 1 }, client);
+    const holdOne = (headers: Record<string, string>) =>
+      stack.http.post('/api/holds', { product_id: productId, quantity: 1 }, headers);
+    await spend(3, 201, () => holdOne(client));
+    const refused = await holdOne(client);
     expectTooManyRequests(refused, WINDOW);
     expectSecurityHeaders(refused);
     expect(await availableStock(stack.db, productId)).toBe(47);
@@ -39,8 +44,7 @@ describe('rate limits (Redis-backed)', () => {
     expect(keys.length).toBeGreaterThan(0);
 
     // Another client is not affected, nor are reads by the limited one.
-    const other = await stack.http.post('/api/holds', { product_id: productId, quantity: 1 }, from(freshAddress()));
-    expect(other.status).toBe(201);
+    expect((await holdOne(from(freshAddress()))).status).toBe(201);
     expect((await stack.http.get('/api/holds?limit=1', client)).status).toBe(200);
     expect((await stack.http.get(`/api/products/${productId}`, client)).status).toBe(200);
   });
@@ -48,33 +52,25 @@ describe('rate limits (Redis-backed)', () => {
   test('every write endpoint is limited, refused requests count too, and each group has its own budget', async () => {
     const client = from(freshAddress());
     // Release shares the holds budget; a 404 spends it like a success.
-    for (let i = 0; i < 3; i++)
-      expect((await stack.http.post('/api/holds/999999999/release', {}, client)).status).toBe(404);
+    await spend(3, 404, () => stack.http.post('/api/holds/999999999/release', {}, client));
     expectTooManyRequests(await stack.http.post('/api/holds/999999999/release', {}, client), WINDOW);
     expectTooManyRequests(await stack.http.post('/API/Holds/', {}, client), WINDOW);
 
-    for (let i = 0; i < 2; i++) expect((await stack.http.post('/api/orders', {}, client)).status).toBe(422);
+    await spend(2, 422, () => stack.http.post('/api/orders', {}, client));
     expectTooManyRequests(await stack.http.post('/api/orders', {}, client), WINDOW);
 
-    for (let i = 0; i < 2; i++) expect((await stack.http.post('/api/payments/webhook', {}, client)).status).toBe(422);
+    await spend(2, 422, () => stack.http.post('/api/payments/webhook', {}, client));
     expectTooManyRequests(await stack.http.post('/api/payments/webhook', {}, client), WINDOW);
 
     // Admin: checked before the token, so guessing tokens is limited too.
     const admin = from(freshAddress());
-    for (let i = 0; i < 20; i++) {
-      expect(
-        (await stack.http.post('/api/admin/products', {}, { ...admin, Authorization: 'Bearer nope' })).status,
-      ).toBe(401);
-    }
+    await spend(20, 401, () => stack.http.post('/api/admin/products', {}, { ...admin, Authorization: 'Bearer nope' }));
     expectTooManyRequests(await stack.http.post('/api/admin/products', {}, admin), WINDOW);
   });
 
   test('behind a trusted proxy the client is the entry the proxy added, whatever the client put before it', async () => {
     const address = freshAddress();
-    for (let i = 0; i < 2; i++) {
-      const res = await stack.http.post('/api/orders', {}, { 'X-Forwarded-For': `10.0.0.${i}, ${address}` });
-      expect(res.status).toBe(422);
-    }
+    await spend(2, 422, (i) => stack.http.post('/api/orders', {}, { 'X-Forwarded-For': `10.0.0.${i}, ${address}` }));
     expectTooManyRequests(
       await stack.http.post('/api/orders', {}, { 'X-Forwarded-For': `10.9.9.9, ${address}` }),
       WINDOW,
@@ -122,14 +118,11 @@ describe('with other settings', () => {
     );
     cleanup(() => direct.close());
     // The socket address (127.0.0.1) decides, however the header changes.
-    for (let i = 0; i < 2; i++) {
-      expect((await direct.http.post('/api/orders', {}, from(freshAddress()))).status).toBe(422);
-    }
+    await spend(2, 422, () => direct.http.post('/api/orders', {}, from(freshAddress())));
     const refused = await direct.http.post('/api/orders', {}, from(freshAddress()));
     expectTooManyRequests(refused, 2);
     // A limit of 0 is off.
-    for (let i = 0; i < 5; i++)
-      expect((await direct.http.post('/api/holds', {}, from(freshAddress()))).status).toBe(422);
+    await spend(5, 422, () => direct.http.post('/api/holds', {}, from(freshAddress())));
 
     await new Promise((r) => setTimeout(r, Number(refused.headers.get('retry-after')) * 1000 + 200));
     expect((await direct.http.post('/api/orders', {})).status).toBe(422);

@@ -4,26 +4,24 @@ import { runReservation } from '../../src/db/reserve-batch';
 import type { ReserveRequest } from '../../src/db/reserve-request';
 import { createSequelize, RESERVATION_LOCK_WAIT_SECONDS } from '../../src/db/sequelize';
 import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
+import { useStack } from './support/stack';
 
 /**
  * The reservation's transaction on a connection of Sequelize's pool, against the real MariaDB: the batch commits
  * itself, its lock waits are bounded per statement (the session keeps the server's), and a batch that fails half-way
  * never leaves a transaction open on a pooled connection.
  */
-let stack: Stack;
+const stack = useStack({}, { worker: false });
 /** One connection only, so every query below runs on the connection the reservation used. */
 let single: Sequelize;
 let other: Sequelize;
 beforeAll(async () => {
-  stack = await startStack({}, { worker: false });
   single = createSequelize({ url: stack.config.DATABASE_URL, poolMax: 1 });
   other = createSequelize({ url: stack.config.DATABASE_URL, poolMax: 2 });
 });
 afterAll(async () => {
   await single.close();
   await other.close();
-  await stack.close();
 });
 
 const request = async (productId: number): Promise<ReserveRequest> => {

@@ -1,19 +1,16 @@
 import { QueryTypes } from 'sequelize';
 import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
-import { ADMIN_TOKEN, startStack, type Stack } from '../../harness/stack';
 import { waitFor } from '../../harness/wait';
+import { expectRefusal } from './support/answers';
+import { auth as admin } from './support/admin';
+import { postHold } from './support/purchase';
+import { countRows, unreleasedHolds } from './support/rows';
+import { useStack } from './support/stack';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '3', SWEEP_GRACE_SECONDS: '0' });
-});
-afterAll(async () => stack.close());
+const stack = useStack({ HOLD_TTL_SECONDS: '3', SWEEP_GRACE_SECONDS: '0' });
 
-const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const reshard = (id: number | string, body: unknown) =>
   stack.http.put(`/api/admin/products/${id}/stock-shards`, body, admin);
-const hold = (productId: number, quantity: number) =>
-  stack.http.post('/api/holds', { product_id: productId, quantity });
 
 const shardRows = async (productId: number) =>
   (
@@ -69,7 +66,7 @@ describe('stock shards for a hot product', () => {
   test('a stampede on a sharded product sells every unit exactly once, across shards when one runs dry', async () => {
     const productId = await createProduct(stack, 60);
     await reshard(productId, { shards: 8 });
-    const replies = await Promise.all(Array.from({ length: 45 }, (_, i) => hold(productId, (i % 3) + 1)));
+    const replies = await Promise.all(Array.from({ length: 45 }, (_, i) => postHold(stack, productId, (i % 3) + 1)));
     const taken = replies.reduce((sum, r, i) => sum + (r.status === 201 ? (i % 3) + 1 : 0), 0);
     // 45 requests ask for 90 units in all: 60 are sold, and a refusal only comes when too few units remain.
     expect(replies.every((r) => r.status === 201 || r.status === 400)).toBe(true);
@@ -80,22 +77,18 @@ describe('stock shards for a hot product', () => {
     expect(taken).toBeLessThanOrEqual(60);
     expect(await availableStock(stack.db, productId)).toBe(60 - taken);
     await expectConserved(stack.db, productId, 60);
-    const shardsUsed = await stack.db.query<{ n: number }>(
-      'SELECT COUNT(DISTINCT stock_shard) AS n FROM holds WHERE product_id = ?',
-      { replacements: [productId], type: QueryTypes.SELECT },
-    );
-    expect(Number(shardsUsed[0].n)).toBeGreaterThan(1);
+    const shardsUsed = 'SELECT COUNT(DISTINCT stock_shard) AS n FROM holds WHERE product_id = ?';
+    expect(await countRows(stack.db, shardsUsed, productId)).toBeGreaterThan(1);
   });
 
   test('a hold larger than any one shard takes from several; the refusal names the whole stock', async () => {
     const productId = await createProduct(stack, 10);
     await reshard(productId, { shards: 4 }); // 3, 3, 2, 2
-    const big = await hold(productId, 7);
+    const big = await postHold(stack, productId, 7);
     expect(big.status).toBe(201);
     expect(await availableStock(stack.db, productId)).toBe(3);
-    const refused = await hold(productId, 4);
-    expect(refused.status).toBe(400);
-    expect(refused.body.message).toBe('Insufficient stock available. Only 3 units remaining.');
+    const refused = await postHold(stack, productId, 4);
+    expectRefusal(refused, 400, 'Insufficient stock available. Only 3 units remaining.');
     const released = await stack.http.post(`/api/holds/${big.body.data.hold_id}/release`);
     expect(released.status).toBe(200);
     expect(await availableStock(stack.db, productId)).toBe(10);
@@ -105,7 +98,7 @@ describe('stock shards for a hot product', () => {
   test('expiry (timer or bulk sweep) returns sharded holds to their shards exactly once', async () => {
     const productId = await createProduct(stack, 40);
     await reshard(productId, { shards: 4 });
-    const replies = await Promise.all(Array.from({ length: 12 }, () => hold(productId, 2)));
+    const replies = await Promise.all(Array.from({ length: 12 }, () => postHold(stack, productId, 2)));
     expect(replies.map((r) => r.status)).toEqual(Array(12).fill(201));
     expect(await availableStock(stack.db, productId)).toBe(16);
     await waitFor(
@@ -114,18 +107,14 @@ describe('stock shards for a hot product', () => {
       30_000,
     );
     await expectConserved(stack.db, productId, 40);
-    const open = await stack.db.query<{ n: number }>(
-      'SELECT COUNT(*) AS n FROM holds WHERE product_id = ? AND released_at IS NULL',
-      { replacements: [productId], type: QueryTypes.SELECT },
-    );
-    expect(Number(open[0].n)).toBe(0);
+    expect(await unreleasedHolds(stack.db, productId)).toBe(0);
   });
 
   test('unsharding with holds open, then restocking: their units come back and stay sellable', async () => {
     const productId = await createProduct(stack, 8);
     await reshard(productId, { shards: 4 }); // 2 each
-    const a = await hold(productId, 2);
-    const b = await hold(productId, 2);
+    const a = await postHold(stack, productId, 2);
+    const b = await postHold(stack, productId, 2);
     expect([a.status, b.status]).toEqual([201, 201]);
     expect((await reshard(productId, { shards: 1 })).body.data.available_stock).toBe(4);
     expect(await productRow(productId)).toEqual({ onRow: 4, shards: 1 });
@@ -133,7 +122,7 @@ describe('stock shards for a hot product', () => {
       expect((await stack.http.post(`/api/holds/${h.body.data.hold_id}/release`)).status).toBe(200);
     // The released units went back to their (now empty) shard rows; an unsharded product still sells them.
     expect(await availableStock(stack.db, productId)).toBe(8);
-    const all = await hold(productId, 8);
+    const all = await postHold(stack, productId, 8);
     expect(all.status).toBe(201);
     expect(await availableStock(stack.db, productId)).toBe(0);
     const restock = await stack.http.post(`/api/admin/products/${productId}/restock`, { quantity: 5 }, admin);

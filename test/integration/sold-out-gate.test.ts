@@ -1,62 +1,50 @@
-import Redis from 'ioredis';
-import { createProductCache } from '../../src/cache/product-cache';
-import { createLogger } from '../../src/logger';
 import { createProduct, expectConserved } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
+import { expectRefusal } from './support/answers';
+import { productCache, redisForFile, unusedProductId } from './support/product-cache';
+import { postHold } from './support/purchase';
+import { useStack } from './support/stack';
 
 /** The sold-out gate (docs/performance.md): refusals from Redis, reopened by every stock return. */
-let stack: Stack;
-let redis: Redis;
-beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '60' });
-  redis = new Redis(stack.config.REDIS_URL, { maxRetriesPerRequest: 1 });
-});
-afterAll(async () => {
-  redis.disconnect();
-  await stack.close();
-});
-
-const hold = (productId: number, quantity: number) =>
-  stack.http.post('/api/holds', { product_id: productId, quantity });
+const stack = useStack({ HOLD_TTL_SECONDS: '60' });
+const redis = redisForFile();
 
 describe('sold-out gate', () => {
   test('once sold out, refusals need neither Temporal nor a worker, and name the units left', async () => {
     const productId = await createProduct(stack, 7);
-    expect((await hold(productId, 5)).status).toBe(201);
+    expect((await postHold(stack, productId, 5)).status).toBe(201);
     await stack.stopWorker();
     try {
       // No worker: anything that reached Temporal would wait for the call deadline; the gate answers at once.
       const started = Date.now();
-      const refused = await hold(productId, 3);
-      expect(refused.status).toBe(400);
-      expect(refused.body.message).toBe('Insufficient stock available. Only 2 units remaining.');
+      const refused = await postHold(stack, productId, 3);
+      expectRefusal(refused, 400, 'Insufficient stock available. Only 2 units remaining.');
       expect(Date.now() - started).toBeLessThan(2_000);
     } finally {
       await stack.startWorker();
     }
     // Asking for what is left still goes to the database, which grants it.
-    expect((await hold(productId, 2)).status).toBe(201);
-    const last = await hold(productId, 1);
+    expect((await postHold(stack, productId, 2)).status).toBe(201);
+    const last = await postHold(stack, productId, 1);
     expect(last.body.message).toBe('Insufficient stock available. Only 0 units remaining.');
     await expectConserved(stack.db, productId, 7);
   });
 
   test('stock coming back reopens the gate at once', async () => {
     const productId = await createProduct(stack, 4);
-    const first = await hold(productId, 4);
+    const first = await postHold(stack, productId, 4);
     expect(first.status).toBe(201);
-    expect((await hold(productId, 1)).status).toBe(400);
+    expect((await postHold(stack, productId, 1)).status).toBe(400);
     const released = await stack.http.post(`/api/holds/${first.body.data.hold_id}/release`);
     expect(released.status).toBe(200);
     // Right after the release's answer: no stale "sold out".
-    const again = await hold(productId, 4);
+    const again = await postHold(stack, productId, 4);
     expect(again.status).toBe(201);
     await expectConserved(stack.db, productId, 4);
   });
 
   test('a figure from before an invalidation is never written back (epoch guard)', async () => {
-    const cache = createProductCache(redis, createLogger('silent', 'test'), { gateTtlSeconds: 30 });
-    const id = 900_000_000 + Math.floor(Math.random() * 1_000_000);
+    const cache = productCache(redis, { gateTtlSeconds: 30 });
+    const id = unusedProductId();
     const before = await cache.readGate(id);
     expect(before).toEqual({ available: null, epoch: '0' });
     // Stock comes back (and is invalidated) while a reservation that read the old epoch is in flight.
@@ -87,8 +75,8 @@ describe('product cache and a stock write whose sender may die', () => {
   });
 
   test('while a reservation may still commit unseen, no reader caches the product; once it has an outcome, or its mark lapses, reads are cached again', async () => {
-    const cache = createProductCache(redis, createLogger('silent', 'test'));
-    const id = 900_000_000 + Math.floor(Math.random() * 1_000_000);
+    const cache = productCache(redis);
+    const id = unusedProductId();
     let inDb = 10;
     const loads: number[] = [];
     const load = async () => {

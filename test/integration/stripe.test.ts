@@ -1,33 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { QueryTypes } from 'sequelize';
 import Stripe from 'stripe';
-import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
-import { waitFor } from '../../harness/wait';
+import { availableStock, expectConserved } from '../../harness/fixtures';
+import { expectRefusal } from './support/answers';
+import { pendingOrder, workflowCompleted } from './support/purchase';
+import { countRows } from './support/rows';
+import { useStack } from './support/stack';
 
 const SECRET = 'whsec_stripe_integration_test';
 // Holds and orders need the shop's key; Stripe's events come without one.
 const API_KEY = 'sk_stripe_test_0123456789';
 const shop = { Authorization: `Bearer ${API_KEY}` };
-let stack: Stack;
-beforeAll(async () => {
-  // Nothing expires or times out while this file runs; every order it makes is settled by a Stripe event.
-  stack = await startStack({
-    STRIPE_WEBHOOK_SECRET: SECRET,
-    API_KEYS: API_KEY,
-    HOLD_TTL_SECONDS: '60',
-    PAYMENT_TIMEOUT_SECONDS: '60',
-  });
+// Nothing expires or times out while this file runs; every order it makes is settled by a Stripe event.
+const stack = useStack({
+  STRIPE_WEBHOOK_SECRET: SECRET,
+  API_KEYS: API_KEY,
+  HOLD_TTL_SECONDS: '60',
+  PAYMENT_TIMEOUT_SECONDS: '60',
 });
-afterAll(async () => stack.close());
-
-async function pendingOrder(stock = 10, quantity = 4) {
-  const productId = await createProduct(stack, stock);
-  const hold = await stack.http.post('/api/holds', { product_id: productId, quantity }, shop);
-  const order = await stack.http.post('/api/orders', { hold_id: hold.body.data.hold_id }, shop);
-  expect(order.status).toBe(201);
-  return { productId, holdId: hold.body.data.hold_id as number, orderId: order.body.data.id as number };
-}
+const pendingShopOrder = () => pendingOrder(stack, 10, 4, shop);
 
 /** A Stripe event as Stripe sends it (the fields this service reads, in Stripe's shape). */
 function stripeEvent(type: string, object: Record<string, unknown>, id = `evt_${randomUUID().replace(/-/g, '')}`) {
@@ -59,6 +49,10 @@ const checkoutSession = (orderId: number, paymentStatus: string) => ({
   metadata: { order_id: String(orderId) },
 });
 
+/** A `payment_intent.<outcome>` event of the order. */
+const intentEvent = (outcome: string, orderId: number | string | undefined, status?: string) =>
+  stripeEvent(`payment_intent.${outcome}`, paymentIntent(orderId, status));
+
 /** Posts the raw payload signed as Stripe signs it (the package's own test helper), or with the header given. */
 const deliver = (payload: string, opts: { secret?: string; timestamp?: number; header?: string } = {}) =>
   stack.http.call('POST', '/api/payments/stripe', payload, {
@@ -68,19 +62,14 @@ const deliver = (payload: string, opts: { secret?: string; timestamp?: number; h
       Stripe.webhooks.generateTestHeaderString({ payload, secret: opts.secret ?? SECRET, timestamp: opts.timestamp }),
   });
 
-async function paymentEventsOf(orderId: number): Promise<number> {
-  const [row] = await stack.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM payment_events WHERE order_id = ?', {
-    replacements: [orderId],
-    type: QueryTypes.SELECT,
-  });
-  return Number(row.n);
-}
+const paymentEventsOf = (orderId: number) =>
+  countRows(stack.db, 'SELECT COUNT(*) AS n FROM payment_events WHERE order_id = ?', orderId);
 const orderOf = async (orderId: number) => (await stack.http.get(`/api/orders/${orderId}`, shop)).body;
 
 describe('POST /api/payments/stripe', () => {
   test('a signed payment_intent.succeeded completes the order; its redelivery is a replay', async () => {
-    const { productId, orderId } = await pendingOrder();
-    const payload = stripeEvent('payment_intent.succeeded', paymentIntent(orderId));
+    const { productId, orderId } = await pendingShopOrder();
+    const payload = intentEvent('succeeded', orderId);
     const res = await deliver(payload);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -91,10 +80,7 @@ describe('POST /api/payments/stripe', () => {
     const order = await orderOf(orderId);
     expect(order.status).toBe('completed');
     expect(order.payment_idempotency_key).toBe(JSON.parse(payload).id);
-    await waitFor('the order workflow to finish', async () => {
-      const d = await stack.client.workflow.getHandle(`order-${orderId}`).describe();
-      return d.status.name === 'COMPLETED';
-    });
+    await workflowCompleted(stack, `order-${orderId}`);
 
     // Stripe redelivers the same event (same id), re-signed at a new time: answered as a replay, nothing changes.
     const again = await deliver(payload);
@@ -109,10 +95,8 @@ describe('POST /api/payments/stripe', () => {
   });
 
   test('a forged signature (another secret) is refused 400 and changes nothing', async () => {
-    const { productId, orderId } = await pendingOrder();
-    const res = await deliver(stripeEvent('payment_intent.succeeded', paymentIntent(orderId)), {
-      secret: 'whsec_not_the_endpoints',
-    });
+    const { productId, orderId } = await pendingShopOrder();
+    const res = await deliver(intentEvent('succeeded', orderId), { secret: 'whsec_not_the_endpoints' });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ status: 'error', message: 'Invalid signature', code: 'invalid_signature' });
     expect((await orderOf(orderId)).status).toBe('pending');
@@ -121,8 +105,8 @@ describe('POST /api/payments/stripe', () => {
   });
 
   test('a stale signature (older than 300 s) is refused 400 and changes nothing', async () => {
-    const { orderId } = await pendingOrder();
-    const res = await deliver(stripeEvent('payment_intent.payment_failed', paymentIntent(orderId, 'canceled')), {
+    const { orderId } = await pendingShopOrder();
+    const res = await deliver(intentEvent('payment_failed', orderId, 'canceled'), {
       timestamp: Math.floor(Date.now() / 1000) - 301,
     });
     expect(res.status).toBe(400);
@@ -135,16 +119,15 @@ describe('POST /api/payments/stripe', () => {
     ['no Stripe-Signature header', ''],
     ['a header that is no signature', 't=abc,v1=zz'],
   ])('%s is refused 400 Invalid signature', async (_, header) => {
-    const { orderId } = await pendingOrder();
-    const res = await deliver(stripeEvent('payment_intent.succeeded', paymentIntent(orderId)), { header });
-    expect(res.status).toBe(400);
-    expect(res.body.message).toBe('Invalid signature');
+    const { orderId } = await pendingShopOrder();
+    const res = await deliver(intentEvent('succeeded', orderId), { header });
+    expectRefusal(res, 400, 'Invalid signature');
     expect((await orderOf(orderId)).status).toBe('pending');
   });
 
   test('a signed body changed on the way is refused', async () => {
-    const { orderId } = await pendingOrder();
-    const payload = stripeEvent('payment_intent.payment_failed', paymentIntent(orderId));
+    const { orderId } = await pendingShopOrder();
+    const payload = intentEvent('payment_failed', orderId);
     const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
     const res = await deliver(payload.replace('payment_failed', 'succeeded'), { header });
     expect(res.status).toBe(400);
@@ -152,10 +135,8 @@ describe('POST /api/payments/stripe', () => {
   });
 
   test('payment_intent.payment_failed cancels the order and gives the stock back', async () => {
-    const { productId, holdId, orderId } = await pendingOrder();
-    const res = await deliver(
-      stripeEvent('payment_intent.payment_failed', paymentIntent(orderId, 'requires_payment_method')),
-    );
+    const { productId, holdId, orderId } = await pendingShopOrder();
+    const res = await deliver(intentEvent('payment_failed', orderId, 'requires_payment_method'));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ message: 'Payment processed', data: { order_id: orderId, status: 'cancelled' } });
     expect(await availableStock(stack.db, productId)).toBe(10);
@@ -164,9 +145,9 @@ describe('POST /api/payments/stripe', () => {
   });
 
   test('a paid event after the order was cancelled is a late payment: 200, refund_due', async () => {
-    const { productId, orderId } = await pendingOrder();
-    await deliver(stripeEvent('payment_intent.payment_failed', paymentIntent(orderId, 'requires_payment_method')));
-    const late = await deliver(stripeEvent('payment_intent.succeeded', paymentIntent(orderId)));
+    const { productId, orderId } = await pendingShopOrder();
+    await deliver(intentEvent('payment_failed', orderId, 'requires_payment_method'));
+    const late = await deliver(intentEvent('succeeded', orderId));
     expect(late.status).toBe(200);
     expect(late.body).toMatchObject({
       message: 'Late payment recorded',
@@ -179,7 +160,7 @@ describe('POST /api/payments/stripe', () => {
   });
 
   test('checkout.session.completed acts as paid only once its payment is collected', async () => {
-    const { orderId } = await pendingOrder();
+    const { orderId } = await pendingShopOrder();
     const unpaid = await deliver(stripeEvent('checkout.session.completed', checkoutSession(orderId, 'unpaid')));
     expect(unpaid.status).toBe(200);
     expect(unpaid.body.message).toBe('Event ignored');
@@ -190,7 +171,7 @@ describe('POST /api/payments/stripe', () => {
   });
 
   test('other event types, and objects without metadata.order_id, are ignored and change nothing', async () => {
-    const { productId, orderId } = await pendingOrder();
+    const { productId, orderId } = await pendingShopOrder();
     const charge = stripeEvent('charge.succeeded', {
       id: 'ch_1',
       object: 'charge',
@@ -203,7 +184,7 @@ describe('POST /api/payments/stripe', () => {
       message: 'Event ignored',
       data: { event_id: JSON.parse(charge).id, type: 'charge.succeeded' },
     });
-    const noOrder = await deliver(stripeEvent('payment_intent.succeeded', paymentIntent(undefined)));
+    const noOrder = await deliver(intentEvent('succeeded', undefined));
     expect(noOrder.status).toBe(200);
     expect(noOrder.body.message).toBe('Event ignored');
     expect((await orderOf(orderId)).status).toBe('pending');
@@ -212,13 +193,13 @@ describe('POST /api/payments/stripe', () => {
   });
 
   test.each([['2147483000'], ['not-an-order'], ['01']])('metadata.order_id %s names no order: 404', async (id) => {
-    const res = await deliver(stripeEvent('payment_intent.succeeded', paymentIntent(id)));
+    const res = await deliver(intentEvent('succeeded', id));
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ status: 'error', message: 'Order not found', code: 'not_found' });
   });
 
   test('an event with a lot of metadata (over the 16 KiB of other bodies) is read whole', async () => {
-    const { orderId } = await pendingOrder();
+    const { orderId } = await pendingShopOrder();
     const metadata: Record<string, string> = { order_id: String(orderId) };
     for (let i = 0; i < 49; i++) metadata[`note_${i}`] = 'x'.repeat(500);
     const payload = stripeEvent('payment_intent.succeeded', { ...paymentIntent(orderId), metadata });
@@ -235,14 +216,10 @@ describe('POST /api/payments/stripe', () => {
 });
 
 describe('without STRIPE_WEBHOOK_SECRET', () => {
-  let plain: Stack;
-  beforeAll(async () => {
-    plain = await startStack({ STRIPE_WEBHOOK_SECRET: '' }, { worker: false });
-  });
-  afterAll(async () => plain.close());
+  const plain = useStack({ STRIPE_WEBHOOK_SECRET: '' }, { worker: false });
 
   test('POST /api/payments/stripe answers 404 like any unknown route', async () => {
-    const payload = stripeEvent('payment_intent.succeeded', paymentIntent(1));
+    const payload = intentEvent('succeeded', 1);
     const res = await plain.http.call('POST', '/api/payments/stripe', payload, {
       'Stripe-Signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }),
     });

@@ -7,6 +7,8 @@ import { ensureSweepSchedule } from '../../src/worker/schedule';
 import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
 import { startStack, type Stack } from '../../harness/stack';
 import { waitFor } from '../../harness/wait';
+import { pendingOrder, postHold, workflowStarted } from './support/purchase';
+import { countRows } from './support/rows';
 
 let stack: Stack;
 const scheduleId = `test-sweep-${randomUUID()}`;
@@ -21,13 +23,18 @@ afterAll(async () => {
   await stack.close();
 });
 
-const ensure = (intervalSeconds: number) =>
+/** Sets the sweep Schedule `id` up to start a run every `intervalSeconds` on `taskQueue`. */
+const ensureOn = (id: string, taskQueue: string, intervalSeconds: number) =>
   ensureSweepSchedule(stack.client, {
-    scheduleId,
-    taskQueue: sweepTaskQueue(stack.config),
+    scheduleId: id,
+    taskQueue,
     intervalSeconds,
     input: { graceSeconds: 0, paymentTimeoutSeconds: stack.config.PAYMENT_TIMEOUT_SECONDS, batchSize: 7 },
   });
+const ensure = (intervalSeconds: number) => ensureOn(scheduleId, sweepTaskQueue(stack.config), intervalSeconds);
+/** How many holds of the product are as `where` says. */
+const holdsOf = (productId: number, where: string) =>
+  countRows(stack.db, `SELECT COUNT(*) AS n FROM holds WHERE product_id = ? AND ${where}`, productId);
 
 describe('backup sweep', () => {
   test('the schedule is created once and updated in place, with overlap SKIP and a small catch-up window', async () => {
@@ -45,22 +52,16 @@ describe('backup sweep', () => {
   test('a run stranded on a task queue nobody polls is ended when a worker points the Schedule at its own', async () => {
     const id = `test-sweep-stranded-${randomUUID()}`;
     const handle = stack.client.schedule.getHandle(id);
-    const settings = (taskQueue: string) => ({
-      scheduleId: id,
-      taskQueue,
-      intervalSeconds: 1,
-      input: { graceSeconds: 0, paymentTimeoutSeconds: stack.config.PAYMENT_TIMEOUT_SECONDS, batchSize: 7 },
-    });
     try {
       // A deployment whose task queue no worker polls any more: its run never gets a workflow task.
-      expect(await ensureSweepSchedule(stack.client, settings(`nobody-polls-${randomUUID()}`))).toBe('created');
+      expect(await ensureOn(id, `nobody-polls-${randomUUID()}`, 1)).toBe('created');
       const stranded = await waitFor('the first run', async () => (await handle.describe()).info.runningActions[0]);
       const strandedRun = stack.client.workflow.getHandle(
         stranded!.workflow.workflowId,
         stranded!.workflow.firstExecutionRunId,
       );
       // Overlap SKIP: every later tick is skipped behind it, until a worker on another queue takes the Schedule.
-      expect(await ensureSweepSchedule(stack.client, settings(sweepTaskQueue(stack.config)))).toBe('moved');
+      expect(await ensureOn(id, sweepTaskQueue(stack.config), 1)).toBe('moved');
       expect((await strandedRun.describe()).status.name).toBe('TERMINATED');
       await waitFor(
         'a run on the polled queue to complete',
@@ -87,34 +88,16 @@ describe('backup sweep', () => {
 
   test('sweep and hold timers racing on the same expired holds release each exactly once', async () => {
     const productId = await createProduct(stack, 100);
-    const replies = await Promise.all(
-      Array.from({ length: 20 }, () => stack.http.post('/api/holds', { product_id: productId, quantity: 5 })),
-    );
+    const replies = await Promise.all(Array.from({ length: 20 }, () => postHold(stack, productId, 5)));
     expect(replies.map((r) => r.status)).toEqual(Array(20).fill(201));
     const ids: number[] = replies.map((r) => r.body.data.hold_id);
     await expectConserved(stack.db, productId, 100);
     // With the worker down the timers cannot fire; the holds lapse in the database meanwhile.
     await stack.stopWorker();
-    await waitFor('holds to lapse', async () => {
-      const [{ n }] = await stack.db.query<{ n: number }>(
-        'SELECT COUNT(*) AS n FROM holds WHERE product_id = ? AND hold_expires_at < NOW(3)',
-        { replacements: [productId], type: QueryTypes.SELECT },
-      );
-      return Number(n) === 20;
-    });
+    await waitFor('holds to lapse', async () => (await holdsOf(productId, 'hold_expires_at < NOW(3)')) === 20);
     // Back up: every overdue hold timer and the 1 s sweep schedule now race for the same rows.
     await stack.startWorker();
-    await waitFor(
-      'all holds released',
-      async () => {
-        const [{ n }] = await stack.db.query<{ n: number }>(
-          'SELECT COUNT(*) AS n FROM holds WHERE product_id = ? AND released_at IS NULL',
-          { replacements: [productId], type: QueryTypes.SELECT },
-        );
-        return Number(n) === 0;
-      },
-      30_000,
-    );
+    await waitFor('all holds released', async () => (await holdsOf(productId, 'released_at IS NULL')) === 0, 30_000);
     await waitFor(
       'hold workflows to finish',
       async () => {
@@ -136,25 +119,14 @@ describe('backup sweep', () => {
   });
 
   test('the sweep cancels a pending order whose workflow never ran, and returns its stock once', async () => {
-    const productId = await createProduct(stack, 10);
-    const hold = (await stack.http.post('/api/holds', { product_id: productId, quantity: 3 })).body.data;
-    const order = (await stack.http.post('/api/orders', { hold_id: hold.hold_id })).body.data;
+    const { productId, orderId } = await pendingOrder(stack, 10, 3);
     // Simulate a lost order workflow: terminate it before its payment timer fires. The hold's workflow starts it
     // as a child after the order's 201, so it may not exist yet.
-    const orderWorkflow = stack.client.workflow.getHandle(`order-${order.id}`);
-    await waitFor(
-      'the order workflow to start',
-      () =>
-        orderWorkflow.describe().then(
-          () => true,
-          () => false,
-        ),
-      10_000,
-    );
-    await orderWorkflow.terminate('test: simulate a lost order workflow');
+    await workflowStarted(stack, `order-${orderId}`, 10_000);
+    await stack.client.workflow.getHandle(`order-${orderId}`).terminate('test: simulate a lost order workflow');
     await waitFor(
       'sweep to cancel the order',
-      async () => (await stack.http.get(`/api/orders/${order.id}`)).body.status === 'cancelled',
+      async () => (await stack.http.get(`/api/orders/${orderId}`)).body.status === 'cancelled',
       30_000,
     );
     expect(await availableStock(stack.db, productId)).toBe(10);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
@@ -6,8 +5,9 @@ import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@o
 import { createLogger } from '../../src/logger';
 import { startTelemetry, type Telemetry } from '../../src/telemetry';
 import { createProduct } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
 import { waitFor } from '../../harness/wait';
+import { payWebhook, postHold } from './support/purchase';
+import { orderOf, useStack } from './support/stack';
 
 /**
  * One request, one trace: the API's HTTP span, the Temporal client call, the workflow, its activity and the SQL and
@@ -16,21 +16,15 @@ import { waitFor } from '../../harness/wait';
  */
 const exported = new InMemorySpanExporter();
 let telemetry: Telemetry;
-let stack: Stack;
-/** What the service logged, as parsed JSON lines. */
-const lines: Record<string, unknown>[] = [];
-
-beforeAll(async () => {
+beforeAll(() => {
   telemetry = startTelemetry('flash-sale-test', {}, [new SimpleSpanProcessor(exported)]);
   patchUnderJest(telemetry);
-  const log = createLogger('info', 'test', { write: (line: string) => lines.push(JSON.parse(line)) });
-  stack = await startStack({ HOLD_TTL_SECONDS: '30', PAYMENT_TIMEOUT_SECONDS: '60' }, { log });
-  await waitFor('the API hold worker', () => stack.api.eagerStartReady(), 60_000);
 });
-afterAll(async () => {
-  await stack.close();
-  await telemetry.shutdown();
-});
+/** What the service logged, as parsed JSON lines. */
+const lines: Record<string, unknown>[] = [];
+const log = createLogger('info', 'test', { write: (line: string) => lines.push(JSON.parse(line)) });
+const stack = useStack({ HOLD_TTL_SECONDS: '30', PAYMENT_TIMEOUT_SECONDS: '60' }, { log, holdWorker: true });
+afterAll(() => telemetry.shutdown());
 
 /**
  * Jest loads node_modules through a loader of its own, which the SDK's require hook never sees: the instrumentations'
@@ -94,17 +88,10 @@ describe('one trace per request', () => {
   test('a hold, its order and its payment: HTTP → Temporal call → workflow → activity → SQL and Redis', async () => {
     const productId = await createProduct(stack, 5);
     const holdSent = Date.now();
-    const hold = await stack.http.post('/api/holds', { product_id: productId, quantity: 2 });
+    const hold = await postHold(stack, productId, 2);
     expect(hold.status).toBe(201);
-    const order = await stack.http.post('/api/orders', { hold_id: hold.body.data.hold_id });
-    expect(order.status).toBe(201);
-    const orderId = order.body.data.id as number;
-    const paid = await stack.http.post('/api/payments/webhook', {
-      event_id: `evt-${randomUUID()}`,
-      order_id: orderId,
-      status: 'paid',
-    });
-    expect(paid.status).toBe(200);
+    const orderId = (await orderOf(stack, hold.body.data.hold_id)).id as number;
+    expect((await payWebhook(stack, orderId, 'paid')).status).toBe(200);
     await stack.client.workflow.getHandle(`order-${orderId}`).result();
 
     // The hold: its workflow span ends with the workflow (the order ended it), the order's when it is paid.

@@ -1,34 +1,24 @@
-import Redis from 'ioredis';
-import { createProductCache } from '../../src/cache/product-cache';
 import { createReserver } from '../../src/db/reserve';
-import { createLogger } from '../../src/logger';
 import { createProduct, expectConserved } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
+import { expectRefusal } from './support/answers';
+import { productCache, redisForFile, unusedProductId } from './support/product-cache';
+import { postHold } from './support/purchase';
+import { useStack } from './support/stack';
 
 /**
  * Units being reserved (src/cache/units-in-flight.ts): a buyer arriving when every unit is held or being reserved is
  * told "sold out" at once; a unit given back, or a reservation that ends without taking it, reopens the sale.
  */
-let stack: Stack;
-let redis: Redis;
-beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '60' });
-  redis = new Redis(stack.config.REDIS_URL, { maxRetriesPerRequest: 1 });
-});
-afterAll(async () => {
-  redis.disconnect();
-  await stack.close();
-});
+const stack = useStack({ HOLD_TTL_SECONDS: '60' });
+const redis = redisForFile();
 
-const hold = (productId: number, quantity: number) =>
-  stack.http.post('/api/holds', { product_id: productId, quantity });
-const cache = () => createProductCache(redis, createLogger('silent', 'test'), { gateTtlSeconds: 30 });
+const cache = () => productCache(redis, { gateTtlSeconds: 30 });
 const LAPSE_MS = 60_000;
 
 describe('the in-flight count in Redis', () => {
   test('claims count against the gate, others only; a committed note takes its units off in the same step', async () => {
     const c = cache();
-    const id = 900_000_000 + Math.floor(Math.random() * 1_000_000);
+    const id = unusedProductId();
     const seeded = await c.checkUnits(id, 1, null, 'peek', LAPSE_MS);
     expect(seeded).toEqual({ admitted: true, available: null, epoch: '0', others: 0 });
     await c.noteStock(id, 3, seeded!.epoch, false);
@@ -59,7 +49,7 @@ describe('the in-flight count in Redis', () => {
 
   test('a claim whose API process died lapses, and its units with it', async () => {
     const c = cache();
-    const id = 900_000_000 + Math.floor(Math.random() * 1_000_000);
+    const id = unusedProductId();
     await c.noteStock(id, 2, '0', false);
     await c.checkUnits(id, 2, 7, 'claim', LAPSE_MS);
     expect(await c.checkUnits(id, 1, null, 'peek', LAPSE_MS)).toMatchObject({ admitted: false, others: 2 });
@@ -72,16 +62,15 @@ describe('the in-flight count in Redis', () => {
 describe('POST /api/holds with units being reserved', () => {
   test('never refused while units are free and nothing is in flight: every unit sells, then "sold out"', async () => {
     const productId = await createProduct(stack, 5);
-    for (let i = 0; i < 5; i++) expect((await hold(productId, 1)).status).toBe(201);
-    const refused = await hold(productId, 1);
-    expect(refused.status).toBe(400);
-    expect(refused.body.message).toBe('Insufficient stock available. Only 0 units remaining.');
+    for (let i = 0; i < 5; i++) expect((await postHold(stack, productId, 1)).status).toBe(201);
+    const refused = await postHold(stack, productId, 1);
+    expectRefusal(refused, 400, 'Insufficient stock available. Only 0 units remaining.');
     await expectConserved(stack.db, productId, 5);
   });
 
   test('every unit being reserved: refused at once without Temporal; the reservation ending reopens the sale', async () => {
     const productId = await createProduct(stack, 3);
-    expect((await hold(productId, 1)).status).toBe(201); // the gate now knows 2 committed units
+    expect((await postHold(stack, productId, 1)).status).toBe(201); // the gate now knows 2 committed units
     // Another API process is reserving the last 2 (a hold id no one will use).
     const c = cache();
     const other = await c.checkUnits(productId, 2, 2_000_000_000, 'claim', LAPSE_MS);
@@ -89,9 +78,8 @@ describe('POST /api/holds with units being reserved', () => {
     await stack.stopWorker();
     try {
       // No worker: a request that reached Temporal would wait for its deadline; this one is answered at once.
-      const refused = await hold(productId, 1);
-      expect(refused.status).toBe(400);
-      expect(refused.body.message).toBe('Insufficient stock available. Only 0 units remaining.');
+      const refused = await postHold(stack, productId, 1);
+      expectRefusal(refused, 400, 'Insufficient stock available. Only 0 units remaining.');
       // A keyed request takes the same refusal through its idempotency record.
       const keyed = await stack.http.post(
         '/api/holds',
@@ -104,19 +92,19 @@ describe('POST /api/holds with units being reserved', () => {
     }
     // That reservation ends without taking the units: they are for sale again.
     await c.releaseUnits(productId, 2_000_000_000, 2);
-    expect((await hold(productId, 2)).status).toBe(201);
+    expect((await postHold(stack, productId, 2)).status).toBe(201);
     await expectConserved(stack.db, productId, 3);
   });
 
   test('a unit given back reopens the sale even while others are being reserved', async () => {
     const productId = await createProduct(stack, 2);
-    const first = await hold(productId, 1);
+    const first = await postHold(stack, productId, 1);
     expect(first.status).toBe(201);
     const c = cache();
     await c.checkUnits(productId, 1, 2_000_000_001, 'claim', LAPSE_MS);
-    expect((await hold(productId, 1)).status).toBe(400);
+    expect((await postHold(stack, productId, 1)).status).toBe(400);
     expect((await stack.http.post(`/api/holds/${first.body.data.hold_id}/release`)).status).toBe(200);
-    expect((await hold(productId, 1)).status).toBe(201);
+    expect((await postHold(stack, productId, 1)).status).toBe(201);
     await c.releaseUnits(productId, 2_000_000_001, 1);
     await expectConserved(stack.db, productId, 2);
   });
@@ -139,8 +127,8 @@ describe('POST /api/holds with units being reserved', () => {
     });
     expect(reserved.reserved).toBe(true);
     // MariaDB has 2 units left and no reservation is under way: the buyer gets both, not a "sold out".
-    expect((await hold(productId, 2)).status).toBe(201);
-    expect((await hold(productId, 1)).status).toBe(400);
+    expect((await postHold(stack, productId, 2)).status).toBe(201);
+    expect((await postHold(stack, productId, 1)).status).toBe(400);
     await c.releaseUnits(productId, holdId, 1);
     await expectConserved(stack.db, productId, 3);
   });

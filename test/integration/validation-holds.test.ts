@@ -1,16 +1,12 @@
 import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
 import { atLeast1, INT_MAX, integer, invalid, missing, notIntegers } from './support/validation';
 import { refusalsOf, required, UNKNOWN_ID } from './support/validation';
 import { countRows } from './support/rows';
+import { useStack } from './support/stack';
 
 /** The validation of POST /api/holds: each refusal a Laravel-style 422 that reserves nothing. */
 // Long enough that nothing expires or times out while a file of checks runs.
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '60' });
-});
-afterAll(async () => stack.close());
+const stack = useStack({ HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '60' });
 
 describe('POST /api/holds', () => {
   let productId: number;

@@ -1,18 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
 import { atLeast1, integer, invalid, missing, notIntegers } from './support/validation';
 import { refusalsOf, required, UNKNOWN_ID } from './support/validation';
+import { newEventId, pendingOrder } from './support/purchase';
 import { countRows } from './support/rows';
+import { holdOf, useStack } from './support/stack';
 
 /** The validation of POST /api/orders and of the payment webhook that settles an order: 422s that change nothing. */
 // Long enough that nothing expires or times out while a file of checks runs.
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '60' });
-});
-afterAll(async () => stack.close());
+const stack = useStack({ HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '60' });
 
 describe('POST /api/orders', () => {
   let productId: number;
@@ -26,9 +22,7 @@ describe('POST /api/orders', () => {
 
   beforeAll(async () => {
     productId = await createProduct(stack, 10);
-    const res = await stack.http.post('/api/holds', { product_id: productId, quantity: 2 });
-    expect(res.status).toBe(201);
-    holdId = res.body.data.hold_id;
+    holdId = (await holdOf(stack, productId, 2)).hold_id;
   });
   afterAll(async () => {
     await stack.http.post(`/api/holds/${holdId}/release`);
@@ -75,19 +69,14 @@ describe('POST /api/payments/webhook', () => {
     available: 7,
   });
   const body = (over: Record<string, unknown>) => ({
-    event_id: `evt-${randomUUID()}`,
+    event_id: newEventId(),
     order_id: orderId,
     status: 'failed',
     ...over,
   });
 
   beforeAll(async () => {
-    productId = await createProduct(stack, 10);
-    const hold = await stack.http.post('/api/holds', { product_id: productId, quantity: 3 });
-    expect(hold.status).toBe(201);
-    const order = await stack.http.post('/api/orders', { hold_id: hold.body.data.hold_id });
-    expect(order.status).toBe(201);
-    orderId = order.body.data.id;
+    ({ productId, orderId } = await pendingOrder(stack, 10, 3));
   });
 
   test('an empty body: three fields required, "(and 2 more errors)"', async () => {

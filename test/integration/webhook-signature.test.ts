@@ -1,40 +1,25 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { signPayload } from '../../src/signature';
-import { availableStock, createProduct, expectConserved } from '../../harness/fixtures';
-import { startStack, type Stack } from '../../harness/stack';
+import { availableStock, expectConserved } from '../../harness/fixtures';
+import { expectRefusal, ISO } from './support/answers';
+import { newEventId, pendingOrder } from './support/purchase';
+import { countRows } from './support/rows';
+import { useStack } from './support/stack';
 
 const SECRET = 'whsec-integration-test';
-let stack: Stack;
-beforeAll(async () => {
-  // Nothing expires or times out while this file runs; every order it makes is settled by a webhook.
-  stack = await startStack({ WEBHOOK_SECRET: SECRET, HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '60' });
-});
-afterAll(async () => stack.close());
+// Nothing expires or times out while this file runs; every order it makes is settled by a webhook.
+const stack = useStack({ WEBHOOK_SECRET: SECRET, HOLD_TTL_SECONDS: '60', PAYMENT_TIMEOUT_SECONDS: '60' });
 
 const nowS = () => Math.floor(Date.now() / 1000);
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** A real pending order: a product, a hold on it, an order of the hold. */
-async function pendingOrder(stock = 10, quantity = 3) {
-  const productId = await createProduct(stack, stock);
-  const hold = await stack.http.post('/api/holds', { product_id: productId, quantity });
-  expect(hold.status).toBe(201);
-  const order = await stack.http.post('/api/orders', { hold_id: hold.body.data.hold_id });
-  expect(order.status).toBe(201);
-  return { productId, holdId: hold.body.data.hold_id as number, orderId: order.body.data.id as number };
-}
 
 async function orderState(orderId: number, productId: number) {
   const [order] = await stack.db.query<{ status: string; payment_idempotency_key: string | null }>(
     'SELECT status, payment_idempotency_key FROM orders WHERE id = ?',
     { replacements: [orderId], type: QueryTypes.SELECT },
   );
-  const [events] = await stack.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM payment_events WHERE order_id = ?', {
-    replacements: [orderId],
-    type: QueryTypes.SELECT,
-  });
-  return { ...order, events: Number(events.n), available: await availableStock(stack.db, productId) };
+  const events = await countRows(stack.db, 'SELECT COUNT(*) AS n FROM payment_events WHERE order_id = ?', orderId);
+  return { ...order, events, available: await availableStock(stack.db, productId) };
 }
 
 const send = (rawBody: string, signature?: string) =>
@@ -46,8 +31,8 @@ describe('a signed webhook', () => {
   let before: Awaited<ReturnType<typeof orderState>>;
 
   beforeAll(async () => {
-    order = await pendingOrder(10, 3);
-    rawBody = JSON.stringify({ event_id: `evt-${randomUUID()}`, order_id: order.orderId, status: 'paid' });
+    order = await pendingOrder(stack, 10, 3);
+    rawBody = JSON.stringify({ event_id: newEventId(), order_id: order.orderId, status: 'paid' });
     before = await orderState(order.orderId, order.productId);
     expect(before).toEqual({ status: 'pending', payment_idempotency_key: null, events: 0, available: 7 });
   });
@@ -98,8 +83,7 @@ describe('a signed webhook', () => {
 
   test('the signature is checked before validation: an unsigned invalid body is a 401, not a 422', async () => {
     const res = await send('{}');
-    expect(res.status).toBe(401);
-    expect(res.body.message).toBe('Invalid signature');
+    expectRefusal(res, 401, 'Invalid signature');
     const unknown = await send(JSON.stringify({ event_id: 'e', order_id: 2147483647, status: 'paid' }));
     expect(unknown.status).toBe(401);
   });
@@ -136,13 +120,13 @@ describe('a signed webhook', () => {
   });
 
   test('a signed "failed" webhook cancels and gives the stock back; validation still applies after the signature', async () => {
-    const other = await pendingOrder(8, 5);
+    const other = await pendingOrder(stack, 8, 5);
     const invalid = JSON.stringify({ event_id: 42, order_id: other.orderId, status: 'failed' });
     const rejected = await send(invalid, signPayload(SECRET, invalid));
     expect(rejected.status).toBe(422);
     expect(rejected.body.errors).toEqual({ event_id: ['The event id field must be a string.'] });
 
-    const failed = JSON.stringify({ event_id: `evt-${randomUUID()}`, order_id: other.orderId, status: 'failed' });
+    const failed = JSON.stringify({ event_id: newEventId(), order_id: other.orderId, status: 'failed' });
     const res = await send(failed, signPayload(SECRET, failed, nowS() + 290));
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({ order_id: other.orderId, status: 'cancelled' });

@@ -34,6 +34,7 @@ const compose = parse(read('docker-compose.yml'), { merge: true }) as {
 };
 const services = compose.services;
 const readme = read('README.md');
+const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
 const configShape = configSchema.shape;
 const configKeys = Object.keys(configShape);
 
@@ -152,7 +153,6 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs the commands package.json and scripts/start.sh run', () => {
-    const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
     // The npm scripts pick Node.js and its flags and build first on a fresh clone (scripts/part.sh); the image is
     // built and sets its flags itself, so it runs the command directly.
     for (const part of ['api', 'worker'] as const) {
@@ -264,7 +264,6 @@ describe('docker-compose.yml', () => {
     for (const name of ['api', 'worker']) {
       expect(dependencies(services[name])['temporal-setup']).toBe('service_completed_successfully');
     }
-    const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
     expect(commandOf(services['temporal-setup']).join(' ')).toBe(scripts['setup-temporal'].split('; ').pop());
     expect(libSh).toContain('src/cli/setup-temporal.ts');
   });

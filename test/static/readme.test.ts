@@ -9,7 +9,6 @@ import { searchAttributeDefinitions } from '../../src/shared/search-attributes';
 const root = path.resolve(__dirname, '../..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 const readme = read('README.md');
-const configuration = read('docs/configuration.md');
 const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
 
 /** The section from `## <title>` up to the next heading of any level. */
@@ -28,6 +27,14 @@ function tableDefaults(text: string): Map<string, string> {
   return rows;
 }
 
+/** The README and every page of docs/ but `except`, each as [path, text]. */
+const pages = (except: string[] = []) => [
+  ['README.md', readme],
+  ...readdirSync(path.join(root, 'docs'))
+    .filter((f) => f.endsWith('.md') && !except.includes(f))
+    .map((f) => [`docs/${f}`, read(`docs/${f}`)]),
+];
+
 /** Pages linked before they land on main (written in parallel); drop an entry once its file exists. */
 const PENDING = new Set(
   existsSync(path.join(root, 'docs/integration.md')) ? [] : ['integration.md', 'docs/integration.md'],
@@ -38,12 +45,7 @@ const expectedDefault = (key: string) => (defaults[key] === undefined ? '(unset)
 
 describe('docs/configuration.md', () => {
   it('documents every configuration variable with the default src/config.ts applies', () => {
-    const rows = new Map<string, string>();
-    for (const m of section(configuration, 'Settings of the service').matchAll(
-      /^\|\s*`([A-Z0-9_]+)`\s*\|\s*(`[^`]*`|\(unset\))\s*\|/gm,
-    )) {
-      rows.set(m[1], m[2]);
-    }
+    const rows = tableDefaults(section(read('docs/configuration.md'), 'Settings of the service'));
     const keys = Object.keys(configSchema.shape);
     expect([...rows.keys()].sort()).toEqual([...keys].sort());
     for (const key of keys) expect(`${key} ${rows.get(key)}`).toBe(`${key} ${expectedDefault(key)}`);
@@ -101,12 +103,7 @@ describe('README', () => {
   });
 
   it('links only to files that exist', () => {
-    for (const [file, text] of [
-      ['README.md', readme],
-      ...readdirSync(path.join(root, 'docs'))
-        .filter((f) => f.endsWith('.md'))
-        .map((f) => [`docs/${f}`, read(`docs/${f}`)]),
-    ]) {
+    for (const [file, text] of pages()) {
       const dir = path.dirname(path.join(root, file));
       for (const m of text.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)) {
         if (/^[a-z]+:/.test(m[1]) || PENDING.has(m[1])) continue;
@@ -119,11 +116,8 @@ describe('README', () => {
 
   it('speaks to a reader of the project, not to its authors: no tracker references or internal words', () => {
     // The measured write-ups (performance, reliability, scaling) are kept by their own authors and not checked here.
-    const pages = readdirSync(path.join(root, 'docs')).filter(
-      (f) =>
-        f.endsWith('.md') && !['performance.md', 'performance-history.md', 'reliability.md', 'scaling.md'].includes(f),
-    );
-    for (const [file, text] of [['README.md', readme], ...pages.map((f) => [`docs/${f}`, read(`docs/${f}`)])]) {
+    const measured = ['performance.md', 'performance-history.md', 'reliability.md', 'scaling.md'];
+    for (const [file, text] of pages(measured)) {
       for (const word of [/\bthe contract\b/i, /\bissues?\s*#?\d+/i, /(^|[\s(])#\d+\b/m]) {
         expect(`${file}: ${text.match(word)?.[0] ?? 'clean'}`).toBe(`${file}: clean`);
       }

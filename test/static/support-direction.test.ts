@@ -25,7 +25,7 @@ function cruise(files: string[]): Cruise {
   const bin = path.join(root, 'node_modules/.bin/depcruise');
   const args = [...files, '--config', '.dependency-cruiser.cjs', '--output-type', 'json'];
   try {
-    return JSON.parse(execFileSync(bin, args, { cwd: root, encoding: 'utf8' })) as Cruise;
+    return JSON.parse(execFileSync(bin, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })) as Cruise;
   } catch (err) {
     // depcruise exits non-zero when it finds violations; its report is still on stdout.
     return JSON.parse((err as { stdout: string }).stdout) as Cruise;

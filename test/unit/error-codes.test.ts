@@ -18,6 +18,8 @@ import { paymentRefusal } from '../../src/api/routes/payments';
 import { customerLimitMessage, insufficientStockMessage, OTHER_CUSTOMER_MESSAGE } from '../../src/shared/refusals';
 import { FailureType } from '../../src/shared/types';
 
+const USED = 'Hold is already associated with an order';
+
 /** Every contract message is raised with its contract code: the code travels with the error, not its wording. */
 describe('error codes', () => {
   test('the list is the contract’s, word for word', () => {
@@ -36,27 +38,12 @@ describe('error codes', () => {
     [refusal.customerLimit(2), 400, customerLimitMessage(2), 'customer_limit'],
     [refusal.order(FailureType.HoldExpired), 400, 'Cannot create order: Hold has expired', 'hold_expired'],
     [refusal.order(FailureType.HoldReleased), 400, 'Cannot create order: Hold has been released', 'hold_released'],
-    [
-      refusal.order(FailureType.HoldUsed),
-      400,
-      'Cannot create order: Hold is already associated with an order',
-      'hold_used',
-    ],
-    [
-      refusal.release(FailureType.HoldUsed),
-      400,
-      'Cannot release: Hold is already associated with an order',
-      'hold_used',
-    ],
+    [refusal.order(FailureType.HoldUsed), 400, `Cannot create order: ${USED}`, 'hold_used'],
+    [refusal.release(FailureType.HoldUsed), 400, `Cannot release: ${USED}`, 'hold_used'],
     [refusal.release(FailureType.HoldReleased), 400, 'Cannot release: Hold has already been released', 'hold_released'],
     [refusal.extend(FailureType.HoldExpired), 400, 'Cannot extend hold: Hold has expired', 'hold_expired'],
     [refusal.extend(FailureType.HoldReleased), 400, 'Cannot extend hold: Hold has been released', 'hold_released'],
-    [
-      refusal.extend(FailureType.HoldUsed),
-      400,
-      'Cannot extend hold: Hold is already associated with an order',
-      'hold_used',
-    ],
+    [refusal.extend(FailureType.HoldUsed), 400, `Cannot extend hold: ${USED}`, 'hold_used'],
     [refusal.extend(FailureType.ExtensionLimit), 400, 'Cannot extend hold: extension limit reached', 'extension_limit'],
     [refusal.extensionDisabled(), 400, 'Hold extension is disabled', 'extension_disabled'],
     [paymentRefusal.notPending(), 400, 'Order is not in pending state', 'order_not_pending'],

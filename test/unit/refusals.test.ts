@@ -10,6 +10,7 @@ import { FailureType } from '../../src/shared/types';
 const NOW = Date.parse('2026-11-24T10:02:00.000Z');
 const live = { expiresAtMs: NOW + 60_000, released: false, used: false };
 const expired = { ...live, expiresAtMs: NOW - 1 };
+const USED = 'Hold is already associated with an order';
 
 describe('orderRefusal: expired, then released, then already ordered', () => {
   test('a live hold can be ordered', () => {
@@ -52,14 +53,10 @@ describe('messages: the contract’s words', () => {
   test('order refusals', () => {
     expect(orderRefusalMessage[FailureType.HoldExpired]).toBe('Cannot create order: Hold has expired');
     expect(orderRefusalMessage[FailureType.HoldReleased]).toBe('Cannot create order: Hold has been released');
-    expect(orderRefusalMessage[FailureType.HoldUsed]).toBe(
-      'Cannot create order: Hold is already associated with an order',
-    );
+    expect(orderRefusalMessage[FailureType.HoldUsed]).toBe(`Cannot create order: ${USED}`);
   });
   test('release refusals', () => {
-    expect(releaseRefusalMessage[FailureType.HoldUsed]).toBe(
-      'Cannot release: Hold is already associated with an order',
-    );
+    expect(releaseRefusalMessage[FailureType.HoldUsed]).toBe(`Cannot release: ${USED}`);
     expect(releaseRefusalMessage[FailureType.HoldReleased]).toBe('Cannot release: Hold has already been released');
   });
   test('insufficient stock', () => {

@@ -17,9 +17,9 @@ const cert = file('client.pem', 'CERT');
 const key = file('client.key', 'KEY');
 const ca = file('ca.pem', 'CA');
 
-/** A clean environment each time: only what the test passes, so neither the shell nor ~/.config leaks in. */
 /** envconfig reads certificates as bytes (Uint8Array); the SDK's connections copy them into Buffers. */
 const text = (bytes: Uint8Array | undefined) => bytes && Buffer.from(bytes).toString();
+/** A clean environment each time: only what the test passes, so neither the shell nor ~/.config leaks in. */
 const settings = (env: Record<string, string>) => temporalConnectionSettings(loadConfig(env));
 const tlsOf = (env: Record<string, string>) => settings(env).tls as TLSConfig;
 describe('Temporal connection settings (standard TEMPORAL_* names)', () => {

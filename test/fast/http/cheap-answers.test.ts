@@ -1,6 +1,6 @@
 import { createRateLimits } from '../../../src/api/rate-limits';
 import type { SecuritySettings } from '../../../src/api/security';
-import { serve, stubDeps } from './stub-api';
+import { stubDeps, withApi } from './stub-api';
 
 const settings = (over: Partial<SecuritySettings>): SecuritySettings =>
   ({ rateLimits: {}, windowSeconds: 60, trustProxy: 0, ...over }) as unknown as SecuritySettings;
@@ -29,38 +29,31 @@ describe('the cheapest answers carry no work they do not need', () => {
 
   test('a budget, when configured, still refuses past it (the middleware is in the chain)', async () => {
     const stub = soldOutStub({ security: settings({ rateLimits: { holds: 1 } as never }) });
-    const api = await serve(stub.deps);
-    try {
+    await withApi(stub.deps, async (api) => {
       const body = { product_id: 1, quantity: 1 };
       await api.request('POST', '/api/holds', { body });
       const second = await api.request('POST', '/api/holds', { body });
       expect([second.status, second.body.code]).toEqual([429, 'rate_limited']);
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   test('a cached (frozen) product is served as the same JSON object every time, typed application/json', async () => {
     const stub = stubDeps();
     const entry = Object.freeze({ id: 1, name: 'Product 1', total_stock: 10, available_stock: 10, price: 9.99 });
     stub.cache.read.mockImplementation(async () => entry);
-    const api = await serve(stub.deps);
-    try {
+    await withApi(stub.deps, async (api) => {
       const first = await api.request('GET', '/api/products/1');
       const second = await api.request('GET', '/api/products/1');
       expect(first.status).toBe(200);
       expect(first.headers.get('content-type')).toBe('application/json; charset=utf-8');
       expect(first.body).toEqual(entry);
       expect(second.body).toEqual(entry);
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   test('the sold-out refusal keeps its contract body (status, message, code, timestamp) and asks no workflow', async () => {
     const stub = soldOutStub();
-    const api = await serve(stub.deps);
-    try {
+    await withApi(stub.deps, async (api) => {
       const res = await api.request('POST', '/api/holds', { body: { product_id: 1, quantity: 1 } });
       expect(res.status).toBe(400);
       expect(Object.keys(res.body)).toEqual(['status', 'message', 'code', 'timestamp']);
@@ -71,8 +64,6 @@ describe('the cheapest answers carry no work they do not need', () => {
       });
       expect(Number.isNaN(Date.parse(res.body.timestamp))).toBe(false);
       expect(stub.holds.reserve).not.toHaveBeenCalled();
-    } finally {
-      await api.close();
-    }
+    });
   });
 });

@@ -1,13 +1,12 @@
 import { signPayload } from '../../../src/signature';
-import { productRow, serve, stubDeps } from './stub-api';
+import { productRow, stubApi, stubDeps, withApi, type Api, type Stub } from './stub-api';
 
-let api: Awaited<ReturnType<typeof serve>>;
-let stub: ReturnType<typeof stubDeps>;
+let api: Api;
+let stub: Stub;
 
 beforeEach(async () => {
-  stub = stubDeps({ webhookSecret: 'whsec', adminToken: 'admin-token' });
+  ({ stub, api } = await stubApi({ webhookSecret: 'whsec', adminToken: 'admin-token' }));
   for (let id = 3; id <= 7; id++) stub.models.Product.rows.set(id, productRow(id));
-  api = await serve(stub.deps);
 });
 afterEach(() => api.close());
 
@@ -81,14 +80,10 @@ describe('guards', () => {
   test('admin: 401 with a wrong token, 403 when no token is configured', async () => {
     const wrong = await api.request('POST', '/api/admin/products', { headers: { Authorization: 'Bearer nope' } });
     expect([wrong.status, wrong.body.message]).toEqual([401, 'Unauthorized']);
-    const disabled = stubDeps();
-    const other = await serve(disabled.deps);
-    try {
+    await withApi(stubDeps().deps, async (other) => {
       const res = await other.request('POST', '/api/admin/products', { headers: { Authorization: 'Bearer x' } });
       expect([res.status, res.body.message]).toEqual([403, 'Admin API disabled']);
-    } finally {
-      await other.close();
-    }
+    });
   });
 
   test('webhook: a wrong or stale signature is a 401 before anything is read', async () => {

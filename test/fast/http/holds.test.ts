@@ -1,15 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { TemporalUnavailable, WorkflowClosed, WorkflowRefusal } from '../../../src/temporal/holds';
 import { FailureType } from '../../../src/shared/types';
-import { holdRow, serve, stubDeps } from './stub-api';
+import { holdRow, stubApi, type Api, type Stub } from './stub-api';
 
-let api: Awaited<ReturnType<typeof serve>>;
-let stub: ReturnType<typeof stubDeps>;
+let api: Api;
+let stub: Stub;
 
-beforeEach(async () => {
-  stub = stubDeps();
-  api = await serve(stub.deps);
-});
+beforeEach(async () => ({ stub, api } = await stubApi()));
 afterEach(() => api.close());
 
 const heldView = (id: number) => ({

@@ -98,12 +98,6 @@ export function stubDeps(overrides: Partial<ApiDeps> = {}) {
   return { deps, models, db, cache, holds };
 }
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  body: any;
-}
-
 /** The real Koa app on an ephemeral port of this process. */
 export async function serve(deps: ApiDeps) {
   const server: Server = createApp(deps).listen(0, '127.0.0.1');
@@ -113,14 +107,14 @@ export async function serve(deps: ApiDeps) {
     method: string,
     path: string,
     opts: { body?: unknown; raw?: string; headers?: Record<string, string> } = {},
-  ): Promise<Answer> {
+  ) {
     const res = await fetch(base + path, {
       method,
       headers: { 'Content-Type': 'application/json', ...opts.headers },
       body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
     });
     const text = await res.text();
-    let body: unknown = text;
+    let body: any = text;
     try {
       body = JSON.parse(text);
     } catch {
@@ -130,3 +124,22 @@ export async function serve(deps: ApiDeps) {
   }
   return { request, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
+
+export type Api = Awaited<ReturnType<typeof serve>>;
+
+/** Runs `use` against the app serving `deps`, and closes it after. */
+export async function withApi(deps: ApiDeps, use: (api: Api) => Promise<void>) {
+  const api = await serve(deps);
+  try {
+    await use(api);
+  } finally {
+    await api.close();
+  }
+}
+
+/** Stubbed gateways (`stubDeps(overrides)`) and the app serving them. */
+export async function stubApi(overrides: Partial<ApiDeps> = {}) {
+  const stub = stubDeps(overrides);
+  return { stub, api: await serve(stub.deps) };
+}
+export type Stub = ReturnType<typeof stubDeps>;

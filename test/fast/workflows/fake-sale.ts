@@ -8,23 +8,29 @@ import { orderRefusal } from '../../../src/shared/refusals';
 import { FailureType, type HoldWorkflowInput, type SweepInput } from '../../../src/shared/types';
 import type { HoldView, OrderStatus, OrderView } from '../../../src/shared/views';
 
-type StubbedActivities = Pick<
-  Activities,
-  | 'reserveStock'
-  | 'releaseHold'
-  | 'createOrder'
-  | 'cancelUnpaidOrder'
-  | 'sweepExpired'
-  | 'extendHold'
-  | 'readOrder'
-  | 'deliverEvent'
-  | 'markUndeliverable'
->;
+/** The activities the workflows under test call; the fake runs them. */
+const STUBBED = [
+  'reserveStock',
+  'releaseHold',
+  'createOrder',
+  'cancelUnpaidOrder',
+  'sweepExpired',
+  'extendHold',
+  'readOrder',
+  'deliverEvent',
+  'markUndeliverable',
+] as const;
+type StubbedActivities = Pick<Activities, (typeof STUBBED)[number]>;
 
 /** The one product's price, as MariaDB's DECIMAL reads: an order's amount is priced from it (src/db/order-amounts.ts). */
 const PRICE = '10.50';
 const iso = (ms: number) => new Date(ms).toISOString();
-const priced = (quantity: number) => ({ amount: Number(toMinorUnits(PRICE, quantity, 'usd')), currency: 'usd' });
+/** What orderRefusal (src/shared/refusals.ts) reads of a hold. */
+const factsOf = (hold: HoldView) => ({
+  expiresAtMs: Date.parse(hold.hold_expires_at),
+  released: hold.released_at !== null,
+  used: hold.used_at !== null,
+});
 
 /**
  * The database's rules in memory, for stub activities: every change is a conditional transition, as in
@@ -65,17 +71,9 @@ export class FakeSale {
       /** The wall-clock instant of each attempt to release a hold (retries of a local activity run in the worker). */
       releaseAttempts: new Map<number, number[]>(),
     };
-    this.activities = {
-      reserveStock: this.reserveStock.bind(this),
-      releaseHold: this.releaseHold.bind(this),
-      createOrder: this.createOrder.bind(this),
-      cancelUnpaidOrder: this.cancelUnpaidOrder.bind(this),
-      sweepExpired: this.sweepExpired.bind(this),
-      extendHold: this.extendHold.bind(this),
-      readOrder: this.readOrder.bind(this),
-      deliverEvent: this.deliverEvent.bind(this),
-      markUndeliverable: this.markUndeliverable.bind(this),
-    };
+    this.activities = Object.fromEntries(
+      STUBBED.map((name) => [name, this[name].bind(this)]),
+    ) as unknown as StubbedActivities;
   }
 
   async reserveStock(input: HoldWorkflowInput): Promise<HoldView> {
@@ -88,20 +86,14 @@ export class FakeSale {
         available: this.state.available,
       });
     }
-    this.state.available -= input.quantity;
-    const hold: HoldView = {
+    return this.addHold({
       id: input.holdId,
       product_id: input.productId,
       quantity: input.quantity,
       customer_id: input.customerId ?? null,
       hold_expires_at: input.expiresAt ?? iso(t + input.ttlSeconds * 1000),
-      released_at: null,
-      used_at: null,
       created_at: iso(t),
-      updated_at: iso(t),
-    };
-    this.state.holds.set(hold.id, hold);
-    return hold;
+    });
   }
 
   async releaseHold(holdId: number, reason: 'expired' | 'released' | 'sweep'): Promise<ReleaseResult> {
@@ -129,30 +121,11 @@ export class FakeSale {
     if (!hold) throw ApplicationFailure.nonRetryable(`hold ${holdId} does not exist`, FailureType.HoldMissing);
     const existing = [...this.state.orders.values()].find((o) => o.hold_id === holdId);
     if (existing) return existing;
-    const refusal = orderRefusal(
-      {
-        expiresAtMs: Date.parse(hold.hold_expires_at),
-        released: hold.released_at !== null,
-        used: hold.used_at !== null,
-      },
-      t,
-    );
+    const refusal = orderRefusal(factsOf(hold), t);
     this.state.calls.push(`order ${holdId} -> ${refusal ?? 'ok'}`);
     if (refusal) throw ApplicationFailure.nonRetryable(`hold ${holdId} cannot be ordered`, refusal);
     hold.used_at = hold.updated_at = iso(t);
-    const order: OrderView = {
-      id: this.nextOrderId++,
-      hold_id: holdId,
-      status: 'pending',
-      payment_idempotency_key: null,
-      refund_due: false,
-      customer_id: hold.customer_id,
-      ...priced(hold.quantity),
-      created_at: iso(t),
-      updated_at: iso(t),
-    };
-    this.state.orders.set(order.id, order);
-    return order;
+    return this.addOrder(hold, t);
   }
 
   async cancelUnpaidOrder(orderId: number, holdId: number): Promise<OrderStatus> {
@@ -177,11 +150,11 @@ export class FakeSale {
     const free = hold.released_at === null && hold.used_at === null;
     // An earlier attempt of this very extension committed and died before reporting.
     if (hold.hold_expires_at === to && free) return hold;
-    const expiresAtMs = Date.parse(hold.hold_expires_at);
+    const facts = factsOf(hold);
     const extended = this.extendedSeconds.get(x.holdId) ?? 0;
     const refusal =
-      orderRefusal({ expiresAtMs, released: hold.released_at !== null, used: hold.used_at !== null }, t) ??
-      (extended + x.seconds > x.maxTotalSeconds || expiresAtMs !== Date.parse(x.fromExpiresAt)
+      orderRefusal(facts, t) ??
+      (extended + x.seconds > x.maxTotalSeconds || facts.expiresAtMs !== Date.parse(x.fromExpiresAt)
         ? FailureType.ExtensionLimit
         : null);
     this.state.calls.push(`extend ${x.holdId} ${x.seconds} -> ${refusal ?? 'ok'}`);
@@ -234,6 +207,16 @@ export class FakeSale {
     this.state.available += hold.quantity;
   }
 
+  /** The activity calls about this hold, in order: `release 7 expired -> true`. */
+  callsOf(holdId: number) {
+    return this.state.calls.filter((c) => c.split(' ')[1] === String(holdId));
+  }
+
+  /** Why this hold's stock came back, each time it did. */
+  returnsOf(holdId: number) {
+    return this.state.stockReturns.filter((r) => r.startsWith(`${holdId} `));
+  }
+
   /** Conservation: the stock not held or sold, plus what holds and live orders keep, is what there was. */
   unitsAccountedFor() {
     return (
@@ -244,37 +227,44 @@ export class FakeSale {
 
   /** A held hold in the database only (its workflow gone: terminated, or its history lost). */
   seedHold(holdId: number, quantity: number, expiresAtMs: number): HoldView {
-    const at = iso(expiresAtMs - 60_000);
-    this.state.available -= quantity;
-    const hold: HoldView = {
+    return this.addHold({
       id: holdId,
       product_id: 1,
       quantity,
       customer_id: null,
       hold_expires_at: iso(expiresAtMs),
-      released_at: null,
-      used_at: null,
-      created_at: at,
-      updated_at: at,
-    };
-    this.state.holds.set(holdId, hold);
-    return hold;
+      created_at: iso(expiresAtMs - 60_000),
+    });
   }
 
   /** A hold and its pending order, as the hold's workflow leaves them when it starts the order's workflow. */
   seedOrder(holdId: number, quantity: number, createdAtMs: number): OrderView {
     const hold = this.seedHold(holdId, quantity, createdAtMs + 60_000);
     hold.used_at = hold.updated_at = iso(createdAtMs);
+    return this.addOrder(hold, createdAtMs);
+  }
+
+  /** A new held hold, its units taken from the available stock. */
+  private addHold(row: Omit<HoldView, 'released_at' | 'used_at' | 'updated_at'>): HoldView {
+    const hold: HoldView = { ...row, released_at: null, used_at: null, updated_at: row.created_at };
+    this.state.available -= hold.quantity;
+    this.state.holds.set(hold.id, hold);
+    return hold;
+  }
+
+  /** A new pending order for `hold`, priced from the product's price. */
+  private addOrder(hold: HoldView, t: number): OrderView {
     const order: OrderView = {
       id: this.nextOrderId++,
-      hold_id: holdId,
+      hold_id: hold.id,
       status: 'pending',
       payment_idempotency_key: null,
       refund_due: false,
-      customer_id: null,
-      ...priced(quantity),
-      created_at: iso(createdAtMs),
-      updated_at: iso(createdAtMs),
+      customer_id: hold.customer_id,
+      amount: Number(toMinorUnits(PRICE, hold.quantity, 'usd')),
+      currency: 'usd',
+      created_at: iso(t),
+      updated_at: iso(t),
     };
     this.state.orders.set(order.id, order);
     return order;
@@ -295,5 +285,3 @@ export class FakeSale {
     this.receiverDownFor = deliveries;
   }
 }
-
-export const createFakeSale = (now: () => Promise<number>, stock = 100) => new FakeSale(now, stock);

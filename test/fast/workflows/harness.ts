@@ -9,8 +9,16 @@ import { searchAttributeDefinitions } from '../../../src/shared/search-attribute
 import type { HoldWorkflowInput } from '../../../src/shared/types';
 import { HOLD_WORKFLOW_TYPE, holdStartOptions } from '../../../src/temporal/hold-options';
 import type { holdWorkflowV2 } from '../../../src/workflows/hold';
-import { createFakeSale, type FakeSale } from './fake-sale';
+import { orderWorkflowId } from '../../../src/shared/workflow-ids';
+import { FakeSale } from './fake-sale';
 import { temporalWorkerTracing } from '../../../src/telemetry';
+
+/** The hold length the holds `useFakeSale` starts get unless told otherwise (the service's default). */
+export const TTL_SECONDS = 120;
+/** Event settings that turn a hold's outbound events on. */
+export const EVENTS = { retryHours: 1 };
+/** An instant of a view, in ms. */
+export const ms = (iso: string | null | undefined) => Date.parse(iso!);
 
 const DEFAULT_SERVER = path.resolve(__dirname, '../../../.run/test-server/bin/temporal-test-server');
 
@@ -18,7 +26,7 @@ const DEFAULT_SERVER = path.resolve(__dirname, '../../../.run/test-server/bin/te
  * Temporal's time-skipping test server: timers fire as soon as nothing else is running, so a rule about a 2-minute
  * hold or a 15-minute payment timeout is checked in milliseconds. scripts/test-fast.sh installs it.
  */
-export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const serverPath = process.env.TEMPORAL_TEST_SERVER ?? DEFAULT_SERVER;
   if (!existsSync(serverPath)) {
     throw new Error(`no Temporal test server at ${serverPath}: run \`npm run test:fast\` once, it installs it`);
@@ -51,30 +59,67 @@ export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return env;
 }
 
-/** A worker on the environment with the bundle built once per run (test/fast/global-setup.ts) and stub activities. */
-export function createTestWorker(env: TestWorkflowEnvironment, taskQueue: string, activities: object) {
-  return Worker.create({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-    activities,
-    ...temporalWorkerTracing(),
-  });
-}
-
 /**
  * A test file's time-skipping server, fake sale (with `stock` units) and worker on `taskQueue`, started before its
- * tests and torn down after them; the file reads `env` and `sale` from what this returns once its tests run.
+ * tests and torn down after them; the file reads `env` and `sale` from what this returns once its tests run, and
+ * starts its holds through it.
  */
 export function useFakeSale(taskQueue: string, stock: number) {
-  const fake = {} as { env: TestWorkflowEnvironment; sale: FakeSale };
+  let nextHoldId = 1;
+  const fake = {
+    env: undefined as unknown as TestWorkflowEnvironment,
+    sale: undefined as unknown as FakeSale,
+    /**
+     * A hold with a fresh id and the service's defaults, started with the service's own start options (id, conflict
+     * and reuse policies, search attributes) by Update-with-Start, as the API does when it does not start eagerly. The
+     * instant, unless given, is fixed from the test server's clock, as the API fixes it from its own. Answers the
+     * handle and the reservation's outcome (the hold, or the failure the update was refused with).
+     */
+    startHold: async (overrides: Partial<HoldWorkflowInput> = {}) => {
+      const { env } = fake;
+      const ttlSeconds = overrides.ttlSeconds ?? TTL_SECONDS;
+      const full: HoldWorkflowInput = {
+        holdId: nextHoldId++,
+        productId: 1,
+        quantity: 1,
+        ttlSeconds,
+        paymentTimeoutSeconds: 900,
+        expiresAt: new Date((await env.currentTimeMs()) + ttlSeconds * 1000).toISOString(),
+        ...overrides,
+      };
+      const start = new WithStartWorkflowOperation<typeof holdWorkflowV2>(
+        HOLD_WORKFLOW_TYPE,
+        holdStartOptions(full, taskQueue),
+      );
+      const reserved = env.client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation: start });
+      reserved.catch(() => undefined); // a refusal is read by the test that expects it
+      return { holdId: full.holdId, input: full, handle: await start.workflowHandle(), reserved };
+    },
+    /** The same, awaited until reserved. */
+    reserveHold: async (overrides: Partial<HoldWorkflowInput> = {}) => {
+      const started = await fake.startHold(overrides);
+      return { ...started, hold: await started.reserved };
+    },
+    /** The events of a workflow's history so far. */
+    history: async (workflowId: string) =>
+      (await fake.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [],
+    /** The workflow of an order (the hold's workflow starts it). */
+    orderWorkflow: (orderId: number) => fake.env.client.workflow.getHandle(orderWorkflowId(orderId)),
+  };
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   beforeAll(async () => {
     fake.env = await startTimeSkippingEnv();
-    fake.sale = createFakeSale(() => fake.env.currentTimeMs(), stock);
-    worker = await createTestWorker(fake.env, taskQueue, fake.sale.activities);
+    fake.sale = new FakeSale(() => fake.env.currentTimeMs(), stock);
+    // The bundle is built once per run (test/fast/global-setup.ts); the activities are the fake's.
+    worker = await Worker.create({
+      connection: fake.env.nativeConnection,
+      namespace: fake.env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+      activities: fake.sale.activities,
+      ...temporalWorkerTracing(),
+    });
     running = worker.run();
   });
   afterAll(async () => {
@@ -83,39 +128,4 @@ export function useFakeSale(taskQueue: string, stock: number) {
     await fake.env?.teardown();
   });
   return fake;
-}
-
-/**
- * Starts a hold with the service's own start options (id, conflict and reuse policies, search attributes) by
- * Update-with-Start, as the API does when it does not start eagerly. `input` may leave out the instant: it is fixed
- * from the test server's clock, as the API fixes it from its own. Answers the handle and the reservation's outcome
- * (the hold, or the failure the update was refused with).
- */
-export async function startHold(
-  env: TestWorkflowEnvironment,
-  taskQueue: string,
-  input: Omit<HoldWorkflowInput, 'expiresAt'> & { expiresAt?: string },
-) {
-  const expiresAt = input.expiresAt ?? new Date((await env.currentTimeMs()) + input.ttlSeconds * 1000).toISOString();
-  const full: HoldWorkflowInput = { ...input, expiresAt };
-  const start = new WithStartWorkflowOperation<typeof holdWorkflowV2>(
-    HOLD_WORKFLOW_TYPE,
-    holdStartOptions(full, taskQueue),
-  );
-  const reserved = env.client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation: start });
-  reserved.catch(() => undefined); // a refusal is read by the test that expects it
-  return { input: full, handle: await start.workflowHandle(), reserved };
-}
-
-/**
- * A test file's own starter of one-unit holds with fresh ids and the service's defaults, each awaited until reserved;
- * `env` is read at each call (the environment starts in the file's beforeAll).
- */
-export function reservedHoldStarter(env: () => TestWorkflowEnvironment, taskQueue: string, ttlSeconds: number) {
-  let nextHoldId = 1;
-  return async (overrides: Partial<HoldWorkflowInput> = {}) => {
-    const input = { holdId: nextHoldId++, productId: 1, quantity: 1, ttlSeconds, paymentTimeoutSeconds: 900 };
-    const started = await startHold(env(), taskQueue, { ...input, ...overrides });
-    return { ...started, hold: await started.reserved };
-  };
 }

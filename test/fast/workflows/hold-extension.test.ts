@@ -2,29 +2,19 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { extendHoldUpdate, placeOrderUpdate } from '../../../src/shared/messages';
 import { FailureType } from '../../../src/shared/types';
-import { orderWorkflowId } from '../../../src/shared/workflow-ids';
-import { reservedHoldStarter, useFakeSale } from './harness';
+import { EVENTS, ms, useFakeSale } from './harness';
 
 /** The hold workflow's extension rules; its events and retries: hold-events.test.ts. */
-const TASK_QUEUE = 'fast-hold-extension';
-const TTL_SECONDS = 120;
-const EVENTS = { retryHours: 1 };
-
-const fake = useFakeSale(TASK_QUEUE, 1_000);
-
-const startHold = reservedHoldStarter(() => fake.env, TASK_QUEUE, TTL_SECONDS);
-
-const callsOf = (holdId: number) => fake.sale.state.calls.filter((c) => c.split(' ')[1] === String(holdId));
-const ms = (iso: string | null | undefined) => Date.parse(iso!);
+const fake = useFakeSale('fast-hold-extension', 1_000);
 
 /** The names of the updates a workflow's history accepted. */
 const acceptedUpdates = async (workflowId: string) =>
-  ((await fake.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [])
+  (await fake.history(workflowId))
     .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name)
     .filter(Boolean);
 
 test('an extension moves the timer: the hold expires only at its new expiry', async () => {
-  const { handle, hold } = await startHold();
+  const { handle, hold } = await fake.reserveHold();
   const extended = await handle.executeUpdate(extendHoldUpdate, { args: [{ seconds: 60, maxTotalSeconds: 600 }] });
   expect(ms(extended.hold_expires_at)).toBe(ms(hold.hold_expires_at) + 60_000);
   // The clock driven past the moved instant: the timer that fires must be the moved one.
@@ -33,7 +23,7 @@ test('an extension moves the timer: the hold expires only at its new expiry', as
   expect(ms(result.hold!.released_at)).toBeGreaterThanOrEqual(ms(extended.hold_expires_at));
   const description = await handle.describe();
   expect(description.closeTime!.getTime()).toBeGreaterThanOrEqual(ms(extended.hold_expires_at));
-  expect(callsOf(hold.id)).toEqual([
+  expect(fake.sale.callsOf(hold.id)).toEqual([
     `reserve ${hold.id}`,
     `extend ${hold.id} 60 -> ok`,
     `release ${hold.id} expired -> true`,
@@ -41,7 +31,7 @@ test('an extension moves the timer: the hold expires only at its new expiry', as
 });
 
 test('an extension refused by the database leaves the timer where it was', async () => {
-  const { handle, hold } = await startHold();
+  const { handle, hold } = await fake.reserveHold();
   const refused = await handle
     .executeUpdate(extendHoldUpdate, { args: [{ seconds: 20, maxTotalSeconds: 10 }] })
     .catch((e: unknown) => e);
@@ -52,23 +42,23 @@ test('an extension refused by the database leaves the timer where it was', async
   // Released at the instant it had before the refused extension (plus the task that released it).
   expect(ms(result.hold!.released_at)).toBeGreaterThanOrEqual(ms(hold.hold_expires_at));
   expect(ms(result.hold!.released_at) - ms(hold.hold_expires_at)).toBeLessThan(5_000);
-  expect(callsOf(hold.id)).toContain(`release ${hold.id} expired -> true`);
+  expect(fake.sale.callsOf(hold.id)).toContain(`release ${hold.id} expired -> true`);
 });
 
 // Last in its file, for the reason given in hold-events.test.ts (an ordered hold with events).
 test('an extension of an ordered hold is refused by the validator (nothing in history)', async () => {
   // A receiver failing for a while keeps the workflow open (delivering) after the order.
   fake.sale.receiverDown(3);
-  const { handle, hold } = await startHold({ events: EVENTS });
+  const { handle, hold } = await fake.reserveHold({ events: EVENTS });
   const order = await handle.executeUpdate(placeOrderUpdate, { updateId: 'o1' });
   const err = await handle
     .executeUpdate(extendHoldUpdate, { args: [{ seconds: 1, maxTotalSeconds: 10 }] })
     .catch((e: WorkflowUpdateFailedError) => e);
   expect((err as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'HoldUsed' });
-  expect(callsOf(hold.id).filter((c) => c.startsWith('extend'))).toEqual([]);
+  expect(fake.sale.callsOf(hold.id).filter((c) => c.startsWith('extend'))).toEqual([]);
   fake.sale.receiverDown(0);
   await fake.env.sleep(60_000); // the receiver is back; past the deliveries' retry back-off the hold's run ends
   await handle.result();
   expect(await acceptedUpdates(handle.workflowId)).not.toContain('extendHold');
-  await fake.env.client.workflow.getHandle(orderWorkflowId(order.id)).result();
+  await fake.orderWorkflow(order.id).result();
 });

@@ -1,26 +1,14 @@
 import type { SweepInput } from '../../../src/shared/types';
 import type { sweepWorkflow } from '../../../src/workflows/sweep';
-import { startHold, useFakeSale } from './harness';
+import { useFakeSale } from './harness';
 
 const TASK_QUEUE = 'fast-sweep';
-const TTL_SECONDS = 120;
 const SWEEP: SweepInput = { graceSeconds: 30, paymentTimeoutSeconds: 900, batchSize: 500 };
-
-const callsFor = (holdId: number) =>
-  fake.sale.state.calls.filter((c) => c.startsWith('sweep') || c.split(' ')[1] === String(holdId));
 
 const fake = useFakeSale(TASK_QUEUE, 100);
 
 test("the sweep and a hold's timer race for one expiry: the stock comes back once", async () => {
-  const holdId = 1;
-  const { handle, reserved } = await startHold(fake.env, TASK_QUEUE, {
-    holdId,
-    productId: 1,
-    quantity: 7,
-    ttlSeconds: TTL_SECONDS,
-    paymentTimeoutSeconds: 900,
-  });
-  await reserved;
+  const { holdId, handle } = await fake.reserveHold({ quantity: 7 });
   const total = fake.sale.unitsAccountedFor();
   const available = fake.sale.state.available;
 
@@ -30,7 +18,7 @@ test("the sweep and a hold's timer race for one expiry: the stock comes back onc
   const result = await handle.result();
   // The timer's release found the stock already back: nothing is given back twice.
   expect(result.state).toBe('EXPIRED');
-  expect(callsFor(holdId)).toContain(`release ${holdId} expired -> false`);
+  expect(fake.sale.callsOf(holdId)).toContain(`release ${holdId} expired -> false`);
   expect(fake.sale.state.stockReturns).toEqual([`${holdId} sweep`]);
   expect(fake.sale.unitsAccountedFor()).toBe(total);
   expect(fake.sale.state.available).toBe(available + 7);

@@ -35,3 +35,9 @@ export function expect422(res: { status: number; body: any; headers: Headers }, 
   });
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
 }
+
+/** A refusal with `status` and the error envelope (with `message`, when given). */
+export function expectRefusal(res: { status: number; body: any }, status: number, message?: string) {
+  expect(res.status).toBe(status);
+  expectErrorEnvelope(res.body, message);
+}

@@ -1,10 +1,21 @@
-import { request as httpRequest } from 'node:http';
+import { once } from 'node:events';
+import { request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export interface RawReply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
   body: any;
+}
+
+/** `text` parsed as JSON, or undefined when it is none. */
+export function parseJson(text: string): any {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Requests exactly as given (any method, header bytes, chunked bodies): fetch refuses some of what clients send. */
@@ -20,13 +31,7 @@ export function rawClient(baseUrl: () => string) {
         res.on('data', (c: Buffer) => parts.push(c));
         res.on('end', () => {
           const text = Buffer.concat(parts).toString('utf8');
-          let body: any;
-          try {
-            body = text ? JSON.parse(text) : undefined;
-          } catch {
-            body = undefined;
-          }
-          resolve({ status: res.statusCode!, headers: res.headers, text, body });
+          resolve({ status: res.statusCode!, headers: res.headers, text, body: parseJson(text) });
         });
       });
       req.on('error', reject);
@@ -34,4 +39,15 @@ export function rawClient(baseUrl: () => string) {
       else if (opts.body !== undefined) req.write(opts.body);
       req.end();
     });
+}
+
+/** `app` (a Koa app) listening on a free local port until the test ends (`cleanup` closes it): its base URL. */
+export async function serveLocally(
+  app: { listen: (port: number, host: string) => Server },
+  cleanup: (cleanUp: () => unknown) => void,
+): Promise<string> {
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanup(() => new Promise((resolve) => server.close(resolve)));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

@@ -51,3 +51,7 @@ export function refusalsOf<T>(http: () => HttpClient, path: string, state: () =>
   };
   return { refused, before: () => before };
 }
+
+export const atLeast = (f: string, n: number) => `The ${f} field must be at least ${n}.`;
+export const atMost = (f: string, limit: number | string) => `The ${f} field must not be greater than ${limit}.`;
+export const mustBe = (f: string, what: string) => `The ${f} field must be ${what}.`;
